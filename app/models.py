@@ -1,0 +1,200 @@
+"""Plain typed data passed between Newsdesk's stages (and printed by --json, served by the API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ABSTAIN_PREFIX = "The indexed articles don't say"
+"""Start of every abstention; prompts, engines, evals and tests use this one constant."""
+
+CANNOT_ANSWER_MARKER = "CANNOT_ANSWER"
+"""What an LLM is told to reply when the passages don't contain the answer."""
+
+
+class Span(BaseModel):
+    """A character span [start, end) into an article's clean text."""
+
+    start: int = Field(description="Offset of the first character.")
+    end: int = Field(description="Offset one past the last character.")
+
+
+class Article(BaseModel):
+    """One news article, cleaned. `id` is derived from its normalized text."""
+
+    id: str = Field(description="Content hash of the normalized text (16 hex chars).")
+    title: str
+    text: str = Field(description="Clean body text; all offsets refer to it.")
+    source: str = Field("", description="Publisher or file name.")
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    paragraphs: list[Span] = Field(default_factory=list)
+    sentences: list[Span] = Field(default_factory=list)
+    ingested_at: datetime | None = None
+
+
+class ArticleInfo(BaseModel):
+    """An article as listed (no text)."""
+
+    id: str
+    title: str
+    source: str = ""
+    url: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    chunks: int = 0
+    chars: int = 0
+
+
+class Chunk(BaseModel):
+    """A token-bounded slice of an article: article.text[start:end] == text."""
+
+    id: str = Field(description="'{article_id}:{n}'")
+    article_id: str
+    n: int
+    text: str
+    start: int
+    end: int
+    tokens: int = Field(description="tiktoken count of text.")
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its article metadata and scores."""
+
+    chunk_id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: datetime | None = None
+    score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
+    dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
+    lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
+
+
+class SearchFilters(BaseModel):
+    article_ids: list[str] | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class Citation(BaseModel):
+    """A numbered citation: an exact quote of an article with its offsets."""
+
+    n: int = Field(description="Number used by the [n] markers.")
+    article_id: str
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: datetime | None = None
+    chunk_id: str
+    quote: str = Field(description="Exact substring of the article text.")
+    start: int = Field(description="Offset of quote in the article text.")
+    end: int
+
+
+class AnswerSentence(BaseModel):
+    text: str = Field(description="The sentence without its [n] markers.")
+    citations: list[int] = Field(default_factory=list, description="Citation numbers attached to it.")
+    supported: bool = False
+    score: float = Field(0.0, description="Support score in [0, 1] from the support checker.")
+    reason: str = Field("", description="Why it is (un)supported, for people.")
+
+
+class Timings(BaseModel):
+    retrieve_ms: float = 0.0
+    generate_ms: float = 0.0
+    verify_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+class Answer(BaseModel):
+    """A grounded answer: each sentence carries verified citations."""
+
+    question: str
+    standalone_question: str | None = Field(None, description="The question rewritten from chat history, if it was.")
+    answer: str = Field(description="Markdown with [n] markers.")
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    backend: str
+    model: str
+    timings: Timings = Field(default_factory=Timings)
+
+
+class ChatTurn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class BriefingPoint(BaseModel):
+    text: str
+    citations: list[int] = Field(default_factory=list)
+    supported: bool = False
+    score: float = 0.0
+
+
+class Actor(BaseModel):
+    name: str
+    points: list[BriefingPoint] = Field(default_factory=list)
+
+
+class Briefing(BaseModel):
+    headline: str
+    summary: BriefingPoint
+    key_points: list[BriefingPoint] = Field(default_factory=list)
+    actors: list[Actor] = Field(default_factory=list)
+    facts: list[BriefingPoint] = Field(default_factory=list)
+    disputed: list[BriefingPoint] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    sources: list[ArticleInfo] = Field(default_factory=list)
+    backend: str
+    model: str
+    length: Literal["short", "standard", "long"] = "standard"
+    generated_ms: float = 0.0
+    cached: bool = False
+
+
+class IngestError(BaseModel):
+    input: str
+    error: str
+
+
+class IngestReport(BaseModel):
+    added: list[ArticleInfo] = Field(default_factory=list)
+    replaced: list[ArticleInfo] = Field(default_factory=list)
+    unchanged: list[ArticleInfo] = Field(default_factory=list)
+    errors: list[IngestError] = Field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+
+class BriefSelection(BaseModel):
+    """Which articles a briefing covers; empty means all indexed articles."""
+
+    article_ids: list[str] | None = None
+    query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+class AnswerDelta(BaseModel):
+    """A streamed piece of answer text (before verification)."""
+
+    type: Literal["delta"] = "delta"
+    text: str
+
+
+class AnswerDone(BaseModel):
+    """The final, verified answer that closes a stream."""
+
+    type: Literal["answer"] = "answer"
+    answer: Answer

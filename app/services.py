@@ -1,0 +1,190 @@
+"""The Newsdesk service: builds the parts for one Settings and offers the operations the CLI, web app and API share."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.models import (
+    Answer,
+    AnswerDelta,
+    AnswerDone,
+    Article,
+    ArticleInfo,
+    Briefing,
+    BriefSelection,
+    ChatTurn,
+    IngestReport,
+    Passage,
+    SearchFilters,
+)
+from app.settings import Settings, sample_corpus_dir
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from app.backends import Backend
+    from app.ingest import Ingestor
+    from app.retrieval import HybridRetriever
+    from app.store import ChromaStore
+    from app.support import SupportChecker
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, label)"""
+
+
+class Newsdesk:
+    """One Newsdesk over one index. Parts are built lazily and can be injected (tests, servers)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        embeddings: Embeddings | None = None,
+        chroma_client: Any = None,
+    ) -> None:
+        self.settings = settings or Settings()
+        self._embeddings = embeddings
+        self._chroma_client = chroma_client
+        self._backends: dict[str, Backend] = {}
+
+    # ---- parts -------------------------------------------------------------
+    @cached_property
+    def embeddings(self) -> Embeddings:
+        if self._embeddings is None:
+            from app.embeddings import make_embeddings
+
+            self._embeddings = make_embeddings(self.settings)
+        return self._embeddings
+
+    @cached_property
+    def store(self) -> ChromaStore:
+        from app.store import ChromaStore
+
+        return ChromaStore(self.settings, self.embeddings, client=self._chroma_client)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        from app.retrieval import HybridRetriever
+
+        return HybridRetriever(self.store, self.embeddings, self.settings)
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        from app.ingest import Ingestor
+
+        return Ingestor(self.store, self.settings)
+
+    @cached_property
+    def checker(self) -> SupportChecker:
+        from app.support import SupportChecker
+
+        return SupportChecker(self.embeddings, threshold=self.settings.support_threshold)
+
+    def backend(self, name: str | None = None) -> Backend:
+        """The answer engine by name (default from settings). Never falls back silently to another backend."""
+        from app.backends import make_backend
+
+        name = name or self.settings.backend
+        if name not in self._backends:
+            self._backends[name] = make_backend(name, self.settings, embeddings=self.embeddings)
+        return self._backends[name]
+
+    # ---- library -----------------------------------------------------------
+    def ingest(self, inputs: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
+        """Files, folders or http(s) URLs; every input is tried, errors are reported per input."""
+        return self.ingestor.ingest([str(i) for i in inputs], progress=progress)
+
+    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
+        return self.ingestor.ingest_text(text, title=title, source=source)
+
+    def ingest_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> IngestReport:
+        return self.ingestor.ingest_articles(list(articles), progress=progress)
+
+    def articles(self) -> list[ArticleInfo]:
+        return self.store.list_articles()
+
+    def get_article(self, article_id: str) -> Article | None:
+        return self.store.get_article(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        return self.store.remove_article(article_id)
+
+    def ensure_sample(self) -> IngestReport | None:
+        """Index the bundled sample article when the index is empty (the out-of-the-box demo)."""
+        if self.store.count_articles() > 0:
+            return None
+        return self.ingest([sample_corpus_dir()])
+
+    # ---- questions ---------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
+        return self.retriever.search(query, k=k or self.settings.k, filters=filters)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[ChatTurn] = (),
+        backend: str | None = None,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        strict: bool | None = None,
+    ) -> Answer:
+        final: Answer | None = None
+        for event in self.stream_ask(question, history=history, backend=backend, k=k, filters=filters, strict=strict):
+            if isinstance(event, AnswerDone):
+                final = event.answer
+        assert final is not None, "stream_ask always ends with an AnswerDone"
+        return final
+
+    def stream_ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[ChatTurn] = (),
+        backend: str | None = None,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        strict: bool | None = None,
+    ) -> Iterator[AnswerDelta | AnswerDone]:
+        from app.qa import stream_answer
+
+        yield from stream_answer(
+            question,
+            history=list(history),
+            retriever=self.retriever,
+            backend=self.backend(backend),
+            checker=self.checker,
+            settings=self.settings,
+            k=k or self.settings.k,
+            filters=filters,
+            strict=self.settings.strict if strict is None else strict,
+        )
+
+    def brief(
+        self,
+        selection: BriefSelection | None = None,
+        *,
+        backend: str | None = None,
+        length: str = "standard",
+        strict: bool | None = None,
+        progress: Progress | None = None,
+    ) -> Briefing:
+        from app.briefing import brief
+
+        return brief(
+            selection or BriefSelection(),
+            store=self.store,
+            retriever=self.retriever,
+            backend=self.backend(backend),
+            checker=self.checker,
+            settings=self.settings,
+            length=length,
+            strict=self.settings.strict if strict is None else strict,
+            progress=progress,
+        )

