@@ -1,0 +1,37 @@
+# Newsdesk: `make run` serves the web app (sample article indexed, offline); `make test` runs every test.
+VENV := .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test test-fast lint eval bench setup setup-test clean-index
+
+setup:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+run: setup
+	$(BIN)/newsdesk serve
+
+test: setup-test
+	$(BIN)/pytest
+
+test-fast: setup-test
+	$(BIN)/pytest -m "not slow"
+
+lint: setup-test
+	$(BIN)/ruff check app tests bench evals scripts
+	$(BIN)/mypy
+
+eval: setup
+	$(BIN)/newsdesk eval --dataset evals/sample_qa.jsonl --corpus app/data/sample --out evals/reports/latest
+
+bench: setup-test
+	$(BIN)/python -m bench.run_all
+
+clean-index:
+	rm -rf index/* && touch index/.gitkeep

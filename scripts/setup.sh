@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Creates .venv and installs Newsdesk with everything it needs, offline-capable afterwards.
+#   scripts/setup.sh          runtime (web app, CLI, local models)
+#   scripts/setup.sh test     + test tools and Debian's chromium for the browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=.venv
+stamp="$VENV/.installed-${1:-run}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+  "$VENV/bin/pip" install -q --upgrade pip
+  # The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+  "$VENV/bin/pip" install -q torch==2.13.0
+  extras="llamacpp"
+  [ "${1:-run}" = test ] && extras="llamacpp,test"
+  # llama-cpp-python builds from source once (about 5 minutes on 2 cores); pip caches the wheel.
+  "$VENV/bin/pip" install -q -c constraints.txt -e ".[${extras}]"
+  touch "$stamp"
+fi
+if [ "${1:-run}" = test ] && [ ! -x /usr/bin/chromium ]; then
+  # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "Browser tests need Debian's chromium: sudo apt-get install chromium chromium-driver" >&2
+  fi
+fi
