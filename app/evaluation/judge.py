@@ -1,0 +1,105 @@
+"""Measures the support checker itself on labelled (claim, passage) pairs (evals/support_pairs.jsonl)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from app.support import SupportChecker
+
+DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "evals" / "support_pairs.jsonl"
+
+
+class Pair(BaseModel):
+    """One labelled example: is `claim` supported by `passage`?"""
+
+    id: str
+    claim: str
+    passage: str
+    label: bool = Field(description="True when the passage supports the claim.")
+    kind: str = Field(description="verbatim, paraphrase, name_swap, number_swap, date_swap, place_swap, negation, ...")
+
+
+class KindScore(BaseModel):
+    n: int
+    correct: int
+    accuracy: float
+
+
+class JudgeReport(BaseModel):
+    """How well the checker agrees with the labels; positives are supported claims."""
+
+    n: int
+    accuracy: float
+    precision: float = Field(description="Of the claims the checker accepted, the share truly supported.")
+    recall: float = Field(description="Of the truly supported claims, the share the checker accepted.")
+    f1: float
+    per_kind: dict[str, KindScore] = Field(default_factory=dict)
+    false_accepts: list[str] = Field(default_factory=list, description="Ids of unsupported claims it accepted.")
+    false_rejects: list[str] = Field(default_factory=list, description="Ids of supported claims it rejected.")
+    mode: str = Field("", description="'embeddings' or 'lexical'.")
+    threshold: float = 0.5
+
+    def summary(self) -> str:
+        kinds = ", ".join(f"{k} {v.accuracy:.2f} ({v.correct}/{v.n})" for k, v in sorted(self.per_kind.items()))
+        return (
+            f"support judge ({self.mode}, n={self.n}): accuracy {self.accuracy:.3f}, precision {self.precision:.3f}, "
+            f"recall {self.recall:.3f}, f1 {self.f1:.3f}; {kinds}; false accepts: {', '.join(self.false_accepts) or '-'}"
+        )
+
+
+def load_pairs(path: str | Path = DEFAULT_PAIRS) -> list[Pair]:
+    """Read a JSONL file of pairs; errors name the file and line."""
+    path = Path(path)
+    pairs: list[Pair] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pairs.append(Pair.model_validate(json.loads(line)))
+        except (json.JSONDecodeError, ValidationError) as e:
+            raise ValueError(f"{path}:{lineno}: not a support pair: {e}") from e
+    return pairs
+
+
+def measure_checker(checker: SupportChecker, pairs: Sequence[Pair]) -> JudgeReport:
+    """Run the checker on every pair (one batch) and compare with the labels."""
+    results = checker.check_many([p.claim for p in pairs], [[p.passage] for p in pairs])
+    tp = fp = fn = tn = 0
+    kinds: dict[str, list[int]] = {}
+    false_accepts: list[str] = []
+    false_rejects: list[str] = []
+    for pair, result in zip(pairs, results, strict=True):
+        correct = result.supported == pair.label
+        stats = kinds.setdefault(pair.kind, [0, 0])
+        stats[0] += 1
+        stats[1] += int(correct)
+        if pair.label and result.supported:
+            tp += 1
+        elif pair.label:
+            fn += 1
+            false_rejects.append(pair.id)
+        elif result.supported:
+            fp += 1
+            false_accepts.append(pair.id)
+        else:
+            tn += 1
+    n = len(pairs)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return JudgeReport(
+        n=n,
+        accuracy=(tp + tn) / n if n else 0.0,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        per_kind={k: KindScore(n=v[0], correct=v[1], accuracy=v[1] / v[0]) for k, v in kinds.items()},
+        false_accepts=false_accepts,
+        false_rejects=false_rejects,
+        mode="lexical" if checker.embeddings is None else "embeddings",
+        threshold=checker.threshold,
+    )

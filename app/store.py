@@ -1,0 +1,512 @@
+"""The Chroma store: a chunks collection (vectors) and an articles collection (one record per article).
+
+Crash safety comes from write order. An article's chunks are written first and its record last: the record is
+the commit marker. Readers only see articles that have a record, and `repair()` (run on open, ids only) deletes
+chunks left behind by an interrupted write. Removal un-commits first (record), then deletes the chunks.
+Chunk ids are `{article_id}:{n}`, so an id alone names its article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import chromadb
+import httpx
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from app.errors import NewsdeskError
+from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters, Span
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[int, int, str], None]
+
+_PAGE = 1000
+_REINDEX_SUFFIX = "_chunks_reindex"
+
+
+class IndexMismatchError(NewsdeskError):
+    """The index was built with another embedding model than the current settings use."""
+
+
+class StoreUnavailable(NewsdeskError):
+    """The Chroma server cannot be reached."""
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """An HttpClient when settings.chroma_url is set, else a PersistentClient on settings.index_dir."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlsplit(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        ssl = url.scheme == "https"
+        port = url.port or (443 if ssl else 8000)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+# ---- metadata <-> models (pure) ------------------------------------------------
+
+
+def epoch(dt: datetime) -> int:
+    """Epoch seconds; naive datetimes are taken as UTC."""
+    return int((dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp())
+
+
+def _parse_dt(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def _clean(meta: dict[str, Any]) -> dict[str, Any]:
+    """Chroma rejects None metadata values: omit them."""
+    return {k: v for k, v in meta.items() if v is not None}
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return _clean(
+        {
+            "article_id": article.id,
+            "n": chunk.n,
+            "start": chunk.start,
+            "end": chunk.end,
+            "tokens": chunk.tokens,
+            "title": article.title,
+            "source": article.source,
+            "url": article.url,
+            "published": article.published.isoformat() if article.published else None,
+            "published_ts": epoch(article.published) if article.published else None,
+        }
+    )
+
+
+def _spans_json(spans: list[Span]) -> str:
+    return json.dumps([[s.start, s.end] for s in spans], separators=(",", ":"))
+
+
+def _spans(value: Any) -> list[Span]:
+    return [Span(start=s, end=e) for s, e in json.loads(value)] if value else []
+
+
+def article_metadata(article: Article, chunks: int) -> dict[str, Any]:
+    return _clean(
+        {
+            "title": article.title,
+            "source": article.source,
+            "url": article.url,
+            "author": article.author,
+            "published": article.published.isoformat() if article.published else None,
+            "published_ts": epoch(article.published) if article.published else None,
+            "ingested_at": (article.ingested_at or datetime.now(UTC)).isoformat(),
+            "chunks": chunks,
+            "chars": len(article.text),
+            "paragraphs": _spans_json(article.paragraphs),
+            "sentences": _spans_json(article.sentences),
+        }
+    )
+
+
+def info_from_metadata(article_id: str, meta: dict[str, Any]) -> ArticleInfo:
+    return ArticleInfo(
+        id=article_id,
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url"),
+        author=meta.get("author"),
+        published=_parse_dt(meta.get("published")),
+        chunks=int(meta.get("chunks", 0)),
+        chars=int(meta.get("chars", 0)),
+    )
+
+
+def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    return Article(
+        id=article_id,
+        title=meta.get("title", ""),
+        text=text,
+        source=meta.get("source", ""),
+        url=meta.get("url"),
+        author=meta.get("author"),
+        published=_parse_dt(meta.get("published")),
+        paragraphs=_spans(meta.get("paragraphs")),
+        sentences=_spans(meta.get("sentences")),
+        ingested_at=_parse_dt(meta.get("ingested_at")),
+    )
+
+
+def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        article_id=meta.get("article_id", chunk_id.rsplit(":", 1)[0]),
+        text=text,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url"),
+        published=_parse_dt(meta.get("published")),
+    )
+
+
+def chunk_where(filters: SearchFilters | None) -> dict[str, Any] | None:
+    """A Chroma `where` on the chunk metadata for the filters (None when there is nothing to filter)."""
+    if filters is None:
+        return None
+    clauses: list[dict[str, Any]] = []
+    if filters.article_ids is not None:
+        clauses.append({"article_id": {"$in": list(filters.article_ids) or [""]}})
+    if filters.source:
+        clauses.append({"source": filters.source})
+    if filters.since:
+        clauses.append({"published_ts": {"$gte": epoch(filters.since)}})
+    if filters.until:
+        clauses.append({"published_ts": {"$lte": epoch(filters.until)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def article_of(chunk_id: str) -> str:
+    return chunk_id.rsplit(":", 1)[0]
+
+
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# ---- the store -------------------------------------------------------------------
+
+
+class ChromaStore:
+    """Articles and their chunks in Chroma (embedded or server), written crash-safely."""
+
+    def __init__(self, settings: Settings, embeddings: Embeddings, client: ClientAPI | None = None) -> None:
+        self.settings = settings
+        self.embeddings = embeddings
+        self.server_mode = _is_http(client) if client is not None else bool(settings.chroma_url)
+        self.client = client or self._io(make_client, settings)
+        self.chunks_name = f"{settings.collection}_chunks"
+        self.articles_name = f"{settings.collection}_articles"
+        self._articles: Collection | None = None
+        self._vectors: Chroma | None = None
+        self._signature: dict[str, Any] | None = None
+        self.repaired = self.repair()
+
+    # ---- plumbing ------------------------------------------------------------
+    def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run one Chroma call; in server mode retry briefly while the server is unreachable (restarts)."""
+        if not self.server_mode:
+            return fn(*args, **kwargs)
+        delay, deadline = 0.2, time.monotonic() + 20.0
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except (httpx.TransportError, ConnectionError) as e:
+                if time.monotonic() > deadline:
+                    raise StoreUnavailable(f"Chroma server {self.settings.chroma_url or ''} unreachable: {e}") from e
+                log.info("chroma server unreachable, retrying", extra={"error": str(e)})
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+
+    @property
+    def articles(self) -> Collection:
+        if self._articles is None:
+            self._articles = self._io(self.client.get_or_create_collection, self.articles_name, embedding_function=None)
+        return self._articles
+
+    def signature(self) -> dict[str, Any]:
+        """What the current settings embed with (provider, model, dim); the dim probe runs once."""
+        if self._signature is None:
+            from app.embeddings import embedding_signature
+
+            self._signature = embedding_signature(self.settings, self.embeddings)
+        return self._signature
+
+    def _collection_metadata(self) -> dict[str, Any]:
+        sig = self.signature()
+        return {
+            "embedding_provider": sig["provider"],
+            "embedding_model": sig["model"],
+            "embedding_dim": sig["dim"],
+            "chunk_tokens": self.settings.chunk_tokens,
+            "chunk_overlap_tokens": self.settings.chunk_overlap_tokens,
+        }
+
+    def _open_vectors(self, name: str) -> Chroma:
+        return self._io(
+            Chroma,
+            collection_name=name,
+            embedding_function=self.embeddings,
+            client=self.client,
+            collection_metadata=self._collection_metadata(),
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+
+    @property
+    def vectors(self) -> Chroma:
+        """The chunks collection as a LangChain vector store, checked against the embedding signature."""
+        if self._vectors is None:
+            vectors = self._open_vectors(self.chunks_name)
+            self.check_signature(vectors._collection.metadata or {})
+            self._vectors = vectors
+        return self._vectors
+
+    @property
+    def chunks(self) -> Collection:
+        return self.vectors._collection
+
+    def check_signature(self, meta: dict[str, Any]) -> None:
+        want = self._collection_metadata()
+        keys = ("embedding_provider", "embedding_model", "embedding_dim")
+        if "embedding_model" not in meta:  # created by an older version: adopt the current signature
+            col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
+            self._io(col.modify, metadata={**meta, **want})
+            return
+        have = {k: meta.get(k) for k in keys}
+        if have != {k: want[k] for k in keys}:
+            where = self.settings.chroma_url or str(self.settings.index_dir)
+            raise IndexMismatchError(
+                f"the index at {where} was built with {have['embedding_provider']}/{have['embedding_model']} "
+                f"(dim {have['embedding_dim']}) but the settings use {want['embedding_provider']}/{want['embedding_model']} "
+                f"(dim {want['embedding_dim']}); run `newsdesk reindex` to rebuild it with the current model"
+            )
+        if (meta.get("chunk_tokens"), meta.get("chunk_overlap_tokens")) != (want["chunk_tokens"], want["chunk_overlap_tokens"]):
+            log.warning("index was chunked with other chunk settings; `newsdesk reindex` applies the current ones")
+
+    def _collection_names(self) -> set[str]:
+        return {c if isinstance(c, str) else c.name for c in self._io(self.client.list_collections)}
+
+    def _ids(self, col: Collection, where: dict[str, Any] | None = None) -> Iterator[list[str]]:
+        """All ids of a collection (optionally filtered), page by page, without documents or vectors."""
+        offset = 0
+        while True:
+            got = self._io(col.get, where=where, include=[], limit=_PAGE, offset=offset)
+            ids = list(got["ids"])
+            if ids:
+                yield ids
+            if len(ids) < _PAGE:
+                return
+            offset += len(ids)
+
+    def article_ids(self) -> set[str]:
+        return {i for page in self._ids(self.articles) for i in page}
+
+    def _committed(self, article_ids: Iterable[str]) -> set[str]:
+        wanted = sorted(set(article_ids))
+        if not wanted:
+            return set()
+        return {i for batch in _batches(wanted, _PAGE) for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]}
+
+    # ---- writes --------------------------------------------------------------
+    def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
+        """Write the chunks (with `vectors`, else embedded here), then the article record that commits them."""
+        if not chunks:
+            raise ValueError(f"article {article.id} ({article.title!r}) has no chunks to index")
+        col = self.chunks  # checks the embedding signature before anything is touched
+        if vectors is None:
+            vectors = self.embeddings.embed_documents([c.text for c in chunks])
+        if len(vectors) != len(chunks):
+            raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks of article {article.id}")
+        # Un-commit and clear any earlier or half-written copy, so the chunk set is exactly this one.
+        self._io(self.articles.delete, ids=[article.id])
+        self._io(col.delete, where={"article_id": article.id})
+        self._write_chunks(col, article, chunks, vectors)
+        meta = article_metadata(article, len(chunks))
+        self._io(self.articles.upsert, ids=[article.id], documents=[article.text], embeddings=[[1.0]], metadatas=[meta])
+
+    def _write_chunks(self, col: Collection, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        size = max(1, self._io(self.client.get_max_batch_size))
+        for i in range(0, len(chunks), size):
+            part = chunks[i : i + size]
+            self._io(
+                col.upsert,
+                ids=[c.id for c in part],
+                documents=[c.text for c in part],
+                embeddings=[list(v) for v in vectors[i : i + size]],
+                metadatas=[chunk_metadata(article, c) for c in part],
+            )
+
+    def remove_article(self, article_id: str) -> bool:
+        """Delete an article: its record first (un-commit), then its chunks. False when it was not indexed."""
+        col = self.chunks
+        existed = bool(self._io(self.articles.get, ids=[article_id], include=[])["ids"])
+        self._io(self.articles.delete, ids=[article_id])
+        self._io(col.delete, where={"article_id": article_id})
+        return existed
+
+    def repair(self) -> int:
+        """Finish or drop an interrupted reindex, then delete chunks whose article has no record. Returns chunks deleted."""
+        names = self._collection_names()
+        tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
+        if tmp in names:
+            col = self._io(self.client.get_collection, tmp, embedding_function=None)
+            if (col.metadata or {}).get("complete") and self.chunks_name not in names:
+                log.warning("finishing an interrupted reindex")
+                self._io(col.modify, name=self.chunks_name)
+                names.add(self.chunks_name)
+            else:
+                log.warning("dropping an unfinished reindex")
+                self._io(self.client.delete_collection, tmp)
+        if self.chunks_name not in names:
+            return 0
+        col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
+        committed = self.article_ids()
+        orphans = [cid for page in self._ids(col) for cid in page if article_of(cid) not in committed]
+        for batch in _batches(orphans, _PAGE):
+            self._io(col.delete, ids=list(batch))
+        if orphans:
+            log.warning("removed %d chunks of unfinished writes", len(orphans))
+        return len(orphans)
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Re-chunk and re-embed every article with the current settings into a fresh chunks collection."""
+        from app.chunking import chunker_for
+
+        chunk = chunker_for(self.settings, self.embeddings)
+        tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
+        if tmp in self._collection_names():
+            self._io(self.client.delete_collection, tmp)
+        new = self._open_vectors(tmp)
+        total, done, counts = self.count_articles(), 0, {}
+        for page in self._ids(self.articles):
+            got = self._io(self.articles.get, ids=page, include=["documents", "metadatas"])
+            for aid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                article = article_from_record(aid, text, meta)
+                chunks = chunk(article)
+                vectors = self.embeddings.embed_documents([c.text for c in chunks])
+                self._write_chunks(new._collection, article, chunks, vectors)
+                counts[aid] = len(chunks)
+                done += 1
+                if progress:
+                    progress(done, total, article.title)
+        # Mark complete, then swap: a crash from here on is finished by repair() on the next open.
+        self._io(new._collection.modify, metadata={**self._collection_metadata(), "complete": True})
+        if self.chunks_name in self._collection_names():
+            self._io(self.client.delete_collection, self.chunks_name)
+        self._io(new._collection.modify, name=self.chunks_name)
+        for aid, n in counts.items():
+            self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
+        self._vectors = None
+        return done
+
+    # ---- reads ---------------------------------------------------------------
+    def count_articles(self) -> int:
+        return self._io(self.articles.count)
+
+    def has_article(self, article_id: str) -> bool:
+        return bool(self._io(self.articles.get, ids=[article_id], include=[])["ids"])
+
+    def get_article(self, article_id: str) -> Article | None:
+        got = self._io(self.articles.get, ids=[article_id], include=["documents", "metadatas"])
+        if not got["ids"]:
+            return None
+        return article_from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])
+
+    def get_article_info(self, article_id: str) -> ArticleInfo | None:
+        got = self._io(self.articles.get, ids=[article_id], include=["metadatas"])
+        return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+
+    def find_by_url(self, url: str) -> ArticleInfo | None:
+        got = self._io(self.articles.get, where={"url": url}, include=["metadatas"], limit=1)
+        return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+
+    def list_articles(self) -> list[ArticleInfo]:
+        """Every committed article, newest first (undated last), then by title."""
+        infos: list[ArticleInfo] = []
+        offset = 0
+        while True:
+            got = self._io(self.articles.get, include=["metadatas"], limit=_PAGE, offset=offset)
+            infos += [info_from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
+            if len(got["ids"]) < _PAGE:
+                break
+            offset += _PAGE
+        infos.sort(key=lambda a: a.title.lower())
+        infos.sort(key=lambda a: epoch(a.published) if a.published else float("-inf"), reverse=True)
+        return infos
+
+    def fingerprint(self) -> str:
+        """Changes whenever the set of committed articles (or the chunks collection) changes; reads ids only."""
+        h = hashlib.sha1(str(self.chunks.id).encode())
+        for aid in sorted(self.article_ids()):
+            h.update(aid.encode())
+        return h.hexdigest()[:16]
+
+    def count_chunks(self) -> int:
+        return self._io(self.chunks.count)
+
+    def dense_search(self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None) -> list[Passage]:
+        """Top-k chunks by cosine similarity (dense_score) among committed articles, honouring the filters."""
+        if k <= 0:
+            return []
+        where = chunk_where(filters)
+        fetch = k
+        while True:
+            search = self.vectors.similarity_search_by_vector_with_relevance_scores
+            hits = self._io(search, list(query_vector), k=fetch, filter=where)
+            committed = self._committed(article_of(str(d.id)) for d, _ in hits)
+            passages = []
+            for doc, distance in hits:
+                if article_of(str(doc.id)) in committed:
+                    p = passage_from_chunk(str(doc.id), doc.page_content, doc.metadata)
+                    p.dense_score = 1.0 - float(distance)
+                    passages.append(p)
+            # Chunks of unfinished writes were skipped: look further, unless everything there is was seen.
+            if len(passages) >= k or len(hits) < fetch or fetch >= 8 * k:
+                return passages[:k]
+            fetch *= 2
+
+    def chunk_ids(self, filters: SearchFilters | None = None) -> set[str]:
+        """Ids of the chunks matching the filters (all chunks when there are none)."""
+        return {i for page in self._ids(self.chunks, chunk_where(filters)) for i in page}
+
+    def iter_chunks(self, batch: int = _PAGE) -> Iterator[tuple[list[str], list[str]]]:
+        """(ids, texts) of every chunk of a committed article, `batch` at a time."""
+        committed = self.article_ids()
+        offset = 0
+        while True:
+            got = self._io(self.chunks.get, include=["documents"], limit=batch, offset=offset)
+            pairs = [(i, t) for i, t in zip(got["ids"], got["documents"], strict=True) if article_of(i) in committed]
+            if pairs:
+                yield [i for i, _ in pairs], [t for _, t in pairs]
+            if len(got["ids"]) < batch:
+                return
+            offset += batch
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Passage]:
+        """Passages for chunk ids (in the given order), leaving out unknown ids and uncommitted articles."""
+        if not ids:
+            return []
+        got = self._io(self.chunks.get, ids=list(ids), include=["documents", "metadatas"])
+        committed = self._committed(article_of(i) for i in got["ids"])
+        by_id = {
+            i: passage_from_chunk(i, t, m)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            if article_of(i) in committed
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
+        """The stored embedding of each chunk id."""
+        if not ids:
+            return {}
+        got = self._io(self.chunks.get, ids=list(ids), include=["embeddings"])
+        return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+
+
+def _is_http(client: Any) -> bool:
+    """Whether an injected client talks to a server (so calls are retried across restarts)."""
+    server = getattr(client, "_server", None)
+    return type(server).__name__ in {"FastAPI", "AsyncFastAPI"} or "http" in type(server).__module__.lower()

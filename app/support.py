@@ -1,0 +1,553 @@
+"""The support checker: is a claim backed by the passages it cites? Explainable rules plus embedding similarity.
+
+Rules, in order of severity:
+- hard fails: a number/quantity, a proper name or a time expression of the claim is absent from the passages;
+- penalties: negation or antonym mismatch between the claim and the best-supporting passage sentence(s);
+- score: share of the claim's content words (stemmed) found in the passages, and the cosine similarity of the
+  claim to the best passage sentence(s) (lexical-only when no embeddings are given: documented lower accuracy
+  on paraphrases). Measured on evals/support_pairs.jsonl by app.evaluation.judge.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from app.support_lexicon import (
+    ALIASES,
+    ANTONYM_PAIRS,
+    DISCOURSE,
+    IMPLICIT_NEGATIONS,
+    NEGATIONS,
+    NUMBER_SCALES,
+    NUMBER_WORDS,
+    SCOPE_BREAKS,
+    STOPWORDS,
+    TEMPORAL_WORDS,
+    TIME_UNITS,
+    TITLE_WORDS,
+)
+from app.text import split_sentences
+
+log = logging.getLogger(__name__)
+
+# Weights of the score; similarity is rescaled from [SIM_LOW, SIM_HIGH] to [0, 1].
+SIM_LOW, SIM_HIGH = 0.35, 0.85
+NEGATION_FACTOR = 0.4  # score multiplier when claim and source disagree on polarity
+HARD_FAIL_FACTOR = 0.5  # score multiplier when a number, name or time is missing
+PAIR_MARGIN = 0.05  # a two-sentence quote must beat the best single sentence by this much
+CLAIM_SCOPE, SOURCE_SCOPE = 3, 2  # content words governed by a negation cue
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+(?:[.,]\d+)*|[^\w\s]")
+_NUMBER = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?(?:\s*(thousand|million|billion|trillion|bn)\b)?", re.IGNORECASE
+)
+_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_INITIAL_BEFORE = {".", "!", "?", ":", ";", '"', "“", "”", "(", "[", "-", "–", "—", "*", "#", "«", "‘", "•", ">"}
+
+
+@dataclass
+class SupportResult:
+    """The verdict on one claim against a list of passages."""
+
+    supported: bool
+    score: float
+    reason: str
+    passage_index: int | None = None
+    """0-based index (into the passages given) of the passage that best supports the claim."""
+    quote: tuple[int, int] | None = None
+    """Span inside passages[passage_index] of the sentence(s) that best support the claim."""
+    passage_spans: list[tuple[int, int] | None] = field(default_factory=list)
+    """Best-supporting sentence span inside every passage given (None for an empty passage)."""
+    similarity: float | None = None
+    coverage: float = 0.0
+
+
+# ---------------------------------------------------------------- text analysis
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower())
+
+
+@lru_cache(maxsize=1)
+def _time_units() -> frozenset[str]:
+    return frozenset(stem(w) for w in TIME_UNITS)
+
+
+@lru_cache(maxsize=1)
+def _implicit_negations() -> frozenset[str]:
+    return frozenset(stem(w) for w in IMPLICIT_NEGATIONS)
+
+
+@lru_cache(maxsize=1)
+def _antonyms() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for a, b in ANTONYM_PAIRS:
+        table.setdefault(stem(a), set()).add(stem(b))
+        table.setdefault(stem(b), set()).add(stem(a))
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def _fold(text: str) -> str:
+    """Unicode-normalized, accent-free text with 'n't' expanded and dotted acronyms joined."""
+    text = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
+    text = re.sub(r"(?i)\bcannot\b", "can not", text)
+    return re.sub(r"(?i)n't\b", " not", text)
+
+
+def _similar_stem(a: str, b: str) -> bool:
+    """Same stem, or one a prefix of the other (Ukraine/Ukrainian, Russia/Russian)."""
+    if a == b:
+        return True
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return len(short) >= 5 and long_.startswith(short) and len(long_) - len(short) <= 3
+
+
+def _contains(stems: frozenset[str], s: str) -> bool:
+    return s in stems or any(_similar_stem(s, t) for t in stems)
+
+
+@dataclass(frozen=True)
+class _Token:
+    word: str  # folded surface form
+    lower: str
+    initial: bool  # first word of a sentence, quote or list item
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Lexical facts about one text, computed once and cached by text."""
+
+    tokens: tuple[_Token, ...]
+    content: frozenset[str]
+    content_order: tuple[str, ...]
+    words: frozenset[str]  # lowercased word tokens, plus alias expansions
+    names: tuple[str, ...]  # proper-name words (surface form)
+    numbers: tuple[tuple[str, float], ...]
+    time_pairs: tuple[tuple[str, float, str], ...]  # (surface, value, unit stem)
+    bare_units: frozenset[str]  # time units used without a number ("the past year")
+    temporal: tuple[str, ...]  # temporal words (surface)
+    neg_scopes: tuple[frozenset[str], ...]  # explicit negations ("not", "no"...): governed content stems
+    free: frozenset[str]  # content stems with an occurrence outside explicit negations
+    free_all: frozenset[str]  # ... outside explicit and implicit ("rejected", "denies") negations
+    has_implicit: bool
+
+
+def _tokens(text: str) -> list[_Token]:
+    out: list[_Token] = []
+    prev = ""
+    for m in _TOKEN.finditer(_fold(text)):
+        tok = m.group(0)
+        if tok[0].isalpha():
+            out.append(_Token(tok, tok.lower(), initial=(not out and prev == "") or prev in _INITIAL_BEFORE))
+        else:
+            out.append(_Token(tok, tok, initial=False))
+        prev = tok
+    return out
+
+
+def _is_content(lower: str) -> bool:
+    return lower.isalpha() and len(lower) >= 2 and lower not in STOPWORDS and lower not in NUMBER_WORDS
+
+
+def _numbers(text: str, tokens: Sequence[_Token]) -> list[tuple[str, float]]:
+    found: list[tuple[str, float]] = []
+    for m in _NUMBER.finditer(_fold(text)):
+        value = float(m.group(1).replace(",", "") + ("." + m.group(2) if m.group(2) else ""))
+        if m.group(3):
+            value *= NUMBER_SCALES[m.group(3).lower()]
+        found.append((m.group(0), value))
+    # Number words: "five", "twenty-five", "a million", "three hundred thousand"
+    i = 0
+    while i < len(tokens):
+        if tokens[i].lower not in NUMBER_WORDS:
+            i += 1
+            continue
+        j, words = i, []
+        while j < len(tokens) and (tokens[j].lower in NUMBER_WORDS or (words and tokens[j].lower in {"-", "and"})):
+            words.append(tokens[j].lower)
+            j += 1
+        while words and words[-1] in {"-", "and"}:
+            words.pop()
+        prev = tokens[i - 1].lower if i > 0 else ""
+        a_scale = words[0] in NUMBER_SCALES and prev in {"a", "an"}
+        after_digits = words[0] in NUMBER_SCALES and prev[:1].isdigit()  # "600 thousand": read by _NUMBER
+        if (words != ["one"] or a_scale) and not after_digits:  # bare "one" is mostly a pronoun ("one of the members")
+            found.append((" ".join(words), _word_value(words, a_scale)))
+        i = max(j, i + 1)
+    return found
+
+
+def _word_value(words: list[str], a_scale: bool) -> float:
+    total, current = 0.0, 1.0 if a_scale else 0.0
+    for w in words:
+        if w in {"-", "and"}:
+            continue
+        v = NUMBER_WORDS[w]
+        if w == "hundred":
+            current = (current or 1) * 100
+        elif w in NUMBER_SCALES:
+            total += (current or 1) * v
+            current = 0
+        else:
+            current += v
+    return total + current
+
+
+def _time_pairs(tokens: Sequence[_Token]) -> tuple[list[tuple[str, float, str]], set[str]]:
+    pairs: list[tuple[str, float, str]] = []
+    bare: set[str] = set()
+    for i, t in enumerate(tokens):
+        unit = stem(t.lower) if t.lower.isalpha() else ""
+        if unit not in _time_units():
+            continue
+        j = i - 1
+        if j >= 0 and tokens[j].lower == "-":
+            j -= 1
+        prev = tokens[j].lower if j >= 0 else ""
+        if prev in {"a", "an", "one"}:
+            pairs.append((f"{prev} {t.word}", 1.0, unit))
+        elif prev in NUMBER_WORDS and prev not in NUMBER_SCALES:
+            pairs.append((f"{prev} {t.word}", float(NUMBER_WORDS[prev]), unit))
+        elif prev.replace(",", "").replace(".", "").isdigit():
+            pairs.append((f"{prev} {t.word}", float(prev.replace(",", "")), unit))
+        else:
+            bare.add(unit)
+    return pairs, bare
+
+
+def _scopes(tokens: Sequence[_Token], cues: Iterable[str], width: int, by_stem: bool) -> list[tuple[int, ...]]:
+    """For each negation cue, the indices of the (up to `width`) content tokens it governs."""
+    cue_set = set(cues)
+    scopes: list[tuple[int, ...]] = []
+    for i, t in enumerate(tokens):
+        key = stem(t.lower) if by_stem and t.lower.isalpha() else t.lower
+        if key not in cue_set:
+            continue
+        governed: list[int] = []
+        for j in range(i + 1, len(tokens)):
+            nxt = tokens[j].lower
+            if nxt in SCOPE_BREAKS or (not nxt.isalnum() and nxt not in {"-", "'", '"', "“", "”"}):
+                break
+            if _is_content(nxt):
+                governed.append(j)
+                if len(governed) >= width:
+                    break
+        scopes.append(tuple(governed))
+    return scopes
+
+
+def _is_name(t: _Token) -> bool:
+    if len(t.word) >= 2 and t.word.isupper() and t.word.isalpha():
+        return True  # acronyms: US, EU, NATO
+    if not t.word[0].isupper() or t.lower in STOPWORDS or t.lower in TITLE_WORDS or len(t.lower) < 2:
+        return False
+    return not (t.initial and (t.lower in DISCOURSE or t.lower.endswith("ly")))
+
+
+@lru_cache(maxsize=8192)
+def analyze(text: str, scope_width: int = CLAIM_SCOPE) -> Analysis:
+    """Lexical facts of a text; `scope_width` is how many content words a negation governs."""
+    tokens = _tokens(text)
+    content_order = tuple(stem(t.lower) for t in tokens if _is_content(t.lower))
+    words = {t.lower for t in tokens if t.lower.isalpha()}
+    for key, expansions in ALIASES.items():
+        if key in words:
+            for phrase in expansions:
+                words.update(phrase.split())
+    pairs, bare = _time_pairs(tokens)
+    explicit = _scopes(tokens, NEGATIONS, scope_width, by_stem=False)
+    implicit = _scopes(tokens, _implicit_negations(), CLAIM_SCOPE, by_stem=True)
+    in_explicit = {j for sc in explicit for j in sc}
+    in_any = in_explicit | {j for sc in implicit for j in sc}
+    content_at = [(j, stem(t.lower)) for j, t in enumerate(tokens) if _is_content(t.lower)]
+    return Analysis(
+        tokens=tuple(tokens),
+        content=frozenset(content_order),
+        content_order=content_order,
+        words=frozenset(words),
+        names=tuple(dict.fromkeys(t.word for t in tokens if _is_name(t))),
+        numbers=tuple(_numbers(text, tokens)),
+        time_pairs=tuple(pairs),
+        bare_units=frozenset(bare),
+        temporal=tuple(
+            dict.fromkeys(t.word for t in tokens if t.lower in TEMPORAL_WORDS or stem(t.lower) in _time_units())
+        ),
+        neg_scopes=tuple(frozenset(stem(tokens[j].lower) for j in sc) for sc in explicit),
+        free=frozenset(s for j, s in content_at if j not in in_explicit),
+        free_all=frozenset(s for j, s in content_at if j not in in_any),
+        has_implicit=bool(implicit),
+    )
+
+
+def _name_present(name: str, source: Analysis) -> bool:
+    low = name.lower()
+    if low in source.words:
+        return True
+    s = stem(low)
+    return any(_similar_stem(s, stem(w)) or _similar_stem(low, w) for w in source.words)
+
+
+def coverage(claim: Analysis, source: Analysis) -> float:
+    if not claim.content:
+        return 0.0
+    return sum(_contains(source.content, s) for s in claim.content) / len(claim.content)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def hard_failures(claim: Analysis, source: Analysis) -> list[str]:
+    """Numbers, names and time expressions of the claim that the source lacks."""
+    fails: list[str] = []
+    values = [v for _, v in source.numbers]
+    for surface, value in claim.numbers:
+        if not any(abs(value - v) <= 1e-9 * max(1.0, abs(v)) for v in values):
+            fails.append(f"number '{surface}'")
+    for name in claim.names:
+        if not _name_present(name, source):
+            fails.append(f"name '{name}'")
+    for surface, value, unit in claim.time_pairs:
+        ok = (value, unit) in {(v, u) for _, v, u in source.time_pairs}
+        if not ok and value == 1.0 and surface.split()[0] in {"a", "an"}:
+            ok = unit in source.bare_units
+        if not ok:
+            fails.append(f"time '{surface}'")
+    paired = {w.lower() for surface, _, _ in claim.time_pairs for w in surface.split()[1:]}
+    for word in claim.temporal:
+        low = word.lower()
+        if low not in paired and not _contains(source.content | source.words, stem(low)) and low not in source.words:
+            fails.append(f"time '{word}'")
+    return fails
+
+
+def polarity_mismatches(claim: Analysis, source: Analysis) -> list[str]:
+    """Negations or antonyms that make the claim say the opposite of the source."""
+    issues: list[str] = []
+    source_neg = frozenset().union(*source.neg_scopes)
+    # Claim negates something the source asserts (unless the source negates it in other words: "denies").
+    if not source.has_implicit:
+        for scope in claim.neg_scopes:
+            if scope and not any(_contains(source_neg, s) for s in scope) and any(_contains(source.free, s) for s in scope):
+                issues.append(f"claim negates '{_first(scope, claim)}' but the passage does not")
+                break
+    # Claim asserts something the source only ever negates.
+    for s in sorted(source_neg - source.free):
+        if any(_similar_stem(s, a) for a in claim.free_all):
+            issues.append(f"passage negates '{s}' but the claim does not")
+            break
+    # Antonyms ("confirms" where the source says "denies") and negative prefixes ("favorable"/"unfavorable").
+    for a in sorted(claim.free_all - source.content):
+        opposite = next((b for b in _antonyms().get(a, ()) if b in source.free), None)
+        for p in ("un", "dis", "non"):
+            if a.startswith(p) and len(a) - len(p) >= 4 and a[len(p) :] in source.free:
+                opposite = a[len(p) :]
+            elif p + a in source.free:
+                opposite = p + a
+        if opposite:
+            issues.append(f"claim says '{a}' but the passage says '{opposite}'")
+    return issues[:2]
+
+
+def _first(scope: frozenset[str], claim: Analysis) -> str:
+    return next((s for s in claim.content_order if s in scope), next(iter(scope)))
+
+
+# ---------------------------------------------------------------- embeddings cache
+
+
+class _EmbeddingCache:
+    """A small LRU cache of text -> unit vector, filled in batches."""
+
+    def __init__(self, embeddings: Embeddings, maxsize: int = 4096) -> None:
+        self.embeddings = embeddings
+        self.maxsize = maxsize
+        self._data: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(texts))
+        with self._lock:
+            missing = [t for t in wanted if t not in self._data]
+        if missing:
+            vectors = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
+            norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+            vectors = vectors / np.where(norms == 0, 1, norms)
+            with self._lock:
+                for t, v in zip(missing, vectors, strict=True):
+                    self._data[t] = v
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for t in wanted:
+                if t in self._data:
+                    self._data.move_to_end(t)
+                    out[t] = self._data[t]
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+        # Texts evicted by a batch larger than the cache are still returned from this call.
+        if missing:
+            for t, v in zip(missing, vectors, strict=True):
+                out.setdefault(t, v)
+        return out
+
+
+# ---------------------------------------------------------------- the checker
+
+
+@dataclass(frozen=True)
+class _Window:
+    passage: int
+    start: int
+    end: int
+    text: str
+    pair: bool
+    clauses: tuple[str, ...]  # clauses of its sentences: a claim restating part of a long sentence matches one
+
+
+_CLAUSE_BREAK = re.compile(r"""[,;:—–]+["'”’]*\s*|\s+-\s+""")
+
+
+def _clauses(sentence: str) -> list[str]:
+    parts = [p.strip(" \"'“”‘’()") for p in _CLAUSE_BREAK.split(sentence)]
+    parts = [p for p in parts if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
+def _windows(passages: Sequence[str]) -> list[_Window]:
+    out: list[_Window] = []
+    for i, text in enumerate(passages):
+        spans = split_sentences(text)
+        clauses = [tuple(_clauses(text[sp.start : sp.end])) for sp in spans]
+        for k, sp in enumerate(spans):
+            out.append(_Window(i, sp.start, sp.end, text[sp.start : sp.end], False, clauses[k]))
+            if k + 1 < len(spans):
+                nxt = spans[k + 1]
+                out.append(_Window(i, sp.start, nxt.end, text[sp.start : nxt.end], True, clauses[k] + clauses[k + 1]))
+    return out
+
+
+def _scaled(sim: float) -> float:
+    return float(min(1.0, max(0.0, (sim - SIM_LOW) / (SIM_HIGH - SIM_LOW))))
+
+
+class SupportChecker:
+    """Decides whether a claim is supported by passages; embeddings=None means lexical-only (less accurate)."""
+
+    def __init__(self, embeddings: Embeddings | None, threshold: float = 0.5, cache_size: int = 4096) -> None:
+        self.embeddings = embeddings
+        self.threshold = threshold
+        self._cache = _EmbeddingCache(embeddings, cache_size) if embeddings is not None else None
+
+    def check(self, claim: str, passages: list[str]) -> SupportResult:
+        """Is `claim` supported by the union of `passages`?"""
+        return self.check_many([claim], [passages])[0]
+
+    score = check  # name used in docs/architecture.md
+
+    def check_many(self, claims: list[str], passages_per_claim: list[list[str]]) -> list[SupportResult]:
+        """check() for many claims, embedding every claim and passage sentence in one batch."""
+        if len(claims) != len(passages_per_claim):
+            raise ValueError(f"check_many: {len(claims)} claims but {len(passages_per_claim)} passage lists")
+        windows = [_windows(p) for p in passages_per_claim]
+        vectors: dict[str, np.ndarray] = {}
+        if self._cache is not None:
+            texts = [c.strip() for c in claims] + [t for ws in windows for w in ws for t in (w.text, *w.clauses)]
+            vectors = self._cache.get_many(t for t in texts if t)
+        return [
+            self._judge(claim.strip(), passages, ws, vectors)
+            for claim, passages, ws in zip(claims, passages_per_claim, windows, strict=True)
+        ]
+
+    def _judge(self, claim: str, passages: list[str], windows: list[_Window], vectors: dict[str, np.ndarray]) -> SupportResult:
+        if not claim:
+            return SupportResult(False, 0.0, "empty claim")
+        if not windows:
+            return SupportResult(False, 0.0, "no passage text to check against", passage_spans=[None] * len(passages))
+        c = analyze(claim)
+        if not c.content and not c.numbers and not c.names:
+            return SupportResult(False, 0.0, "nothing to verify in the claim", passage_spans=[None] * len(passages))
+        claim_vec = vectors.get(claim)
+        sims: list[float | None] = [None] * len(windows)
+        if claim_vec is not None:
+            sims = [max(float(claim_vec @ vectors[t]) for t in (w.text, *w.clauses)) for w in windows]
+        wscores = [self._window_score(c, w, s) for w, s in zip(windows, sims, strict=True)]
+        best_per: dict[int, int] = {}
+        for k, w in enumerate(windows):
+            b = best_per.get(w.passage)
+            if b is None or wscores[k] > wscores[b] + 1e-12:
+                best_per[w.passage] = k
+        best = max(best_per.values(), key=lambda k: (wscores[k], -k))
+        win, sim = windows[best], sims[best]
+        union = analyze("\n".join(passages))
+        window_a = analyze(win.text, SOURCE_SCOPE)
+        cov_union, cov_win = coverage(c, union), coverage(c, window_a)
+        if sim is None:
+            score = 0.7 * cov_union + 0.3 * cov_win
+        else:
+            score = 0.35 * cov_union + 0.15 * cov_win + 0.5 * _scaled(sim)
+        fails = hard_failures(c, union)
+        polarity = polarity_mismatches(c, window_a)
+        if polarity:
+            score *= NEGATION_FACTOR
+        if fails:
+            score *= HARD_FAIL_FACTOR
+        score = round(min(1.0, max(0.0, score)), 4)
+        supported = not fails and score >= self.threshold
+        reason = _reason(supported, fails, polarity, cov_union, sim, score, self.threshold, win.passage)
+        spans: list[tuple[int, int] | None] = [None] * len(passages)
+        for p, k in best_per.items():
+            spans[p] = (windows[k].start, windows[k].end)
+        return SupportResult(
+            supported=supported,
+            score=score,
+            reason=reason,
+            passage_index=win.passage,
+            quote=(win.start, win.end),
+            passage_spans=spans,
+            similarity=None if sim is None else round(sim, 4),
+            coverage=round(cov_union, 4),
+        )
+
+    def _window_score(self, claim: Analysis, w: _Window, sim: float | None) -> float:
+        cov = coverage(claim, analyze(w.text, SOURCE_SCOPE))
+        score = cov if sim is None else 0.5 * cov + 0.5 * _scaled(sim)
+        return score - (PAIR_MARGIN if w.pair else 0.0)
+
+
+def _reason(
+    supported: bool,
+    fails: list[str],
+    polarity: list[str],
+    cov: float,
+    sim: float | None,
+    score: float,
+    threshold: float,
+    passage: int,
+) -> str:
+    stats = f"content words {cov:.0%}" + ("" if sim is None else f", similarity {sim:.2f}") + f", score {score:.2f}"
+    if supported:
+        return f"supported by passage {passage + 1} ({stats})"
+    parts = [f"{f} not in cited passage" for f in fails] + polarity
+    if not parts:
+        parts.append(f"weak support: score below {threshold:.2f}")
+    return "; ".join(parts) + f" ({stats})"

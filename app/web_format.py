@@ -1,0 +1,426 @@
+"""Pure formatting for the web app: answers, sources, briefings and library rows as HTML (no I/O, no gradio)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from app.models import (
+    Answer,
+    AnswerSentence,
+    Article,
+    ArticleInfo,
+    Briefing,
+    BriefingPoint,
+    Citation,
+    IngestReport,
+    Span,
+)
+from app.text import split_paragraphs
+
+MAX_CONTEXT_CHARS = 900
+"""Longest paragraph context shown around a quote before it is trimmed with ellipses."""
+
+# Characters a Markdown/LaTeX renderer would interpret inside chat messages; encoded as entities.
+_MD_SPECIALS = {c: f"&#{ord(c)};" for c in "*_`~[]$\\|#<>"}
+_MD_SPECIALS["&"] = "&amp;"
+_MD_SPECIALS['"'] = "&quot;"
+_MD_SPECIALS["'"] = "&#39;"
+_MD_TABLE = str.maketrans(_MD_SPECIALS)
+
+
+def esc(text: str) -> str:
+    """HTML-escape text and neutralize Markdown/LaTeX syntax so chat renderers show it verbatim."""
+    return text.translate(_MD_TABLE)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is plain http(s), else None (never a javascript: or data: link)."""
+    if url and re.match(r"^https?://[^\s\"'<>]+$", url, flags=re.IGNORECASE):
+        return url
+    return None
+
+
+def format_date(value: datetime | None) -> str:
+    """'21 Nov 2025' (or '' when unknown)."""
+    return f"{value.day} {value:%b %Y}" if value else ""
+
+
+def parse_date(value: str | float | datetime | None, *, field: str = "date", end_of_day: bool = False) -> datetime | None:
+    """A date from a form field: ISO text, a timestamp, a datetime, or empty. Raises ValueError naming the field.
+
+    With end_of_day, a bare date means its last second (an inclusive "until")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=UTC)
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{field}: '{text}' is not a date; use YYYY-MM-DD") from None
+    if end_of_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed
+
+
+def _seconds(ms: float) -> str:
+    return f"{ms / 1000:.1f} s" if ms >= 100 else f"{ms:.0f} ms"
+
+
+# ---- answers -----------------------------------------------------------------
+def cite_link(n: int, scope: str) -> str:
+    """A clickable [n] that the page script resolves to the source card `nd-src-{scope}-{n}`."""
+    return (
+        f'<a class="nd-cite" href="#nd-src-{scope}-{n}" data-nd-scope="{scope}" data-nd-n="{n}" '
+        f'title="Show source {n}">{n}</a>'
+    )
+
+
+def _cites(numbers: Sequence[int], scope: str) -> str:
+    if not numbers:
+        return ""
+    return '<span class="nd-cites">' + "".join(cite_link(n, scope) for n in numbers) + "</span>"
+
+
+def _sentence_html(s: AnswerSentence, scope: str) -> str:
+    body = esc(s.text)
+    if s.supported:
+        return f'<span class="nd-sent">{body}</span>{_cites(s.citations, scope)}'
+    reason = esc(s.reason or "no cited passage supports this sentence")
+    return (
+        f'<span class="nd-sent nd-unverified" title="Not verified: {reason}">{body}</span>'
+        f'{_cites(s.citations, scope)}<span class="nd-flag" title="{reason}">unverified</span>'
+    )
+
+
+def _marker_html(text: str, scope: str) -> str:
+    """Answer text whose [n] markers become links (used when no sentence breakdown is available)."""
+    parts = re.split(r"\[(\d+)\]", text)
+    out = [esc(p) if i % 2 == 0 else cite_link(int(p), scope) for i, p in enumerate(parts)]
+    return "".join(out)
+
+
+def answer_meta(answer: Answer) -> str:
+    """One line under an answer: verification count, sources, engine and time."""
+    bits: list[str] = []
+    if not answer.abstained and answer.sentences:
+        ok = sum(s.supported for s in answer.sentences)
+        total = len(answer.sentences)
+        cls = "nd-ok" if ok == total else "nd-warn"
+        bits.append(f'<span class="{cls}">{ok}/{total} sentences verified</span>')
+    if answer.citations:
+        articles = {c.article_id for c in answer.citations}
+        bits.append(f"{len(answer.citations)} passages from {len(articles)} article{'s' if len(articles) != 1 else ''}")
+    bits.append(esc(f"{answer.backend} · {answer.model}"))
+    if answer.timings.total_ms:
+        bits.append(_seconds(answer.timings.total_ms))
+    return '<div class="nd-meta">' + " · ".join(bits) + "</div>"
+
+
+def answer_html(answer: Answer, scope: str) -> str:
+    """A verified answer as chat HTML: clickable [n], unverified sentences flagged, abstentions as a callout."""
+    parts: list[str] = []
+    if answer.standalone_question and answer.standalone_question.strip() != answer.question.strip():
+        parts.append(f'<div class="nd-understood">Understood as: {esc(answer.standalone_question)}</div>')
+    if answer.abstained:
+        parts.append(
+            '<div class="nd-abstain"><div class="nd-abstain-title">Not in the indexed articles</div>'
+            f"<div>{_marker_html(answer.answer, scope)}</div></div>"
+        )
+    elif answer.sentences:
+        parts.append('<div class="nd-answer">' + " ".join(_sentence_html(s, scope) for s in answer.sentences) + "</div>")
+    else:
+        parts.append(f'<div class="nd-answer">{_marker_html(answer.answer, scope)}</div>')
+    parts.append(answer_meta(answer))
+    return "".join(parts)
+
+
+def streaming_html(text: str) -> str:
+    """Answer text as it streams in (not yet verified)."""
+    if not text:
+        return '<div class="nd-pending">Searching the articles…</div>'
+    return f'<div class="nd-answer nd-streaming">{_marker_html(text, "pending")}<span class="nd-caret"></span></div>'
+
+
+def user_html(question: str) -> str:
+    return esc(question)
+
+
+# ---- sources -----------------------------------------------------------------
+def context_span(text: str, paragraphs: Sequence[Span], start: int, end: int) -> tuple[int, int]:
+    """The paragraph(s) around [start, end), trimmed to about MAX_CONTEXT_CHARS centred on the quote."""
+    paras = list(paragraphs) or split_paragraphs(text)
+    covering = [p for p in paras if p.start < max(end, start + 1) and p.end > start]
+    lo = min([p.start for p in covering], default=start)
+    hi = max([p.end for p in covering], default=end)
+    lo, hi = min(lo, start), max(hi, end)
+    spare = MAX_CONTEXT_CHARS - (end - start)
+    if hi - lo > MAX_CONTEXT_CHARS:
+        before = max(spare // 2, 0)
+        lo = max(lo, start - before)
+        hi = min(hi, end + max(spare - (start - lo), 0))
+        # Cut at word boundaries so the context does not start or end mid-word.
+        if lo < start:
+            cut = text.find(" ", lo, start)
+            lo = cut + 1 if cut != -1 else start
+        if hi > end:
+            cut = text.rfind(" ", end, hi)
+            hi = cut if cut != -1 else end
+    return lo, hi
+
+
+def highlighted_context(text: str, paragraphs: Sequence[Span], start: int, end: int) -> str:
+    """The quote's surrounding paragraph as HTML with the quote in <mark>."""
+    paras = list(paragraphs) or split_paragraphs(text)
+    lo, hi = context_span(text, paras, start, end)
+    para_starts = {p.start for p in paras}
+    before = ("… " if lo > 0 and lo not in para_starts else "") + esc(text[lo:start])
+    after = esc(text[end:hi]) + (" …" if hi < len(text) and text[hi : hi + 1] not in ("\n", "") else "")
+    quote = esc(text[start:end]).replace("\n", "<br>")
+    return f"{before.replace(chr(10), '<br>')}<mark>{quote}</mark>{after.replace(chr(10), '<br>')}"
+
+
+def source_meta(title: str, source: str, published: datetime | None, url: str | None) -> str:
+    bits = [esc(b) for b in (source, format_date(published)) if b]
+    link = safe_url(url)
+    if link:
+        bits.append(f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">original ↗</a>')
+    return '<div class="nd-source-meta">' + " · ".join(bits) + "</div>" if bits else ""
+
+
+def source_card(citation: Citation, article: Article | None, scope: str, *, sentences: Sequence[str] = ()) -> str:
+    """One cited passage: number, title, source and date, and its paragraph with the exact quote highlighted."""
+    if article is not None and article.text[citation.start : citation.end] == citation.quote:
+        body = highlighted_context(article.text, article.paragraphs, citation.start, citation.end)
+    else:  # the article is gone or changed: show the stored quote alone
+        body = f"<mark>{esc(citation.quote)}</mark>"
+    title = citation.title or (article.title if article else "") or "Untitled"
+    used = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    used_html = f'<details class="nd-used"><summary>Supports</summary><ul>{used}</ul></details>' if used else ""
+    return (
+        f'<div class="nd-source" id="nd-src-{scope}-{citation.n}" data-nd-n="{citation.n}">'
+        f'<div class="nd-source-head"><span class="nd-badge">{citation.n}</span>'
+        f'<span class="nd-source-title">{esc(title)}</span></div>'
+        f"{source_meta(title, citation.source, citation.published, citation.url)}"
+        f'<blockquote class="nd-context">{body}</blockquote>{used_html}</div>'
+    )
+
+
+def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope: str) -> str:
+    """The sources panel for one answer (or a hint when there is none yet)."""
+    if answer is None:
+        return (
+            '<div class="nd-panel-empty"><div class="nd-panel-title">Sources</div>'
+            "<p>Ask a question: every cited passage appears here in its paragraph, with the quoted words highlighted."
+            " Click a numbered citation to jump to it.</p></div>"
+        )
+    head = f'<div class="nd-panel-title">Sources</div><div class="nd-panel-q">{esc(answer.question)}</div>'
+    if not answer.citations:
+        note = "Nothing was cited: " + ("the articles don't cover this question." if answer.abstained else "no passage supports the answer.")
+        return f'<div class="nd-panel">{head}<p class="nd-panel-note">{esc(note)}</p></div>'
+    by_n: dict[int, list[str]] = {}
+    for s in answer.sentences:
+        for n in s.citations:
+            by_n.setdefault(n, []).append(s.text)
+    cards = "".join(source_card(c, articles.get(c.article_id), scope, sentences=by_n.get(c.n, ())) for c in answer.citations)
+    return f'<div class="nd-panel">{head}{cards}</div>'
+
+
+# ---- briefings ---------------------------------------------------------------
+def _point_html(p: BriefingPoint, scope: str) -> str:
+    if p.supported:
+        return f"{esc(p.text)}{_cites(p.citations, scope)}"
+    return (
+        f'<span class="nd-unverified" title="Not verified by the cited passages">{esc(p.text)}</span>'
+        f'{_cites(p.citations, scope)}<span class="nd-flag">unverified</span>'
+    )
+
+
+def _points_section(title: str, points: Sequence[BriefingPoint], scope: str) -> str:
+    if not points:
+        return ""
+    items = "".join(f"<li>{_point_html(p, scope)}</li>" for p in points)
+    return f'<section class="nd-brief-section"><h3>{esc(title)}</h3><ul>{items}</ul></section>'
+
+
+def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: str = "brief") -> str:
+    """A briefing as a readable page: headline, summary, sections with [n] links, then the cited sources."""
+    parts = [
+        '<article class="nd-briefing">',
+        f'<div class="nd-kicker">Briefing · {len(briefing.sources)} article{"s" if len(briefing.sources) != 1 else ""}</div>',
+        f"<h2>{esc(briefing.headline)}</h2>",
+        f'<p class="nd-standfirst">{_point_html(briefing.summary, scope)}</p>',
+        _points_section("Key points", briefing.key_points, scope),
+    ]
+    if briefing.actors:
+        rows = "".join(
+            f'<li><strong>{esc(a.name)}</strong>: {"; ".join(_point_html(p, scope) for p in a.points)}</li>' for a in briefing.actors
+        )
+        parts.append(f'<section class="nd-brief-section"><h3>Who’s who</h3><ul>{rows}</ul></section>')
+    parts.append(_points_section("Facts and figures", briefing.facts, scope))
+    parts.append(_points_section("Disputed or unclear", briefing.disputed, scope))
+    if briefing.open_questions:
+        items = "".join(f"<li>{esc(q)}</li>" for q in briefing.open_questions)
+        parts.append(f'<section class="nd-brief-section"><h3>Open questions</h3><ul>{items}</ul></section>')
+    points = [briefing.summary, *briefing.key_points, *briefing.facts, *briefing.disputed, *(p for a in briefing.actors for p in a.points)]
+    ok = sum(p.supported for p in points)
+    cached = " · cached" if briefing.cached else ""
+    parts.append(
+        f'<div class="nd-meta"><span class="{"nd-ok" if ok == len(points) else "nd-warn"}">{ok}/{len(points)} points verified</span>'
+        f" · {esc(briefing.backend)} · {esc(briefing.model)} · {briefing.length} · {_seconds(briefing.generated_ms)}{cached}</div>"
+    )
+    if briefing.citations:
+        cards = "".join(source_card(c, articles.get(c.article_id), scope) for c in briefing.citations)
+        parts.append(f'<section class="nd-brief-sources"><h3>Sources</h3>{cards}</section>')
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def briefing_placeholder() -> str:
+    return (
+        '<div class="nd-panel-empty"><div class="nd-panel-title">No briefing yet</div>'
+        "<p>Choose articles, a topic or a period (or nothing, to cover the whole library), pick a length and press "
+        "<strong>Write briefing</strong>. Every point links to the passage it came from.</p></div>"
+    )
+
+
+# ---- library -----------------------------------------------------------------
+LIBRARY_HEADERS = ["Title", "Source", "Published", "Chunks", "ID"]
+
+
+def library_rows(infos: Sequence[ArticleInfo]) -> list[list[str | int]]:
+    """Rows for the library table, newest first (undated last)."""
+    ordered = sorted(infos, key=lambda a: (a.published is None, -(a.published.timestamp() if a.published else 0), a.title.lower()))
+    return [[a.title, a.source, format_date(a.published), a.chunks, a.id] for a in ordered]
+
+
+def article_choices(infos: Sequence[ArticleInfo]) -> list[tuple[str, str]]:
+    """(label, id) pairs for article pickers."""
+    out = []
+    for a in sorted(infos, key=lambda a: a.title.lower()):
+        date = format_date(a.published)
+        out.append((f"{a.title} ({date})" if date else a.title, a.id))
+    return out
+
+
+def library_summary(infos: Sequence[ArticleInfo]) -> str:
+    chunks = sum(a.chunks for a in infos)
+    return f"{len(infos)} article{'s' if len(infos) != 1 else ''} · {chunks} passages indexed"
+
+
+def ingest_html(report: IngestReport) -> str:
+    """What an ingest did, one line per article or error."""
+    rows: list[str] = []
+    for label, cls, items in (("Added", "nd-ok", report.added), ("Replaced", "nd-warn", report.replaced), ("Already indexed", "nd-muted", report.unchanged)):
+        rows += [f'<li><span class="{cls}">{label}</span> {esc(a.title)} <span class="nd-muted">({a.chunks} passages)</span></li>' for a in items]
+    rows += [f'<li><span class="nd-bad">Failed</span> {esc(e.input)}: {esc(e.error)}</li>' for e in report.errors]
+    total = len(report.added) + len(report.replaced) + len(report.unchanged)
+    head = f"{total} article{'s' if total != 1 else ''} processed, {len(report.errors)} failed, {report.chunks} passages in {report.seconds:.1f} s"
+    return f'<div class="nd-ingest"><div class="nd-ingest-head">{esc(head)}</div><ul>{"".join(rows)}</ul></div>'
+
+
+def ingest_warnings(report: IngestReport) -> list[str]:
+    """Readable one-line messages for the inputs that failed."""
+    return [f"{e.input}: {e.error}" for e in report.errors]
+
+
+def status_line(backend_label: str, infos: Sequence[ArticleInfo]) -> str:
+    """The visible line saying which engine answers and what is indexed."""
+    return (
+        f'<div class="nd-status"><span class="nd-dot"></span>Answering with <strong>{esc(backend_label)}</strong>'
+        f'<span class="nd-sep">|</span>{esc(library_summary(infos))}</div>'
+    )
+
+
+def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
+    """One report for several ingest calls made by a single form submission."""
+    merged = IngestReport()
+    for r in reports:
+        merged.added += r.added
+        merged.replaced += r.replaced
+        merged.unchanged += r.unchanged
+        merged.errors += r.errors
+        merged.chunks += r.chunks
+        merged.seconds += r.seconds
+    return merged
+
+
+# ---- evaluation --------------------------------------------------------------
+EVAL_ROWS = [
+    ("evidence_recall_at_k", "Evidence recall@k (retrieval)"),
+    ("mrr", "MRR (retrieval)"),
+    ("answer_accuracy", "Answer accuracy"),
+    ("token_f1", "Token F1"),
+    ("citation_precision", "Citation precision"),
+    ("citation_recall", "Citation recall"),
+    ("evidence_coverage", "Evidence coverage"),
+    ("abstention_unanswerable", "Declined when unanswerable ↑"),
+    ("false_abstention", "Declined when answerable ↓"),
+    ("key_fact_coverage", "Briefing key-fact coverage"),
+    ("point_citation_precision", "Briefing point precision"),
+    ("faithfulness", "Faithfulness (LLM judge)"),
+    ("latency_p50_ms", "Latency p50"),
+    ("latency_p95_ms", "Latency p95"),
+]
+
+
+def _score_cell(score: object) -> str | None:
+    """'0.912 (40)' for a Score dict, '120 ms' for a latency, None when the metric is absent."""
+    if isinstance(score, dict):
+        value, n = score.get("value"), score.get("n")
+        return "n/a" if value is None else f"{value:.3f} ({n})"
+    if isinstance(score, int | float):
+        return f"{score:,.0f} ms"
+    return None
+
+
+def eval_table(report: Mapping[str, object]) -> tuple[list[str], list[list[str]]]:
+    """Metrics as rows, backends as columns, from report.json's content; rows no backend defines are left out."""
+    backends = report.get("backends") or {}
+    retrieval = report.get("retrieval") or {}
+    assert isinstance(backends, Mapping) and isinstance(retrieval, Mapping)
+    names = list(backends)
+    headers = ["Metric", *(f"{b} ({backends[b].get('model', '')})" for b in names)]
+    rows: list[list[str]] = []
+    for key, label in EVAL_ROWS:
+        if key in retrieval:
+            cells = [_score_cell(retrieval[key])] * len(names)
+        else:
+            cells = [_score_cell(backends[b].get(key)) for b in names]
+        if any(c is not None for c in cells):
+            rows.append([label, *(c or "n/a" for c in cells)])
+    return headers, rows
+
+
+def eval_summary_html(report: Mapping[str, object]) -> str:
+    """Run facts above the metrics table: datasets, time, checker accuracy, warnings."""
+    datasets = report.get("datasets") or []
+    assert isinstance(datasets, list)
+    names = ", ".join(f"{d.get('name')} ({d.get('items')} items)" for d in datasets)
+    judge = report.get("judge")
+    accuracy = judge.get("accuracy") if isinstance(judge, Mapping) else None
+    bits = [f"<strong>{esc(names or 'dataset')}</strong>", f"{float(report.get('run_seconds') or 0):.1f} s"]  # type: ignore[arg-type]
+    if accuracy is not None:
+        bits.append(f"support checker accuracy {accuracy:.3f}")
+    warnings = report.get("warnings") or []
+    assert isinstance(warnings, list)
+    items = "".join(f"<li>{esc(str(w))}</li>" for w in warnings[:20])
+    more = f"<li>… {len(warnings) - 20} more in report.md</li>" if len(warnings) > 20 else ""
+    warn_html = f'<details class="nd-warnings"><summary>{len(warnings)} warning(s)</summary><ul>{items}{more}</ul></details>' if warnings else ""
+    return f'<div class="nd-eval-summary"><div class="nd-meta">{" · ".join(bits)}</div>{warn_html}</div>'
+
+
+def eval_placeholder() -> str:
+    return (
+        '<div class="nd-panel-empty"><div class="nd-panel-title">Citation-accuracy evaluation</div>'
+        "<p>Pick a dataset (one question per line with gold answers and evidence quotes) and one or more answer engines. "
+        "The run scores retrieval, answers, citation precision and recall, abstention and latency on the current "
+        "library, and writes report.md, report.json, results.jsonl and charts.</p></div>"
+    )

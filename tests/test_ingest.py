@@ -1,0 +1,163 @@
+"""Ingestor: unchanged / replaced / duplicate handling, per-input errors, progress, bounded batches, restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
+
+from app.ingest import Ingestor
+from app.lexical import LexicalIndex
+from app.loaders import load_text
+from app.models import Article
+from app.settings import Settings, sample_corpus_dir
+from app.store import ChromaStore, IndexMismatchError
+
+SEED_FILE = sample_corpus_dir() / "000_2df2c5dbd146e2f9.txt"
+
+
+class SpyEmbeddings(Embeddings):
+    """Deterministic fake vectors; records the size of every embed_documents call."""
+
+    def __init__(self) -> None:
+        self.inner = DeterministicFakeEmbedding(size=16)
+        self.calls: list[int] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls.append(len(texts))
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index")
+
+
+@pytest.fixture
+def ingestor(settings: Settings, embeddings) -> Ingestor:  # type: ignore[no-untyped-def]
+    return Ingestor(ChromaStore(settings, embeddings), settings)
+
+
+def test_ingest_file_then_again_is_unchanged(ingestor: Ingestor) -> None:
+    first = ingestor.ingest([str(SEED_FILE)])
+    assert [a.title for a in first.added] == ["Zelenskyy Cautious on US Plan, EU Rejects Concessions"]
+    assert first.errors == [] and first.chunks == first.added[0].chunks > 1
+    chunks = ingestor.store.count_chunks()
+
+    again = ingestor.ingest([str(SEED_FILE.parent)])
+    assert again.added == [] and [a.id for a in again.unchanged] == [first.added[0].id]
+    assert again.chunks == 0 and ingestor.store.count_chunks() == chunks
+
+
+def test_same_url_other_text_replaces(ingestor: Ingestor, sample_article: Article) -> None:
+    url = "https://news.test/zelenskyy"
+    v1 = load_text(sample_article.text, title=sample_article.title, url=url)
+    v2 = load_text(sample_article.text + "\nThe story was updated with new details on Friday.", title=sample_article.title, url=url)
+    assert ingestor.ingest_articles([v1]).added[0].id == v1.id
+    report = ingestor.ingest_articles([v2])
+    assert report.added == [] and [a.id for a in report.replaced] == [v2.id]
+    store = ingestor.store
+    assert [a.id for a in store.list_articles()] == [v2.id]
+    assert store.get_article(v1.id) is None
+    assert all(i.startswith(v2.id) for ids, _ in store.iter_chunks() for i in ids)
+    assert store.count_chunks() == report.replaced[0].chunks
+
+
+def test_duplicates_in_one_call_count_once(ingestor: Ingestor, sample_article: Article) -> None:
+    other = load_text("Dock workers in Rotterdam voted to end the harbour crane strike on Friday.", title="Cranes")
+    report = ingestor.ingest_articles([sample_article, other, sample_article])
+    assert sorted(a.id for a in report.added) == sorted([sample_article.id, other.id])
+    assert report.unchanged == [] and ingestor.store.count_articles() == 2
+
+
+def test_errors_name_their_input_and_others_continue(ingestor: Ingestor, tmp_path: Path) -> None:
+    missing = str(tmp_path / "nope.txt")
+    report = ingestor.ingest([missing, str(SEED_FILE)])
+    assert len(report.added) == 1
+    [error] = report.errors
+    assert error.input == missing and "\n" not in error.error and error.error
+
+
+def test_ingest_text(ingestor: Ingestor) -> None:
+    report = ingestor.ingest_text("Dock workers in Rotterdam voted to end the harbour crane strike on Friday.", title="Cranes")
+    assert [(a.title, a.source) for a in report.added] == [("Cranes", "pasted")]
+    empty = ingestor.ingest_text("   ")
+    assert empty.added == [] and len(empty.errors) == 1 and empty.errors[0].input == "pasted text"
+
+
+def test_progress_reaches_total(settings: Settings, make_articles) -> None:  # type: ignore[no-untyped-def]
+    ingestor = Ingestor(ChromaStore(settings, SpyEmbeddings()), settings)
+    seen: list[tuple[int, int]] = []
+    articles = make_articles(6)
+    report = ingestor.ingest_articles(articles + articles[:2], progress=lambda done, total, label: seen.append((done, total)))
+    assert len(report.added) == 6
+    assert [d for d, _ in seen] == list(range(1, 7))
+    assert seen[-1] == (6, 6) and all(d <= t for d, t in seen)
+
+
+def test_embeds_in_bounded_batches_across_articles(tmp_path: Path, make_articles) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(index_dir=tmp_path / "index", embedding_batch_size=4)
+    spy = SpyEmbeddings()
+    ingestor = Ingestor(ChromaStore(settings, spy), settings)
+    articles = make_articles(12)
+    chunker = ingestor.chunker
+    biggest = max(len(chunker(a)) for a in articles)
+    spy.calls.clear()
+    report = ingestor.ingest_articles(iter(articles))
+    assert len(report.added) == 12 and report.chunks == sum(spy.calls)
+    assert len(spy.calls) > 1  # streamed, not one call for the whole corpus
+    assert max(spy.calls) < ingestor.flush_chunks + biggest
+    assert ingestor.store.count_chunks() == report.chunks
+
+
+def test_one_failing_write_does_not_stop_the_rest(settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore(settings, SpyEmbeddings())
+    articles = make_articles(3)
+    real_add = store.add_article
+
+    def flaky(article, chunks, vectors=None):  # type: ignore[no-untyped-def]
+        if article.id == articles[1].id:
+            raise ValueError("disk full")
+        return real_add(article, chunks, vectors)
+
+    monkeypatch.setattr(store, "add_article", flaky)
+    report = Ingestor(store, settings).ingest_articles(articles)
+    assert {a.id for a in report.added} == {articles[0].id, articles[2].id}
+    [error] = report.errors
+    assert error.input == articles[1].url and "disk full" in error.error
+
+
+def test_index_mismatch_is_not_swallowed(settings: Settings, embeddings, sample_article: Article) -> None:  # type: ignore[no-untyped-def]
+    Ingestor(ChromaStore(settings, embeddings), settings).ingest_articles([sample_article])
+    other = settings.model_copy(update={"embedding_model": "fake-hash-model"})
+    ingestor = Ingestor(ChromaStore(other, SpyEmbeddings()), other)
+    with pytest.raises(IndexMismatchError):
+        ingestor.ingest_text("Dock workers in Rotterdam voted to end the harbour crane strike on Friday.")
+
+
+def test_restart_keeps_articles_and_lexical_index(settings: Settings, embeddings, make_articles) -> None:  # type: ignore[no-untyped-def]
+    store = ChromaStore(settings, embeddings)
+    Ingestor(store, settings).ingest_articles(make_articles(3))
+    lexical = LexicalIndex(store, settings)
+    before = lexical.search("protesters demand changes", 5)
+    assert before and lexical.origin == "built"
+
+    # a new store object on the same folder (a restart): same articles, lexical index loaded from its disk cache
+    reopened = ChromaStore(settings, embeddings)
+    assert [a.id for a in reopened.list_articles()] == [a.id for a in store.list_articles()]
+    assert reopened.repaired == 0
+    lexical2 = LexicalIndex(reopened, settings)
+    assert lexical2.search("protesters demand changes", 5) == before
+    assert lexical2.origin == "loaded"
+    assert sorted(p.name for p in (settings.index_dir / "lexical").iterdir()) == [store.fingerprint()]
+
+    # another writer adds an article: the first lexical index notices and rebuilds
+    extra = load_text("Zebra crossings in Quito get flashing zebra-striped lights, the zebra committee said.", title="Zebras")
+    Ingestor(reopened, settings).ingest_articles([extra])
+    hits = lexical.search("zebra crossings", 3)
+    assert lexical.origin == "built" and hits[0][0] == f"{extra.id}:0"
+    assert len(lexical) == reopened.count_chunks()

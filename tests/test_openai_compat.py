@@ -1,0 +1,154 @@
+"""OpenAI compatibility: the pure mapping, then the real `openai` SDK against a real uvicorn server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+from api_fakes import FakeDesk, serve_in_thread
+from pydantic import SecretStr
+
+from app import openai_compat as oc
+from app.api import create_api
+from app.api_models import ChatMessage
+from app.models import Answer, AnswerDelta, AnswerDone, Citation
+from app.settings import Settings
+
+TEXT = (
+    "Ukraine must limit the size of its army to 600,000 troops under the plan. "
+    "The plan has 28 points and was drafted in November. Officials in Kyiv said they would study it."
+)
+
+
+def msg(role: str, content: object) -> ChatMessage:
+    return ChatMessage.model_validate({"role": role, "content": content})
+
+
+# ---- pure mapping -------------------------------------------------------------------------
+def test_last_user_message_is_the_question_and_earlier_turns_the_history() -> None:
+    messages = [
+        msg("system", "be brief"),
+        msg("user", "Who drafted the plan?"),
+        msg("assistant", "The US did [1]."),
+        msg("user", [{"type": "text", "text": "And how many "}, {"type": "image_url"}, {"type": "text", "text": "points?"}]),
+    ]
+    question, history = oc.to_question(messages)
+    assert question == "And how many points?"
+    assert [(t.role, t.content) for t in history] == [("user", "Who drafted the plan?"), ("assistant", "The US did [1].")]
+
+
+def test_trailing_assistant_turn_is_ignored_and_no_user_is_an_error() -> None:
+    question, history = oc.to_question([msg("user", "Q1"), msg("assistant", "prefill")])
+    assert (question, history) == ("Q1", [])
+    with pytest.raises(oc.NoQuestion):
+        oc.to_question([msg("system", "hi")])
+    with pytest.raises(oc.NoQuestion):
+        oc.to_question([msg("user", "   ")])
+
+
+def test_model_names() -> None:
+    assert oc.backend_for_model("newsdesk") is None
+    assert oc.backend_for_model("newsdesk/extractive") == "extractive"
+    for bad in ("gpt-4o", "newsdesk/gpt", "newsdesk/"):
+        with pytest.raises(oc.UnknownModel):
+            oc.backend_for_model(bad)
+    assert "newsdesk" in oc.model_ids()
+
+
+def answer(text: str = "The army is capped at 600,000 troops [1].") -> Answer:
+    c = Citation(n=1, article_id="a" * 16, chunk_id="a" * 16 + ":0", quote="600,000 troops", start=10, end=24, title="Plan")
+    return Answer(question="How big?", answer=text, citations=[c], backend="extractive", model="m")
+
+
+def test_chunks_stream_text_then_citations_and_extra() -> None:
+    final = answer()
+    events: list[AnswerDelta | AnswerDone] = [AnswerDelta(text="The army is capped "), AnswerDelta(text="at 600,000 troops [1]."),
+                                              AnswerDone(answer=final)]
+    chunks = list(oc.chunks(events, model="newsdesk"))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop" and last.choices[0].delta.citations == final.citations
+    assert last.newsdesk is not None and last.newsdesk.answer == final.answer
+    assert len({c.id for c in chunks}) == 1
+
+
+def test_chunks_send_the_verified_tail_when_it_extends_the_stream() -> None:
+    final = answer("Capped at 600,000 troops [1].")
+    chunks = list(oc.chunks([AnswerDelta(text="Capped at"), AnswerDone(answer=final)], model="newsdesk"))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
+    # When verification dropped text, nothing can be unsent: the verified answer is in `newsdesk`.
+    chunks = list(oc.chunks([AnswerDelta(text="Unsupported claim. "), AnswerDone(answer=final)], model="newsdesk"))
+    assert chunks[-1].choices[0].delta.content is None and chunks[-1].newsdesk.answer == final.answer  # type: ignore[union-attr]
+
+
+def test_completion_shape() -> None:
+    done = oc.completion(answer(), model="newsdesk")
+    assert done.object == "chat.completion" and done.choices[0].message.content.endswith("[1].")
+    assert done.choices[0].message.citations[0].quote == "600,000 troops"
+    assert done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens > 0
+
+
+# ---- the real SDK over HTTP ---------------------------------------------------------------
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    settings = Settings(index_dir=tmp_path / "index")
+    desk = FakeDesk(settings)
+    from app.loaders import load_text
+
+    desk.ingest_articles([load_text(TEXT, title="Peace plan", source="wire")])
+    with serve_in_thread(create_api(desk, settings)) as url:  # type: ignore[arg-type]
+        yield url
+
+
+def test_sdk_non_stream(server: str) -> None:
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key="unused-on-loopback", max_retries=0)
+    done = client.chat.completions.create(
+        model="newsdesk",
+        messages=[{"role": "system", "content": "x"}, {"role": "user", "content": "How large may the army be?"}],
+    )
+    content = done.choices[0].message.content or ""
+    assert "600,000 troops" in content and "[1]" in content
+    citations = done.choices[0].message.model_extra["citations"]  # type: ignore[index]
+    assert citations[0]["n"] == 1 and citations[0]["quote"] in TEXT
+    extra = done.model_extra["newsdesk"]  # type: ignore[index]
+    assert extra["abstained"] is False and extra["sentences"][0]["supported"] is True
+    assert done.usage is not None and done.usage.completion_tokens > 0
+
+
+def test_sdk_stream_carries_citations(server: str) -> None:
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key="k", max_retries=0)
+    stream = client.chat.completions.create(
+        model="newsdesk", stream=True, messages=[{"role": "user", "content": "How large may the army be?"}]
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert "600,000 troops" in text and text.endswith("[1]")
+    last = chunks[-1]
+    assert last.choices[0].finish_reason == "stop"
+    assert last.choices[0].delta.model_extra["citations"][0]["quote"] in TEXT  # type: ignore[index]
+    assert last.model_extra["newsdesk"]["answer"] == text  # type: ignore[index]
+
+
+def test_sdk_models_and_errors(server: str) -> None:
+    client = openai.OpenAI(base_url=f"{server}/v1", api_key="k", max_retries=0)
+    assert "newsdesk" in [m.id for m in client.models.list()]
+    with pytest.raises(openai.NotFoundError) as info:
+        client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
+    assert "does not exist" in info.value.message
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="newsdesk", messages=[{"role": "system", "content": "only system"}])
+    with pytest.raises(openai.UnprocessableEntityError):
+        client.chat.completions.create(model="newsdesk", messages=[])
+
+
+def test_sdk_api_key_is_the_token_on_a_guarded_server(tmp_path: Path) -> None:
+    # Bound to loopback here, but settings.host says public: every route then needs the token.
+    settings = Settings(index_dir=tmp_path / "index", host="0.0.0.0", api_token=SecretStr("tok-123"))
+    with serve_in_thread(create_api(FakeDesk(settings), settings)) as url:  # type: ignore[arg-type]
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
+        ok = openai.OpenAI(base_url=f"{url}/v1", api_key="tok-123", max_retries=0)
+        assert [m.id for m in ok.models.list()][0] == "newsdesk"

@@ -1,0 +1,285 @@
+"""Pure text utilities: sentence/paragraph spans, ids, and the raw formats the loaders parse."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.text import (
+    article_id,
+    build_article,
+    detect_site_name,
+    is_boilerplate_line,
+    markdown_to_text,
+    parse_dateline,
+    parse_news_text,
+    split_front_matter,
+    split_paragraphs,
+    split_sentences,
+    split_title,
+    strip_boilerplate,
+    unwrap_lines,
+    unwrap_pdf_text,
+)
+
+SEED = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s.start : s.end] for s in split_sentences(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The U.S. Army said no. He left.", ["The U.S. Army said no.", "He left."]),
+        ("U.S. officials said so. Others disagreed.", ["U.S. officials said so.", "Others disagreed."]),
+        (
+            "The plan was imposed by the U.S. The move angered Kyiv.",
+            ["The plan was imposed by the U.S.", "The move angered Kyiv."],
+        ),
+        ("Mr. Smith met Dr. Jones. They talked.", ["Mr. Smith met Dr. Jones.", "They talked."]),
+        ("Gen. Milley and Sen. Warren spoke.", ["Gen. Milley and Sen. Warren spoke."]),
+        ('He said "Stop." She left.', ['He said "Stop."', "She left."]),
+        ('"Is it over?" he asked. Nobody answered.', ['"Is it over?" he asked.', "Nobody answered."]),
+        ("“We are ready,” he wrote. Talks begin.", ["“We are ready,” he wrote.", "Talks begin."]),
+        ("See No. 10 Downing St. for details.", ["See No. 10 Downing St. for details."]),
+        ("The answer is no. He left.", ["The answer is no.", "He left."]),
+        ("It grew 3.5 percent. Then it fell.", ["It grew 3.5 percent.", "Then it fell."]),
+        ("At 10 p.m. The crowd left.", ["At 10 p.m.", "The crowd left."]),
+        ("At 10 p.m. local time it ended.", ["At 10 p.m. local time it ended."]),
+        ("J. K. Rowling wrote it. Fans cheered.", ["J. K. Rowling wrote it.", "Fans cheered."]),
+        ("Wait... What happened? Nothing!", ["Wait...", "What happened?", "Nothing!"]),
+        ("He works at Apple Inc. The company grew.", ["He works at Apple Inc.", "The company grew."]),
+        ("In Jan. 2024 it began.", ["In Jan. 2024 it began."]),
+        (
+            "According to the 28-point plan, Ukraine must act. 28-point plans are rare.",
+            ["According to the 28-point plan, Ukraine must act.", "28-point plans are rare."],
+        ),
+        ("No final punctuation here", ["No final punctuation here"]),
+    ],
+)
+def test_sentence_edge_cases(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+def test_sentences_never_cross_paragraphs() -> None:
+    text = "First para ends here\nSecond para. Two sentences."
+    paras = split_paragraphs(text)
+    assert [text[p.start : p.end] for p in paras] == ["First para ends here", "Second para. Two sentences."]
+    assert sentences(text) == ["First para ends here", "Second para.", "Two sentences."]
+
+
+def test_paragraph_spans_are_trimmed() -> None:
+    text = "  one  \n\n\t two\n   \n"
+    assert [text[p.start : p.end] for p in split_paragraphs(text)] == ["one", "two"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\"'\n U.S.Mr 3,”“")), max_size=120))
+def test_spans_are_exact_ordered_and_trimmed(text: str) -> None:
+    paras = split_paragraphs(text)
+    sents = split_sentences(text, paras)
+    last = 0
+    for s in sents:
+        assert last <= s.start < s.end <= len(text)
+        piece = text[s.start : s.end]
+        assert piece == piece.strip() and "\n" not in piece
+        assert any(p.start <= s.start and s.end <= p.end for p in paras)
+        last = s.end
+    # Every non-space character of a paragraph is in some sentence.
+    covered = sum(len(text[s.start : s.end].replace(" ", "")) for s in sents)
+    assert covered == sum(len(text[p.start : p.end].replace(" ", "")) for p in paras)
+
+
+def test_article_id_ignores_case_and_whitespace() -> None:
+    assert article_id("Hello   World\n") == article_id("hello world")
+    assert article_id("Hello World") != article_id("Hello World!")
+    assert len(article_id("x")) == 16
+
+
+def test_build_article_spans_refer_to_clean_text() -> None:
+    a = build_article("  A   title ", "Line one. Line two.\r\n\r\n\r\n\x07Second para!")
+    assert a.title == "A title"
+    assert a.text == "Line one. Line two.\n\nSecond para!"
+    assert [a.text[s.start : s.end] for s in a.sentences] == ["Line one.", "Line two.", "Second para!"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("21 NOV 2025 10:22", datetime(2025, 11, 21, 10, 22)),
+        ("3 March 2024", datetime(2024, 3, 3)),
+        ("1 Sept 2023 7:05", datetime(2023, 9, 1, 7, 5)),
+        ("31 FEB 2025 10:00", None),
+        ("21 NOVX 2025", None),
+        ("Zelenskyy Cautious on US Plan", None),
+    ],
+)
+def test_parse_dateline(line: str, expected: datetime | None) -> None:
+    assert parse_dateline(line) == expected
+
+
+def test_parse_news_text_on_the_seed() -> None:
+    news = parse_news_text(SEED.read_text(encoding="utf-8"))
+    assert news is not None
+    assert news.title == "Zelenskyy Cautious on US Plan, EU Rejects Concessions"
+    assert news.published == datetime(2025, 11, 21, 10, 22)
+    assert news.site == "ReOpen Media"
+    assert news.body.startswith("Ukrainian President Zelenskyy")
+    assert news.body.endswith("which, however, the Ukrainian side denies.")
+    assert "Related Reads" not in news.body and "Sign in" not in news.body
+    assert "21 NOV 2025" not in news.body
+
+
+def test_parse_news_text_rejects_other_text() -> None:
+    assert parse_news_text("Just a title\nAnd a body line.") is None
+    assert parse_news_text("") is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related Reads",
+        "Read more",
+        "Read more: Ferry fares rise",
+        "Share this article",
+        "Share on Facebook",
+        "Sign in or create a free ReOpen Media account to post comments",
+        "Log in to comment",
+        "Subscribe to our newsletter",
+        "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+        "Accept all cookies",
+        "© 2025 The Coastal Gazette. All rights reserved.",
+        "Tags: politics, Ukraine",
+        "12 comments",
+    ],
+)
+def test_boilerplate_lines(line: str) -> None:
+    assert is_boilerplate_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Officials said the plan would be shared with allies.",
+        "Readers were asked to share their views at town-hall meetings held across the region last week.",
+        "The committee will subscribe to the treaty, a spokesman said.",
+    ],
+)
+def test_article_lines_are_not_boilerplate(line: str) -> None:
+    assert not is_boilerplate_line(line)
+
+
+def test_strip_boilerplate_removes_related_block_with_headlines() -> None:
+    lines = [
+        "Body paragraph one.",
+        "Body paragraph two ends here.",
+        "Related Reads",
+        "Ferry fares rise again",
+        "New bike lanes open downtown",
+        "",
+        "Sign in or create a free Harbor News account to post comments",
+    ]
+    kept, removed = strip_boilerplate(lines)
+    assert kept == lines[:2]
+    assert detect_site_name(removed) == "Harbor News"
+
+
+def test_strip_boilerplate_keeps_a_real_last_paragraph() -> None:
+    lines = ["Para one.", "The minister said more talks were planned for next week. Both sides agreed."]
+    assert strip_boilerplate(lines) == (lines, [])
+
+
+def test_split_title() -> None:
+    assert split_title("Short Title\nBody text.") == ("Short Title", "Body text.")
+    assert split_title("A sentence ends here.\nBody.") == (None, "A sentence ends here.\nBody.")
+    assert split_title("Only one line") == (None, "Only one line")
+    assert split_title("x" * 250 + "\nbody")[0] is None
+
+
+def test_unwrap_hard_wrapped_text() -> None:
+    wrapped = (
+        "The council voted on Tuesday to approve the new budget, which\n"
+        "includes funding for schools, roads and a long-delayed upgrade of\n"
+        "the water system.\n"
+        "\n"
+        "Opposition members said the plan relied on optimistic revenue fore-\n"
+        "casts and would leave the city exposed if the economy slowed down.\n"
+    )
+    assert unwrap_lines(wrapped) == (
+        "The council voted on Tuesday to approve the new budget, which includes funding for schools, roads and a "
+        "long-delayed upgrade of the water system.\n\n"
+        "Opposition members said the plan relied on optimistic revenue forecasts and would leave the city exposed "
+        "if the economy slowed down."
+    )
+
+
+def test_unwrap_leaves_one_paragraph_per_line_alone() -> None:
+    text = SEED.read_text(encoding="utf-8")
+    assert unwrap_lines(text) == text
+    short = "Item one\nItem two\nItem three"
+    assert unwrap_lines(short) == short
+
+
+def test_unwrap_pdf_text() -> None:
+    pdf = (
+        "Annual Harbor Report\n"
+        "The port handled a record number of containers this year, driven by\n"
+        "strong exports of machinery and a recovery in tourism traffic along\n"
+        "the coast.\n"
+        "Costs rose sharply because of higher energy prices and new safety\n"
+        "rules.\n"
+    )
+    assert unwrap_pdf_text(pdf).split("\n") == [
+        "Annual Harbor Report",
+        "The port handled a record number of containers this year, driven by strong exports of machinery and a "
+        "recovery in tourism traffic along the coast.",
+        "Costs rose sharply because of higher energy prices and new safety rules.",
+    ]
+
+
+def test_front_matter() -> None:
+    meta, rest = split_front_matter('---\ntitle: "Quoted: Title"\ndate: 2025-01-02\n---\nBody\n')
+    assert meta == {"title": "Quoted: Title", "date": "2025-01-02"}
+    assert rest == "Body\n"
+    assert split_front_matter("No front matter\n---\n") == ({}, "No front matter\n---\n")
+
+
+def test_markdown_to_text() -> None:
+    md = (
+        "# The Title\n\n"
+        "Some *emphasis*, **bold** and a [link](https://x.test/a) with `code`,\n"
+        "continued on a second line.\n\n"
+        "## A Section\n\n"
+        "- first item\n"
+        "* second item\n\n"
+        "> quoted words\n\n"
+        "![chart](img.png)\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+        "Setext Heading\n--------------\n"
+        "snake_case_name stays.\n"
+    )
+    title, text = markdown_to_text(md)
+    assert title == "The Title"
+    assert text.split("\n") == [
+        "Some emphasis, bold and a link with code, continued on a second line.",
+        "A Section",
+        "first item",
+        "second item",
+        "quoted words",
+        "a | b",
+        "1 | 2",
+        "Setext Heading",
+        "snake_case_name stays.",
+    ]
+
+
+def test_markdown_title_not_first_stays_in_text() -> None:
+    title, text = markdown_to_text("Intro line.\n\n# Late Title\n\nBody.")
+    assert title == "Late Title"
+    assert text == "Intro line.\nLate Title\nBody."

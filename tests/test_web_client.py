@@ -1,0 +1,243 @@
+"""The web app's named endpoints (ask, brief, ingest, eval) driven by gradio_client.
+
+The first tests run the real Blocks over a small in-memory Newsdesk (the wiring); the e2e test drives a real server
+over the real Newsdesk (tests/conftest.py `web_server`)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.models import (
+    Answer,
+    AnswerDelta,
+    AnswerDone,
+    AnswerSentence,
+    Article,
+    ArticleInfo,
+    Briefing,
+    BriefingPoint,
+    BriefSelection,
+    ChatTurn,
+    Citation,
+    IngestError,
+    IngestReport,
+)
+from app.settings import Settings
+from app.text import build_article
+
+SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
+
+
+class FakeEngine:
+    label = "Fake engine (tests)"
+
+
+class FakeDesk:
+    """Articles in a dict; an answer quotes the sentence sharing most words with the question, cited [1]."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.docs: dict[str, Article] = {}
+        self.histories: list[list[ChatTurn]] = []
+
+    def backend(self, name: str | None = None) -> FakeEngine:
+        return FakeEngine()
+
+    def _add(self, article: Article, report: IngestReport) -> None:
+        info = ArticleInfo(id=article.id, title=article.title, source=article.source, chunks=len(article.paragraphs))
+        (report.unchanged if article.id in self.docs else report.added).append(info)
+        self.docs[article.id] = article
+        report.chunks += info.chunks
+
+    def ingest(self, inputs: Sequence[str | Path], progress: Any = None) -> IngestReport:
+        report = IngestReport()
+        for i, item in enumerate(inputs):
+            path = Path(item)
+            if not path.is_file():
+                report.errors.append(IngestError(input=str(item), error="not a file"))
+                continue
+            lines = path.read_text(encoding="utf-8").strip().splitlines()
+            self._add(build_article(lines[0], "\n".join(lines[1:]), source=path.name), report)
+            if progress:
+                progress(i + 1, len(inputs), path.name)
+        return report
+
+    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
+        report = IngestReport()
+        self._add(build_article(title or text[:40], text, source=source), report)
+        return report
+
+    def articles(self) -> list[ArticleInfo]:
+        return [ArticleInfo(id=a.id, title=a.title, source=a.source, chunks=len(a.paragraphs)) for a in self.docs.values()]
+
+    def get_article(self, article_id: str) -> Article | None:
+        return self.docs.get(article_id)
+
+    def remove(self, article_id: str) -> bool:
+        return self.docs.pop(article_id, None) is not None
+
+    def _answer(self, question: str) -> Answer:
+        words = set(re.findall(r"\w{4,}", question.lower()))
+        best = max(
+            ((len(words & set(re.findall(r"\w{4,}", a.text[s.start : s.end].lower()))), a, s) for a in self.docs.values() for s in a.sentences),
+            key=lambda t: t[0],
+            default=(0, None, None),
+        )
+        score, article, span = best
+        if not score or article is None or span is None:
+            return Answer(question=question, answer="The indexed articles don't say.", abstained=True, backend="fake", model="none")
+        quote = article.text[span.start : span.end]
+        cite = Citation(n=1, article_id=article.id, title=article.title, source=article.source, chunk_id=f"{article.id}:0",
+                        quote=quote, start=span.start, end=span.end)  # fmt: skip
+        sentences = [AnswerSentence(text=quote, citations=[1], supported=True, score=1.0),
+                     AnswerSentence(text="This part is made up.", citations=[], supported=False, reason="no support")]  # fmt: skip
+        return Answer(question=question, answer=f"{quote} [1] This part is made up.", sentences=sentences, citations=[cite], backend="fake", model="none")
+
+    def stream_ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None, **_: Any) -> Iterator[AnswerDelta | AnswerDone]:
+        self.histories.append(list(history))
+        answer = self._answer(question)
+        for word in answer.answer.split(" "):
+            yield AnswerDelta(text=word + " ")
+        yield AnswerDone(answer=answer)
+
+    def ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None, **_: Any) -> Answer:
+        return self._answer(question)
+
+    def brief(self, selection: BriefSelection | None = None, *, backend: str | None = None, length: str = "standard", progress: Any = None, **_: Any) -> Briefing:
+        ids = (selection.article_ids if selection else None) or list(self.docs)
+        article = self.docs[ids[0]]
+        span = article.sentences[0]
+        cite = Citation(n=1, article_id=article.id, title=article.title, chunk_id=f"{article.id}:0",
+                        quote=article.text[span.start : span.end], start=span.start, end=span.end)  # fmt: skip
+        point = BriefingPoint(text=cite.quote, citations=[1], supported=True)
+        return Briefing(headline=article.title, summary=point, key_points=[point], citations=[cite], backend="fake", model="none", length=length)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeDesk]]:
+    """The real Blocks over a FakeDesk holding the sample article, served in this process."""
+    from app.web import create_app, mount_options
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("index"))
+    desk = FakeDesk(settings)
+    desk.ingest([SAMPLE])
+    demo = create_app(desk, settings)  # type: ignore[arg-type]
+    opts = mount_options(settings)
+    _, url, _ = demo.queue().launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **opts)
+    try:
+        yield url, desk
+    finally:
+        demo.close()
+
+
+def _client(url: str) -> Any:
+    from gradio_client import Client
+
+    return Client(url, verbose=False, download_files=False)
+
+
+def test_named_endpoints_are_listed(fake_app: tuple[str, FakeDesk]) -> None:
+    info = _client(fake_app[0]).view_api(print_info=False, return_format="dict")
+    names = set(info["named_endpoints"])
+    assert {"/ask", "/brief", "/ingest", "/eval"} <= names, names
+
+
+def test_ask_endpoint_returns_answer_json(fake_app: tuple[str, FakeDesk]) -> None:
+    result = _client(fake_app[0]).predict("How large may Ukraine's army be?", "", [], api_name="/ask")
+    answer = Answer.model_validate(result)
+    assert answer.citations and "600,000" in answer.citations[0].quote
+    assert not answer.abstained
+
+
+def test_brief_endpoint_returns_briefing_and_markdown(fake_app: tuple[str, FakeDesk]) -> None:
+    url, desk = fake_app
+    article_id = next(iter(desk.docs))
+    result = _client(url).predict([article_id], "", None, None, "short", "extractive", api_name="/brief")
+    briefing = Briefing.model_validate(result["briefing"])
+    assert briefing.length == "short" and briefing.citations[0].article_id == article_id
+    assert briefing.headline in result["markdown"]
+
+
+def test_ingest_endpoint_uploads_a_file_and_pasted_text(fake_app: tuple[str, FakeDesk], tmp_path: Path) -> None:
+    from gradio_client import handle_file
+
+    url, desk = fake_app
+    note = tmp_path / "harbour.txt"
+    note.write_text("Harbour reopens\nThe harbour of Tallinn reopened on Monday after the storm.\n", encoding="utf-8")
+    result = _client(url).predict([handle_file(str(note))], "", "Pasted note", "A pasted note about bridges and rivers.", api_name="/ingest")
+    report = IngestReport.model_validate(result)
+    assert {a.title for a in report.added} == {"Harbour reopens", "Pasted note"}
+    assert {"Harbour reopens", "Pasted note"} <= {a.title for a in desk.articles()}
+
+
+def test_ingest_endpoint_with_nothing_is_a_readable_error(fake_app: tuple[str, FakeDesk]) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Nothing to add"):
+        _client(fake_app[0]).predict([], "", "", "", api_name="/ingest")
+
+
+def test_unexpected_failure_is_a_message_not_a_traceback(fake_app: tuple[str, FakeDesk], monkeypatch: pytest.MonkeyPatch) -> None:
+    from gradio_client.exceptions import AppError
+
+    url, desk = fake_app
+
+    def boom(*args: Any, **kwargs: Any) -> Answer:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(desk, "ask", boom)
+    with pytest.raises(AppError) as err:
+        _client(url).predict("anything at all", "", [], api_name="/ask")
+    assert "Answering failed (RuntimeError: disk on fire)" in str(err.value)
+    assert "Traceback" not in str(err.value)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_real_server_endpoints(web_server: str, tmp_path: Path) -> None:
+    """ask, brief, ingest and eval against the real Newsdesk (sample article indexed at start-up)."""
+    from gradio_client import handle_file
+
+    client = _client(web_server)
+    answer = Answer.model_validate(client.predict("How large may Ukraine's army be under the plan?", "", [], api_name="/ask"))
+    assert not answer.abstained and answer.citations
+    assert any("600,000" in c.quote for c in answer.citations), answer.citations
+
+    brief = client.predict([], "", None, None, "short", "extractive", api_name="/brief")
+    briefing = Briefing.model_validate(brief["briefing"])
+    assert briefing.citations and "[1]" in brief["markdown"]
+
+    note = tmp_path / "client_note.txt"
+    note.write_text("Lighthouse keepers strike\n\nKeepers of the Skerry lighthouse went on strike on Tuesday over unpaid overtime.\n", encoding="utf-8")
+    report = IngestReport.model_validate(client.predict([handle_file(str(note))], "", "", "", api_name="/ingest"))
+    assert [a.title for a in report.added + report.unchanged] == ["Lighthouse keepers strike"], report
+
+    started = time.perf_counter()
+    summary, files = client.predict(None, handle_file(str(_tiny_dataset(tmp_path))), ["extractive"], 6, api_name="/eval")
+    assert summary["backends"]["extractive"]["questions"] == 2
+    assert {Path(f["path"] if isinstance(f, dict) else f).name for f in files} >= {"report.md", "report.json", "metrics.png"}
+    assert time.perf_counter() - started < 600
+
+
+def _tiny_dataset(folder: Path) -> Path:
+    path = folder / "tiny.jsonl"
+    path.write_text(
+        '{"id": "t1", "question": "To what size must Ukraine limit its army?", "answers": ["600,000"], '
+        '"evidence": ["Ukraine must limit the size of its army to 600,000 troops"], "answerable": true}\n'
+        '{"id": "t2", "question": "What is the population of Mars?", "answers": [], "evidence": [], "answerable": false}\n',
+        encoding="utf-8",
+    )
+    return path
