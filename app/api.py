@@ -68,6 +68,8 @@ def error_response(status: int, type_: str, message: str, headers: dict[str, str
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
 
 
+_WORD = re.compile(r"[^\W\d_]{2,}")
+"""At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
 _ONE_ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 _UNAVAILABLE = ("StoreUnavailable", "IndexMismatchError", "BackendUnavailable")
 
@@ -126,14 +128,54 @@ def install_error_handlers(app: FastAPI) -> None:
             status = 413
         return error_response(status, _STATUS_TYPES.get(status, "error"), message, getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        known = classify(exc)
-        if known is not None:
-            return error_response(known.status, known.type, known.message)
-        ref = uuid.uuid4().hex[:12]
-        log.error("unhandled error on %s %s (ref %s)", request.method, request.url.path, ref, exc_info=exc)
-        return error_response(500, "internal_error", f"internal error; the server log has the details (ref {ref})")
+    async def _expected(request: Request, exc: Exception) -> JSONResponse:
+        known = classify(exc) or ApiError(400, "bad_input", str(exc))
+        return error_response(known.status, known.type, known.message)
+
+    from app.loaders import LoadError
+
+    app.add_exception_handler(NewsdeskError, _expected)
+    app.add_exception_handler(LoadError, _expected)
+    app.add_middleware(UnexpectedErrorMiddleware)
+
+
+def _internal_error(exc: BaseException, where: str) -> ApiError:
+    ref = uuid.uuid4().hex[:12]
+    log.error("unhandled error on %s (ref %s)", where, ref, exc_info=exc)
+    return ApiError(500, "internal_error", f"internal error; the server log has the details (ref {ref})")
+
+
+class UnexpectedErrorMiddleware:
+    """Turn any exception that escaped the handlers into a 500 JSON error, logging the traceback server-side only.
+
+    Unlike an `Exception` handler (which Starlette re-raises after responding, dropping the connection), this
+    answers and keeps the connection usable.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            known = classify(exc) or _internal_error(exc, f"{scope.get('method')} {scope.get('path')}")
+            if started:  # too late for a status code; the client sees a truncated response
+                log.warning("error after the response started on %s: %s", scope.get("path"), known.message)
+                return
+            response = error_response(known.status, known.type, known.message)
+            await response(scope, receive, send)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -283,6 +325,8 @@ class Api:
         if not articles:
             raise ApiError(400, "bad_input", f"{what}: no article text found")
         for a in articles:
+            if not _WORD.search(a.text):
+                raise ApiError(400, "bad_input", f"{what}: no words in the article text")
             if len(a.text) > self.settings.api_max_article_chars:
                 raise ApiError(413, "payload_too_large",
                                f"{what}: article text has {len(a.text)} characters, over the {self.settings.api_max_article_chars} limit")
@@ -576,9 +620,5 @@ def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
 
 
 def _stream_error(exc: Exception) -> str:
-    known = classify(exc)
-    if known is None:
-        ref = uuid.uuid4().hex[:12]
-        log.error("unhandled error while streaming (ref %s)", ref, exc_info=exc)
-        known = ApiError(500, "internal_error", f"internal error; the server log has the details (ref {ref})")
+    known = classify(exc) or _internal_error(exc, "a stream")
     return json.dumps({"error": {"type": known.type, "message": known.message, "status": known.status}})

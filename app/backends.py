@@ -105,7 +105,9 @@ def _openai(settings: Settings) -> Backend:
         **extra,  # type: ignore[arg-type]
     )
     where = f"OpenAI-compatible server at {base_url}" if base_url else "the OpenAI API"
-    return Backend(name="openai", model=settings.openai_model, label=f"{settings.openai_model} via {where}", chat_model=chat)
+    return Backend(
+        name="openai", model=settings.openai_model, label=f"{settings.openai_model} via {where}", chat_model=chat
+    )
 
 
 def _llamacpp(settings: Settings) -> Backend:

@@ -304,15 +304,21 @@ class FactInfo:
     numbers: int
     times: int
     places: int
+    names: int
 
     @property
     def score(self) -> float:
-        return min(6.0, 2.0 * self.numbers + 1.0 * self.times + 0.75 * self.places)
+        return min(6.0, 2.0 * self.numbers + 1.0 * self.times + 0.75 * self.places + 0.25 * min(self.names, 4))
 
 
 def fact_info(text: str) -> FactInfo:
-    places = {m.group(1) for m in _PLACE.finditer(text) if m.group(1).lower() not in _STOP_CAPS | _DATE_WORDS}
-    return FactInfo(numbers=len(_NUMBER.findall(text)), times=len(_TIME_EXPR.findall(text)), places=len(places))
+    places = {
+        m.group(1)
+        for m in _PLACE.finditer(text)
+        if m.group(1).lower() not in _STOP_CAPS | _DATE_WORDS and not re.search(r"(?:ean|ian|ese|ish)$", m.group(1))
+    }
+    names = {m.text for m in mentions(text) if m.start > 0}
+    return FactInfo(numbers=len(_NUMBER.findall(text)), times=len(_TIME_EXPR.findall(text)), places=len(places), names=len(names))
 
 
 def dispute_score(text: str) -> int:

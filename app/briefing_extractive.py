@@ -37,7 +37,7 @@ CONFLICT_SIM = 0.5  # units this similar that give different numbers for the sam
 MMR_LAMBDA = 0.7
 DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
-SUMMARY_MAX_WORDS = 120
+SUMMARY_MAX_WORDS = 130
 
 ChunkIdFor = Callable[[str, int, int], str]
 
@@ -272,12 +272,13 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool) -> Draft:
     rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
     summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
     used = ctx.covered(summary_ids)
-    key_ids = mmr([i for i in usable if i not in used], score, sim, spec.key_points, blocked=used)
-    used |= ctx.covered(key_ids)
+    # Facts before key points: the figures belong under "facts"; key points take the central rest.
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
     fact_pool = [i for i in usable if fact_w[i] >= 1.0 and i not in used]
     fact_ids = mmr(sorted(fact_pool, key=lambda i: -fact_score[i]), fact_score, sim, spec.facts, blocked=used)
+    used |= ctx.covered(fact_ids)
+    key_ids = mmr([i for i in usable if i not in used], score, sim, spec.key_points, blocked=used)
     disputed = _disputed(ctx, spec, usable) if spec.disputed else []
     headline = cues.key_phrase(units[order[0]].text) if multi else ""
     return Draft(
@@ -354,10 +355,10 @@ def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
             if key not in keys:
                 keys.append(key)
             last[(u.article.id, "person" if person.get(key) else "group")] = key
-        if i in usable:
-            for key in keys[:3]:
-                members.setdefault(key, []).append(i)
-    ranked = sorted(members, key=lambda k: -sum(sorted((ctx.score[i] for i in members[k]), reverse=True)[:2]))
+        if i in usable and keys:  # a unit is listed under its main actor only, so no point repeats
+            members.setdefault(keys[0], []).append(i)
+    # Named people first among equals: their statements are what readers scan this section for.
+    ranked = sorted(members, key=lambda k: -max(ctx.score[i] for i in members[k]) * (1.5 if person.get(k) else 1.0))
     actors: list[DraftActor] = []
     for key in ranked[: spec.actors]:
         ids = sorted(members[key], key=lambda i: -ctx.score[i])
@@ -370,11 +371,12 @@ def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
 
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
     qs: list[str] = []
+    disputed_first = sorted(order, key=lambda i: cues.dispute_score(ctx.units[i].text) == 0)
     for a, b, qa, qb in _conflicts(ctx):
         unit = cues.quantities(qa)[0].unit if cues.quantities(qa) else "figure"
         la, lb = source_label(ctx.units[a].article), source_label(ctx.units[b].article)
         qs.append(f"Which figure is right for the {unit}s: {qa} ({la}) or {qb} ({lb})?")
-    for i in order:
+    for i in disputed_first:
         u = ctx.units[i]
         subject = next((h.name for h in u.actors if not h.pronoun), None)
         qs += cues.open_questions(u.text, subject)

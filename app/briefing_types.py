@@ -65,9 +65,9 @@ class LengthSpec:
 
 
 LENGTHS: dict[str, LengthSpec] = {
-    "short": LengthSpec(summary=2, key_points=3, actors=4, actor_points=1, facts=3, disputed=2, open_questions=2),
-    "standard": LengthSpec(summary=3, key_points=5, actors=8, actor_points=2, facts=5, disputed=3, open_questions=3),
-    "long": LengthSpec(summary=3, key_points=8, actors=12, actor_points=3, facts=8, disputed=5, open_questions=5),
+    "short": LengthSpec(summary=2, key_points=3, actors=5, actor_points=1, facts=3, disputed=2, open_questions=2),
+    "standard": LengthSpec(summary=3, key_points=5, actors=10, actor_points=2, facts=5, disputed=3, open_questions=4),
+    "long": LengthSpec(summary=3, key_points=8, actors=14, actor_points=3, facts=8, disputed=5, open_questions=5),
 }
 
 

@@ -71,8 +71,12 @@ _DURATION = re.compile(
     rf"(?:a|an|one|several|few|\d[\d,.]*|{_NUMBER_WORDS}) (?:hours?|days?|weeks?|months?|years?|decades?)\b|\bsince\b",
     re.I,
 )
-_PLACE = re.compile(r"\b(?:in|at|from|near|into|on|across|outside|inside|to|of the city of)\s+(?:the\s+)?([A-Z][\w’'\-]+)")
-_REASON = re.compile(r"\b(?:because|due to|as a result|since|in order to|so that|after|amid|following|caused by)\b", re.I)
+_PLACE = re.compile(
+    r"\b(?:in|at|from|near|into|on|across|outside|inside|to|of the city of)\s+(?:the\s+)?([A-Z][\w’'\-]+)"
+)
+_REASON = re.compile(
+    r"\b(?:because|due to|as a result|since|in order to|so that|after|amid|following|caused by)\b", re.I
+)
 _INJECTION = re.compile(
     r"\b(?:ignore|disregard|forget)\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b|\bsystem prompt\b|"
     r"\b(?:AI|language model|assistants?|chatbots?)\b[^.]{0,40}\b(?:must|should) (?:answer|reply|say)\b|"
@@ -84,7 +88,9 @@ _CONNECTIVES = re.compile(
     r"in contrast(?: to [^,]{1,60})?|on the other hand|as a result|by contrast|for its part|separately)\s*,\s*",
     re.I,
 )
-_LEADING_PREPOSITIONAL = re.compile(r"^(?:on|in|at|after|before|during|despite|with|while|amid|for)\s[^,\"“]{1,60},\s*", re.I)
+_LEADING_PREPOSITIONAL = re.compile(
+    r"^(?:on|in|at|after|before|during|despite|with|while|amid|for)\s[^,\"“]{1,60},\s*", re.I
+)
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
 _WORD = re.compile(r"[^\W_][\w’'\-]*")
 _TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][\w’'\-]*")
@@ -180,19 +186,24 @@ class ExtractiveEngine:
             speaker = self.stems(m.group("who") or m.group("who2") or "")
         elif re.match(r"^\s*(?:who|whom|whose)\b", low) or re.search(r"\bwith whom\b|\bby whom\b", low):
             atype = AnswerType.PERSON
-        elif re.match(r"^\s*where\b", low) or re.search(r"\b(?:which|what) (?:city|country|region|place|town|capital|venue)\b", low):
+        elif re.match(r"^\s*where\b", low) or re.search(
+            r"\b(?:which|what) (?:city|country|region|place|town|capital|venue)\b", low
+        ):
             atype = AnswerType.PLACE
         elif re.match(r"^\s*how long\b", low):
             atype = AnswerType.DURATION
         elif re.match(r"^\s*when\b", low) or re.search(r"\bwhat (?:time|date|day|year|month)\b", low):
             atype = AnswerType.TIME
         elif re.match(r"^\s*how (?:many|much|big|large|old|far|high|tall|small)\b", low) or re.search(
-            r"\bwhat (?:is|was|are|were) the (?:number|population|size|price|cost|amount|total|share|percentage|rate)\b", low
+            r"\bwhat (?:is|was|are|were) the (?:number|population|size|price|cost|amount|total|share|percentage|rate)\b",
+            low,
         ):
             atype = AnswerType.NUMBER
         elif re.match(r"^\s*why\b", low):
             atype = AnswerType.REASON
-        elif re.match(r"^\s*(?:which|what)\s+\w+", low) and not re.match(r"^\s*what (?:is|are|was|were|did|does|do|has|have|had|must|will|would|should|can)\b", low):
+        elif re.match(r"^\s*(?:which|what)\s+\w+", low) and not re.match(
+            r"^\s*what (?:is|are|was|were|did|does|do|has|have|had|must|will|would|should|can)\b", low
+        ):
             atype = AnswerType.ENTITY
         else:
             atype = AnswerType.OTHER
@@ -202,7 +213,14 @@ class ExtractiveEngine:
         focus = ""
         if fm and fm.group(1) not in STOPWORDS:
             # 'which news agency obtained' -> agency: the second word when the first reads as a modifier
-            head = fm.group(2) if fm.group(2) and fm.group(2) not in STOPWORDS and fm.group(2) + "s" != fm.group(1) and not re.search(r"(?:ed|s)$", fm.group(2)) else fm.group(1)
+            head = (
+                fm.group(2)
+                if fm.group(2)
+                and fm.group(2) not in STOPWORDS
+                and fm.group(2) + "s" != fm.group(1)
+                and not re.search(r"(?:ed|s)$", fm.group(2))
+                else fm.group(1)
+            )
             focus = self._stemmer.stemWord(head)
         return QuestionProfile(q, atype, terms, name_stems, tuple(speaker), focus)
 
@@ -225,7 +243,13 @@ class ExtractiveEngine:
                 seen.add(key)
                 if usable:
                     cand = Candidate(
-                        pi, span.start, span.end, text, " ".join(context[-2:]), context[-1] if context else "", prev=prev_idx
+                        pi,
+                        span.start,
+                        span.end,
+                        text,
+                        " ".join(context[-2:]),
+                        context[-1] if context else "",
+                        prev=prev_idx,
                     )
                     if prev_idx is not None and out[prev_idx].passage == pi:
                         out[prev_idx] = _with_next(out[prev_idx], len(out))
@@ -422,7 +446,9 @@ class ExtractiveEngine:
         for i in sorted(chosen, key=lambda j: (scored.candidates[j].passage, scored.candidates[j].start)):
             c = scored.candidates[i]
             start = c.start + self._trim(prof, c.text) if i == best else c.start
-            picks.append(Pick(c.passage, start, c.end, passages[c.passage].text[start : c.end], float(scored.scores[i])))
+            picks.append(
+                Pick(c.passage, start, c.end, passages[c.passage].text[start : c.end], float(scored.scores[i]))
+            )
         return picks
 
     def _second(self, prof: QuestionProfile, scored: Scored, best: int) -> int | None:
@@ -430,12 +456,12 @@ class ExtractiveEngine:
         cands, scores, fit = scored.candidates, scored.scores, scored.features["type"]
         b = cands[best]
         if len(_QUOTES.findall(b.text)) % 2 == 1:  # an unbalanced quotation runs into a neighbour
-            neighbour = b.next if b.text.lstrip()[:1] in "\"“" else b.prev
+            neighbour = b.next if b.text.lstrip()[:1] in '"“' else b.prev
             if neighbour is not None:
                 return neighbour
         if prof.answer_type == AnswerType.SPEECH and b.next is not None:
             nxt = cands[b.next]
-            if fit[b.next] >= 1.0 and (nxt.text.lstrip()[:1] in "\"“" or _PRONOUN_START.search(nxt.text)):
+            if fit[b.next] >= 1.0 and (nxt.text.lstrip()[:1] in '"“' or _PRONOUN_START.search(nxt.text)):
                 return b.next
         for n in (b.next, b.prev):
             if n is not None and scores[n] >= SECOND_SENTENCE_RATIO * scores[best] and fit[n] >= fit[best]:
@@ -447,7 +473,9 @@ class ExtractiveEngine:
         m = _CONNECTIVES.match(text)
         if not m:
             m = _LEADING_PREPOSITIONAL.match(text)
-            if m and (prof.answer_type in {AnswerType.PLACE, AnswerType.TIME} or set(prof.terms) & set(self.stems(m.group(0)))):
+            if m and (
+                prof.answer_type in {AnswerType.PLACE, AnswerType.TIME} or set(prof.terms) & set(self.stems(m.group(0)))
+            ):
                 m = None
         if not m:
             return 0
@@ -469,10 +497,9 @@ def _clauses(text: str) -> list[str]:
     """Comma/semicolon-separated parts of a long sentence, each of at least four words (none for short sentences)."""
     if len(words(text)) < 14:
         return []
-    parts = [p.strip(" \"“”") for p in re.split(r"[,;—]\s+", text)]
+    parts = [p.strip(' "“”') for p in re.split(r"[,;—]\s+", text)]
     return [p for p in parts if len(words(p)) >= 4]
 
 
 def _with_next(c: Candidate, nxt: int) -> Candidate:
     return Candidate(c.passage, c.start, c.end, c.text, c.context, c.context_last, c.prev, nxt)
-

@@ -160,7 +160,8 @@ def make_client(settings: Settings, *, verify: ssl.SSLContext | bool = True) -> 
 def fetch_url(url: str, settings: Settings, *, client: httpx.Client | None = None) -> Fetched:
     """GET `url`, following up to settings.url_max_redirects redirects and checking every hop.
 
-    settings.url_timeout bounds the whole fetch; settings.max_url_bytes bounds the (decompressed) body.
+    settings.url_timeout bounds the whole fetch (not DNS look-ups); settings.max_url_bytes bounds the
+    (decompressed) body. A passed-in `client` must not use a proxy, or the address check means nothing.
     """
     own_client = client is None
     client = client or make_client(settings)
@@ -213,7 +214,7 @@ def _request(
         extensions={"sni_hostname": target.host},
         timeout=httpx.Timeout(remaining),
     )
-    response = client.send(request, stream=True)
+    response = client.send(request, stream=True, follow_redirects=False)  # we follow them, re-checking each hop
     try:
         if response.status_code in _REDIRECTS:
             location = response.headers.get("location")

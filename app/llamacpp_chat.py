@@ -82,7 +82,9 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         with self._lock:
-            stream = self.llama.create_chat_completion(messages=to_llama_messages(messages), stream=True, **self._params(stop))
+            stream = self.llama.create_chat_completion(
+                messages=to_llama_messages(messages), stream=True, **self._params(stop)
+            )
             for part in stream:
                 delta = part["choices"][0].get("delta", {}).get("content")
                 if not delta:

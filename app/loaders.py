@@ -119,6 +119,10 @@ def _iter_url(url: str, settings: Settings) -> Iterator[tuple[str, list[Article]
     except LoadError as e:
         yield url, e
         return
+    except Exception as e:  # one input's parser bug must not stop the others; logged with its traceback
+        logger.warning("unexpected error loading %s", url, exc_info=True)
+        yield url, LoadError(url, f"unexpected error: {type(e).__name__}: {e}")
+        return
     if articles:
         yield url, articles
     for err in errors:
@@ -157,6 +161,10 @@ def _iter_file(path: Path, settings: Settings) -> Iterator[tuple[str, list[Artic
         articles = _load_file(path, settings, errors)
     except LoadError as e:
         yield name, e
+        return
+    except Exception as e:  # one file's parser bug must not stop the others; logged with its traceback
+        logger.warning("unexpected error loading %s", name, exc_info=True)
+        yield name, LoadError(name, f"unexpected error: {type(e).__name__}: {e}")
         return
     if articles:
         yield name, articles
@@ -346,11 +354,10 @@ def _article_from_markdown(
     heading, body = markdown_to_text(markdown)
     if not body.strip():
         raise LoadError(name, "empty (no text in the markdown)")
-    published = None
-    if meta.get("date") or meta.get("published"):
-        published = _parse_date(meta.get("published") or meta.get("date") or "")
-        if published is None:
-            logger.warning("%s: ignoring unparseable front matter date %r", name, meta.get("date"))
+    raw_date = meta.get("published") or meta.get("date") or ""
+    published = _parse_date(raw_date)
+    if raw_date and published is None:
+        logger.warning("%s: ignoring front matter date %r (not ISO 8601)", name, raw_date)
     title = meta.get("title") or heading or fallback_title or _title_from_text(body)
     return build_article(
         title,
@@ -367,7 +374,7 @@ def _article_from_html(html: str, *, name: str, source: str, url: str | None, fa
 
     try:
         result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
-        doc = result.as_dict() if hasattr(result, "as_dict") else result
+        doc = result if result is None or isinstance(result, dict) else result.as_dict()
     except Exception as e:  # trafilatura/lxml raise many types on malformed markup
         logger.debug("trafilatura failed on %s", name, exc_info=True)
         raise LoadError(name, f"cannot parse HTML: {type(e).__name__}: {e}") from e
@@ -390,7 +397,6 @@ def _article_from_html(html: str, *, name: str, source: str, url: str | None, fa
 
 def _article_from_pdf(data: bytes, *, name: str, source: str, url: str | None) -> Article:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -399,8 +405,7 @@ def _article_from_pdf(data: bytes, *, name: str, source: str, url: str | None) -
         pages = [page.extract_text() or "" for page in reader.pages]
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, NotImplementedError) as e:
-        # pypdf raises several types on damaged files; all mean "not a PDF we can read".
+    except Exception as e:  # pypdf raises many types on damaged files; all mean "not a PDF we can read"
         logger.debug("pypdf failed on %s", name, exc_info=True)
         raise LoadError(name, f"not a readable PDF: {type(e).__name__}: {e}") from e
     text = "\n\n".join(unwrap_pdf_text(p) for p in pages if p.strip()).strip()
@@ -413,7 +418,7 @@ def _article_from_pdf(data: bytes, *, name: str, source: str, url: str | None) -
         if meta is not None:
             meta_title, meta_author = meta.title, meta.author
             published = _naive(meta.creation_date) if meta.creation_date else None
-    except (PdfReadError, ValueError, TypeError) as e:
+    except Exception as e:  # damaged metadata only costs us the metadata
         logger.debug("%s: unreadable PDF metadata: %s", name, e)
     title = normalize_whitespace(str(meta_title or ""))
     if not title:
@@ -429,7 +434,8 @@ def _articles_from_json(
 ) -> list[Article]:
     records: list[tuple[str, Any]] = []
     if lines:
-        for n, line in enumerate(text.splitlines(), 1):
+        # split("\n"), not splitlines(): JSON strings may hold raw U+2028/U+2029, which splitlines() breaks on.
+        for n, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:

@@ -109,6 +109,7 @@ class AnswerSentence(BaseModel):
 
 
 class Timings(BaseModel):
+    condense_ms: float = Field(0.0, description="Rewriting a follow-up into a standalone question.")
     retrieve_ms: float = 0.0
     generate_ms: float = 0.0
     verify_ms: float = 0.0
@@ -139,10 +140,16 @@ class BriefingPoint(BaseModel):
     citations: list[int] = Field(default_factory=list)
     supported: bool = False
     score: float = 0.0
+    reason: str = Field("", description="Why the support checker (did not) accept the point, for people.")
+    sources: list[str] = Field(default_factory=list, description="Names of the sources the point's citations come from.")
+    parts: list[BriefingPoint] = Field(
+        default_factory=list, description="For the summary: its sentences, each with its own citations."
+    )
 
 
 class Actor(BaseModel):
     name: str
+    role: str = Field("", description="Title or affiliation as the articles give it, e.g. 'Kremlin spokesman'.")
     points: list[BriefingPoint] = Field(default_factory=list)
 
 

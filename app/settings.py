@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(PROJECT_ROOT / "index", description="On-disk Chroma store (embedded mode).")
     chroma_url: str | None = Field(None, description="Chroma server URL, e.g. http://127.0.0.1:8000; server mode when set.")
     collection: str = Field("newsdesk", description="Prefix of the Chroma collection names.")
+    chroma_retry_seconds: float = Field(20.0, description="Server mode: how long calls retry while the Chroma server is unreachable (restarts).")
 
     # Embeddings
     embedding_provider: Literal["local", "openai"] = "local"
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
     support_threshold: float = Field(0.5, description="Support score at or above which a sentence counts as supported.")
     abstain_threshold: float = Field(0.35, description="Extractive: best sentence score below which Newsdesk abstains.")
+    brief_max_tokens: int = Field(1000, description="Reply budget of an LLM briefing's final (reduce) step; llama.cpp keeps max_answer_tokens.")
     relevance_floor: float = Field(0.2, description="Abstain before answering when no retrieved passage has a dense score this high.")
 
     # OpenAI / OpenAI-compatible servers

@@ -210,7 +210,7 @@ class ChromaStore:
         """Run one Chroma call; in server mode retry briefly while the server is unreachable (restarts)."""
         if not self.server_mode:
             return fn(*args, **kwargs)
-        delay, deadline = 0.2, time.monotonic() + 20.0
+        delay, deadline = 0.2, time.monotonic() + self.settings.chroma_retry_seconds
         while True:
             try:
                 return fn(*args, **kwargs)

@@ -183,7 +183,7 @@ def _numbers(text: str, tokens: Sequence[_Token]) -> list[tuple[str, float]]:
         if tokens[i].lower not in NUMBER_WORDS:
             i += 1
             continue
-        j, words = i, []
+        j, words = i, list[str]()
         while j < len(tokens) and (tokens[j].lower in NUMBER_WORDS or (words and tokens[j].lower in {"-", "and"})):
             words.append(tokens[j].lower)
             j += 1
@@ -348,7 +348,11 @@ def polarity_mismatches(claim: Analysis, source: Analysis) -> list[str]:
     # Claim negates something the source asserts (unless the source negates it in other words: "denies").
     if not source.has_implicit:
         for scope in claim.neg_scopes:
-            if scope and not any(_contains(source_neg, s) for s in scope) and any(_contains(source.free, s) for s in scope):
+            if (
+                scope
+                and not any(_contains(source_neg, s) for s in scope)
+                and any(_contains(source.free, s) for s in scope)
+            ):
                 issues.append(f"claim negates '{_first(scope, claim)}' but the passage does not")
                 break
     # Claim asserts something the source only ever negates.
@@ -392,7 +396,7 @@ class _EmbeddingCache:
         if missing:
             vectors = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
             norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-            vectors = vectors / np.where(norms == 0, 1, norms)
+            vectors = (vectors / np.where(norms == 0, 1, norms)).astype(np.float32)
             with self._lock:
                 for t, v in zip(missing, vectors, strict=True):
                     self._data[t] = v
@@ -478,7 +482,9 @@ class SupportChecker:
             for claim, passages, ws in zip(claims, passages_per_claim, windows, strict=True)
         ]
 
-    def _judge(self, claim: str, passages: list[str], windows: list[_Window], vectors: dict[str, np.ndarray]) -> SupportResult:
+    def _judge(
+        self, claim: str, passages: list[str], windows: list[_Window], vectors: dict[str, np.ndarray]
+    ) -> SupportResult:
         if not claim:
             return SupportResult(False, 0.0, "empty claim")
         if not windows:
@@ -513,7 +519,7 @@ class SupportChecker:
             score *= HARD_FAIL_FACTOR
         score = round(min(1.0, max(0.0, score)), 4)
         supported = not fails and score >= self.threshold
-        reason = _reason(supported, fails, polarity, cov_union, sim, score, self.threshold, win.passage)
+        reason = _reason(supported, fails, polarity, cov_union, sim, score, self.threshold)
         spans: list[tuple[int, int] | None] = [None] * len(passages)
         for p, k in best_per.items():
             spans[p] = (windows[k].start, windows[k].end)
@@ -542,11 +548,10 @@ def _reason(
     sim: float | None,
     score: float,
     threshold: float,
-    passage: int,
 ) -> str:
     stats = f"content words {cov:.0%}" + ("" if sim is None else f", similarity {sim:.2f}") + f", score {score:.2f}"
     if supported:
-        return f"supported by passage {passage + 1} ({stats})"
+        return f"supported ({stats})"
     parts = [f"{f} not in cited passage" for f in fails] + polarity
     if not parts:
         parts.append(f"weak support: score below {threshold:.2f}")

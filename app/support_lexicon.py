@@ -49,7 +49,9 @@ NUMBER_WORDS: dict[str, float] = {
 NUMBER_SCALES: dict[str, float] = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "bn": 1e9}
 
 TIME_UNITS = ("minute", "hour", "day", "night", "week", "weekend", "month", "year", "decade", "century")
-TEMPORAL_WORDS = frozenset({"today", "yesterday", "tomorrow", "tonight", "morning", "afternoon", "evening", "overnight"})
+TEMPORAL_WORDS = frozenset(
+    {"today", "yesterday", "tomorrow", "tonight", "morning", "afternoon", "evening", "overnight"}
+)
 """Time words a claim may not add; weekdays and month names are capitalized and checked as names."""
 
 DISCOURSE = _words(
@@ -106,3 +108,12 @@ ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
     (a, b) for a, b in (p.split(":") for p in _ANTONYM_PAIRS.split())
 )  # fmt: skip
 """Opposites (symmetric): a claim saying one where the source says the other flips its meaning."""
+
+FILLER_WORDS = _words(
+    """
+    here answer answers passage passages source sources context article articles provided based summary summarize
+    summarized hope helps help sure certainly question information following found find let know below above key
+    points overview details need anything else great okay ok yes response reply given text excerpts excerpt
+    """
+)
+"""With stopwords, all an answer sentence that makes no claim is made of ('Here is the answer:', 'Sources:')."""

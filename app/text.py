@@ -185,32 +185,38 @@ def _month_names(month: int) -> tuple[str, ...]:
 
 
 # Whole lines that are site chrome, not article text (matched case-insensitively, trailing lines only).
+# Each alternative is narrow on purpose: a real last paragraph about cookies or a newsletter must stay.
+_SECTION = r"(?:related|recommended|popular|trending|most\s+read|top)(?:\s+(?:reads?|articles?|stories|posts|news|coverage|content|for\s+you))?"
 _BOILERPLATE = re.compile(
     r"""(?ix)^(?:
-      (?:related|recommended|popular|trending)(?:\s+(?:reads?|articles?|stories|posts|news|coverage|content|for\ you))?
+      """
+    + _SECTION
+    + r"""
     | (?:read|see)\s+(?:more|also|next)\b.*
     | more\s+(?:from|on|in|stories|news)\b.*
     | (?:you|we\ think\ you)\s+(?:may|might|will)\s+(?:also\s+)?(?:like|enjoy|be\ interested)\b.*
     | share(?:\s+(?:this|the))?(?:\s+(?:article|story|post|page))?(?:\s+(?:on|via)\s+\S+)?
     | share\s+(?:on|via)\s+\S+.*
     | (?:sign|log)\s*(?:in|up|on)\b.*\b(?:comments?|account|newsletter|subscribe|register)\b.*
-    | .*\b(?:create|register\ for)\s+an?\s+(?:free\s+)?.*\baccount\b.*
+    | .*\b(?:create|register\ for)\s+an?\s+(?:free\s+)?.*\baccount\s+to\s+(?:post|comment|continue|read|join|keep)\b.*
     | subscribe\b.*
-    | .*\bnewsletter\b.*
-    | .*\bcookies?\b.*
-    | accept(?:\s+all)?(?:\s+cookies)?
+    | (?:sign\s+up|subscribe|get|join)\b.*\bnewsletter\b.*
+    | .*\b(?:we|this\s+(?:site|website))\s+uses?\s+cookies\b.*
+    | .*\bcookies?\s+(?:policy|settings|preferences|consent|notice)\b.*
+    | (?:accept|reject)(?:\s+all)?(?:\s+cookies)?
     | advertisement|sponsored(?:\s+content)?|ad
     | (?:\d+\s+)?comments?(?:\s*\(\d+\))?|leave\s+a\s+(?:comment|reply)|join\s+the\s+(?:conversation|discussion)
     | follow\s+us\b.*
     | (?:tags?|topics?|filed\ under)\s*:.*
-    | (?:copyright|©|\(c\)).*|all\s+rights\s+reserved\.?
+    | (?:copyright\s*)?(?:©|\(c\)|copyright)\s*\d{4}\b.*|all\s+rights\s+reserved\.?
     | print(?:\s+this\s+(?:article|page))?|email(?:\s+this\s+(?:article|page))?|back\s+to\s+top
     )[.!:]?$""",
 )
-# Lines that open a trailing block of links to other articles ("Related Reads" + headlines).
+# A line that opens a trailing block of links to other articles ("Related Reads" + headlines).
 _SECTION_MARKER = re.compile(
-    r"(?i)^(?:related|recommended|popular|trending|read\s+(?:more|next|also)|more\s+(?:from|on|stories|news)|"
-    r"you\s+(?:may|might)\s+also\s+like)\b.{0,40}$"
+    r"(?i)^(?:"
+    + _SECTION
+    + r"|read\s+(?:more|next|also)|more\s+(?:from|on|stories|news)(?:\s+\S+){0,3}|you\s+(?:may|might)\s+also\s+like)\s*:?$"
 )
 _SITE_NAME = r"(?P<site>[A-Z][\w&'.-]*(?:\s+[A-Z][\w&'.-]*){0,4})"
 _SITE_PATTERNS = (
@@ -219,6 +225,7 @@ _SITE_PATTERNS = (
     re.compile(r"^(?i:copyright\s*)?(?:©|\([cC]\))?\s*\d{4}\s+" + _SITE_NAME),
 )
 _MAX_BOILERPLATE_LINE = 300
+_COOKIE = re.compile(r"(?i)\bcookies?\b")
 _MAX_HEADLINE_LINE = 160
 
 
@@ -246,17 +253,15 @@ def strip_boilerplate(lines: list[str]) -> tuple[list[str], list[str]]:
     """
     lines = list(lines)
     removed: list[str] = []
-    while lines and (
-        not lines[0].strip() or (re.search(r"(?i)\bcookies?\b", lines[0]) and is_boilerplate_line(lines[0]))
-    ):
+    while lines and (not lines[0].strip() or (_COOKIE.search(lines[0]) and is_boilerplate_line(lines[0]))):
         removed.append(lines.pop(0))
     end = len(lines)
     while end > 0 and (not lines[end - 1].strip() or is_boilerplate_line(lines[end - 1])):
         end -= 1
-    # A "Related Reads" block: marker followed only by short headlines or boilerplate.
+    # A "Related Reads" block: the marker line, then only headlines (short, no final period).
     for i in range(max(0, end - 12), end):
         if _SECTION_MARKER.match(lines[i].strip()) and all(
-            not ln.strip() or (len(ln.strip()) <= _MAX_HEADLINE_LINE and len(split_sentences(ln.strip())) <= 1)
+            not ln.strip() or (len(ln.strip()) <= _MAX_HEADLINE_LINE and not ln.strip().endswith("."))
             for ln in lines[i + 1 : end]
         ):
             end = i

@@ -231,7 +231,7 @@ class Handlers:
         until: str | float | None,
         length: str,
         backend: str | None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008 (gradio's documented way to receive a progress tracker)
+        progress: gr.Progress = gr.Progress(),
     ) -> dict[str, Any]:
         from app.briefing import render_markdown
 
@@ -262,7 +262,7 @@ class Handlers:
         url: str | None,
         title: str | None,
         text: str | None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
+        progress: gr.Progress = gr.Progress(),
     ) -> dict[str, Any]:
         inputs = [*(files or []), *([url.strip()] if url and url.strip() else [])]
         text = (text or "").strip()
@@ -312,7 +312,7 @@ class Handlers:
         upload: str | None,
         backends: list[str] | None,
         k: float | None,
-        progress: gr.Progress = gr.Progress(),  # noqa: B008
+        progress: gr.Progress = gr.Progress(),
     ) -> tuple[dict[str, Any], list[str]]:
         path = upload or dataset
         if not path:
@@ -390,9 +390,8 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                     with gr.Column(scale=3, elem_classes="nd-card"):
                         brief_articles = gr.Dropdown([], multiselect=True, allow_custom_value=True, label="Articles", info="Empty = the whole library", elem_id="nd-brief-articles")
                         topic = gr.Textbox(label="Topic", placeholder="e.g. security guarantees for Ukraine", elem_id="nd-topic")
-                        with gr.Row():
-                            since = gr.DateTime(label="From", include_time=False, type="string")
-                            until = gr.DateTime(label="Until", include_time=False, type="string")
+                        since = gr.DateTime(label="Published from", include_time=False, type="string", elem_id="nd-since")
+                        until = gr.DateTime(label="Published until", include_time=False, type="string", elem_id="nd-until")
                         length = gr.Radio(LENGTHS, value="standard", label="Length")
                         brief_btn = gr.Button("Write briefing", variant="primary", elem_id="nd-brief")
                         download = gr.DownloadButton("Download Markdown", visible=False, elem_id="nd-download")
@@ -412,10 +411,10 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                         ingest_status = gr.HTML(elem_id="nd-ingest-status")
                     with gr.Column(scale=5):
                         table = gr.Dataframe(headers=fmt.LIBRARY_HEADERS, value=[], interactive=False, wrap=True, elem_id="nd-library",
-                                             column_widths=["44%", "16%", "14%", "8%", "18%"], max_height=520)
+                                             column_widths=["46%", "17%", "13%", "10%", "14%"], max_height=520, buttons=["fullscreen"])
                         with gr.Row(elem_classes="nd-remove-row"):
-                            remove_pick = gr.Dropdown([], allow_custom_value=True, show_label=False, container=False, scale=4,
-                                                      elem_id="nd-remove-pick", info=None, label="Article to remove")
+                            remove_pick = gr.Dropdown([], allow_custom_value=True, label="Remove an article (or click its row)", scale=4,
+                                                      elem_id="nd-remove-pick")
                             remove_btn = gr.Button("Remove article", variant="stop", size="md", scale=1, min_width=140, elem_id="nd-remove")
                 ingest_data = gr.JSON(visible=False)
             with gr.Tab("Evaluate", id="evaluate"):
@@ -423,7 +422,7 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                     with gr.Column(scale=2, elem_classes="nd-card"):
                         datasets = dataset_choices(EVALS_DIR)
                         dataset = gr.Dropdown(datasets, value=datasets[0][1] if datasets else None, label="Dataset in evals/", elem_id="nd-eval-dataset")
-                        eval_upload = gr.File(label="Or upload a JSONL dataset", file_types=[".jsonl", ".json"], type="filepath")
+                        eval_upload = gr.File(label="Or upload a JSONL dataset", file_types=[".jsonl", ".json"], type="filepath", elem_id="nd-eval-upload")
                         eval_backends = gr.CheckboxGroup(BACKEND_CHOICES, value=[settings.backend], label="Answer engines")
                         eval_k = gr.Number(value=settings.k, label="Passages per question (k)", precision=0, minimum=1, maximum=50)
                         eval_btn = gr.Button("Run evaluation", variant="primary", elem_id="nd-eval")

@@ -118,7 +118,7 @@ def answer_meta(answer: Answer) -> str:
     if answer.citations:
         articles = {c.article_id for c in answer.citations}
         bits.append(f"{len(answer.citations)} passages from {len(articles)} article{'s' if len(articles) != 1 else ''}")
-    bits.append(esc(f"{answer.backend} · {answer.model}"))
+    bits.append(esc(answer.model or answer.backend))
     if answer.timings.total_ms:
         bits.append(_seconds(answer.timings.total_ms))
     return '<div class="nd-meta">' + " · ".join(bits) + "</div>"
@@ -202,7 +202,8 @@ def source_card(citation: Citation, article: Article | None, scope: str, *, sent
     else:  # the article is gone or changed: show the stored quote alone
         body = f"<mark>{esc(citation.quote)}</mark>"
     title = citation.title or (article.title if article else "") or "Untitled"
-    used = "".join(f"<li>{esc(s)}</li>" for s in sentences)
+    quote_key = " ".join(citation.quote.split())
+    used = "".join(f"<li>{esc(s)}</li>" for s in sentences if " ".join(s.split()) != quote_key)
     used_html = f'<details class="nd-used"><summary>Supports</summary><ul>{used}</ul></details>' if used else ""
     return (
         f'<div class="nd-source" id="nd-src-{scope}-{citation.n}" data-nd-n="{citation.n}">'
@@ -252,9 +253,10 @@ def _points_section(title: str, points: Sequence[BriefingPoint], scope: str) -> 
 
 def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: str = "brief") -> str:
     """A briefing as a readable page: headline, summary, sections with [n] links, then the cited sources."""
+    n_articles = len(briefing.sources) or len({c.article_id for c in briefing.citations})
     parts = [
         '<article class="nd-briefing">',
-        f'<div class="nd-kicker">Briefing · {len(briefing.sources)} article{"s" if len(briefing.sources) != 1 else ""}</div>',
+        f'<div class="nd-kicker">Briefing · {n_articles} article{"s" if n_articles != 1 else ""}</div>',
         f"<h2>{esc(briefing.headline)}</h2>",
         f'<p class="nd-standfirst">{_point_html(briefing.summary, scope)}</p>',
         _points_section("Key points", briefing.key_points, scope),
@@ -274,7 +276,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
     cached = " · cached" if briefing.cached else ""
     parts.append(
         f'<div class="nd-meta"><span class="{"nd-ok" if ok == len(points) else "nd-warn"}">{ok}/{len(points)} points verified</span>'
-        f" · {esc(briefing.backend)} · {esc(briefing.model)} · {briefing.length} · {_seconds(briefing.generated_ms)}{cached}</div>"
+        f" · {esc(briefing.model or briefing.backend)} · {briefing.length} · {_seconds(briefing.generated_ms)}{cached}</div>"
     )
     if briefing.citations:
         cards = "".join(source_card(c, articles.get(c.article_id), scope) for c in briefing.citations)
@@ -292,7 +294,7 @@ def briefing_placeholder() -> str:
 
 
 # ---- library -----------------------------------------------------------------
-LIBRARY_HEADERS = ["Title", "Source", "Published", "Chunks", "ID"]
+LIBRARY_HEADERS = ["Title", "Source", "Published", "Passages", "ID"]
 
 
 def library_rows(infos: Sequence[ArticleInfo]) -> list[list[str | int]]:

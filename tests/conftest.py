@@ -129,3 +129,56 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
         yield server
     finally:
         server.stop()
+
+
+# ---- web app (tests/test_web_browser.py, tests/test_web_client.py) ----------------------------------------------------
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m app.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
+    holding the sample article; yields its base URL."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    folder = tmp_path_factory.mktemp("web-server")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env.update({
+        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
+    })  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with (folder / "server.log").open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "app.server", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 300  # cold start: embedding model, sample article ingest
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"web server exited with {proc.returncode}: {(folder / 'server.log').read_text()[-3000:]}")
+            try:
+                if httpx.get(url + "/", timeout=2.0).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"web server not up within 300 s: {(folder / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

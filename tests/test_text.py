@@ -169,6 +169,12 @@ def test_boilerplate_lines(line: str) -> None:
         "Officials said the plan would be shared with allies.",
         "Readers were asked to share their views at town-hall meetings held across the region last week.",
         "The committee will subscribe to the treaty, a spokesman said.",
+        "She baked cookies for the troops.",
+        "The newsletter, founded in 1990, was sold last year.",
+        "Copyright lawyers said the ruling was narrow.",
+        "Users must create a free account to vote, officials said.",
+        "Popular support for the plan fell.",
+        "More than 200 people were evacuated.",
     ],
 )
 def test_article_lines_are_not_boilerplate(line: str) -> None:
@@ -190,9 +196,21 @@ def test_strip_boilerplate_removes_related_block_with_headlines() -> None:
     assert detect_site_name(removed) == "Harbor News"
 
 
-def test_strip_boilerplate_keeps_a_real_last_paragraph() -> None:
-    lines = ["Para one.", "The minister said more talks were planned for next week. Both sides agreed."]
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["Para one.", "The minister said more talks were planned for next week. Both sides agreed."],
+        ["Para one.", "Popular support fell.", "The vote is on Monday."],
+        ["Para one.", "Related", "Talks resume on Monday."],
+    ],
+)
+def test_strip_boilerplate_keeps_real_last_paragraphs(lines: list[str]) -> None:
     assert strip_boilerplate(lines) == (lines, [])
+
+
+def test_strip_boilerplate_leading_cookie_notice() -> None:
+    lines = ["We use cookies to improve your experience.", "", "Real first paragraph.", "Share this article"]
+    assert strip_boilerplate(lines) == (["Real first paragraph."], [lines[0], "", "Share this article"])
 
 
 def test_split_title() -> None:

@@ -48,6 +48,7 @@ CASES: list[tuple[str, Send, set[int]]] = [
     ("empty text", text(""), {400}),
     ("whitespace text", text(" \n\t\r\n "), {400}),
     ("control characters only", text("\x00\x01\x02\x1b[31m\x7f"), {400}),
+    ("symbols and digits only", text("1234 5678 -- !! ## 42 %%"), {400}),
     ("empty upload", upload("empty.txt", b"", "text/plain"), {400}),
     ("binary upload as .txt", upload("noise.txt", os.urandom(64 * 1024), "text/plain"), {400}),
     ("ELF binary as .md", upload("a.md", b"\x7fELF\x02\x01\x01" + os.urandom(8192)), {400}),

@@ -1,0 +1,149 @@
+"""kill -9 during ingest: after reopening, every listed article has all its chunks exactly once and nothing else."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.ingest import Ingestor
+from app.lexical import LexicalIndex
+from app.settings import Settings
+from app.store import ChromaStore, article_of
+from bench.corpus import write_jsonl
+
+pytestmark = pytest.mark.slow
+
+N_ARTICLES = 60
+ROOT = Path(__file__).resolve().parents[1]
+
+# The child ingests with small embedding batches so writes are spread over the run. With KILL_AT set it SIGKILLs
+# itself right after writing that article's chunks, before its record (the commit marker), to pin the worst moment.
+CHILD = r"""
+import os, signal, sys
+from app.embeddings import make_embeddings
+from app.ingest import Ingestor
+from app.settings import Settings
+from app.store import ChromaStore
+
+settings = Settings()
+store = ChromaStore(settings, make_embeddings(settings))
+kill_at = int(os.environ.get("KILL_AT", "0"))
+written = 0
+write_chunks = store._write_chunks
+
+def write_then_maybe_die(*args, **kwargs):
+    global written
+    write_chunks(*args, **kwargs)
+    written += 1
+    if written == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+store._write_chunks = write_then_maybe_die
+report = Ingestor(store, settings).ingest(sys.argv[1:], progress=lambda done, total, label: print("done", done, flush=True))
+print("finished", len(report.added), flush=True)
+"""
+
+
+def _spawn(index_dir: Path, inputs: list[Path], **env: str) -> subprocess.Popen[str]:
+    child_env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir), "NEWSDESK_EMBEDDING_BATCH_SIZE": "4", **env}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, *map(str, inputs)],
+        cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+
+
+def _lines(proc: subprocess.Popen[str]) -> queue.Queue[str]:
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.put(line.strip())
+        lines.put("")  # EOF
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def _assert_consistent(store: ChromaStore) -> int:
+    """Every listed article has chunks 0..n-1 exactly once, each an exact slice of its text; no other chunks exist."""
+    infos = {a.id: a for a in store.list_articles()}
+    got = store._io(store.chunks.get, include=["documents", "metadatas"])
+    ids = got["ids"]
+    assert len(ids) == len(set(ids))
+    assert {article_of(i) for i in ids} <= set(infos), "orphan chunks survived"
+    for aid, info in infos.items():
+        mine = sorted((i for i in ids if article_of(i) == aid), key=lambda i: int(i.rsplit(":", 1)[1]))
+        assert mine == [f"{aid}:{n}" for n in range(info.chunks)], f"article {aid} has chunks {mine}"
+    texts = {i: (t, m) for i, t, m in zip(ids, got["documents"], got["metadatas"], strict=True)}
+    for aid in infos:
+        article = store.get_article(aid)
+        assert article is not None
+        for i in (i for i in ids if article_of(i) == aid):
+            text, meta = texts[i]
+            assert article.text[meta["start"] : meta["end"]] == text
+    assert len(ids) == sum(a.chunks for a in infos.values())
+    return len(infos)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> list[Path]:
+    return write_jsonl(N_ARTICLES, tmp_path / "corpus", seed=3, per_file=10)
+
+
+def _reopen_and_finish(index_dir: Path, corpus: list[Path], embeddings) -> tuple[ChromaStore, int]:  # type: ignore[no-untyped-def]
+    settings = Settings(index_dir=index_dir)
+    store = ChromaStore(settings, embeddings)  # repair() runs here
+    listed = _assert_consistent(store)
+    lexical = LexicalIndex(store, settings)
+    lexical.refresh()
+    assert len(lexical) == store.count_chunks()
+
+    report = Ingestor(store, settings).ingest([str(p) for p in corpus])
+    assert report.errors == []
+    assert len(report.unchanged) == listed and len(report.added) == N_ARTICLES - listed
+    assert _assert_consistent(store) == N_ARTICLES
+    assert lexical.search("protesters", 5) and len(lexical) == store.count_chunks()
+    return store, listed
+
+
+def test_sigkill_mid_ingest_then_reopen(tmp_path: Path, corpus: list[Path], embeddings) -> None:  # type: ignore[no-untyped-def]
+    index_dir = tmp_path / "index"
+    proc = _spawn(index_dir, corpus)
+    lines, done, deadline = _lines(proc), 0, time.monotonic() + 300
+    try:
+        while done < 12:
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            assert line, f"child ended before reporting progress (rc={proc.poll()})"
+            assert not line.startswith("finished"), "the child finished before it could be killed"
+            if line.startswith("done"):
+                done = int(line.split()[1])
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    store, listed = _reopen_and_finish(index_dir, corpus, embeddings)
+    assert done <= listed < N_ARTICLES
+    print(f"killed after {done} reported; {listed} committed; repair removed {store.repaired} chunks")
+
+
+def test_sigkill_between_chunks_and_record(tmp_path: Path, corpus: list[Path], embeddings) -> None:  # type: ignore[no-untyped-def]
+    index_dir = tmp_path / "index"
+    proc = _spawn(index_dir, corpus, KILL_AT="7")
+    proc.communicate(timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+
+    settings = Settings(index_dir=index_dir)
+    store, listed = _reopen_and_finish(index_dir, corpus, embeddings)
+    assert listed == 6
+    assert ChromaStore(settings, embeddings).repaired == 0
+    assert store.repaired > 0  # the seventh article's chunks were written without a record and were removed
