@@ -339,7 +339,7 @@ def assemble(draft: Draft, articles: Sequence[Article], *, checker: SupportCheck
             return None
         ns = [cites.add(passage, span) for passage, span in v.cites]
         ns = list(dict.fromkeys(ns))
-        srcs = list(dict.fromkeys(labels.get(c.article_id, c.source) for c in cites.items if c.n in ns))
+        srcs = list(dict.fromkeys(labels.get(cites.items[n - 1].article_id, cites.items[n - 1].source) for n in ns))
         return BriefingPoint(text=p.text, citations=ns, supported=v.supported, score=round(v.score, 4), reason=v.reason, sources=srcs)
 
     def points(ps: list[DraftPoint]) -> list[BriefingPoint]:

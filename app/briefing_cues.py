@@ -265,9 +265,18 @@ def _adjacent_subject(before: str, ments: list[Mention]) -> ActorHit | None:
     end = len(" ".join(words).rstrip())
     m = next((m for m in ments if m.end == end), None)
     if m is not None:
+        group = re.search(r"\b([A-Za-z]+)\s+(?:in|from|at)\s+$", before[: m.start])
+        if group and group.group(1).lower() in ROLE_WORDS:  # 'Officials in Brussels said'
+            phrase = f"{group.group(1)} {before[group.end(1) : m.end].strip()}"
+            return _group_hit(phrase)
         return parse_name(m.text)
     last = words[-1] if words else ""
     return _pronoun_hit(last) if last.lower() in ("he", "she", "they") else None
+
+
+def _group_hit(phrase: str) -> ActorHit:
+    name = phrase[:1].upper() + phrase[1:]
+    return ActorHit(key=name.lower(), name=name, role="", person=False)
 
 
 def _sentences(text: str) -> list[str]:

@@ -292,13 +292,26 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool) -> Draft:
     )
 
 
+@dataclass
+class _Conflict:
+    """Articles giving different figures for the same thing: value surface -> units reporting it."""
+
+    unit: str
+    sides: dict[str, list[int]]
+    weight: float
+
+
 def _disputed(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftPoint]:
     units = ctx.units
     points: list[DraftPoint] = []
-    for a, b, qa, qb in _conflicts(ctx)[: spec.disputed]:
-        la, lb = source_label(units[a].article), source_label(units[b].article)
-        text = f"Sources disagree on a figure: {la} reports {qa}, while {lb} reports {qb}."
-        points.append(DraftPoint(text=text, evidence=[ctx.evidence(a), ctx.evidence(b)], parts=[units[a].text, units[b].text]))
+    for c in _conflicts(ctx)[: spec.disputed]:
+        said = []
+        ids = [i for side in c.sides.values() for i in side]
+        for surface, side in c.sides.items():
+            labels = list(dict.fromkeys(source_label(units[i].article) for i in side))
+            said.append(f"{_join(labels)} report{'s' if len(labels) == 1 else ''} {surface}")
+        text = f"Sources disagree on the number of {c.unit}s: " + "; ".join(said) + "."
+        points.append(DraftPoint(text=text, evidence=[ctx.evidence(i) for i in ids], parts=[units[i].text for i in ids]))
     cued = [i for i in usable if cues.dispute_score(units[i].text) > 0]
     cued.sort(key=lambda i: -ctx.score[i] * (1 + cues.dispute_score(units[i].text)))
     for i in mmr(cued, ctx.score, ctx.sim, max(0, spec.disputed - len(points))):
@@ -306,12 +319,15 @@ def _disputed(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftPoint
     return points
 
 
-def _conflicts(ctx: _Ctx) -> list[tuple[int, int, str, str]]:
-    """(unit a, unit b, figure in a, figure in b) for similar units of different articles with different figures."""
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _conflicts(ctx: _Ctx) -> list[_Conflict]:
+    """Similar units of different articles that give different figures for the same unit, grouped by unit and values."""
     units, sim = ctx.units, ctx.sim
     figs = [cues.quantities(u.text) for u in units]
-    found: list[tuple[float, int, int, str, str]] = []
-    seen: set[tuple[str, str, str]] = set()
+    groups: dict[tuple[str, float, float], _Conflict] = {}
     for i in range(len(units)):
         if not figs[i] or units[i].dangling:
             continue
@@ -320,15 +336,25 @@ def _conflicts(ctx: _Ctx) -> list[tuple[int, int, str, str]]:
                 continue
             pairs = _conflict({(q.value, q.unit) for q in figs[i]}, {(q.value, q.unit) for q in figs[j]})
             for (va, unit), (vb, _) in pairs:
-                key = (unit, *sorted((units[i].article.id, units[j].article.id)))
-                if key in seen:
-                    continue
-                seen.add(key)
-                sa = next(q.surface for q in figs[i] if (q.value, q.unit) == (va, unit))
-                sb = next(q.surface for q in figs[j] if (q.value, q.unit) == (vb, unit))
-                found.append((float(sim[i, j]) * (ctx.score[i] + ctx.score[j]), i, j, sa, sb))
-    found.sort(key=lambda t: -t[0])
-    return [(i, j, sa, sb) for _, i, j, sa, sb in found]
+                key = (unit, min(va, vb), max(va, vb))
+                c = groups.setdefault(key, _Conflict(unit, {}, 0.0))
+                for k, v in ((i, va), (j, vb)):
+                    surface = next(q.surface for q in figs[k] if (q.value, q.unit) == (v, unit))
+                    side = c.sides.setdefault(_canonical(surface, c.sides), [])
+                    if k not in side and all(units[x].article.id != units[k].article.id for x in side):
+                        side.append(k)
+                c.weight = max(c.weight, float(sim[i, j]) * (ctx.score[i] + ctx.score[j]))
+    return sorted(groups.values(), key=lambda c: -c.weight)
+
+
+def _canonical(surface: str, sides: dict[str, list[int]]) -> str:
+    """Reuse the spelling already used for the same value ('600,000 troops' / '600,000 troop')."""
+    q = cues.quantities(surface)
+    for known in sides:
+        k = cues.quantities(known)
+        if q and k and (q[0].value, q[0].unit) == (k[0].value, k[0].unit):
+            return known
+    return surface
 
 
 def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
@@ -348,9 +374,9 @@ def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
             else:
                 key = hit.key
                 prev = names.get(key)
-                if prev is None or len(hit.name) > len(prev.name) or (hit.role and not prev.role):
+                if prev is None or len(hit.name) > len(prev.name) or len(hit.role) > len(prev.role):
                     names[key] = cues.ActorHit(key, max(hit.name, prev.name if prev else "", key=len),
-                                               hit.role or (prev.role if prev else ""), hit.person)  # fmt: skip
+                                               max(hit.role, prev.role if prev else "", key=len), hit.person)  # fmt: skip
                 person[key] = person.get(key, False) or hit.person
             if key not in keys:
                 keys.append(key)
@@ -372,10 +398,10 @@ def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
     qs: list[str] = []
     disputed_first = sorted(order, key=lambda i: cues.dispute_score(ctx.units[i].text) == 0)
-    for a, b, qa, qb in _conflicts(ctx):
-        unit = cues.quantities(qa)[0].unit if cues.quantities(qa) else "figure"
-        la, lb = source_label(ctx.units[a].article), source_label(ctx.units[b].article)
-        qs.append(f"Which figure is right for the {unit}s: {qa} ({la}) or {qb} ({lb})?")
+    for c in _conflicts(ctx):
+        options = [f"{surface} ({', '.join(dict.fromkeys(source_label(ctx.units[i].article) for i in side))})"
+                   for surface, side in c.sides.items()]  # fmt: skip
+        qs.append(f"Which number of {c.unit}s is right: {' or '.join(options)}?")
     for i in disputed_first:
         u = ctx.units[i]
         subject = next((h.name for h in u.actors if not h.pronoun), None)

@@ -174,10 +174,10 @@ def _parse_headed(text: str) -> dict[str, Any]:
         line = raw.strip()
         if not line:
             continue
-        head = re.match(r"^(?:#+\s*|\*\*)?([A-Za-z_ ]{4,20}?)(?:\*\*)?\s*:?\s*(?:\*\*)?\s*(.*)$", line)
+        head = re.match(r"^(?:#+\s*)?\**\s*([A-Za-z_ ]{4,20}?)\s*\**\s*(?::\s*\**\s*(.*)|$)", line)
         if head and head.group(1).strip().lower() in _SECTION_ALIASES and not _BULLET.match(line):
             section = _SECTION_ALIASES[head.group(1).strip().lower()]
-            rest = head.group(2).strip()
+            rest = (head.group(2) or "").strip()
             if section == "headline" and rest:
                 out["headline"] = rest.strip("# *")
             elif rest:

@@ -144,7 +144,8 @@ class Pick:
 @dataclass
 class Scored:
     candidates: list[Candidate]
-    scores: np.ndarray
+    scores: np.ndarray  # ranks the sentences
+    confidence: np.ndarray  # how sure a sentence answers at all (compared with settings.abstain_threshold)
     features: dict[str, np.ndarray] = field(default_factory=dict)
 
 
@@ -392,7 +393,7 @@ class ExtractiveEngine:
         """Every candidate sentence with its score (higher is better) and the features behind it."""
         cands = self.candidates(passages)
         if not cands:
-            return Scored([], np.zeros(0, dtype=np.float32))
+            return Scored([], np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.float32))
         prof = self.profile(question)
         qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         qvec /= max(float(np.linalg.norm(qvec)), 1e-12)
@@ -406,24 +407,29 @@ class ExtractiveEngine:
             np.maximum.at(by_clause, np.array([i for i, _ in clauses]), sims[2 * n :])
             dense = np.maximum(dense, CLAUSE_DISCOUNT * by_clause)
 
-        # idf over the candidate sentences; question terms seen nowhere weigh the most.
+        # idf over the candidate sentences. Question terms found in no sentence cannot rank one sentence above another,
+        # but they do lower the confidence that any sentence answers (a question about what the passages never mention).
         sent_stems = [set(self.stems(c.text)) for c in cands]
         win_stems = [s | set(self.stems(c.context_last)) for s, c in zip(sent_stems, cands, strict=True)]
         terms = list(prof.terms)
         if terms:
             present = np.array([[t in s for t in terms] for s in sent_stems], dtype=np.float32)  # (n, t)
             present_win = np.array([[t in s for t in terms] for s in win_stems], dtype=np.float32)
-            idf = np.log1p(len(cands) / (1.0 + present.sum(axis=0)))
-            lexical = np.maximum(present @ idf, WINDOW_DISCOUNT * (present_win @ idf)) / idf.sum()
+            df = present.sum(axis=0)
+            idf = np.log1p(len(cands) / (1.0 + df))
+            matched = np.maximum(present @ idf, WINDOW_DISCOUNT * (present_win @ idf))
+            lexical = matched / idf.sum()
+            lexical_rank = matched / max(float(idf[df > 0].sum()), 1e-6)
         else:
-            lexical = np.zeros(len(cands), dtype=np.float32)
+            lexical = lexical_rank = np.zeros(len(cands), dtype=np.float32)
 
         cover = self._cover(prof, cands, sent_stems, passages)
         type_fit = np.array([self._type_fit(prof, c) for c in cands], dtype=np.float32)
-        relevance = W_DENSE * dense + W_LEXICAL * lexical
-        scores = relevance * (TYPE_FLOOR + (1 - TYPE_FLOOR) * type_fit) * (COVER_FLOOR + (1 - COVER_FLOOR) * cover)
+        factor = (TYPE_FLOOR + (1 - TYPE_FLOOR) * type_fit) * (COVER_FLOOR + (1 - COVER_FLOOR) * cover)
+        scores = (W_DENSE * dense + W_LEXICAL * lexical_rank) * factor
+        confidence = (W_DENSE * dense + W_LEXICAL * lexical) * factor
         feats = {"dense": dense, "lexical": lexical, "type": type_fit, "cover": cover}
-        return Scored(cands, scores.astype(np.float32), feats)
+        return Scored(cands, scores.astype(np.float32), confidence.astype(np.float32), feats)
 
     # ---- selection -------------------------------------------------------------------------------
     def select(self, question: str, passages: Sequence[Passage]) -> list[Pick]:
@@ -433,7 +439,7 @@ class ExtractiveEngine:
             return []
         order = np.argsort(-scored.scores)
         best = int(order[0])
-        top = float(scored.scores[best])
+        top = float(scored.confidence[best])
         log.debug("extractive best %.3f: %s", top, scored.candidates[best].text)
         if top < self.settings.abstain_threshold:
             return []

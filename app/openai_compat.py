@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -116,36 +117,37 @@ def completion(answer: Answer, *, model: str, history: Sequence[ChatTurn] = (),
     )
 
 
+def _pieces(text: str, words: int = 6) -> list[str]:
+    tokens = re.findall(r"\S+\s*|\s+", text)
+    return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
+
+
 def chunks(events: Iterable[AnswerDelta | AnswerDone], *, model: str, history: Sequence[ChatTurn] = (),
            id_: str | None = None, created: int | None = None) -> Iterator[ChatCompletionChunk]:
-    """chat.completion.chunk objects: a role chunk, one per delta, then a final chunk with citations and `newsdesk`.
+    """chat.completion.chunk objects: a role chunk, the verified answer in pieces, then a final chunk with citations.
 
-    If verification changed the streamed text (strict mode dropped a sentence), the final chunk's content can only
-    append, so the verified text is always in `newsdesk.answer`; when it extends the streamed text the rest is sent.
+    Live deltas are text before verification: their [n] markers can be renumbered and strict mode can drop sentences,
+    and a chat client cannot take streamed text back. So the content streamed here is the verified answer, sent when
+    verification ends (the /api/ask stream shows the live text and replaces it).
     """
     id_ = id_ or new_id()
     created = created or int(time.time())
 
-    def chunk(delta: ChunkDelta, **kw: object) -> ChatCompletionChunk:
-        return ChatCompletionChunk(id=id_, created=created, model=model, choices=[ChunkChoice(delta=delta)], **kw)  # type: ignore[arg-type]
+    def chunk(delta: ChunkDelta) -> ChatCompletionChunk:
+        return ChatCompletionChunk(id=id_, created=created, model=model, choices=[ChunkChoice(delta=delta)])
 
     yield chunk(ChunkDelta(role="assistant", content=""))
-    streamed = ""
     for event in events:
-        if isinstance(event, AnswerDelta):
-            if event.text:
-                streamed += event.text
-                yield chunk(ChunkDelta(content=event.text))
-        else:
+        if isinstance(event, AnswerDone):
             answer = event.answer
-            tail = answer.answer[len(streamed):] if answer.answer.startswith(streamed) else ""
-            last = ChatCompletionChunk(
+            for piece in _pieces(answer.answer):
+                yield chunk(ChunkDelta(content=piece))
+            yield ChatCompletionChunk(
                 id=id_, created=created, model=model,
-                choices=[ChunkChoice(delta=ChunkDelta(content=tail or None, citations=answer.citations), finish_reason="stop")],
+                choices=[ChunkChoice(delta=ChunkDelta(citations=answer.citations), finish_reason="stop")],
                 newsdesk=extra(answer),
                 usage=usage(answer.question, history, answer.answer),
             )
-            yield last
             return
     raise RuntimeError("the answer stream ended without a final answer")
 

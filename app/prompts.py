@@ -118,15 +118,22 @@ def _passage_block(n: int, passage: Passage) -> str:
 
 
 def _truncate(passage: Passage, budget: int, tokenizer: str) -> Passage:
-    """The longest prefix of a passage whose block fits the budget (offsets stay exact: only `end` moves)."""
+    """The longest prefix of a passage, cut at whitespace, whose block fits the budget (only `end` moves)."""
     enc = get_encoding(tokenizer)
-    overhead = count_tokens(_passage_block(1, passage.model_copy(update={"text": ""})), tokenizer)
     tokens = enc.encode(passage.text, disallowed_special=())
-    keep = max(0, budget - overhead)
-    text = enc.decode(tokens[:keep])
-    while text and not passage.text.startswith(text):  # a cut through a multi-byte character
-        text = text[:-1]
-    return passage.model_copy(update={"text": text, "end": passage.start + len(text)})
+    keep = len(tokens)
+    text = passage.text
+    while keep > 0:
+        text = enc.decode(tokens[:keep])
+        while text and not passage.text.startswith(text):  # a cut through a multi-byte character
+            text = text[:-1]
+        if " " in text.strip():
+            text = text[: text.rstrip().rfind(" ")].rstrip()
+        cut = passage.model_copy(update={"text": text, "end": passage.start + len(text)})
+        if count_tokens(_passage_block(1, cut), tokenizer) <= budget:
+            return cut
+        keep = min(keep - 1, int(keep * budget / max(1, count_tokens(_passage_block(1, cut), tokenizer))))
+    return passage.model_copy(update={"text": "", "end": passage.start})
 
 
 def pack_passages(passages: Sequence[Passage], budget: int, tokenizer: str = "cl100k_base") -> list[Passage]:

@@ -411,7 +411,7 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                         ingest_status = gr.HTML(elem_id="nd-ingest-status")
                     with gr.Column(scale=5):
                         table = gr.Dataframe(headers=fmt.LIBRARY_HEADERS, value=[], interactive=False, wrap=True, elem_id="nd-library",
-                                             column_widths=["46%", "17%", "13%", "10%", "14%"], max_height=520, buttons=["fullscreen"])
+                                             column_widths=["42%", "16%", "14%", "12%", "16%"], max_height=520, buttons=["fullscreen"])
                         with gr.Row(elem_classes="nd-remove-row"):
                             remove_pick = gr.Dropdown([], allow_custom_value=True, label="Remove an article (or click its row)", scale=4,
                                                       elem_id="nd-remove-pick")
@@ -421,7 +421,8 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=2, elem_classes="nd-card"):
                         datasets = dataset_choices(EVALS_DIR)
-                        dataset = gr.Dropdown(datasets, value=datasets[0][1] if datasets else None, label="Dataset in evals/", elem_id="nd-eval-dataset")
+                        default = next((path for name, path in datasets if name == "sample_qa.jsonl"), datasets[0][1] if datasets else None)
+                        dataset = gr.Dropdown(datasets, value=default, label="Dataset in evals/", elem_id="nd-eval-dataset")
                         eval_upload = gr.File(label="Or upload a JSONL dataset", file_types=[".jsonl", ".json"], type="filepath", elem_id="nd-eval-upload")
                         eval_backends = gr.CheckboxGroup(BACKEND_CHOICES, value=[settings.backend], label="Answer engines")
                         eval_k = gr.Number(value=settings.k, label="Passages per question (k)", precision=0, minimum=1, maximum=50)
@@ -499,7 +500,7 @@ def auth_for(settings: Settings) -> tuple[str, str] | None:
     return None
 
 
-def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, ensure_sample: bool = True, block: bool = True) -> tuple[Any, str, str]:
+def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, ensure_sample: bool = True, block: bool = True) -> gr.Blocks:
     """Serve the web app alone on settings.host:settings.port (indexing the sample article into an empty index).
 
     `newsdesk serve` (app.server) serves it together with the HTTP API instead."""
@@ -509,10 +510,11 @@ def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, en
     if ensure_sample:
         desk.ensure_sample()
     demo = create_app(desk, settings).queue(default_concurrency_limit=1)
-    return demo.launch(
+    demo.launch(
         server_name=settings.host, server_port=settings.port, auth=auth, share=False, show_error=False, quiet=True,
         max_file_size=settings.max_file_bytes, prevent_thread_lock=not block, **mount_options(settings),
     )
+    return demo  # with block=False the server runs in a thread until demo.close()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -280,7 +280,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
     )
     if briefing.citations:
         cards = "".join(source_card(c, articles.get(c.article_id), scope) for c in briefing.citations)
-        parts.append(f'<section class="nd-brief-sources"><h3>Sources</h3>{cards}</section>')
+        parts.append(f'<section class="nd-brief-sources"><h3>Sources</h3><div class="nd-brief-sources-list">{cards}</div></section>')
     parts.append("</article>")
     return "".join(parts)
 

@@ -11,6 +11,10 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.models import Article
 
 PEOPLE = [
     ("Maria Alvarez", "Finance Minister"), ("Tomasz Nowak", "Defence Minister"), ("Aiko Tanaka", "central bank governor"),
@@ -77,6 +81,46 @@ def article(seed: int) -> dict[str, object]:
 def articles(n: int, seed: int = 0) -> Iterator[dict[str, object]]:
     for i in range(n):
         yield article(seed * 1_000_003 + i)
+
+
+def to_article(record: dict[str, object]) -> Article:
+    """A corpus record as the Article `newsdesk ingest` would build from it."""
+    from app.text import build_article
+
+    return build_article(
+        str(record["title"]),
+        str(record["text"]),
+        source=str(record["source"]),
+        url=str(record["url"]),
+        published=datetime.fromisoformat(str(record["published"])),
+    )
+
+
+def questions(n: int, seed: int = 0) -> list[str]:
+    """Distinct questions in the corpus's vocabulary (who said what, how much, where, when), deterministic by seed."""
+    rng = random.Random(seed + 7919)
+    out: list[str] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        person, role = rng.choice(PEOPLE)
+        topic, terms = rng.choice(TOPICS)
+        term, place = rng.choice(terms), rng.choice(PLACES)
+        q = rng.choice(
+            [
+                f"How much would the plan on {term} cost according to the {role}?",
+                f"What did {person} say about {term}?",
+                f"Where did protesters gather to demand changes to {term}?",
+                f"When will the {topic} committee meet in {place}?",
+                f"How many households could be affected by the new rules on {term}?",
+                f"By how much had {term} risen in {place}?",
+                f"Who denied misleading parliament about {term}?",
+                f"What share of voters in {place} is undecided ahead of the vote on {term}?",
+            ]
+        )
+        if q not in seen:
+            seen.add(q)
+            out.append(q)
+    return out
 
 
 def write_jsonl(n: int, out: Path, seed: int = 0, per_file: int = 500) -> list[Path]:

@@ -94,12 +94,7 @@ def _assert_consistent(store: ChromaStore) -> int:
     return len(infos)
 
 
-@pytest.fixture
-def corpus(tmp_path: Path) -> list[Path]:
-    return write_jsonl(N_ARTICLES, tmp_path / "corpus", seed=3, per_file=10)
-
-
-def _reopen_and_finish(index_dir: Path, corpus: list[Path], embeddings) -> tuple[ChromaStore, int]:  # type: ignore[no-untyped-def]
+def _reopen_and_finish(index_dir: Path, corpus: list[Path], embeddings, n: int) -> tuple[ChromaStore, int]:  # type: ignore[no-untyped-def]
     settings = Settings(index_dir=index_dir)
     store = ChromaStore(settings, embeddings)  # repair() runs here
     listed = _assert_consistent(store)
@@ -109,14 +104,15 @@ def _reopen_and_finish(index_dir: Path, corpus: list[Path], embeddings) -> tuple
 
     report = Ingestor(store, settings).ingest([str(p) for p in corpus])
     assert report.errors == []
-    assert len(report.unchanged) == listed and len(report.added) == N_ARTICLES - listed
-    assert _assert_consistent(store) == N_ARTICLES
+    assert len(report.unchanged) == listed and len(report.added) == n - listed
+    assert _assert_consistent(store) == n
     assert lexical.search("protesters", 5) and len(lexical) == store.count_chunks()
     return store, listed
 
 
-def test_sigkill_mid_ingest_then_reopen(tmp_path: Path, corpus: list[Path], embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_mid_ingest_then_reopen(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
     index_dir = tmp_path / "index"
+    corpus = write_jsonl(N_ARTICLES, tmp_path / "corpus", seed=3, per_file=10)
     proc = _spawn(index_dir, corpus)
     lines, done, deadline = _lines(proc), 0, time.monotonic() + 300
     try:
@@ -131,19 +127,20 @@ def test_sigkill_mid_ingest_then_reopen(tmp_path: Path, corpus: list[Path], embe
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
 
-    store, listed = _reopen_and_finish(index_dir, corpus, embeddings)
+    store, listed = _reopen_and_finish(index_dir, corpus, embeddings, N_ARTICLES)
     assert done <= listed < N_ARTICLES
     print(f"killed after {done} reported; {listed} committed; repair removed {store.repaired} chunks")
 
 
-def test_sigkill_between_chunks_and_record(tmp_path: Path, corpus: list[Path], embeddings) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_between_chunks_and_record(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
     index_dir = tmp_path / "index"
+    corpus = write_jsonl(15, tmp_path / "corpus", seed=4, per_file=5)
     proc = _spawn(index_dir, corpus, KILL_AT="7")
     proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
 
     settings = Settings(index_dir=index_dir)
-    store, listed = _reopen_and_finish(index_dir, corpus, embeddings)
+    store, listed = _reopen_and_finish(index_dir, corpus, embeddings, 15)
     assert listed == 6
     assert ChromaStore(settings, embeddings).repaired == 0
     assert store.repaired > 0  # the seventh article's chunks were written without a record and were removed

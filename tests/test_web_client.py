@@ -241,3 +241,47 @@ def _tiny_dataset(folder: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_login_is_required_off_loopback() -> None:
+    from pydantic import SecretStr
+
+    from app.errors import NewsdeskError
+    from app.web import auth_for
+
+    assert auth_for(Settings(host="127.0.0.1")) is None
+    with pytest.raises(NewsdeskError, match="refusing to serve"):
+        auth_for(Settings(host="0.0.0.0"))
+    with pytest.raises(NewsdeskError, match="without a login"):  # an API token alone does not protect the web app
+        auth_for(Settings(host="0.0.0.0", api_token=SecretStr("t0ken")))
+    assert auth_for(Settings(host="0.0.0.0", auth_user="desk", auth_password=SecretStr("s3cret"))) == ("desk", "s3cret")
+
+
+def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
+    import httpx
+    from pydantic import SecretStr
+
+    from app.web import launch
+
+    settings = Settings(index_dir=tmp_path / "index", port=free_port(), auth_user="desk", auth_password=SecretStr("s3cret"))
+    desk = FakeDesk(settings)
+    demo = launch(settings, desk=desk, ensure_sample=False, block=False)  # type: ignore[arg-type]
+    try:
+        base = f"http://127.0.0.1:{settings.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(base + "/", timeout=2.0)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert page.status_code == 200
+        config = httpx.get(base + "/config", timeout=5.0)
+        assert config.status_code in (401, 403) or "auth_required" in config.text
+        login = httpx.post(base + "/login", data={"username": "desk", "password": "s3cret"}, timeout=5.0)
+        assert login.status_code == 200
+        assert "Newsdesk" in httpx.get(base + "/config", cookies=login.cookies, timeout=5.0).text
+    finally:
+        demo.close()

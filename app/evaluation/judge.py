@@ -21,6 +21,7 @@ class Pair(BaseModel):
     passage: str
     label: bool = Field(description="True when the passage supports the claim.")
     kind: str = Field(description="verbatim, paraphrase, name_swap, number_swap, date_swap, place_swap, negation, ...")
+    held_out: bool = Field(False, description="Written after the checker's rules were tuned; never tuned on.")
 
 
 class KindScore(BaseModel):
@@ -40,6 +41,8 @@ class JudgeReport(BaseModel):
     per_kind: dict[str, KindScore] = Field(default_factory=dict)
     false_accepts: list[str] = Field(default_factory=list, description="Ids of unsupported claims it accepted.")
     false_rejects: list[str] = Field(default_factory=list, description="Ids of supported claims it rejected.")
+    held_out_n: int = 0
+    held_out_accuracy: float | None = Field(None, description="Accuracy on the held-out pairs only.")
     mode: str = Field("", description="'embeddings' or 'lexical'.")
     threshold: float = 0.5
 
@@ -47,7 +50,13 @@ class JudgeReport(BaseModel):
         kinds = ", ".join(f"{k} {v.accuracy:.2f} ({v.correct}/{v.n})" for k, v in sorted(self.per_kind.items()))
         return (
             f"support judge ({self.mode}, n={self.n}): accuracy {self.accuracy:.3f}, precision {self.precision:.3f}, "
-            f"recall {self.recall:.3f}, f1 {self.f1:.3f}; {kinds}; false accepts: {', '.join(self.false_accepts) or '-'}"
+            f"recall {self.recall:.3f}, f1 {self.f1:.3f}"
+            + (
+                ""
+                if self.held_out_accuracy is None
+                else f", held-out {self.held_out_accuracy:.3f} (n={self.held_out_n})"
+            )
+            + f"; {kinds}; false accepts: {', '.join(self.false_accepts) or '-'}"
         )
 
 
@@ -72,8 +81,11 @@ def measure_checker(checker: SupportChecker, pairs: Sequence[Pair]) -> JudgeRepo
     kinds: dict[str, list[int]] = {}
     false_accepts: list[str] = []
     false_rejects: list[str] = []
+    held_out: list[bool] = []
     for pair, result in zip(pairs, results, strict=True):
         correct = result.supported == pair.label
+        if pair.held_out:
+            held_out.append(correct)
         stats = kinds.setdefault(pair.kind, [0, 0])
         stats[0] += 1
         stats[1] += int(correct)
@@ -100,6 +112,8 @@ def measure_checker(checker: SupportChecker, pairs: Sequence[Pair]) -> JudgeRepo
         per_kind={k: KindScore(n=v[0], correct=v[1], accuracy=v[1] / v[0]) for k, v in kinds.items()},
         false_accepts=false_accepts,
         false_rejects=false_rejects,
+        held_out_n=len(held_out),
+        held_out_accuracy=sum(held_out) / len(held_out) if held_out else None,
         mode="lexical" if checker.embeddings is None else "embeddings",
         threshold=checker.threshold,
     )

