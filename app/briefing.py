@@ -13,14 +13,25 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time as dtime
+from datetime import UTC, datetime
+from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from app.briefing_render import render_markdown
 from app.briefing_types import Draft, DraftPoint, length_spec
 from app.errors import NewsdeskError
-from app.models import Actor, Article, ArticleInfo, Briefing, BriefingPoint, BriefSelection, Citation, Passage, SearchFilters
+from app.models import (
+    Actor,
+    Article,
+    ArticleInfo,
+    Briefing,
+    BriefingPoint,
+    BriefSelection,
+    Citation,
+    Passage,
+    SearchFilters,
+)
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -184,7 +195,9 @@ def resolve_selection(
         raise NewsdeskError(f"no indexed article matches the selection ({_describe(selection)})")
     passages: list[Passage] | None = None
     if selection.query and selection.query.strip():
-        filters = SearchFilters(article_ids=ids if selection.article_ids else None, since=selection.since, until=selection.until)
+        filters = SearchFilters(
+            article_ids=ids if selection.article_ids else None, since=selection.since, until=selection.until
+        )
         k = max(settings.k, TOPIC_K.get(length, 12))
         allowed = set(ids)
         passages = [p for p in retriever.search(selection.query, k=k, filters=filters) if p.article_id in allowed]
@@ -230,10 +243,21 @@ def article_chunks(store: Any, articles: Sequence[Article], settings: Settings) 
 
         enc = get_encoding(settings.tokenizer)
         for a in missing:
-            chunks = chunk_article(a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens, encoding=enc)
+            chunks = chunk_article(
+                a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens, encoding=enc
+            )
             out[a.id] = [
-                Passage(chunk_id=c.id, article_id=a.id, text=c.text, start=c.start, end=c.end, title=a.title,
-                        source=a.source, url=a.url, published=a.published)  # fmt: skip
+                Passage(
+                    chunk_id=c.id,
+                    article_id=a.id,
+                    text=c.text,
+                    start=c.start,
+                    end=c.end,
+                    title=a.title,
+                    source=a.source,
+                    url=a.url,
+                    published=a.published,
+                )
                 for c in chunks
             ]
     for ps in out.values():
@@ -276,9 +300,9 @@ def make_citation(n: int, passage: Passage, local_span: tuple[int, int]) -> Cita
     """Citation n for passage.text[local_span] (shared app.citations.make_citation when present)."""
     try:
         from app.citations import make_citation as shared
-    except ImportError:
-        shared = None
-    if shared is not None:
+    except ImportError:  # the shared module is not there yet: same fields, built here
+        pass
+    else:
         return shared(n, passage, local_span)
     s, e = local_span
     return Citation(
@@ -302,7 +326,9 @@ def _verify(points: list[DraftPoint], checker: SupportChecker) -> list[_Verdict]
     passages: list[list[str]] = []
     owners: list[tuple[int, list[int]]] = []  # (point index, evidence indices) per claim
     for pi, p in enumerate(points):
-        groups = [(part, [k]) for k, part in enumerate(p.parts)] if p.parts else [(p.text, list(range(len(p.evidence))))]
+        groups = (
+            [(part, [k]) for k, part in enumerate(p.parts)] if p.parts else [(p.text, list(range(len(p.evidence))))]
+        )
         for text, ev in groups:
             claims.append(text)
             passages.append([p.evidence[k].passage.text for k in ev])
@@ -326,9 +352,17 @@ def _verify(points: list[DraftPoint], checker: SupportChecker) -> list[_Verdict]
     return verdicts
 
 
-def assemble(draft: Draft, articles: Sequence[Article], *, checker: SupportChecker, strict: bool, backend: Any, length: str) -> Briefing:
+def assemble(
+    draft: Draft, articles: Sequence[Article], *, checker: SupportChecker, strict: bool, backend: Any, length: str
+) -> Briefing:
     """Verify the draft's points, number their citations and build the Briefing (strict: unsupported points dropped)."""
-    flat: list[DraftPoint] = [*draft.summary, *draft.key_points, *(p for a in draft.actors for p in a.points), *draft.facts, *draft.disputed]
+    flat: list[DraftPoint] = [
+        *draft.summary,
+        *draft.key_points,
+        *(p for a in draft.actors for p in a.points),
+        *draft.facts,
+        *draft.disputed,
+    ]
     verdicts = dict(zip(map(id, flat), _verify(flat, checker), strict=True))
     cites = _Citations()
     labels = {a.id: _label(a) for a in articles}
@@ -340,7 +374,9 @@ def assemble(draft: Draft, articles: Sequence[Article], *, checker: SupportCheck
         ns = [cites.add(passage, span) for passage, span in v.cites]
         ns = list(dict.fromkeys(ns))
         srcs = list(dict.fromkeys(labels.get(cites.items[n - 1].article_id, cites.items[n - 1].source) for n in ns))
-        return BriefingPoint(text=p.text, citations=ns, supported=v.supported, score=round(v.score, 4), reason=v.reason, sources=srcs)
+        return BriefingPoint(
+            text=p.text, citations=ns, supported=v.supported, score=round(v.score, 4), reason=v.reason, sources=srcs
+        )
 
     def points(ps: list[DraftPoint]) -> list[BriefingPoint]:
         return [bp for bp in map(point, ps) if bp is not None]
@@ -358,7 +394,9 @@ def assemble(draft: Draft, articles: Sequence[Article], *, checker: SupportCheck
     actors = [Actor(name=a.name, role=a.role, points=ps) for a in draft.actors if (ps := points(a.points))]
     facts, disputed = points(draft.facts), points(draft.disputed)
     cited = {c.article_id for c in cites.items}
-    ordered = sorted(articles, key=lambda a: (a.id not in cited, next((c.n for c in cites.items if c.article_id == a.id), 0)))
+    ordered = sorted(
+        articles, key=lambda a: (a.id not in cited, next((c.n for c in cites.items if c.article_id == a.id), 0))
+    )
     return Briefing(
         headline=draft.headline, summary=summary, key_points=key_points, actors=actors, facts=facts, disputed=disputed,
         open_questions=draft.open_questions, citations=cites.items, sources=[article_info(a) for a in ordered],
@@ -373,7 +411,9 @@ def _label(article: Article) -> str:
 
 
 def article_info(a: Article) -> ArticleInfo:
-    return ArticleInfo(id=a.id, title=a.title, source=a.source, url=a.url, author=a.author, published=a.published, chars=len(a.text))
+    return ArticleInfo(
+        id=a.id, title=a.title, source=a.source, url=a.url, author=a.author, published=a.published, chars=len(a.text)
+    )
 
 
 # ---- cache ----------------------------------------------------------------------------------------------------------------

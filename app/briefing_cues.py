@@ -21,7 +21,10 @@ _DANGLING = re.compile(
     |other\s+than\s+that|even\s+so|after\s+that|before\s+that)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-_PRONOUN_SPEAKER = re.compile(r"""[,!?]["”]?\s+(?:he|she|they)\s+(?:\w+ly\s+)?(?:said|says|added|wrote|told|stated|noted|continued|explained|insisted|argued|warned)\b""", re.I)
+_PRONOUN_SPEAKER = re.compile(
+    r"""[,!?]["”]?\s+(?:he|she|they)\s+(?:\w+ly\s+)?(?:said|says|added|wrote|told|stated|noted|continued|explained|insisted|argued|warned)\b""",
+    re.I,
+)
 _TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
 
 
@@ -50,7 +53,12 @@ def is_prose(text: str, min_words: int = 5) -> bool:
 
 # ---- entities and speakers ------------------------------------------------------------------------------------------
 
-SPEECH_VERBS = (
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+SPEECH_VERBS = _words(
     "said says say stated states told tells announced announces confirmed confirms wrote writes reported reports denied "
     "denies deny rejected rejects claimed claims added adds noted notes warned warns insisted insists argued argues "
     "urged urges accused accuses admitted admits acknowledged acknowledges explained explains declared declares "
@@ -59,38 +67,42 @@ SPEECH_VERBS = (
     "threatened threatens promised promises pledged pledges vowed vows signed signs refused refuses declined "
     "declines revealed reveals disclosed estimated predicted commented comment replied responded disputed disputes "
     "expects expected demanded demands called calls"
-).split()
-_VERB = re.compile(r"\b(?:made it clear|" + "|".join(sorted(set(SPEECH_VERBS), key=len, reverse=True)) + r")\b")
-_AUX = set(
+)
+_VERB = re.compile(r"\b(?:made it clear|" + "|".join(sorted(SPEECH_VERBS, key=len, reverse=True)) + r")\b")
+_AUX = _words(
     "has have had was were is are will would also not did does do directly sharply currently reportedly later then "
     "previously repeatedly publicly firmly quickly again already formally officially strongly never could can may "
-    "might should must been swiftly flatly angrily initially".split()
+    "might should must been swiftly flatly angrily initially"
 )
-ROLE_WORDS = set(
+ROLE_WORDS = _words(
     "spokesman spokeswoman spokesperson spokespeople official officials minister ministers allies ally forces troops "
     "side government office administration leaders leader authorities military army diplomats diplomat negotiators "
     "delegation envoy president lawmakers prosecutors police commander commanders sources representative "
     "representatives aide aides adviser advisers secretary chief team officers ministry parliament agency court "
     "party campaign residents protesters analysts experts union council committee governor mayor chancellor "
-    "regulator investigators officers senators ambassador".split()
+    "regulator investigators officers senators ambassador"
 )
-_ROLE_MODIFIERS = set("foreign defence defense prime deputy senior press special top former military chief interior finance".split())
-TITLE_WORDS = set(
+_ROLE_MODIFIERS = _words(
+    "foreign defence defense prime deputy senior press special top former military chief interior finance"
+)
+TITLE_WORDS = _words(
     "president minister secretary spokesman spokeswoman spokesperson prime foreign chief envoy special press senior "
     "deputy vice head leader commander general mr mrs ms dr sir gov sen rep chancellor king queen pope ambassador "
-    "director governor mayor judge justice defence defense interior finance state army navy staff of the".split()
+    "director governor mayor judge justice defence defense interior finance state army navy staff of the"
 )
-_ORG_TAILS = set("house ministry office council party union department agency bank court parliament commission "
-                 "government forces army staff committee times post news kremlin".split())  # fmt: skip
-_STOP_CAPS = set(
+_ORG_TAILS = _words(
+    "house ministry office council party union department agency bank court parliament commission "
+    "government forces army staff committee times post news kremlin"
+)
+_STOP_CAPS = _words(
     "the a an at in on as according but and meanwhile however specifically these this that those it he she they we i "
     "our his her their its after before while when if although despite during for from with without by to of there "
     "here what who why how yes no some many most all any both each one two three moreover furthermore instead still "
-    "yet thus also earlier later separately last next under over between since until unlike like amid".split()
+    "yet thus also earlier later separately last next under over between since until unlike like amid"
 )
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday")  # fmt: skip
-_DATE_WORDS = set(_MONTHS.split())
+_DATE_WORDS = _words(_MONTHS)
 _WIRES = {"reuters", "associated press", "ap", "afp", "bloomberg", "dpa", "tass", "interfax", "ria novosti", "xinhua"}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?|\d[\d,.]*\w*|[^\w\s]")
 _PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "group", "them": "group"}
@@ -136,9 +148,11 @@ def mentions(text: str) -> list[Mention]:
         while j + 1 < len(toks):
             nxt = toks[j + 1][2]
             low = nxt.lower()
-            if _is_cap(nxt) and not toks[j][2].endswith(("'s", "’s")):
-                j += 1
-            elif low in ROLE_WORDS or (low in _ROLE_MODIFIERS and j + 2 < len(toks) and toks[j + 2][2].lower() in ROLE_WORDS):
+            continues_name = _is_cap(nxt) and not toks[j][2].endswith(("'s", "’s"))
+            role = low in ROLE_WORDS or (
+                low in _ROLE_MODIFIERS and j + 2 < len(toks) and toks[j + 2][2].lower() in ROLE_WORDS
+            )
+            if continues_name or role:
                 j += 1
             elif low == "of" and j + 2 < len(toks):
                 k = j + 2 + (toks[j + 2][2].lower() == "the")
@@ -175,7 +189,7 @@ def parse_name(phrase: str) -> ActorHit | None:
             person = (len(personal) >= 2 or titled) and last not in _ORG_TAILS
             return ActorHit(key=key, name=name, role=role, person=person)
     name = " ".join(words)
-    if len(words) > 6 or not any(w[:1].isupper() for w in words) and words[-1].lower() not in ROLE_WORDS:
+    if len(words) > 6 or (not any(w[:1].isupper() for w in words) and words[-1].lower() not in ROLE_WORDS):
         return None
     return ActorHit(key=name.lower(), name=name[:1].upper() + name[1:], role="", person=False)
 
@@ -200,7 +214,9 @@ def _main_subject(text: str, ments: list[Mention]) -> ActorHit | None:
         start = lead.end()
         acc = re.match(r"\W*according to\s+(.+?),", text, re.I)
         if acc:
-            hit = _pronoun_hit(acc.group(1)) or next((parse_name(m.text) for m in ments if m.start >= acc.start(1) and m.end <= acc.end(1)), None)
+            hit = _pronoun_hit(acc.group(1)) or next(
+                (parse_name(m.text) for m in ments if m.start >= acc.start(1) and m.end <= acc.end(1)), None
+            )
             if hit:
                 return hit
     rest = text[start:]
@@ -232,7 +248,7 @@ def find_actors(text: str) -> list[ActorHit]:
     for sentence in _sentences(text):
         offset = text.find(sentence)
         ments = mentions(sentence)
-        main: ActorHit | None | bool = False  # computed lazily
+        main: ActorHit | bool | None = False  # computed lazily
         for v in _VERB.finditer(sentence):
             if _inside(offset + v.start(), regions) or re.match(r"\s+by\b", sentence[v.end() :]):
                 continue
@@ -288,14 +304,14 @@ def _sentences(text: str) -> list[str]:
 # ---- facts, disputes, quantities ------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?:-[a-z]+)?\b")
-_NUMBER_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
-_NUMBER_WORDS.update({"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12})
 _TIME_EXPR = re.compile(
     r"\b(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|\d+)\s+(?:day|week|month|year|decade)s?\b|"
     r"\b(?:(?:19|20)\d{2})\b|\b(?:" + "|".join(_MONTHS.split()) + r")\b|\bin the coming (?:days|weeks|months)\b",
     re.I,
 )
-_PLACE = re.compile(r"\b(?:in|from|to|at|near|into|outside|across|of the (?:city|region|town|village|province) of)\s+(?:the\s+)?([A-Z][\w'’-]+)")
+_PLACE = re.compile(
+    r"\b(?:in|from|to|at|near|into|outside|across|of the (?:city|region|town|village|province) of)\s+(?:the\s+)?([A-Z][\w'’-]+)"
+)
 _QUANTITY = re.compile(
     r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s*(?P<scale>thousand|million|billion))?(?:-|\s+)(?P<unit>[a-z]+)"
 )
@@ -327,7 +343,9 @@ def fact_info(text: str) -> FactInfo:
         if m.group(1).lower() not in _STOP_CAPS | _DATE_WORDS and not re.search(r"(?:ean|ian|ese|ish)$", m.group(1))
     }
     names = {m.text for m in mentions(text) if m.start > 0}
-    return FactInfo(numbers=len(_NUMBER.findall(text)), times=len(_TIME_EXPR.findall(text)), places=len(places), names=len(names))
+    return FactInfo(
+        numbers=len(_NUMBER.findall(text)), times=len(_TIME_EXPR.findall(text)), places=len(places), names=len(names)
+    )
 
 
 def dispute_score(text: str) -> int:
@@ -355,12 +373,30 @@ def quantities(text: str) -> list[Quantity]:
 
 # ---- open questions ---------------------------------------------------------------------------------------------------
 
-_WITHOUT_DETAIL = re.compile(r"""["“]?(?P<thing>[\w][\w\s'’-]{2,60}?)[,"”]*\s+without (?:detailing|specifying|explaining|saying) (?:their|its|the|his|her|how|what|when) ?(?P<aspect>\w+)?""", re.I)
-_NO_COMMENT = re.compile(r"\b(?:did not|didn't|declined to|refused to|would not)\s+(?:directly\s+)?(?:comment|elaborate|respond)\s+on\s+(?P<what>the [^,.;\"]+?)(?=\s+but\b|[,.;]|\s+and\b)", re.I)
-_EXPECTS = re.compile(r"\bexpects? to (?P<verb>discuss|meet|sign|present|announce|decide|review|finalize|finalise|hold talks on|talk about) (?P<what>[^,.;\"]+?)(?P<when> in the coming (?:days|weeks|months)| next (?:week|month))?(?=[,.;]|$)", re.I)
-_DENIAL = re.compile(r"(?P<claim>the [\w\s'’-]{3,80}?),?\s+which,?\s+(?:however,?\s+)?(?P<who>(?:the\s+)?[\w\s'’-]{2,40}?)\s+(?:denies|denied|disputes|disputed|rejects|rejected)\b", re.I)
-_DENIES_THAT = re.compile(r"(?P<who>[A-Z][\w\s'’-]{1,40}?)\s+(?:denied|denies|rejected|rejects|disputed|disputes)\s+(?:claims|reports|allegations|suggestions)?\s*that\s+(?P<claim>[^,.;]+)", re.I)
-_UNCONFIRMED = re.compile(r"^(?P<claim>[^,;]{10,120}?),?\s+(?:but|which|although)?\s*(?:this |it )?(?:could not be (?:independently )?(?:verified|confirmed)|(?:is|was|remains) unconfirmed)", re.I)
+_WITHOUT_DETAIL = re.compile(
+    r"""["“]?(?P<thing>[\w][\w\s'’-]{2,60}?)[,"”]*\s+without (?:detailing|specifying|explaining|saying) (?:their|its|the|his|her|how|what|when) ?(?P<aspect>\w+)?""",
+    re.I,
+)
+_NO_COMMENT = re.compile(
+    r"\b(?:did not|didn't|declined to|refused to|would not)\s+(?:directly\s+)?(?:comment|elaborate|respond)\s+on\s+(?P<what>the [^,.;\"]+?)(?=\s+but\b|[,.;]|\s+and\b)",
+    re.I,
+)
+_EXPECTS = re.compile(
+    r"\bexpects? to (?P<verb>discuss|meet|sign|present|announce|decide|review|finalize|finalise|hold talks on|talk about) (?P<what>[^,.;\"]+?)(?P<when> in the coming (?:days|weeks|months)| next (?:week|month))?(?=[,.;]|$)",
+    re.I,
+)
+_DENIAL = re.compile(
+    r"(?P<claim>the [\w\s'’-]{3,80}?),?\s+which,?\s+(?:however,?\s+)?(?P<who>(?:the\s+)?[\w\s'’-]{2,40}?)\s+(?:denies|denied|disputes|disputed|rejects|rejected)\b",
+    re.I,
+)
+_DENIES_THAT = re.compile(
+    r"(?P<who>[A-Z][\w\s'’-]{1,40}?)\s+(?:denied|denies|rejected|rejects|disputed|disputes)\s+(?:claims|reports|allegations|suggestions)?\s*that\s+(?P<claim>[^,.;]+)",
+    re.I,
+)
+_UNCONFIRMED = re.compile(
+    r"^(?P<claim>[^,;]{10,120}?),?\s+(?:but|which|although)?\s*(?:this |it )?(?:could not be (?:independently )?(?:verified|confirmed)|(?:is|was|remains) unconfirmed)",
+    re.I,
+)
 
 
 def open_questions(text: str, subject: str | None = None) -> list[str]:
@@ -396,17 +432,26 @@ def open_questions(text: str, subject: str | None = None) -> list[str]:
 
 
 def _clean_subject(subject: str) -> str:
-    return subject if subject[:1].isupper() and not subject.lower().startswith(("president's", "prime minister's")) else f"the {subject}"
+    return (
+        subject
+        if subject[:1].isupper() and not subject.lower().startswith(("president's", "prime minister's"))
+        else f"the {subject}"
+    )
 
 
 # ---- headline ---------------------------------------------------------------------------------------------------------
 
-_PARENTHETICAL = re.compile(r",\s+(?:after|before|during|citing|meeting|according|which|who|in|with|while|following|speaking|adding)\b[^,]*,", re.I)
+_PARENTHETICAL = re.compile(
+    r",\s+(?:after|before|during|citing|meeting|according|which|who|in|with|while|following|speaking|adding)\b[^,]*,",
+    re.I,
+)
 
 
 def key_phrase(text: str, max_words: int = 12) -> str:
     """A headline-like phrase from a sentence: leading adverbials and asides removed, cut at a clause boundary."""
-    s = re.sub(r"^\W*(?:at|in|on|as|after|meanwhile|however|according to)\b[^,]{0,60},\s*", "", text.strip(), flags=re.I)
+    s = re.sub(
+        r"^\W*(?:at|in|on|as|after|meanwhile|however|according to)\b[^,]{0,60},\s*", "", text.strip(), flags=re.I
+    )
     s = _PARENTHETICAL.sub("", s)
     s = re.sub(r"[\"“”]", "", s)
     s = re.split(r";|\s[—–-]\s|, (?:and|but|while|which|who|as|adding)\b", s)[0].strip()

@@ -247,7 +247,9 @@ def _clusters(units: list[Unit], sim: np.ndarray) -> list[list[int]]:
     return out
 
 
-def _conflict(a: set[tuple[float, str]], b: set[tuple[float, str]]) -> list[tuple[tuple[float, str], tuple[float, str]]]:
+def _conflict(
+    a: set[tuple[float, str]], b: set[tuple[float, str]]
+) -> list[tuple[tuple[float, str], tuple[float, str]]]:
     """Pairs of figures with the same unit and different values (and no agreeing figure for that unit)."""
     pairs = []
     for va, ua in a:
@@ -311,7 +313,9 @@ def _disputed(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftPoint
             labels = list(dict.fromkeys(source_label(units[i].article) for i in side))
             said.append(f"{_join(labels)} report{'s' if len(labels) == 1 else ''} {surface}")
         text = f"Sources disagree on the number of {c.unit}s: " + "; ".join(said) + "."
-        points.append(DraftPoint(text=text, evidence=[ctx.evidence(i) for i in ids], parts=[units[i].text for i in ids]))
+        points.append(
+            DraftPoint(text=text, evidence=[ctx.evidence(i) for i in ids], parts=[units[i].text for i in ids])
+        )
     cued = [i for i in usable if cues.dispute_score(units[i].text) > 0]
     cued.sort(key=lambda i: -ctx.score[i] * (1 + cues.dispute_score(units[i].text)))
     for i in mmr(cued, ctx.score, ctx.sim, max(0, spec.disputed - len(points))):
@@ -332,7 +336,12 @@ def _conflicts(ctx: _Ctx) -> list[_Conflict]:
         if not figs[i] or units[i].dangling:
             continue
         for j in range(i + 1, len(units)):
-            if not figs[j] or units[j].article.id == units[i].article.id or sim[i, j] < CONFLICT_SIM or units[j].dangling:
+            if (
+                not figs[j]
+                or units[j].article.id == units[i].article.id
+                or sim[i, j] < CONFLICT_SIM
+                or units[j].dangling
+            ):
                 continue
             pairs = _conflict({(q.value, q.unit) for q in figs[i]}, {(q.value, q.unit) for q in figs[j]})
             for (va, unit), (vb, _) in pairs:

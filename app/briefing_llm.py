@@ -168,7 +168,15 @@ def _actors(value: Any) -> list[tuple[str, list[str]]]:
 
 def _parse_headed(text: str) -> dict[str, Any]:
     """Markdown-ish replies: '## Key points' / 'Facts:' headings followed by bullets; else every cited line is a key point."""
-    out: dict[str, Any] = {"headline": "", "summary": [], "key_points": [], "facts": [], "disputed": [], "open_questions": [], "actors": []}
+    out: dict[str, Any] = {
+        "headline": "",
+        "summary": [],
+        "key_points": [],
+        "facts": [],
+        "disputed": [],
+        "open_questions": [],
+        "actors": [],
+    }
     section = "key_points"
     for raw in text.splitlines():
         line = raw.strip()
@@ -228,7 +236,9 @@ def _truncate_passage(p: Passage, budget: int, tokenizer: str) -> Passage:
     return pack_passages([p], budget, tokenizer)[0]
 
 
-def llm_draft(passages: Sequence[Passage], *, backend: Any, settings: Settings, spec: LengthSpec, progress: Progress | None = None) -> Draft:
+def llm_draft(
+    passages: Sequence[Passage], *, backend: Any, settings: Settings, spec: LengthSpec, progress: Progress | None = None
+) -> Draft:
     """Map-reduce the passages into a draft whose points cite passage numbers (1 = passages[0])."""
     tick = progress or (lambda done, total, label: None)
     budget = backend.context_tokens or settings.context_tokens
@@ -286,7 +296,9 @@ def _collapse(notes: list[Note], chain: Any, config: Any, budget: int, tok: str,
         batches = pack_batches(notes, lambda x: count_tokens(x.line(), tok) + 2, budget)
         merged: list[Note] = []
         for batch in batches:
-            reply = chain.invoke(_messages(COLLAPSE, notes=[x.line() for x in batch], max_notes=max(3, len(batch) // 2)), config=config)
+            reply = chain.invoke(
+                _messages(COLLAPSE, notes=[x.line() for x in batch], max_notes=max(3, len(batch) // 2)), config=config
+            )
             merged += parse_notes(reply, n) or batch[: max(1, len(batch) // 2)]
         if len(merged) >= len(notes):
             merged = merged[: max(1, len(notes) // 2)]
@@ -323,14 +335,19 @@ def to_draft(sections: dict[str, Any], passages: Sequence[Passage], notes: Seque
         return out[:k]
 
     draft = Draft(
-        headline=split_markers(str(sections.get("headline", "")), n)[0].strip(" #*\"") [:200],
+        headline=split_markers(str(sections.get("headline", "")), n)[0].strip(' #*"')[:200],
         summary=points(sections.get("summary", []), spec.summary),
         key_points=points(sections.get("key_points", []), spec.key_points),
-        actors=[DraftActor(name=name[:80], points=ps) for name, items in sections.get("actors", [])[: spec.actors]
-                if (ps := points(items, spec.actor_points))],  # fmt: skip
+        actors=[
+            DraftActor(name=name[:80], points=ps)
+            for name, items in sections.get("actors", [])[: spec.actors]
+            if (ps := points(items, spec.actor_points))
+        ],
         facts=points(sections.get("facts", []), spec.facts),
         disputed=points(sections.get("disputed", []), spec.disputed),
-        open_questions=[q for q in (split_markers(q, n)[0] for q in sections.get("open_questions", [])) if q.endswith("?")][: spec.open_questions],
+        open_questions=[
+            q for q in (split_markers(q, n)[0] for q in sections.get("open_questions", [])) if q.endswith("?")
+        ][: spec.open_questions],
     )
     if not (draft.summary or draft.key_points or draft.facts or draft.actors):
         # Nothing usable came back: the notes themselves (cited, to be verified) are the key points.

@@ -240,7 +240,7 @@ def verify(text: str, passages: list[Passage], checker: SupportChecker, *, stric
             p = passages[n - 1]
             key = (p.chunk_id, p.start + span[0], p.start + span[1])
             if key not in citations:
-                citations[key] = make_citation(len(citations) + 1, p, span)
+                citations[key] = make_citation(len(citations) + 1, p, span).model_copy(update={"passage": n})
             if citations[key].n not in numbers:
                 numbers.append(citations[key].n)
         out_sentences.append(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -160,6 +161,11 @@ def search(
         out.print(f"   {p.text}\n")
 
 
+def _words(text: str) -> list[str]:
+    """The words of an answer without citation markers (markers are renumbered by verification)."""
+    return re.findall(r"\w+", re.sub(r"\[[\d,\s\-]+\]", " ", text))
+
+
 def _print_answer_tail(answer: Any) -> None:
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
@@ -194,7 +200,7 @@ def ask(
         _print_json(final)
         return
     out.print()
-    if final.answer.strip() != streamed.strip():
+    if _words(final.answer) != _words(streamed):
         # Verification changed the text (strict mode dropped sentences): show what stands.
         out.print(f"\n[bold]Verified answer:[/] {final.answer}")
     _print_answer_tail(final)

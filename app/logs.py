@@ -40,5 +40,5 @@ def configure_logging(level: str = "WARNING", as_json: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if level.upper() != "DEBUG" else logging.DEBUG)
     logging.getLogger("app").setLevel(level.upper())
-    for noisy in ("httpx", "chromadb", "sentence_transformers", "urllib3", "gradio", "uvicorn.access"):
+    for noisy in ("bm25s", "httpx", "chromadb", "sentence_transformers", "urllib3", "gradio", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

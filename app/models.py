@@ -95,6 +95,7 @@ class Citation(BaseModel):
     url: str | None = None
     published: datetime | None = None
     chunk_id: str
+    passage: int | None = Field(None, description="1-based number of the passage shown to the engine (the [n] in a raw token stream).")
     quote: str = Field(description="Exact substring of the article text.")
     start: int = Field(description="Offset of quote in the article text.")
     end: int

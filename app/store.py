@@ -4,16 +4,20 @@ Crash safety comes from write order. An article's chunks are written first and i
 the commit marker. Readers only see articles that have a record, and `repair()` (run on open, ids only) deletes
 chunks left behind by an interrupted write. Removal un-commits first (record), then deletes the chunks.
 Chunk ids are `{article_id}:{n}`, so an id alone names its article.
+
+Embedded mode shares the folder safely between processes through app.local_chroma (writer lock, reopen after
+another process wrote). In server mode calls are retried while the server restarts, and `repair()` leaves
+orphan chunks younger than a grace period alone (another client may be writing that article right now).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,16 +30,32 @@ from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.errors import NewsdeskError
-from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters, Span
+from app.local_chroma import LocalIndex, WriteSection
+from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
+from app.records import (
+    article_from_record,
+    article_metadata,
+    article_of,
+    chunk_metadata,
+    chunk_where,
+    epoch,
+    info_from_metadata,
+    passage_from_chunk,
+)
 from app.settings import Settings
+
+__all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 Progress = Callable[[int, int, str], None]
 
 _PAGE = 1000
 _REINDEX_SUFFIX = "_chunks_reindex"
+_SERVER_ORPHAN_GRACE_S = 600
+"""Server mode: orphan chunks younger than this may belong to another client's write in progress."""
 
 
 class IndexMismatchError(NewsdeskError):
@@ -58,133 +78,31 @@ def make_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
 
 
-# ---- metadata <-> models (pure) ------------------------------------------------
-
-
-def epoch(dt: datetime) -> int:
-    """Epoch seconds; naive datetimes are taken as UTC."""
-    return int((dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp())
-
-
-def _parse_dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def _clean(meta: dict[str, Any]) -> dict[str, Any]:
-    """Chroma rejects None metadata values: omit them."""
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    return _clean(
-        {
-            "article_id": article.id,
-            "n": chunk.n,
-            "start": chunk.start,
-            "end": chunk.end,
-            "tokens": chunk.tokens,
-            "title": article.title,
-            "source": article.source,
-            "url": article.url,
-            "published": article.published.isoformat() if article.published else None,
-            "published_ts": epoch(article.published) if article.published else None,
-        }
-    )
-
-
-def _spans_json(spans: list[Span]) -> str:
-    return json.dumps([[s.start, s.end] for s in spans], separators=(",", ":"))
-
-
-def _spans(value: Any) -> list[Span]:
-    return [Span(start=s, end=e) for s, e in json.loads(value)] if value else []
-
-
-def article_metadata(article: Article, chunks: int) -> dict[str, Any]:
-    return _clean(
-        {
-            "title": article.title,
-            "source": article.source,
-            "url": article.url,
-            "author": article.author,
-            "published": article.published.isoformat() if article.published else None,
-            "published_ts": epoch(article.published) if article.published else None,
-            "ingested_at": (article.ingested_at or datetime.now(UTC)).isoformat(),
-            "chunks": chunks,
-            "chars": len(article.text),
-            "paragraphs": _spans_json(article.paragraphs),
-            "sentences": _spans_json(article.sentences),
-        }
-    )
-
-
-def info_from_metadata(article_id: str, meta: dict[str, Any]) -> ArticleInfo:
-    return ArticleInfo(
-        id=article_id,
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url"),
-        author=meta.get("author"),
-        published=_parse_dt(meta.get("published")),
-        chunks=int(meta.get("chunks", 0)),
-        chars=int(meta.get("chars", 0)),
-    )
-
-
-def article_from_record(article_id: str, text: str, meta: dict[str, Any]) -> Article:
-    return Article(
-        id=article_id,
-        title=meta.get("title", ""),
-        text=text,
-        source=meta.get("source", ""),
-        url=meta.get("url"),
-        author=meta.get("author"),
-        published=_parse_dt(meta.get("published")),
-        paragraphs=_spans(meta.get("paragraphs")),
-        sentences=_spans(meta.get("sentences")),
-        ingested_at=_parse_dt(meta.get("ingested_at")),
-    )
-
-
-def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Passage:
-    return Passage(
-        chunk_id=chunk_id,
-        article_id=meta.get("article_id", chunk_id.rsplit(":", 1)[0]),
-        text=text,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url"),
-        published=_parse_dt(meta.get("published")),
-    )
-
-
-def chunk_where(filters: SearchFilters | None) -> dict[str, Any] | None:
-    """A Chroma `where` on the chunk metadata for the filters (None when there is nothing to filter)."""
-    if filters is None:
-        return None
-    clauses: list[dict[str, Any]] = []
-    if filters.article_ids is not None:
-        clauses.append({"article_id": {"$in": list(filters.article_ids) or [""]}})
-    if filters.source:
-        clauses.append({"source": filters.source})
-    if filters.since:
-        clauses.append({"published_ts": {"$gte": epoch(filters.since)}})
-    if filters.until:
-        clauses.append({"published_ts": {"$lte": epoch(filters.until)}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def article_of(chunk_id: str) -> str:
-    return chunk_id.rsplit(":", 1)[0]
-
-
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+def _reads(fn: F) -> F:
+    """Bring the store's view up to date (another process may have written) before a read."""
+
+    @functools.wraps(fn)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        self._sync()
+        return fn(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _writes(fn: F) -> F:
+    """Run a write inside the (cross-process) write section."""
+
+    @functools.wraps(fn)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> Any:
+        with self._writing():
+            return fn(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 # ---- the store -------------------------------------------------------------------
@@ -197,13 +115,38 @@ class ChromaStore:
         self.settings = settings
         self.embeddings = embeddings
         self.server_mode = _is_http(client) if client is not None else bool(settings.chroma_url)
-        self.client = client or self._io(make_client, settings)
+        # Embedded and not injected: the process-wide client for the folder, kept in step with other processes.
+        self._local = LocalIndex.for_path(settings.index_dir) if client is None and not self.server_mode else None
+        self._client = client if client is not None or self._local else self._io(make_client, settings)
+        self._epoch = self._local.epoch if self._local else 0
         self.chunks_name = f"{settings.collection}_chunks"
         self.articles_name = f"{settings.collection}_articles"
         self._articles: Collection | None = None
         self._vectors: Chroma | None = None
         self._signature: dict[str, Any] | None = None
         self.repaired = self.repair()
+
+    @property
+    def client(self) -> ClientAPI:
+        return self._local.client if self._local else self._client  # type: ignore[return-value]
+
+    def _sync(self) -> None:
+        if self._local is not None:
+            self._follow(self._local.sync())
+
+    def _follow(self, epoch: int) -> None:
+        """The client was reopened: collection handles of the old one are stale."""
+        if epoch != self._epoch:
+            self._articles, self._vectors, self._epoch = None, None, epoch
+
+    @contextmanager
+    def _writing(self) -> Iterator[WriteSection]:
+        if self._local is None:
+            yield WriteSection(0)
+            return
+        with self._local.writing() as section:
+            self._follow(section.epoch)
+            yield section
 
     # ---- plumbing ------------------------------------------------------------
     def _io(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -301,6 +244,7 @@ class ChromaStore:
                 return
             offset += len(ids)
 
+    @_reads
     def article_ids(self) -> set[str]:
         return {i for page in self._ids(self.articles) for i in page}
 
@@ -311,6 +255,7 @@ class ChromaStore:
         return {i for batch in _batches(wanted, _PAGE) for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]}
 
     # ---- writes --------------------------------------------------------------
+    @_writes
     def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
         """Write the chunks (with `vectors`, else embedded here), then the article record that commits them."""
         if not chunks:
@@ -336,9 +281,10 @@ class ChromaStore:
                 ids=[c.id for c in part],
                 documents=[c.text for c in part],
                 embeddings=[list(v) for v in vectors[i : i + size]],
-                metadatas=[chunk_metadata(article, c) for c in part],
+                metadatas=[{**chunk_metadata(article, c), "written_at": int(time.time())} for c in part],
             )
 
+    @_writes
     def remove_article(self, article_id: str) -> bool:
         """Delete an article: its record first (un-commit), then its chunks. False when it was not indexed."""
         col = self.chunks
@@ -349,28 +295,44 @@ class ChromaStore:
 
     def repair(self) -> int:
         """Finish or drop an interrupted reindex, then delete chunks whose article has no record. Returns chunks deleted."""
-        names = self._collection_names()
-        tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
-        if tmp in names:
-            col = self._io(self.client.get_collection, tmp, embedding_function=None)
-            if (col.metadata or {}).get("complete") and self.chunks_name not in names:
-                log.warning("finishing an interrupted reindex")
-                self._io(col.modify, name=self.chunks_name)
-                names.add(self.chunks_name)
-            else:
-                log.warning("dropping an unfinished reindex")
-                self._io(self.client.delete_collection, tmp)
-        if self.chunks_name not in names:
-            return 0
-        col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
-        committed = self.article_ids()
-        orphans = [cid for page in self._ids(col) for cid in page if article_of(cid) not in committed]
-        for batch in _batches(orphans, _PAGE):
-            self._io(col.delete, ids=list(batch))
-        if orphans:
-            log.warning("removed %d chunks of unfinished writes", len(orphans))
-        return len(orphans)
+        with self._writing() as section:
+            section.changed = False
+            names = self._collection_names()
+            tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
+            if tmp in names:
+                section.changed = True
+                col = self._io(self.client.get_collection, tmp, embedding_function=None)
+                if (col.metadata or {}).get("complete") and self.chunks_name not in names:
+                    log.warning("finishing an interrupted reindex")
+                    self._io(col.modify, name=self.chunks_name)
+                    names.add(self.chunks_name)
+                else:
+                    log.warning("dropping an unfinished reindex")
+                    self._io(self.client.delete_collection, tmp)
+            if self.chunks_name not in names:
+                return 0
+            col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
+            committed = self.article_ids()
+            orphans = [cid for page in self._ids(col) for cid in page if article_of(cid) not in committed]
+            if orphans and self.server_mode:
+                orphans = self._stale(col, orphans)
+            for batch in _batches(orphans, _PAGE):
+                section.changed = True
+                self._io(col.delete, ids=list(batch))
+            if orphans:
+                log.warning("removed %d chunks of unfinished writes", len(orphans))
+            return len(orphans)
 
+    def _stale(self, col: Collection, orphans: list[str]) -> list[str]:
+        """Orphans written longer ago than the grace period (or of unknown age)."""
+        cutoff = time.time() - _SERVER_ORPHAN_GRACE_S
+        stale: list[str] = []
+        for batch in _batches(orphans, _PAGE):
+            got = self._io(col.get, ids=list(batch), include=["metadatas"])
+            stale += [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if (m or {}).get("written_at", 0) < cutoff]
+        return stale
+
+    @_writes
     def reindex(self, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every article with the current settings into a fresh chunks collection."""
         from app.chunking import chunker_for
@@ -403,26 +365,32 @@ class ChromaStore:
         return done
 
     # ---- reads ---------------------------------------------------------------
+    @_reads
     def count_articles(self) -> int:
         return self._io(self.articles.count)
 
+    @_reads
     def has_article(self, article_id: str) -> bool:
         return bool(self._io(self.articles.get, ids=[article_id], include=[])["ids"])
 
+    @_reads
     def get_article(self, article_id: str) -> Article | None:
         got = self._io(self.articles.get, ids=[article_id], include=["documents", "metadatas"])
         if not got["ids"]:
             return None
         return article_from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])
 
+    @_reads
     def get_article_info(self, article_id: str) -> ArticleInfo | None:
         got = self._io(self.articles.get, ids=[article_id], include=["metadatas"])
         return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
 
+    @_reads
     def find_by_url(self, url: str) -> ArticleInfo | None:
         got = self._io(self.articles.get, where={"url": url}, include=["metadatas"], limit=1)
         return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
 
+    @_reads
     def list_articles(self) -> list[ArticleInfo]:
         """Every committed article, newest first (undated last), then by title."""
         infos: list[ArticleInfo] = []
@@ -437,6 +405,7 @@ class ChromaStore:
         infos.sort(key=lambda a: epoch(a.published) if a.published else float("-inf"), reverse=True)
         return infos
 
+    @_reads
     def fingerprint(self) -> str:
         """Changes whenever the set of committed articles (or the chunks collection) changes; reads ids only."""
         h = hashlib.sha1(str(self.chunks.id).encode())
@@ -444,9 +413,11 @@ class ChromaStore:
             h.update(aid.encode())
         return h.hexdigest()[:16]
 
+    @_reads
     def count_chunks(self) -> int:
         return self._io(self.chunks.count)
 
+    @_reads
     def dense_search(self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None) -> list[Passage]:
         """Top-k chunks by cosine similarity (dense_score) among committed articles, honouring the filters."""
         if k <= 0:
@@ -468,10 +439,12 @@ class ChromaStore:
                 return passages[:k]
             fetch *= 2
 
+    @_reads
     def chunk_ids(self, filters: SearchFilters | None = None) -> set[str]:
         """Ids of the chunks matching the filters (all chunks when there are none)."""
         return {i for page in self._ids(self.chunks, chunk_where(filters)) for i in page}
 
+    @_reads
     def iter_chunks(self, batch: int = _PAGE) -> Iterator[tuple[list[str], list[str]]]:
         """(ids, texts) of every chunk of a committed article, `batch` at a time."""
         committed = self.article_ids()
@@ -485,6 +458,7 @@ class ChromaStore:
                 return
             offset += batch
 
+    @_reads
     def get_chunks(self, ids: Sequence[str]) -> list[Passage]:
         """Passages for chunk ids (in the given order), leaving out unknown ids and uncommitted articles."""
         if not ids:
@@ -498,6 +472,7 @@ class ChromaStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
+    @_reads
     def chunk_vectors(self, ids: Sequence[str]) -> dict[str, list[float]]:
         """The stored embedding of each chunk id."""
         if not ids:
@@ -510,3 +485,4 @@ def _is_http(client: Any) -> bool:
     """Whether an injected client talks to a server (so calls are retried across restarts)."""
     server = getattr(client, "_server", None)
     return type(server).__name__ in {"FastAPI", "AsyncFastAPI"} or "http" in type(server).__module__.lower()
+

@@ -4,7 +4,6 @@ Callbacks call the service and format its results with app.web_format; they hold
 """
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.api, gr.Progress).
-import argparse
 import functools
 import inspect
 import logging
@@ -36,29 +35,6 @@ EXAMPLE_QUESTIONS = [
     "How did EU foreign ministers react to the plan?",
     "What did the Kremlin say about consultations?",
 ]
-
-# Clicking a [n] scrolls to and flashes its source card; the card may render a moment later (the panel
-# switches to the clicked answer first), so the lookup retries briefly.
-CITE_JS = """
-if (!window.__ndCites) {
-  window.__ndCites = true;
-  document.addEventListener('click', (ev) => {
-    const a = ev.target.closest ? ev.target.closest('a.nd-cite') : null;
-    if (!a) return;
-    ev.preventDefault();
-    const id = 'nd-src-' + a.dataset.ndScope + '-' + a.dataset.ndN;
-    let tries = 0;
-    const go = () => {
-      const el = document.getElementById(id);
-      if (!el) { if (++tries < 60) setTimeout(go, 50); return; }
-      el.scrollIntoView({behavior: 'smooth', block: 'nearest'});
-      el.classList.remove('nd-flash'); void el.offsetWidth; el.classList.add('nd-flash');
-    };
-    go();
-  }, true);
-}
-"""
-
 
 @dataclass
 class Conversation:
@@ -144,6 +120,7 @@ class Handlers:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    @_readable("Loading the library")
     def library_updates(self, backend: str | None) -> tuple[Any, ...]:
         """Table, remove picker, briefing picker, status line (refreshed after any library change)."""
         infos = self.desk.articles()
@@ -152,12 +129,7 @@ class Handlers:
             status = fmt.status_line(self._label(backend), infos)
         except NewsdeskError as e:
             status = fmt.status_line(f"{backend} (unavailable: {e})", infos)
-        return (
-            gr.Dataframe(value=fmt.library_rows(infos)),
-            gr.Dropdown(choices=choices, value=None),
-            gr.Dropdown(choices=choices),
-            status,
-        )
+        return gr.Dataframe(value=fmt.library_rows(infos)), gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=choices), status
 
     # ---- ask ---------------------------------------------------------------
     @_readable("Answering")
@@ -201,8 +173,7 @@ class Handlers:
 
     @staticmethod
     def example(evt: gr.SelectData) -> str:
-        value = evt.value
-        return str(value.get("text", "")) if isinstance(value, dict) else str(value or "")
+        return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else str(evt.value or "")
 
     @_readable("Switching the answer engine")
     def change_backend(self, backend: str) -> tuple[Any, ...]:
@@ -264,7 +235,10 @@ class Handlers:
         text: str | None,
         progress: gr.Progress = gr.Progress(),
     ) -> dict[str, Any]:
-        inputs = [*(files or []), *([url.strip()] if url and url.strip() else [])]
+        url = (url or "").strip()
+        if url and not fmt.safe_url(url):  # never let the address box name a server-side path
+            raise gr.Error(f"'{url}' is not a web address: it must start with http:// or https://")
+        inputs = [*(files or []), *([url] if url else [])]
         text = (text or "").strip()
         if not inputs and not text:
             raise gr.Error("Nothing to add: upload a file, enter a URL or paste an article.")
@@ -300,10 +274,6 @@ class Handlers:
         row = evt.row_value
         return row[-1] if row else gr.skip()
 
-    @_readable("Loading the page")
-    def on_load(self, backend: str) -> tuple[Any, ...]:
-        return self.library_updates(backend)
-
     # ---- evaluation --------------------------------------------------------
     @_readable("Running the evaluation")
     def evaluate(
@@ -332,12 +302,8 @@ class Handlers:
     def show_eval(self, report: dict[str, Any], files: list[str] | None) -> tuple[Any, ...]:
         headers, rows = fmt.eval_table(report)
         chart = next((f for f in files or [] if Path(f).name.endswith("metrics.png")), None)
-        return (
-            gr.Dataframe(value=rows, headers=headers, visible=True),
-            gr.Image(value=chart, visible=chart is not None),
-            fmt.eval_summary_html(report),
-            gr.File(visible=True),
-        )
+        table = gr.Dataframe(value=rows, headers=headers, visible=True)
+        return table, gr.Image(value=chart, visible=chart is not None), fmt.eval_summary_html(report), gr.File(visible=True)
 
 
 def theme() -> gr.themes.Base:
@@ -353,7 +319,7 @@ def theme() -> gr.themes.Base:
 
 
 def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
-    """The four views over one Newsdesk. Launch with launch() or mount with mount()."""
+    """The four views over one Newsdesk. Serve it with launch(), or mount it with mount_options() (app.server)."""
     settings = settings or desk.settings
     h = Handlers(desk, settings)
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as demo:
@@ -384,7 +350,7 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                             clear_btn = gr.Button("New conversation", size="sm", variant="secondary", scale=0)
                             gr.HTML('<div class="nd-hint">Follow-up questions use the conversation. Click a number to see its source.</div>')
                     with gr.Column(scale=5):
-                        sources = gr.HTML(fmt.sources_panel(None, {}, "none"), elem_id="nd-sources", js_on_load=CITE_JS)
+                        sources = gr.HTML(fmt.sources_panel(None, {}, "none"), elem_id="nd-sources", js_on_load=(STATIC_DIR / "newsdesk.js").read_text(encoding="utf-8"))
             with gr.Tab("Briefing", id="briefing"):
                 with gr.Row():
                     with gr.Column(scale=3, elem_classes="nd-card"):
@@ -421,8 +387,7 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=2, elem_classes="nd-card"):
                         datasets = dataset_choices(EVALS_DIR)
-                        default = next((path for name, path in datasets if name == "sample_qa.jsonl"), datasets[0][1] if datasets else None)
-                        dataset = gr.Dropdown(datasets, value=default, label="Dataset in evals/", elem_id="nd-eval-dataset")
+                        dataset = gr.Dropdown(datasets, value=datasets[0][1] if datasets else None, label="Dataset in evals/", elem_id="nd-eval-dataset")
                         eval_upload = gr.File(label="Or upload a JSONL dataset", file_types=[".jsonl", ".json"], type="filepath", elem_id="nd-eval-upload")
                         eval_backends = gr.CheckboxGroup(BACKEND_CHOICES, value=[settings.backend], label="Answer engines")
                         eval_k = gr.Number(value=settings.k, label="Passages per question (k)", precision=0, minimum=1, maximum=50)
@@ -435,7 +400,7 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
                 eval_data = gr.JSON(visible=False)
 
         lib_outputs = [table, remove_pick, brief_articles, status]
-        demo.load(h.on_load, inputs=[backend], outputs=lib_outputs, api_visibility="private")
+        demo.load(h.library_updates, inputs=[backend], outputs=lib_outputs, api_visibility="private")
         backend.change(h.change_backend, inputs=[backend], outputs=[status, backend], api_visibility="private")
 
         ask_args: dict[str, Any] = {"fn": h.respond, "inputs": [question, conv, backend], "outputs": [chat, conv, sources, question], "api_visibility": "private"}
@@ -465,10 +430,9 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
 
 # ---- serving -----------------------------------------------------------------
 def dataset_choices(folder: Path) -> list[tuple[str, str]]:
-    """(name, path) of the JSONL datasets shipped in evals/ (the support checker's labelled pairs are not a QA set)."""
-    if not folder.is_dir():
-        return []
-    files = sorted(p for p in folder.glob("*.jsonl") if not p.name.startswith("support_"))
+    """(name, path) of the JSONL datasets in evals/, sample_qa first (the support checker's labelled pairs are not one)."""
+    found = folder.glob("*.jsonl") if folder.is_dir() else []
+    files = sorted((p for p in found if not p.name.startswith("support_")), key=lambda p: (p.name != "sample_qa.jsonl", p.name))
     return [(p.name, str(p)) for p in files]
 
 
@@ -517,22 +481,13 @@ def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, en
     return demo  # with block=False the server runs in a thread until demo.close()
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m app.web [--host H] [--port P] [--no-sample]`."""
-    parser = argparse.ArgumentParser(prog="python -m app.web", description="Serve the Newsdesk web app.")
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--no-sample", action="store_true", help="Do not index the sample article into an empty index.")
-    args = parser.parse_args(argv)
-    settings = Settings()
-    if args.host:
-        settings.host = args.host
-    if args.port:
-        settings.port = args.port
+def main() -> None:
+    """`python -m app.web`: the web app alone, configured from NEWSDESK_* (host, port, auth_user, auth_password)."""
     from app.logs import configure_logging
 
+    settings = Settings()
     configure_logging(settings.log_level, settings.log_json)
-    launch(settings, ensure_sample=not args.no_sample)
+    launch(settings)
 
 
 if __name__ == "__main__":

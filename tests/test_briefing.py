@@ -14,6 +14,7 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 from app.backends import Backend
 from app.briefing import BriefingCache, article_chunks, brief, render_markdown
@@ -48,7 +49,10 @@ class FakeStore:
         self.articles = {a.id: a for a in articles}
 
     def list_articles(self) -> list[ArticleInfo]:
-        return [ArticleInfo(id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text)) for a in self.articles.values()]
+        return [
+            ArticleInfo(id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text))
+            for a in self.articles.values()
+        ]
 
     def get_article(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)
@@ -171,7 +175,11 @@ def test_key_facts_of_the_eval_file_are_covered(sample_briefing: Briefing, sampl
     # each summary sentence cites its own quote.
     by_n = {c.n: c for c in sample_briefing.citations}
     supports = supports_with(checker)
-    pairs = [(p.text, by_n[n].quote) for p in [*sample_briefing.summary.parts, *all_points(sample_briefing)[1:]] for n in p.citations]
+    pairs = [
+        (p.text, by_n[n].quote)
+        for p in [*sample_briefing.summary.parts, *all_points(sample_briefing)[1:]]
+        for n in p.citations
+    ]
     assert sum(supports(text, [quote]) for text, quote in pairs) == len(pairs)
 
 
@@ -197,12 +205,20 @@ def test_no_point_starts_with_a_dangling_pronoun(sample_briefing: Briefing, mult
 def test_actors_of_the_sample(sample_briefing: Briefing) -> None:
     names = [f"{a.name} {a.role}" for a in sample_briefing.actors]
     blob = " | ".join(names)
-    for options in (["Zelenskyy"], ["Leavitt", "US official"], ["Barrot", "EU foreign ministers"], ["Peskov", "Kremlin"], ["Gerasimov"]):
+    for options in (
+        ["Zelenskyy"],
+        ["Leavitt", "US official"],
+        ["Barrot", "EU foreign ministers"],
+        ["Peskov", "Kremlin"],
+        ["Gerasimov"],
+    ):
         assert any(o in blob for o in options), f"none of {options} in {blob}"
     assert sum("Zelenskyy" in a.name for a in sample_briefing.actors) == 1, "aliases of Zelenskyy were not merged"
     peskov = next(a for a in sample_briefing.actors if "Peskov" in a.name)
     assert peskov.role == "Kremlin spokesman"
-    assert any("no process that can be called a consultation" in p.text for p in peskov.points), "'he said' not resolved to Peskov"
+    assert any("no process that can be called a consultation" in p.text for p in peskov.points), (
+        "'he said' not resolved to Peskov"
+    )
 
 
 def test_disputed_and_open_questions_of_the_sample(sample_briefing: Briefing) -> None:
@@ -225,7 +241,14 @@ def test_lengths_set_the_number_of_points(sample, extractive, checker, embedding
 def test_markdown_rendering(sample_briefing: Briefing) -> None:
     md = render_markdown(sample_briefing)
     assert md.startswith(f"# {sample_briefing.headline}\n")
-    for heading in ("## Key points", "## Who said or did what", "## Facts and figures", "## Disputed", "## Open questions", "## Sources"):
+    for heading in (
+        "## Key points",
+        "## Who said or did what",
+        "## Facts and figures",
+        "## Disputed",
+        "## Open questions",
+        "## Sources",
+    ):
         assert heading in md
     sources = md.split("## Sources", 1)[1]
     lines = [ln for ln in sources.splitlines() if re.match(r"^\d+\. ", ln)]
@@ -240,7 +263,9 @@ def test_markdown_rendering(sample_briefing: Briefing) -> None:
 # ---- several articles ------------------------------------------------------------------------------------------------------
 
 
-def test_multi_article_points_are_attributed_and_merged(multi_briefing: Briefing, sample: Article, extras: list[Article]) -> None:
+def test_multi_article_points_are_attributed_and_merged(
+    multi_briefing: Briefing, sample: Article, extras: list[Article]
+) -> None:
     agree, contra = extras
     b = multi_briefing
     assert {s.id for s in b.sources} == {sample.id, agree.id, contra.id}
@@ -248,7 +273,11 @@ def test_multi_article_points_are_attributed_and_merged(multi_briefing: Briefing
     for p in all_points(b):
         assert p.sources, p
         assert set(p.sources) == {_label(by_n[n]) for n in p.citations}
-    both = [p for p in all_points(b) if {sample.id, agree.id} <= {by_n[n].article_id for n in p.citations} and "28-point" in p.text]
+    both = [
+        p
+        for p in all_points(b)
+        if {sample.id, agree.id} <= {by_n[n].article_id for n in p.citations} and "28-point" in p.text
+    ]
     assert both, "the 28-point plan reported by two sources is not one point citing both"
     assert set(both[0].sources) >= {"ReOpen Media", "Kyiv Ledger"}
     for c in b.citations:
@@ -260,7 +289,9 @@ def _label(c: Any) -> str:
     return c.source if c.source else c.title
 
 
-def test_multi_article_conflict_is_disputed_citing_both(multi_briefing: Briefing, sample: Article, extras: list[Article]) -> None:
+def test_multi_article_conflict_is_disputed_citing_both(
+    multi_briefing: Briefing, sample: Article, extras: list[Article]
+) -> None:
     _, contra = extras
     by_n = {c.n: c for c in multi_briefing.citations}
     conflicts = [p for p in multi_briefing.disputed if "600,000" in p.text and "500,000" in p.text]
@@ -280,15 +311,30 @@ def test_multi_article_conflict_is_disputed_citing_both(multi_briefing: Briefing
 def test_selection_by_ids_period_and_topic(sample, extras, extractive, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     agree, contra = extras
     store, settings = FakeStore([sample, agree, contra]), Settings(index_dir=tmp_path)
-    one = run(store, extractive, checker, embeddings, settings, BriefSelection(article_ids=[contra.id[:8]]), length="short")
+    one = run(
+        store, extractive, checker, embeddings, settings, BriefSelection(article_ids=[contra.id[:8]]), length="short"
+    )
     assert [s.id for s in one.sources] == [contra.id] and one.headline == contra.title
-    late = run(store, extractive, checker, embeddings, settings, BriefSelection(since=datetime(2025, 11, 22)), length="short")
+    late = run(
+        store, extractive, checker, embeddings, settings, BriefSelection(since=datetime(2025, 11, 22)), length="short"
+    )
     assert [s.id for s in late.sources] == [contra.id]
-    day = run(store, extractive, checker, embeddings, settings, BriefSelection(until=datetime(2025, 11, 21)), length="short")
+    day = run(
+        store, extractive, checker, embeddings, settings, BriefSelection(until=datetime(2025, 11, 21)), length="short"
+    )
     assert {s.id for s in day.sources} == {sample.id, agree.id}  # an `until` date includes that whole day
     chunks = article_chunks(store, [sample, agree, contra], settings)
     retriever = FakeRetriever([p for ps in chunks.values() for p in ps if "Kupiansk" in p.text or "Kremlin" in p.text])
-    topic = run(store, extractive, checker, embeddings, settings, BriefSelection(query="Kremlin"), retriever=retriever, length="short")
+    topic = run(
+        store,
+        extractive,
+        checker,
+        embeddings,
+        settings,
+        BriefSelection(query="Kremlin"),
+        retriever=retriever,
+        length="short",
+    )
     assert retriever.calls and {s.id for s in topic.sources} <= {sample.id, contra.id}
     for c in topic.citations:
         assert any(p.article_id == c.article_id and p.start < c.end and c.start < p.end for p in retriever.passages)
@@ -350,7 +396,9 @@ class RejectingChecker:
         return results
 
 
-def test_unsupported_points_are_marked_or_dropped_with_strict(sample, extractive, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unsupported_points_are_marked_or_dropped_with_strict(
+    sample, extractive, checker, embeddings, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     store, rejecting = FakeStore([sample]), RejectingChecker(checker, "Kupiansk")
     loose = run(store, extractive, rejecting, embeddings, Settings(index_dir=tmp_path / "a"))
     marked = [p for p in all_points(loose) if "Kupiansk" in p.text]
@@ -379,13 +427,28 @@ def test_units_keep_quotes_whole_and_give_dangling_sentences_context(sample: Art
 def test_cues_find_speakers_facts_and_questions() -> None:
     hits = find_actors("The Chief of the Russian General Staff, Valery Gerasimov, reported to President Putin about the capture "
                        "of the city of Kupiansk, which, however, the Ukrainian side denies.")  # fmt: skip
-    assert [(h.name, h.role) for h in hits] == [("Valery Gerasimov", "Chief of the Russian General Staff"), ("Ukrainian side", "")]
-    assert find_actors('"Peace cannot be capitulation," stated French Foreign Minister Jean-Noël Barrot.')[0].key == "barrot"
+    assert [(h.name, h.role) for h in hits] == [
+        ("Valery Gerasimov", "Chief of the Russian General Staff"),
+        ("Ukrainian side", ""),
+    ]
+    assert (
+        find_actors('"Peace cannot be capitulation," stated French Foreign Minister Jean-Noël Barrot.')[0].key
+        == "barrot"
+    )
     assert find_actors('"No," a senior US official told Reuters.')[0].name == "Senior US official"
     assert find_actors('"We are ready," he wrote.')[0].pronoun == "person"
-    assert needs_context("However, the plan failed.") and needs_context('"Yes," he said.') and not needs_context('"This plan works," the minister said.')
-    assert [(q.value, q.unit) for q in quantities("a 28-point plan capping the army at 600,000 troops")] == [(28, "point"), (600000, "troop")]
-    assert open_questions("It will receive guarantees, without detailing their content.") == ["What is the content of the guarantees?"]
+    assert (
+        needs_context("However, the plan failed.")
+        and needs_context('"Yes," he said.')
+        and not needs_context('"This plan works," the minister said.')
+    )
+    assert [(q.value, q.unit) for q in quantities("a 28-point plan capping the army at 600,000 troops")] == [
+        (28, "point"),
+        (600000, "troop"),
+    ]
+    assert open_questions("It will receive guarantees, without detailing their content.") == [
+        "What is the content of the guarantees?"
+    ]
 
 
 def test_lexrank_prefers_the_hub() -> None:
@@ -404,8 +467,14 @@ def test_llm_reply_parsing() -> None:
     assert parse_sections(cut)["key_points"] == ["Ukraine must cap its army [2]", "The Kremlin denies it [3]"]
     headed = "Headline: Plan talks\n## Key points\n- Kyiv will work on the plan [1]\nFacts:\n* 600,000 troops cap [2]\n"
     h = parse_sections(headed)
-    assert h["headline"] == "Plan talks" and h["key_points"] == ["Kyiv will work on the plan [1]"] and h["facts"] == ["600,000 troops cap [2]"]
-    notes = parse_notes("- Kyiv will work on the plan [1]\n- no marker here at all\n- bad number [9]\n2. Army cap of 600,000 [2, 1]", 3)
+    assert (
+        h["headline"] == "Plan talks"
+        and h["key_points"] == ["Kyiv will work on the plan [1]"]
+        and h["facts"] == ["600,000 troops cap [2]"]
+    )
+    notes = parse_notes(
+        "- Kyiv will work on the plan [1]\n- no marker here at all\n- bad number [9]\n2. Army cap of 600,000 [2, 1]", 3
+    )
     assert [(n.text, n.refs) for n in notes] == [("Kyiv will work on the plan", [1]), ("Army cap of 600,000", [2, 1])]
 
 
@@ -416,14 +485,16 @@ class ScriptedChat(BaseChatModel):
     """Map: quotes the first sentence of each passage as a cited note. Collapse: keeps half. Reduce: a JSON briefing
     with the notes as points plus one invented point. Records every prompt."""
 
-    prompts: list[str] = []
+    prompts: list[str] = Field(default_factory=list)
     invented: str = "Ukraine agreed to hand Alaska to Russia"
 
     @property
     def _llm_type(self) -> str:
         return "scripted"
 
-    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
         prompt = messages[-1].text
         self.prompts.append(prompt)
         if "<passage" in prompt:
@@ -435,7 +506,7 @@ class ScriptedChat(BaseChatModel):
             if "Merge these notes" in prompt:
                 reply = "\n".join(f"- {x}" for x in notes[: max(1, len(notes) // 2)])
             else:
-                obj = {"headline": "Talks on the US plan", "summary": " ".join(notes[:2]), "key_points": notes[2:5] + [f"{self.invented} [1]."],
+                obj = {"headline": "Talks on the US plan", "summary": " ".join(notes[:2]), "key_points": [*notes[2:5], f"{self.invented} [1]."],
                        "actors": [{"name": "Kremlin", "points": [n for n in notes if "Kremlin" in n][:1]}], "facts": notes[5:7],
                        "disputed": [], "open_questions": ["Which figure is right?"]}  # fmt: skip
                 reply = "Here is the briefing:\n" + json.dumps(obj)
@@ -523,7 +594,14 @@ def synthetic_articles(n: int, pool: list[str], seed: int = 0) -> list[Article]:
     for i in range(n):
         sents = rng.sample(pool, k=min(len(pool), rng.randint(12, 20)))
         paras = ["\n".join([" ".join(sents[j : j + 3])]) for j in range(0, len(sents), 3)]
-        out.append(build_article(f"Synthetic report {i}", "\n".join(paras), source=f"Wire {i % 7}", published=datetime(2025, 11, 1 + i % 28)))
+        out.append(
+            build_article(
+                f"Synthetic report {i}",
+                "\n".join(paras),
+                source=f"Wire {i % 7}",
+                published=datetime(2025, 11, 1 + i % 28),
+            )
+        )
     return out
 
 

@@ -183,6 +183,14 @@ def test_ask_the_sample_article_and_open_the_cited_source(session: Session) -> N
     print(f"time to first answer on the sample article: {timing}")
 
 
+def test_example_question_runs_on_click(session: Session) -> None:
+    page = session.open()
+    page.locator("#nd-chat").get_by_text("How did EU foreign ministers react to the plan?").click()
+    page.wait_for_selector("#nd-chat .bot-row .nd-meta", timeout=WAIT_MS)
+    assert "How did EU foreign ministers react to the plan?" in page.inner_text("#nd-chat .user-row")
+    assert last_answer(page).locator("a.nd-cite").count() >= 1
+
+
 def test_unanswerable_question_is_a_clear_abstention(session: Session) -> None:
     page = session.open()
     ask(page, "What is the population of Mars according to NASA?")

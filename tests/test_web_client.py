@@ -190,6 +190,23 @@ def test_ingest_endpoint_with_nothing_is_a_readable_error(fake_app: tuple[str, F
         _client(fake_app[0]).predict([], "", "", "", api_name="/ingest")
 
 
+def test_address_box_never_reads_server_paths(fake_app: tuple[str, FakeDesk]) -> None:
+    from gradio_client.exceptions import AppError
+
+    url, desk = fake_app
+    before = len(desk.docs)
+    with pytest.raises(AppError, match="'/etc/hostname' is not a web address"):
+        _client(url).predict([], "/etc/hostname", "", "", api_name="/ingest")
+    assert len(desk.docs) == before
+
+
+def test_eval_endpoint_only_reads_datasets_in_evals(fake_app: tuple[str, FakeDesk]) -> None:
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError):  # not one of the dropdown's choices
+        _client(fake_app[0]).predict("/etc/hostname", None, ["extractive"], 6, api_name="/eval")
+
+
 def test_unexpected_failure_is_a_message_not_a_traceback(fake_app: tuple[str, FakeDesk], monkeypatch: pytest.MonkeyPatch) -> None:
     from gradio_client.exceptions import AppError
 

@@ -1,0 +1,139 @@
+"""Embedded Chroma shared safely between processes (e.g. `newsdesk serve` running while `newsdesk ingest` writes).
+
+Chroma's PersistentClient is not process-safe: another process's writes reach `get()` (SQLite) but not `query()`
+(the HNSW index this process holds in memory), and two writers can corrupt the HNSW files
+(https://github.com/chroma-core/chroma/issues/3792, https://cookbook.chromadb.dev/core/system_constraints/).
+So, per index folder and process, there is one client; writers take an exclusive file lock and leave a marker
+naming their process; before each operation a store compares the marker and, when another process wrote, the
+client is reopened (under a shared lock, so it never loads half-written files).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+
+log = logging.getLogger(__name__)
+
+_LOCK_FILE = ".write.lock"
+_MARKER_FILE = ".last_writer"
+
+
+@dataclass
+class WriteSection:
+    epoch: int
+    changed: bool = True  # set False when nothing was written: other processes then need not reopen
+
+
+class LocalIndex:
+    """The process's PersistentClient for one folder, its writer lock and its view of who wrote last."""
+
+    _open: ClassVar[dict[str, LocalIndex]] = {}
+    _open_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def for_path(cls, path: Path) -> LocalIndex:
+        key = str(Path(path).resolve())
+        with cls._open_lock:
+            local = cls._open.get(key)
+            if local is None or local.pid != os.getpid():  # a forked child opens its own
+                local = cls._open[key] = LocalIndex(Path(key))
+            return local
+
+    def __init__(self, path: Path) -> None:
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.pid = os.getpid()
+        self.token = f"{self.pid}-{uuid.uuid4().hex}"
+        self.epoch = 0  # bumped on every reopen; stores refetch their collections when it changes
+        self._rlock = threading.RLock()
+        self._depth = 0
+        self._written = 0
+        with self._flock(fcntl.LOCK_SH):
+            self._seen = self._read_marker()
+            self.client = self._new_client()
+
+    def _new_client(self) -> ClientAPI:
+        return chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+
+    @contextmanager
+    def _flock(self, mode: int) -> Iterator[None]:
+        fd = os.open(self.path / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, mode)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def _read_marker(self) -> str:
+        try:
+            return (self.path / _MARKER_FILE).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return ""
+
+    def sync(self) -> int:
+        """Reopen the client if another process wrote since we last looked; returns the current epoch."""
+        with self._rlock:
+            if self._depth:  # inside our own write section the view is current
+                return self.epoch
+            if self._foreign_write():
+                with self._flock(fcntl.LOCK_SH):
+                    self._reopen()
+            return self.epoch
+
+    def _foreign_write(self) -> bool:
+        marker = self._read_marker()
+        if marker == self._seen or marker.startswith(self.token):
+            self._seen = marker
+            return False
+        return True
+
+    def _reopen(self) -> None:
+        log.info("index changed by another process; reopening", extra={"path": str(self.path)})
+        self.client.close()  # type: ignore[attr-defined]
+        self.client = self._new_client()
+        self._seen = self._read_marker()
+        self.epoch += 1
+
+    @contextmanager
+    def writing(self) -> Iterator[WriteSection]:
+        """Exclusive (cross-process, re-entrant) write section; marks the write for other processes at the end."""
+        with self._rlock:
+            if self._depth:  # nested: the outermost section holds the lock and marks the write
+                self._depth += 1
+                try:
+                    yield WriteSection(self.epoch)
+                finally:
+                    self._depth -= 1
+                return
+            with self._flock(fcntl.LOCK_EX):
+                if self._foreign_write():  # checked under the lock: nobody can write between this and our write
+                    self._reopen()
+                section = WriteSection(self.epoch)
+                self._depth = 1
+                try:
+                    yield section
+                finally:
+                    self._depth = 0
+                    if section.changed:
+                        self._mark()
+
+    def _mark(self) -> None:
+        self._written += 1
+        marker = f"{self.token} {self._written}"
+        tmp = self.path / f"{_MARKER_FILE}.{self.token}"
+        tmp.write_text(marker, encoding="utf-8")
+        os.replace(tmp, self.path / _MARKER_FILE)
+        self._seen = marker
