@@ -132,7 +132,8 @@ def parse_sections(text: str) -> dict[str, Any]:
     """The reduce reply as {'headline': str, 'summary': [str], 'key_points': [str], 'actors': [(name, [str])], ...}."""
     obj = _json_object(text)
     if obj is not None:
-        out: dict[str, Any] = {"headline": " ".join(_strings(obj.get("headline") or obj.get("title"))).strip()}
+        head = obj.get("headline") or obj.get("title")
+        out: dict[str, Any] = {"headline": head.strip() if isinstance(head, str) and len(head.split()) <= 25 else ""}
         summary = obj.get("summary")
         out["summary"] = _sentences(summary) if isinstance(summary, str) else _strings(summary)
         for key in ("key_points", "facts", "disputed", "open_questions"):
@@ -256,8 +257,9 @@ def llm_draft(
         views = [passage_view(k, p) for k, p in batch]
         reply = chain.invoke(_messages(MAP, passages=views, max_notes=NOTES_PER_BATCH), config=config)  # type: ignore[arg-type]
         got = parse_notes(reply, n)
-        if not got:  # no markers: a one-passage batch is still attributable
-            got = [Note(t, [batch[0][0]]) for t in _plain_lines(reply)] if len(batch) == 1 else []
+        if not got:  # no markers (small models): each line goes to the passage of the batch it shares most words with
+            ids = [k for k, _ in batch]
+            got = [Note(t, _likely(t, passages, ids, k=1)) for t in _plain_lines(reply)]
         notes += got
         tick(i, steps, f"map {i}/{len(batches)}")
     notes = _collapse(notes, chain, config, budget, tok, n)
@@ -285,8 +287,15 @@ def with_output_tokens(backend: Any, settings: Settings) -> Any:
 
 
 def _plain_lines(text: str) -> list[str]:
-    lines = [(_BULLET.match(x).group(1) if _BULLET.match(x) else x.strip()) for x in text.splitlines()]  # type: ignore[union-attr]
-    return [x for x in lines if len(x.split()) >= 4][:NOTES_PER_BATCH]
+    """Uncited reply lines worth checking, without list bullets and 'The passage "..."' wrappers."""
+    out: list[str] = []
+    for raw in text.splitlines():
+        m = _BULLET.match(raw)
+        line = (m.group(1) if m else raw).strip()
+        line = re.sub(r"^(?:the\s+)?passage\s*\d*\s*(?:says|states)?\s*:?\s*", "", line, flags=re.I).strip(" \"“”")
+        if len(line.split()) >= 4:
+            out.append(line)
+    return out[:NOTES_PER_BATCH]
 
 
 def _collapse(notes: list[Note], chain: Any, config: Any, budget: int, tok: str, n: int) -> list[Note]:

@@ -293,8 +293,12 @@ class ChromaStore:
         self._io(col.delete, where={"article_id": article_id})
         return existed
 
-    def repair(self) -> int:
-        """Finish or drop an interrupted reindex, then delete chunks whose article has no record. Returns chunks deleted."""
+    def repair(self, grace: float | None = None) -> int:
+        """Finish or drop an interrupted reindex, then delete chunks whose article has no record. Returns chunks deleted.
+
+        `grace`: leave orphans younger than this many seconds (default: none in embedded mode, where the writer lock
+        rules out a write in progress; 10 minutes in server mode, where another client may be mid-write).
+        """
         with self._writing() as section:
             section.changed = False
             names = self._collection_names()
@@ -314,8 +318,9 @@ class ChromaStore:
             col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
             committed = self.article_ids()
             orphans = [cid for page in self._ids(col) for cid in page if article_of(cid) not in committed]
-            if orphans and self.server_mode:
-                orphans = self._stale(col, orphans)
+            grace = (_SERVER_ORPHAN_GRACE_S if self.server_mode else 0) if grace is None else grace
+            if orphans and grace > 0:
+                orphans = self._stale(col, orphans, grace)
             for batch in _batches(orphans, _PAGE):
                 section.changed = True
                 self._io(col.delete, ids=list(batch))
@@ -323,9 +328,9 @@ class ChromaStore:
                 log.warning("removed %d chunks of unfinished writes", len(orphans))
             return len(orphans)
 
-    def _stale(self, col: Collection, orphans: list[str]) -> list[str]:
-        """Orphans written longer ago than the grace period (or of unknown age)."""
-        cutoff = time.time() - _SERVER_ORPHAN_GRACE_S
+    def _stale(self, col: Collection, orphans: list[str], grace: float) -> list[str]:
+        """Orphans written longer ago than `grace` seconds (or of unknown age)."""
+        cutoff = time.time() - grace
         stale: list[str] = []
         for batch in _batches(orphans, _PAGE):
             got = self._io(col.get, ids=list(batch), include=["metadatas"])

@@ -182,3 +182,28 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+# ---- grounded Q&A (tests/test_extractive.py, test_qa.py, test_injection.py, test_openai_server.py) ----------------
+QA_QUESTIONS = ROOT / "tests" / "data" / "qa_questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def qa_questions() -> list[dict]:  # type: ignore[type-arg]
+    """Hand-written questions on the sample article: answers, evidence quotes, unanswerable ones."""
+    import json
+
+    return [json.loads(line) for line in QA_QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def sample_desk(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type: ignore[no-untyped-def]
+    """A Newsdesk over a fresh embedded index holding the sample article, ingested the way `newsdesk ingest` does."""
+    from app.services import Newsdesk
+    from app.settings import Settings
+
+    settings = Settings(_env_file=None, index_dir=tmp_path_factory.mktemp("qa-index") / "index")  # type: ignore[call-arg]
+    desk = Newsdesk(settings, embeddings=embeddings)
+    report = desk.ingest([SEED_FILE])
+    assert len(report.added) == 1 and not report.errors
+    return desk

@@ -558,10 +558,9 @@ def test_llamacpp_briefing_is_verified(sample, checker, embeddings, tmp_path) ->
     for c in b.citations:
         assert sample.text[c.start : c.end] == c.quote
     assert all(p.reason for p in all_points(b) if p.text), "a point skipped verification"
-    md = render_markdown(b)
-    assert md.startswith("# ")
-    strict = run(FakeStore([sample]), backend, checker, embeddings, settings, length="short", strict=True)
-    assert all(p.supported for p in all_points(strict))
+    assert any(p.text for p in all_points(b)), "the model's reply gave no point at all"
+    assert render_markdown(b).startswith(f"# {b.headline}")
+    # Dropping unsupported points (strict) is the same code for every backend: tested with the scripted model above.
 
 
 # ---- through the real store (ingest + Chroma + hybrid retrieval) ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import signal
@@ -12,9 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
+from langchain_core.embeddings import DeterministicFakeEmbedding
 
 from app.ingest import Ingestor
 from app.lexical import LexicalIndex
+from app.loaders import load_text
 from app.settings import Settings
 from app.store import ChromaStore, article_of
 from bench.corpus import write_jsonl
@@ -144,3 +147,53 @@ def test_sigkill_between_chunks_and_record(tmp_path: Path, embeddings) -> None: 
     assert listed == 6
     assert ChromaStore(settings, embeddings).repaired == 0
     assert store.repaired > 0  # the seventh article's chunks were written without a record and were removed
+
+
+# Another process writes while this one has the same embedded index open (e.g. `newsdesk ingest` while `serve` runs).
+PEER = r"""
+import json, sys
+from langchain_core.embeddings import DeterministicFakeEmbedding
+from app.ingest import Ingestor
+from app.loaders import load_text
+from app.settings import Settings
+from app.store import ChromaStore
+
+settings = Settings(embedding_model="fake-hash")
+fake = DeterministicFakeEmbedding(size=16)
+store = ChromaStore(settings, fake)
+mode, text = sys.argv[1], sys.argv[2]
+if mode == "add":
+    Ingestor(store, settings).ingest_articles([load_text(text, title=text[:20])])
+else:
+    print(json.dumps([p.text for p in store.dense_search(fake.embed_query(text), 3)]))
+"""
+
+
+def _peer(index_dir: Path, mode: str, text: str) -> str:
+    env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir)}
+    done = subprocess.run([sys.executable, "-c", PEER, mode, text], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def test_writes_of_another_process_are_seen_and_kept(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index", embedding_model="fake-hash")
+    fake = DeterministicFakeEmbedding(size=16)
+    store = ChromaStore(settings, fake)
+    ours, theirs, later = "Harbour cranes stop in Rotterdam.", "Tram line to the airport approved.", "Ferry fares rise next month."
+    Ingestor(store, settings).ingest_articles([load_text(ours, title="ours")])
+    lexical = LexicalIndex(store, settings)
+    assert lexical.search("cranes", 1)
+    assert store.dense_search(fake.embed_query(ours), 1)[0].text == ours
+
+    _peer(settings.index_dir, "add", theirs)
+    # the other process's vectors are visible to this process's dense search (its client was reopened) ...
+    assert store.dense_search(fake.embed_query(theirs), 1)[0].text == theirs
+    assert {a.title for a in store.list_articles()} == {"ours", theirs[:20]}
+    their_id = next(a.id for a in store.list_articles() if a.title == theirs[:20])
+    assert article_of(lexical.search("airport tram", 1)[0][0]) == their_id
+
+    # ... and a later write here does not lose them for the other process
+    Ingestor(store, settings).ingest_articles([load_text(later, title="later")])
+    for text in (ours, theirs, later):
+        assert json.loads(_peer(settings.index_dir, "search", text))[0] == text

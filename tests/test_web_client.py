@@ -302,3 +302,21 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
         assert "Newsdesk" in httpx.get(base + "/config", cookies=login.cookies, timeout=5.0).text
     finally:
         demo.close()
+
+
+def test_remove_updates_the_library_and_unknown_ids_are_readable(tmp_path: Path) -> None:
+    import gradio as gr
+
+    from app.web import Handlers
+
+    desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
+    desk.ingest([SAMPLE])
+    article_id = next(iter(desk.docs))
+    handlers = Handlers(desk, desk.settings)  # type: ignore[arg-type]
+    table, _, _, status = handlers.remove(article_id, "extractive")
+    assert table.value["data"] == [] or table.value == []
+    assert desk.docs == {} and "0 articles" in status
+    with pytest.raises(gr.Error, match="No article with id nope"):
+        handlers.remove("nope", "extractive")
+    with pytest.raises(gr.Error, match="Choose an article"):
+        handlers.remove(None, "extractive")
