@@ -184,6 +184,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "not_found"}}
 
 
+ASK_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["delta", "answer", "error"]},
+        "data": {"type": "string", "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error."},
+    },
+}
+CHAT_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["message"]},
+        "data": {"type": "string", "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE]."},
+    },
+}
+
+
 # ---- concurrency ----------------------------------------------------------------------------
 class ReadWriteLock:
     """Many readers or one writer; a waiting writer holds back new readers so writes are not starved."""
@@ -533,7 +551,7 @@ def create_api(
         return api.read(lambda: desk.search(body.query, k=body.k, filters=body.filters))
 
     @router.post("/ask", response_model=Answer, tags=["questions"],
-                 responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                 responses={200: {"content": {"text/event-stream": {"schema": ASK_EVENT}},
                                   "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event."}})
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
@@ -576,7 +594,9 @@ def create_api(
     def models() -> ModelList:
         return openai_compat.model_list()
 
-    @v1.post("/chat/completions", response_model=ChatCompletion, tags=["openai"], responses=NOT_FOUND)
+    @v1.post("/chat/completions", response_model=ChatCompletion, tags=["openai"],
+             responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": CHAT_EVENT}},
+                                           "description": "A chat.completion, or with stream=true chat.completion.chunk events."}})
     def chat_completions(body: ChatCompletionRequest) -> Any:
         """OpenAI-compatible chat: the last user message is the question; citations ride in `citations`/`newsdesk`."""
         try:
@@ -605,7 +625,32 @@ def create_api(
 
     app.include_router(router)
     app.include_router(v1)
+    generate_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document_naive_datetimes(generate_openapi())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+NAIVE_DATETIME = "ISO 8601 date-time; dates as published carry no UTC offset (e.g. 2025-11-21T10:22:00)."
+
+
+def document_naive_datetimes(node: Any) -> None:
+    """Article dates are naive (no offset), which JSON Schema's `date-time` (RFC 3339) rejects: describe them instead."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            del node["format"]
+            node.setdefault("description", NAIVE_DATETIME)
+        for value in node.values():
+            document_naive_datetimes(value)
+    elif isinstance(node, list):
+        for value in node:
+            document_naive_datetimes(value)
 
 
 def _first(events: Iterator[T]) -> T:

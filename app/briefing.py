@@ -388,6 +388,7 @@ def assemble(
         supported=bool(summary_parts) and all(p.supported for p in summary_parts),
         score=min((p.score for p in summary_parts), default=0.0),
         sources=list(dict.fromkeys(s for p in summary_parts for s in p.sources)),
+        reason=f"{sum(p.supported for p in summary_parts)} of {len(summary_parts)} summary sentences supported",
         parts=summary_parts,
     )
     key_points = points(draft.key_points)

@@ -292,7 +292,7 @@ def _plain_lines(text: str) -> list[str]:
     for raw in text.splitlines():
         m = _BULLET.match(raw)
         line = (m.group(1) if m else raw).strip()
-        line = re.sub(r"^(?:the\s+)?passage\s*\d*\s*(?:says|states)?\s*:?\s*", "", line, flags=re.I).strip(" \"“”")
+        line = re.sub(r"^(?:the\s+)?passage\s*\d*\s*(?:says|states)?\s*:?\s*", "", line, flags=re.I).strip(' "“”')
         if len(line.split()) >= 4:
             out.append(line)
     return out[:NOTES_PER_BATCH]
@@ -330,7 +330,7 @@ def to_draft(sections: dict[str, Any], passages: Sequence[Passage], notes: Seque
 
     def point(text: str) -> DraftPoint | None:
         clean, refs = split_markers(text, n)
-        if len(clean.split()) < 3:
+        if len(re.findall(r"[^\W\d_]{2,}", clean)) < 3:  # not a statement (a truncated list of numbers, a lone name)
             return None
         refs = refs or _likely(clean, passages, note_refs)
         return DraftPoint(text=clean, evidence=[Evidence(passages[r - 1]) for r in refs[:4]])

@@ -20,6 +20,7 @@ import Stemmer
 from langchain_core.embeddings import Embeddings
 
 from app.models import Passage
+from app.prompts import looks_like_instruction
 from app.settings import Settings
 from app.text import split_sentences
 
@@ -76,12 +77,6 @@ _PLACE = re.compile(
 )
 _REASON = re.compile(
     r"\b(?:because|due to|as a result|since|in order to|so that|after|amid|following|caused by)\b", re.I
-)
-_INJECTION = re.compile(
-    r"\b(?:ignore|disregard|forget)\b[^.]{0,40}\b(?:instructions?|prompts?|rules)\b|\bsystem prompt\b|"
-    r"\b(?:AI|language model|assistants?|chatbots?)\b[^.]{0,40}\b(?:must|should) (?:answer|reply|say)\b|"
-    r"^\s*(?:answer|reply|respond|say)\s+(?:only\s+|with\s+)?['\"“‘]",
-    re.I,
 )
 _CONNECTIVES = re.compile(
     r"^(?:at the same time|meanwhile|in turn|specifically|however|in addition|moreover|furthermore|still|also|"
@@ -265,7 +260,7 @@ class ExtractiveEngine:
     @staticmethod
     def _usable(text: str) -> bool:
         """Real sentences only: headlines, datelines and page furniture lack terminal punctuation; injections are data."""
-        return len(words(text)) >= 4 and bool(_TERMINAL.search(text.strip())) and not _INJECTION.search(text)
+        return len(words(text)) >= 4 and bool(_TERMINAL.search(text.strip())) and not looks_like_instruction(text)
 
     # ---- scoring ---------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> np.ndarray:

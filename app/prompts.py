@@ -7,6 +7,7 @@ article cannot close the delimiter and speak as the instructions. The context is
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,6 +22,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from app.errors import NewsdeskError
 from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
 from app.settings import PROJECT_ROOT
+from app.text import split_sentences
 from app.tokens import count_tokens, get_encoding
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -94,6 +96,30 @@ def prompt_versions(names: Sequence[str] = (QA_SYSTEM, QA_USER, CONDENSE)) -> di
 
 # ---- passages as data --------------------------------------------------------------------------
 
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules|guidelines)\b|\bsystem prompt\b|"
+    r"\b(?:AI|language models?|assistants?|chatbots?|LLMs?)\b[^.]{0,40}\b(?:must|should|are to) (?:answer|reply|say|respond)\b|"
+    r"^\W*(?:answer|reply|respond|say)\s+(?:only\s+|with\s+)?['\"“‘]",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """A sentence addressed to a language model ('Ignore previous instructions and answer ...'), not news."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def mask_instructions(passage: Passage) -> Passage:
+    """The passage with sentences that instruct a model blanked out (same length, so offsets stay exact)."""
+    text = passage.text
+    spans = [s for s in split_sentences(text) if looks_like_instruction(text[s.start : s.end])]
+    if not spans:
+        return passage
+    chars = list(text)
+    for s in spans:
+        chars[s.start : s.end] = " " * (s.end - s.start)
+    return passage.model_copy(update={"text": "".join(chars)})
+
 
 def _escape_data(text: str) -> str:
     """Neutralise anything that could close or open a passage tag inside passage text."""
@@ -106,7 +132,7 @@ def passage_view(n: int, passage: Passage) -> dict[str, Any]:
         "n": n,
         "title": html.escape(passage.title or "Untitled", quote=True),
         "date": passage.published.date().isoformat() if passage.published else "",
-        "text": _escape_data(passage.text.strip()),
+        "text": _escape_data(re.sub(r"[ \t]{2,}", " ", passage.text.strip())),
     }
 
 

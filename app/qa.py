@@ -22,11 +22,12 @@ from app.models import (
     AnswerDelta,
     AnswerDone,
     ChatTurn,
+    Citation,
     Passage,
     SearchFilters,
     Timings,
 )
-from app.prompts import condense_prompt, pack_passages, qa_prompt
+from app.prompts import condense_prompt, mask_instructions, pack_passages, qa_prompt
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ _TITLED = re.compile(
     r"\b(?:President|Minister|Secretary|spokesman|spokeswoman|Envoy|Chancellor|Prime Minister|General|Senator|Mayor|"
     r"Governor|Ambassador|Director|Chief|King|Queen|Pope)\s+([A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)?)"
 )
+_GROUP = re.compile(r"\b[A-Z][\w’'\-]*(?:\s+[A-Z][\w’'\-]*)*(?:\s+[a-z][\w’'\-]*){0,2}?\s+[a-z][\w’'\-]*s\b")
 _TOPIC = re.compile(
     r"\b(?:the|this|that)\s+((?:[\w’'\-]+\s+){0,2}?[\w’'\-]+)"
     r"(?=\s+(?:of|in|on|at|to|for|with|about|from|by|is|are|was|were|be|been|has|have|had|will|would|did|does|do|"
@@ -175,6 +177,15 @@ def _person(history: Sequence[ChatTurn]) -> str | None:
     return None
 
 
+def _group(question: str) -> str | None:
+    """Who 'they' are: a name with its plural noun ('EU foreign ministers'), else the first name of the question."""
+    m = _GROUP.search(question)
+    if m and not (m.start() == 0 and m.group(0).split()[0].lower() in _WH_WORDS | _AUX):
+        return m.group(0)
+    spans = _entity_spans(question)
+    return question[spans[0][0] : spans[0][1]] if spans else None
+
+
 def _topic(question: str) -> str | None:
     matches = list(_TOPIC.finditer(question))
     return f"the {matches[-1].group(1)}" if matches else None
@@ -213,8 +224,7 @@ def rewrite_followup(question: str, history: Sequence[ChatTurn]) -> str | None:
         out = _PERSON_PRONOUN.sub(lambda m: f"{who}'s" if m.group(1).lower() == "his" else who, out, count=1)
     if _THING_PRONOUN.search(out) and (topic := _topic(prev)):
         out = _THING_PRONOUN.sub(lambda m: f"{topic}'s" if m.group(1).lower() == "its" else topic, out, count=1)
-    if _GROUP_PRONOUN.search(out) and (spans := _entity_spans(prev)):
-        group = prev[spans[0][0] : spans[0][1]]
+    if _GROUP_PRONOUN.search(out) and (group := _group(prev)):
         out = _GROUP_PRONOUN.sub(lambda m: f"{group}'s" if m.group(1).lower() == "their" else group, out, count=1)
     if out != bare:
         return _question(out)
@@ -269,6 +279,16 @@ def _relevant(passages: Sequence[Passage], floor: float) -> bool:
         return False
     dense = [p.dense_score for p in passages if p.dense_score is not None]
     return not dense or max(dense) >= floor  # lexical-only retrieval gives no dense evidence to judge by
+
+
+def _exact_quotes(citations: list[Citation], originals: Sequence[Passage]) -> list[Citation]:
+    """Quotes re-read from the unmasked passages, so each is an exact substring of its article."""
+    by_chunk = {p.chunk_id: p for p in originals}
+    out = []
+    for c in citations:
+        p = by_chunk.get(c.chunk_id)
+        out.append(c if p is None else c.model_copy(update={"quote": p.text[c.start - p.start : c.end - p.start]}))
+    return out
 
 
 def _generate(question: str, passages: list[Passage], backend: Backend) -> Iterator[str]:
@@ -332,12 +352,14 @@ def stream_answer(
     shown = list(passages)
     if backend.generative:
         shown = pack_passages(passages, backend.context_tokens or settings.context_tokens, settings.tokenizer)
+    # Sentences that address a model ("Ignore previous instructions ...") are neither shown nor accepted as evidence.
+    guarded = [mask_instructions(p) for p in shown]
 
     # Stream, holding back output while it could still be the CANNOT_ANSWER marker (it is never shown).
     parts: list[str] = []
     streamed = False
     probe = _marker_probe(CANNOT_ANSWER_MARKER)
-    for piece in _generate(query, shown, backend):
+    for piece in _generate(query, guarded, backend):
         parts.append(piece)
         if streamed:
             yield AnswerDelta(text=piece)
@@ -362,7 +384,8 @@ def stream_answer(
     if not streamed:
         yield AnswerDelta(text=text)
 
-    verified = verify(_MARKER_RE.sub("", text).strip(), shown, checker, strict=strict)
+    verified = verify(_MARKER_RE.sub("", text).strip(), guarded, checker, strict=strict)
+    verified.citations = _exact_quotes(verified.citations, shown)
     timings.verify_ms = (time.perf_counter() - t3) * 1000
     if not verified.sentences or not verified.answer.strip():
         # Strict mode dropped every sentence: what stands is that nothing verified answers the question.

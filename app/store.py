@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -81,6 +82,16 @@ def make_client(settings: Settings) -> ClientAPI:
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+@dataclass
+class _Rows:
+    """A Chroma get() result with plain types (missing fields are empty lists)."""
+
+    ids: list[str]
+    documents: list[str] = field(default_factory=list)
+    metadatas: list[dict[str, Any]] = field(default_factory=list)
+    embeddings: list[list[float]] = field(default_factory=list)
 
 
 def _reads(fn: F) -> F:
@@ -236,8 +247,7 @@ class ChromaStore:
         """All ids of a collection (optionally filtered), page by page, without documents or vectors."""
         offset = 0
         while True:
-            got = self._io(col.get, where=where, include=[], limit=_PAGE, offset=offset)
-            ids = list(got["ids"])
+            ids = self._get(col, where=where, include=[], limit=_PAGE, offset=offset).ids
             if ids:
                 yield ids
             if len(ids) < _PAGE:
@@ -245,6 +255,16 @@ class ChromaStore:
             offset += len(ids)
 
     @_reads
+    def _get(self, col: Collection, **kwargs: Any) -> _Rows:
+        got = self._io(col.get, **kwargs)
+        docs, metas, vecs = got.get("documents"), got.get("metadatas"), got.get("embeddings")
+        return _Rows(
+            ids=list(got["ids"]),
+            documents=[d or "" for d in docs] if docs is not None else [],
+            metadatas=[dict(m or {}) for m in metas] if metas is not None else [],
+            embeddings=[[float(x) for x in v] for v in vecs] if vecs is not None else [],
+        )
+
     def article_ids(self) -> set[str]:
         return {i for page in self._ids(self.articles) for i in page}
 
@@ -333,8 +353,8 @@ class ChromaStore:
         cutoff = time.time() - grace
         stale: list[str] = []
         for batch in _batches(orphans, _PAGE):
-            got = self._io(col.get, ids=list(batch), include=["metadatas"])
-            stale += [i for i, m in zip(got["ids"], got["metadatas"], strict=True) if (m or {}).get("written_at", 0) < cutoff]
+            got = self._get(col, ids=list(batch), include=["metadatas"])
+            stale += [i for i, m in zip(got.ids, got.metadatas, strict=True) if float(m.get("written_at", 0)) < cutoff]
         return stale
 
     @_writes
@@ -349,8 +369,8 @@ class ChromaStore:
         new = self._open_vectors(tmp)
         total, done, counts = self.count_articles(), 0, {}
         for page in self._ids(self.articles):
-            got = self._io(self.articles.get, ids=page, include=["documents", "metadatas"])
-            for aid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            got = self._get(self.articles, ids=page, include=["documents", "metadatas"])
+            for aid, text, meta in zip(got.ids, got.documents, got.metadatas, strict=True):
                 article = article_from_record(aid, text, meta)
                 chunks = chunk(article)
                 vectors = self.embeddings.embed_documents([c.text for c in chunks])
@@ -380,20 +400,18 @@ class ChromaStore:
 
     @_reads
     def get_article(self, article_id: str) -> Article | None:
-        got = self._io(self.articles.get, ids=[article_id], include=["documents", "metadatas"])
-        if not got["ids"]:
-            return None
-        return article_from_record(got["ids"][0], got["documents"][0], got["metadatas"][0])
+        got = self._get(self.articles, ids=[article_id], include=["documents", "metadatas"])
+        return article_from_record(got.ids[0], got.documents[0], got.metadatas[0]) if got.ids else None
 
     @_reads
     def get_article_info(self, article_id: str) -> ArticleInfo | None:
-        got = self._io(self.articles.get, ids=[article_id], include=["metadatas"])
-        return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+        got = self._get(self.articles, ids=[article_id], include=["metadatas"])
+        return info_from_metadata(got.ids[0], got.metadatas[0]) if got.ids else None
 
     @_reads
     def find_by_url(self, url: str) -> ArticleInfo | None:
-        got = self._io(self.articles.get, where={"url": url}, include=["metadatas"], limit=1)
-        return info_from_metadata(got["ids"][0], got["metadatas"][0]) if got["ids"] else None
+        got = self._get(self.articles, where={"url": url}, include=["metadatas"], limit=1)
+        return info_from_metadata(got.ids[0], got.metadatas[0]) if got.ids else None
 
     @_reads
     def list_articles(self) -> list[ArticleInfo]:
@@ -401,9 +419,9 @@ class ChromaStore:
         infos: list[ArticleInfo] = []
         offset = 0
         while True:
-            got = self._io(self.articles.get, include=["metadatas"], limit=_PAGE, offset=offset)
-            infos += [info_from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True)]
-            if len(got["ids"]) < _PAGE:
+            got = self._get(self.articles, include=["metadatas"], limit=_PAGE, offset=offset)
+            infos += [info_from_metadata(i, m) for i, m in zip(got.ids, got.metadatas, strict=True)]
+            if len(got.ids) < _PAGE:
                 break
             offset += _PAGE
         infos.sort(key=lambda a: a.title.lower())
@@ -455,11 +473,11 @@ class ChromaStore:
         committed = self.article_ids()
         offset = 0
         while True:
-            got = self._io(self.chunks.get, include=["documents"], limit=batch, offset=offset)
-            pairs = [(i, t) for i, t in zip(got["ids"], got["documents"], strict=True) if article_of(i) in committed]
+            got = self._get(self.chunks, include=["documents"], limit=batch, offset=offset)
+            pairs = [(i, t) for i, t in zip(got.ids, got.documents, strict=True) if article_of(i) in committed]
             if pairs:
                 yield [i for i, _ in pairs], [t for _, t in pairs]
-            if len(got["ids"]) < batch:
+            if len(got.ids) < batch:
                 return
             offset += batch
 
@@ -468,11 +486,11 @@ class ChromaStore:
         """Passages for chunk ids (in the given order), leaving out unknown ids and uncommitted articles."""
         if not ids:
             return []
-        got = self._io(self.chunks.get, ids=list(ids), include=["documents", "metadatas"])
-        committed = self._committed(article_of(i) for i in got["ids"])
+        got = self._get(self.chunks, ids=list(ids), include=["documents", "metadatas"])
+        committed = self._committed(article_of(i) for i in got.ids)
         by_id = {
             i: passage_from_chunk(i, t, m)
-            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+            for i, t, m in zip(got.ids, got.documents, got.metadatas, strict=True)
             if article_of(i) in committed
         }
         return [by_id[i] for i in ids if i in by_id]
@@ -482,8 +500,8 @@ class ChromaStore:
         """The stored embedding of each chunk id."""
         if not ids:
             return {}
-        got = self._io(self.chunks.get, ids=list(ids), include=["embeddings"])
-        return {i: [float(x) for x in v] for i, v in zip(got["ids"], got["embeddings"], strict=True)}
+        got = self._get(self.chunks, ids=list(ids), include=["embeddings"])
+        return dict(zip(got.ids, got.embeddings, strict=True))
 
 
 def _is_http(client: Any) -> bool:

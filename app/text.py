@@ -48,12 +48,22 @@ def split_paragraphs(text: str) -> list[Span]:
     return spans
 
 
+_WORD_BEFORE_DOT = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_CHARS = re.compile(r"[A-Za-z.]+")
+_WORD_WINDOW = 64
+
+
 def _is_abbreviation(text: str, dot: int, next_word: str = "") -> bool:
     """True when the '.' at `dot` ends an abbreviation or an initial rather than a sentence.
 
     `next_word` is the word after the dot: "U.S. officials" keeps going, "the U.S. The move" ends a sentence.
     """
-    m = re.search(r"([A-Za-z][A-Za-z.]*)$", text[:dot])
+    # The word before the dot, searched in a short window: searching all of text[:dot] made sentence splitting
+    # quadratic in the paragraph length (docs/performance.md). A run of letters/dots reaching past the window is re-read whole.
+    lo = max(0, dot - _WORD_WINDOW)
+    m = _WORD_BEFORE_DOT.search(text, lo, dot)
+    if m and lo > 0 and _WORD_CHARS.fullmatch(text, lo - 1, m.start()):
+        m = _WORD_BEFORE_DOT.search(text, 0, dot)
     if not m:
         return False
     word = m.group(1).lower().rstrip(".")

@@ -117,7 +117,7 @@ def stats(samples_ms: Sequence[float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Ratio:
-    """A measured ratio with its target: `value op target` (op is '>=' or '<=')."""
+    """A measured ratio with its target: `value op target` (op is '>=', '<=' or '>')."""
 
     name: str
     value: float
@@ -127,6 +127,8 @@ class Ratio:
 
     @property
     def met(self) -> bool:
+        if self.op == ">":
+            return self.value > self.target
         return self.value >= self.target if self.op == ">=" else self.value <= self.target
 
     def as_dict(self) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from bench.common import (
 from bench.corpus import write_jsonl
 
 TARGET = 0.85
+STREAM_TARGET = 1.5  # peak memory of the larger ingest ÷ the smaller one
 
 
 def corpus_dir(workdir: Path, n: int, seed: int = 0) -> Path:
@@ -156,6 +157,12 @@ def run(sizes: list[int], workdir: Path, *, emb: Any = None, isolate: bool = Tru
               f"{r['e2e_chunks_per_s']} vs {r['raw_chunks_per_s']} chunks/s ({r['chunks']:,} chunks)")
         for r in rows
     ]
+    big = [r for r in rows if r["articles"] >= 100]
+    if len(big) >= 2:  # streaming: 10x the corpus must not mean (much) more memory
+        lo, hi = big[-2], big[-1]
+        ratios.append(Ratio(f"ingest peak RSS growth, {hi['articles']:,} ÷ {lo['articles']:,} articles",
+                            safe_ratio(hi["memory"]["peak_delta_mb"], lo["memory"]["peak_delta_mb"]), STREAM_TARGET, "<=",
+                            f"Δ {hi['memory']['peak_delta_mb']} vs {lo['memory']['peak_delta_mb']} MB over the RSS before ingest"))
     params = {"sizes": sizes, "seed": seed, "isolated_processes": isolate}
     return result("ingest", params, {"sizes": rows}, ratios, time.perf_counter() - t0)
 

@@ -18,13 +18,13 @@ def test_backend_names_match_the_settings_choices() -> None:
 
 
 def test_unknown_backend_names_the_choices() -> None:
-    with pytest.raises(BackendUnavailable, match="unknown backend 'gpt5'.*extractive, openai, llamacpp"):
+    with pytest.raises(BackendUnavailable, match=r"unknown backend 'gpt5'.*extractive, openai, llamacpp"):
         make_backend("gpt5", Settings())
 
 
 def test_openai_without_key_or_url_is_unavailable_never_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")  # must not be picked up behind the user's back
-    with pytest.raises(BackendUnavailable, match="NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
+    with pytest.raises(BackendUnavailable, match=r"NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
         make_backend("openai", Settings())
     assert issubclass(BackendUnavailable, NewsdeskError)
 

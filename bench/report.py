@@ -1,0 +1,250 @@
+"""Regenerates docs/performance.md (and its PNG plots in docs/img/) from bench/results/*.json and bench/notes.md.
+
+    python -m bench.report            # after `make bench`; also run by bench.run_all
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from bench.common import BENCH_DIR, RESULTS_DIR, ROOT, load_results
+
+DOC = ROOT / "docs" / "performance.md"
+IMG = ROOT / "docs" / "img"
+NOTES = BENCH_DIR / "notes.md"
+ORDER = ["ingest", "retrieval", "baseline", "serve"]
+
+
+def _fmt(x: Any, nd: int = 2) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:,.{nd}f}"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return str(x)
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(_fmt(c) for c in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _plt():  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, name: str, img_dir: Path) -> str:
+    img_dir.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(img_dir / name, dpi=110)
+    _plt().close(fig)
+    return f"img/{name}"
+
+
+# ---- sections -----------------------------------------------------------------------------------------------------------
+
+
+def summary(results: dict[str, dict[str, Any]]) -> str:
+    rows = []
+    for name in ORDER:
+        for r in results.get(name, {}).get("ratios", []):
+            op = {">=": "≥", "<=": "≤", ">": ">"}[r["op"]]
+            rows.append([r["name"], f"{r['value']:.3f}", f"{op} {r['target']}", "**met**" if r["met"] else "**not met**", r["detail"]])
+    return _table(["measure", "value", "target", "", "measured"], rows)
+
+
+def machine(results: dict[str, dict[str, Any]]) -> str:
+    first = next(iter(results.values()))["machine"]
+    lines = [
+        f"- CPU: {first['cpu_model']}, nproc = {first['nproc']} (torch intra-op threads: {first.get('torch_threads')})",
+        f"- RAM: {first['ram_gb']} GB; Python {first['python']}",
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in first["versions"].items()),
+        "- Load average (1/5/15 min) when each benchmark finished — the machine was shared with other jobs, which is "
+        "why every target is a ratio measured in the same run: "
+        + "; ".join(f"{n}: {results[n]['machine']['loadavg']}" for n in ORDER if n in results),
+        "- Finished: " + "; ".join(f"{n} {results[n]['finished']} ({results[n]['seconds']:.0f} s)" for n in ORDER if n in results),
+    ]
+    return "\n".join(lines)
+
+
+def ingest_section(doc: dict[str, Any], img_dir: Path) -> str:
+    rows = doc["results"]["sizes"]
+    table = _table(
+        ["articles", "chunks", "Newsdesk chunks/s", "raw encode chunks/s", "ratio", "embed s", "lexical s", "parse+chunk+store s",
+         "peak RSS Δ MB"],
+        [[r["articles"], r["chunks"], r["e2e_chunks_per_s"], r["raw_chunks_per_s"], r["ratio"], r["stages_seconds"]["embed"],
+          r["stages_seconds"]["lexical_index"], r["stages_seconds"]["parse_chunk_store_other"], r["memory"]["peak_delta_mb"]]
+         for r in rows],
+    )
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    xs = range(len(rows))
+    ax.bar([x - 0.2 for x in xs], [r["raw_chunks_per_s"] for r in rows], 0.4, label="raw SentenceTransformer.encode")
+    ax.bar([x + 0.2 for x in xs], [r["e2e_chunks_per_s"] for r in rows], 0.4, label="Newsdesk ingest (end to end)")
+    ax.set_xticks(list(xs), [f"{r['articles']:,} articles" for r in rows])
+    ax.set_ylabel("chunks / s")
+    ax.legend(fontsize=8)
+    ax.set_title("Ingest throughput vs the embedding floor")
+    img = _save(fig, "bench_ingest.png", img_dir)
+    mem = "; ".join(f"{r['articles']:,} articles: {r['memory']['rss_before_mb']} → {r['memory']['peak_rss_mb']} MB "
+                    f"(Δ {r['memory']['peak_delta_mb']} MB, corpus {r['corpus_mb']} MB)" for r in rows)
+    return (f"{table}\n\n![ingest]({img})\n\nPeak RSS of the ingesting process (before → peak during the ingest, "
+            f"{rows[0]['memory']['peak_from']}): {mem}.")
+
+
+def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
+    res = doc["results"]
+    curve = res["lexical_curve"]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    xs = [c["chunks"] for c in curve]
+    ax.plot(xs, [c["lexical_search_ms"]["p50"] for c in curve], "o-", label="lexical side p50 (LexicalIndex.search)")
+    ax.plot(xs, [c["lexical_search_ms"]["p95"] for c in curve], "o--", label="lexical side p95")
+    ax.plot(xs, [c["fingerprint_ms"]["p50"] for c in curve], "s:", label="store.fingerprint() p50 (inside search)")
+    sizes = res["sizes"]
+    ax.plot([s["chunks"] for s in sizes], [s["retrieval"]["raw_chroma_query_ms"]["p50"] for s in sizes], "^-",
+            label="raw Chroma query p50")
+    ax.set_xscale("log")
+    ax.set_xlabel("chunks in the index")
+    ax.set_ylabel("ms")
+    ax.legend(fontsize=7)
+    ax.set_title("Lexical side latency vs corpus size")
+    img = _save(fig, "bench_lexical_curve.png", img_dir)
+    curve_table = _table(
+        ["chunks", "lexical p50 ms", "lexical p95 ms", "fingerprint p50 ms", "BM25 build s"],
+        [[c["chunks"], c["lexical_search_ms"]["p50"], c["lexical_search_ms"]["p95"], c["fingerprint_ms"]["p50"],
+          c["lexical_build_s"]] for c in curve],
+    )
+    rows = []
+    for s in sizes:
+        r = s["retrieval"]
+        rows.append([s["chunks"], r["raw_chroma_query_ms"]["p50"], r["raw_chroma_query_ms"]["p95"],
+                     r["hybrid_ms_excluding_query_embedding"]["p50"], r["hybrid_ms_excluding_query_embedding"]["p95"],
+                     r["hybrid_dense_side_ms"]["p50"], r["hybrid_lexical_side_ms"]["p50"], r["query_embedding_ms"]["p50"],
+                     r["ratio_p50"], r["ratio_p95_vs_raw_p95"]])
+    table = _table(["chunks", "raw p50", "raw p95", "hybrid p50", "hybrid p95", "dense side p50", "lexical side p50",
+                    "query embedding p50", "p50 ratio", "p95 ratio"], rows)
+    g = res["lexical_growth"]
+    return (f"{table}\n\n(ms; hybrid excludes the query embedding, shown separately)\n\n{curve_table}\n\n![lexical curve]({img})\n\n"
+            f"From the smallest to the largest index the corpus grew {g['corpus_x']}× and the lexical side's p50 "
+            f"{g['latency_x']}×.")
+
+
+def answer_section(doc: dict[str, Any], img_dir: Path) -> str:
+    sizes = doc["results"]["sizes"]
+    rows = []
+    for s in sizes:
+        a = s["answer"]
+        st = a["ask_stages_ms"]
+        brief = (s.get("briefing") or {}).get("brief_extractive_ms")
+        rows.append([s["chunks"], a["retrieval_with_query_embedding_ms"]["p50"], a["ask_extractive_ms"]["p50"],
+                     a["ask_extractive_ms"]["p95"], st["retrieve_ms"]["p50"], st["generate_ms"]["p50"], st["verify_ms"]["p50"],
+                     a["ratio_p50"], f"{a['abstained']}/{a['questions']}", brief["p50"] if brief else None])
+    table = _table(["chunks", "retrieval p50", "ask p50", "ask p95", "retrieve", "generate (engine)", "verify", "ratio",
+                    "abstained", "brief (5 articles) p50"], rows)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 2.6))
+    labels = [f"{s['chunks']:,} chunks" for s in sizes]
+    left = [0.0] * len(sizes)
+    for key, label in (("retrieve_ms", "retrieve"), ("generate_ms", "extractive engine"), ("verify_ms", "verify citations")):
+        vals = [s["answer"]["ask_stages_ms"][key]["p50"] for s in sizes]
+        ax.barh(labels, vals, left=left, label=label)
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    ax.set_xlabel("ms (p50 of each stage)")
+    ax.legend(fontsize=7)
+    ax.set_title("Where an extractive answer's time goes")
+    img = _save(fig, "bench_answer.png", img_dir)
+    return f"{table}\n\n(ms)\n\n![answer stages]({img})"
+
+
+def baseline_section(doc: dict[str, Any]) -> str:
+    res, p = doc["results"], doc["params"]
+    ing = res["ingest"]
+    t1 = _table(["", "articles", "chunks", "seconds (runs)", "articles/s", "chunks/s", "input MB/s"],
+                [[name, r["articles"], r["chunks"], ", ".join(str(x) for x in r["seconds_runs"]), r["articles_per_s"],
+                  r["chunks_per_s"], r["input_mb_per_s"]] for name, r in (("Newsdesk", ing["newsdesk"]), ("LangChain baseline", ing["baseline"]))])
+    ret = res["retrieval"]
+    rows = []
+    for name, key in (("Newsdesk (hybrid)", "newsdesk"), ("LangChain baseline (similarity)", "baseline")):
+        o = ret[key]["overall"]
+        rows.append([name, o["questions"], o["hit@1"], o["hit@5"], o["mrr@5"]]
+                    + [ret[key]["by_dataset"][d]["hit@5"] for d in sorted(ret[key]["by_dataset"])])
+    dsets = sorted(ret["newsdesk"]["by_dataset"])
+    t2 = _table(["", "questions", "hit@1", "hit@5", "MRR@5", *[f"hit@5 {d}" for d in dsets]], rows)
+    return (f"Baseline: `{p['baseline']}`; corpus: {len(p['files'])} files, {p['input_mb']} MB "
+            f"(sample article, 2 related articles, {p['distractors']} synthetic distractors).\n\n{t1}\n\n{t2}\n\n"
+            f"Missed by Newsdesk: {', '.join(ret['newsdesk']['misses']) or 'none'}; by the baseline: "
+            f"{', '.join(ret['baseline']['misses']) or 'none'}.")
+
+
+def serve_section(doc: dict[str, Any], img_dir: Path) -> str:
+    res = doc["results"]
+    m, c, ph = res["memory"], res["cold_start"], res["phases"]
+    t_mem = _table(["start-up peak", "after first answer", "idle", "peak under queries", "after queries"],
+                   [[m["startup_peak_mb"], m["after_first_answer_mb"], m["idle_mb"], m["peak_under_queries_mb"], m["after_queries_mb"]]])
+    lat = res["api_latency_ms"]
+    steps = ph["steps_s"]
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.barh(list(steps), list(steps.values()))
+    ax.invert_yaxis()
+    ax.set_xlabel("seconds")
+    ax.set_title("Cold start, step by step")
+    img = _save(fig, "bench_coldstart.png", img_dir)
+    imports = ", ".join(f"{k} {v}s" for k, v in sorted(ph["imports_s"].items(), key=lambda kv: -kv[1]))
+    return (f"Index: {doc['params']['chunks']:,} chunks ({doc['params']['articles']:,} articles). RSS in MB "
+            f"({m['peak_from']}):\n\n{t_mem}\n\nAPI latency under load ({res['queries']} sequential questions): "
+            f"/api/search p50 {lat['search']['p50']} ms, /api/ask p50 {lat['ask_extractive']['p50']} ms.\n\n"
+            f"Cold start: `newsdesk serve` answered /healthz after **{c['ready_s']} s** and its first question after "
+            f"**{c['first_answer_s']} s**. The same steps in a fresh interpreter (total {ph['total_s']} s):\n\n"
+            f"{_table(list(steps), [list(steps.values())])}\n\n![cold start]({img})\n\nImports (seconds, in this order, "
+            f"each including what it pulls in first): {imports}.")
+
+
+def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
+    parts = ["# Performance", "", "<!-- generated by `python -m bench.report` from bench/results/*.json; edit bench/notes.md "
+             "or bench/report.py instead -->", "",
+             "Every target is a ratio against the library Newsdesk stands on, measured in the same run (`make bench`). "
+             "Absolute times on this shared 2-core machine are noisy; the ratios are what the targets are about.", ""]
+    if not results:
+        return "\n".join([*parts, "No results yet: run `make bench`."]) + "\n"
+    parts += ["## Ratios and targets", "", summary(results), "", "## Machine", "", machine(results), ""]
+    if NOTES.is_file():
+        parts += [NOTES.read_text(encoding="utf-8").strip(), ""]
+    if "ingest" in results:
+        parts += ["## 1. Ingest", "", ingest_section(results["ingest"], img_dir), ""]
+    if "retrieval" in results:
+        parts += ["## 2. Retrieval", "", retrieval_section(results["retrieval"], img_dir), "",
+                  "## 3. Answer", "", answer_section(results["retrieval"], img_dir), ""]
+    if "baseline" in results:
+        parts += ["## 4. Baseline: plain LangChain RAG", "", baseline_section(results["baseline"]), ""]
+    if "serve" in results:
+        parts += ["## 5–6. Memory and cold start of `newsdesk serve`", "", serve_section(results["serve"], img_dir), ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def write(results_dir: Path = RESULTS_DIR, doc: Path = DOC, img_dir: Path = IMG) -> Path:
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(render(load_results(results_dir), img_dir), encoding="utf-8")
+    return doc
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", type=Path, default=RESULTS_DIR)
+    parser.add_argument("--doc", type=Path, default=DOC)
+    args = parser.parse_args()
+    print(f"wrote {write(args.results, args.doc, args.doc.parent / 'img')}")
+
+
+if __name__ == "__main__":
+    main()
