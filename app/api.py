@@ -6,10 +6,8 @@ import json
 import logging
 import queue
 import re
-import sys
 import tempfile
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,27 +17,30 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, openai_compat, security
+from app.api_errors import ERRORS, NOT_FOUND, ApiError, install_error_handlers, stream_error
 from app.api_models import (
+    ARTICLE_BODY,
+    ASK_EVENT,
+    CHAT_EVENT,
     ArticleCreate,
     AskRequest,
     BriefRequest,
     ChatCompletion,
     ChatCompletionRequest,
-    ErrorResponse,
     EvalRequest,
     Health,
     ModelList,
     RemoveResult,
     SearchRequest,
+    document_naive_datetimes,
 )
-from app.errors import NewsdeskError
 from app.models import Answer, Article, ArticleInfo, Briefing, IngestReport, Passage
 from app.settings import PROJECT_ROOT, Settings, sample_corpus_dir
 
@@ -50,156 +51,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-# ---- errors --------------------------------------------------------------------------------
-class ApiError(Exception):
-    """An error with its HTTP status and stable type; rendered as {"error": {type, message, status}}."""
-
-    def __init__(self, status: int, type_: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.type, self.message = status, type_, message
-
-
-_STATUS_TYPES = {400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-                 413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request", 503: "unavailable"}
-
-
-def error_response(status: int, type_: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = ErrorResponse.model_validate({"error": {"type": type_, "message": message, "status": status}})
-    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
-
-
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 _WORD = re.compile(r"[^\W\d_]{2,}")
 """At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
 _ONE_ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
-_UNAVAILABLE = ("StoreUnavailable", "IndexMismatchError", "BackendUnavailable")
-
-
-def _is_load_error(exc: BaseException) -> bool:
-    loaders = sys.modules.get("app.loaders")  # not imported means it cannot have raised
-    return loaders is not None and isinstance(exc, loaders.LoadError)
-
-
-def classify(exc: BaseException) -> ApiError | None:
-    """The HTTP status of an expected Newsdesk failure (None: unexpected, a 500)."""
-    if isinstance(exc, ApiError):
-        return exc
-    name, message = type(exc).__name__, str(exc)
-    if name in _UNAVAILABLE:
-        return ApiError(503, "unavailable", message)
-    if not (isinstance(exc, NewsdeskError) or _is_load_error(exc)):
-        return None
-    status = getattr(exc, "status", None)  # an error may carry its own status (e.g. 413, 415)
-    if isinstance(status, int) and 400 <= status < 500:
-        return ApiError(status, _STATUS_TYPES.get(status, "bad_request"), message)
-    detail = str(getattr(exc, "message", message)).lower()
-    if "toolarge" in name.lower() or "too large" in detail or re.search(r"\bover the\b.*\blimit\b", detail):
-        return ApiError(413, "payload_too_large", message)
-    if "unsupported" in name.lower() or detail.startswith("unsupported"):
-        return ApiError(415, "unsupported_media_type", message)
-    return ApiError(400, "bad_input", message)
-
-
-def _validation_message(errors: list[Any]) -> tuple[int, str, str]:
-    if any(e.get("type") == "json_invalid" for e in errors):
-        return 400, "bad_request", "the request body is not valid JSON"
-    parts = []
-    for e in errors[:5]:
-        loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
-        parts.append(f"{loc}: {e.get('msg', 'invalid')}")
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return 422, "invalid_request", "; ".join(parts) + more
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return error_response(exc.status, exc.type, exc.message, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(*_validation_message(list(exc.errors())))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        status = exc.status_code
-        message = str(exc.detail) if isinstance(exc.detail, str) else _STATUS_TYPES.get(status, "error")
-        if status == 400 and message.startswith("Too many files"):
-            status = 413
-        return error_response(status, _STATUS_TYPES.get(status, "error"), message, getattr(exc, "headers", None))
-
-    async def _expected(request: Request, exc: Exception) -> JSONResponse:
-        known = classify(exc) or ApiError(400, "bad_input", str(exc))
-        return error_response(known.status, known.type, known.message)
-
-    from app.loaders import LoadError
-
-    app.add_exception_handler(NewsdeskError, _expected)
-    app.add_exception_handler(LoadError, _expected)
-    app.add_middleware(UnexpectedErrorMiddleware)
-
-
-def _internal_error(exc: BaseException, where: str) -> ApiError:
-    ref = uuid.uuid4().hex[:12]
-    log.error("unhandled error on %s (ref %s)", where, ref, exc_info=exc)
-    return ApiError(500, "internal_error", f"internal error; the server log has the details (ref {ref})")
-
-
-class UnexpectedErrorMiddleware:
-    """Turn any exception that escaped the handlers into a 500 JSON error, logging the traceback server-side only.
-
-    Unlike an `Exception` handler (which Starlette re-raises after responding, dropping the connection), this
-    answers and keeps the connection usable.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def tracking_send(message: Any) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception as exc:
-            known = classify(exc) or _internal_error(exc, f"{scope.get('method')} {scope.get('path')}")
-            if started:  # too late for a status code; the client sees a truncated response
-                log.warning("error after the response started on %s: %s", scope.get("path"), known.message)
-                return
-            response = error_response(known.status, known.type, known.message)
-            await response(scope, receive, send)
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": _STATUS_TYPES[code]} for code in (400, 401, 413, 415, 422, 503)
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "not_found"}}
-
-
-ASK_EVENT: dict[str, Any] = {
-    "type": "object",
-    "required": ["event", "data"],
-    "properties": {
-        "event": {"type": "string", "enum": ["delta", "answer", "error"]},
-        "data": {"type": "string", "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error."},
-    },
-}
-CHAT_EVENT: dict[str, Any] = {
-    "type": "object",
-    "required": ["data"],
-    "properties": {
-        "event": {"type": "string", "enum": ["message"]},
-        "data": {"type": "string", "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE]."},
-    },
-}
 
 
 # ---- concurrency ----------------------------------------------------------------------------
@@ -297,23 +152,6 @@ def default_loaders() -> ArticleLoaders:
     return ArticleLoaders(text=load_text, path=load_path, url=load_url)
 
 
-ARTICLE_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {"schema": ArticleCreate.model_json_schema()},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
-                    "required": ["file"],
-                }
-            },
-        },
-    }
-}
-
-
 # ---- the app --------------------------------------------------------------------------------
 class Api:
     """Route handlers bound to one Newsdesk; FastAPI routes are thin wrappers around these methods."""
@@ -325,6 +163,7 @@ class Api:
         self._evaluate = evaluate
         self.lock = ReadWriteLock()
         self._eval_lock = threading.Lock()
+        self._backend_lock = threading.Lock()
 
     @property
     def loaders(self) -> ArticleLoaders:
@@ -418,7 +257,25 @@ class Api:
             return 503, Health(status="unavailable", version=__version__, backend=s.backend, model=model,
                                store=store_kind, detail=f"the index store is unreachable: {type(exc).__name__}")
 
+    def backend(self, name: str | None, *, openai: bool = False) -> str | None:
+        """An explicitly requested backend this server cannot build is the caller's error (400, or 404 for an
+        OpenAI model), not an outage; an unavailable default backend stays a 503 (the server is misconfigured)."""
+        if name is None or name == self.settings.backend:
+            return name
+        from app.backends import BackendUnavailable
+
+        with self._backend_lock:  # built once, not by every thread that asks at the same time
+            try:
+                self.desk.backend(name)
+            except BackendUnavailable as exc:
+                if openai:
+                    raise ApiError(404, "model_not_found", f"model 'newsdesk/{name}' is not available here: {exc}") from None
+                raise ApiError(400, "backend_unavailable", str(exc)) from None
+        return name
+
     def evaluate(self, body: EvalRequest) -> Any:
+        for name in body.backends:
+            self.backend(name)
         if not self._eval_lock.acquire(blocking=False):
             raise ApiError(503, "unavailable", "an evaluation is already running; try again when it ends")
         try:
@@ -555,7 +412,7 @@ def create_api(
                                   "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event."}})
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
-        kwargs = dict(history=body.history, backend=body.backend, k=body.k, filters=body.filters, strict=body.strict)
+        kwargs = dict(history=body.history, backend=api.backend(body.backend), k=body.k, filters=body.filters, strict=body.strict)
         if not body.stream:
             return api.read(lambda: desk.ask(body.question, **kwargs))  # type: ignore[arg-type]
         events = events_in_worker(lambda: desk.stream_ask(body.question, **kwargs), api.lock)  # type: ignore[arg-type]
@@ -569,24 +426,20 @@ def create_api(
                     else:
                         yield _sse("answer", event.answer.model_dump_json())
             except Exception as exc:
-                yield _sse("error", _stream_error(exc))
+                yield _sse("error", stream_error(exc))
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     @router.post("/brief", response_model=Briefing, tags=["questions"])
     def brief(body: BriefRequest) -> Briefing:
         """A cited briefing of the selected articles (all when the selection is empty)."""
-        return api.read(lambda: desk.brief(body.selection, backend=body.backend, length=body.length, strict=body.strict))
+        backend = api.backend(body.backend)
+        return api.read(lambda: desk.brief(body.selection, backend=backend, length=body.length, strict=body.strict))
 
-    try:
-        from app.evaluation.runner import EvalReport
+    from app.evaluation.runner import EvalReport
 
-        eval_model: Any = EvalReport
-    except ImportError:  # pragma: no cover - the evaluation package ships with the app
-        eval_model = None
-
-    @router.post("/eval", response_model=eval_model, tags=["evaluation"], responses=NOT_FOUND)
-    def evaluate(body: EvalRequest) -> Any:
+    @router.post("/eval", response_model=EvalReport, tags=["evaluation"], responses=NOT_FOUND)
+    def evaluation(body: EvalRequest) -> Any:
         """Score citation accuracy on a bundled dataset (default: in a fresh temporary index of the sample corpus)."""
         return api.evaluate(body)
 
@@ -600,7 +453,7 @@ def create_api(
     def chat_completions(body: ChatCompletionRequest) -> Any:
         """OpenAI-compatible chat: the last user message is the question; citations ride in `citations`/`newsdesk`."""
         try:
-            backend = openai_compat.backend_for_model(body.model)
+            backend = api.backend(openai_compat.backend_for_model(body.model), openai=True)
         except openai_compat.UnknownModel as exc:
             raise ApiError(404, "model_not_found", str(exc)) from None
         try:
@@ -619,12 +472,22 @@ def create_api(
                     yield openai_compat.sse_data(chunk)
                 yield openai_compat.SSE_DONE
             except Exception as exc:
-                yield f"data: {_stream_error(exc)}\n\n"
+                yield f"data: {stream_error(exc)}\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
 
     app.include_router(router)
     app.include_router(v1)
+
+    @app.api_route("/api/{rest:path}", methods=ALL_METHODS, include_in_schema=False)
+    @app.api_route("/v1/{rest:path}", methods=ALL_METHODS, include_in_schema=False)
+    def no_such_route(request: Request) -> None:
+        """Unknown /api and /v1 paths get the API's error shape, not the web app mounted at / behind them."""
+        path = request.url.path
+        if any(isinstance(r, APIRoute) and r.path_regex.match(path) for r in [*router.routes, *v1.routes]):
+            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {path}")
+        raise ApiError(404, "not_found", f"no route {path}")
+
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -637,22 +500,6 @@ def create_api(
     return app
 
 
-NAIVE_DATETIME = "ISO 8601 date-time; dates as published carry no UTC offset (e.g. 2025-11-21T10:22:00)."
-
-
-def document_naive_datetimes(node: Any) -> None:
-    """Article dates are naive (no offset), which JSON Schema's `date-time` (RFC 3339) rejects: describe them instead."""
-    if isinstance(node, dict):
-        if node.get("type") == "string" and node.get("format") == "date-time":
-            del node["format"]
-            node.setdefault("description", NAIVE_DATETIME)
-        for value in node.values():
-            document_naive_datetimes(value)
-    elif isinstance(node, list):
-        for value in node:
-            document_naive_datetimes(value)
-
-
 def _first(events: Iterator[T]) -> T:
     for event in events:
         return event
@@ -662,8 +509,3 @@ def _first(events: Iterator[T]) -> T:
 def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
-
-
-def _stream_error(exc: Exception) -> str:
-    known = classify(exc) or _internal_error(exc, "a stream")
-    return json.dumps({"error": {"type": known.type, "message": known.message, "status": known.status}})

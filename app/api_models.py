@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -84,7 +84,7 @@ class EvalRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dataset: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}$", description="Dataset file name under evals/ (without .jsonl).")
-    backends: list[BackendName] = Field(default_factory=lambda: ["extractive"], min_length=1, max_length=3)
+    backends: list[BackendName] = Field(default_factory=lambda: list[BackendName](["extractive"]), min_length=1, max_length=3)
     k: int | None = Field(None, ge=1, le=50)
     limit: int | None = Field(None, ge=1, le=500, description="Score only the first N items.")
     corpus: Literal["sample", "index"] = Field(
@@ -209,3 +209,54 @@ class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelCard]
 
+
+# ---- OpenAPI documentation the models alone do not give -------------------------------------
+ASK_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["delta", "answer", "error"]},
+        "data": {"type": "string", "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error."},
+    },
+}
+CHAT_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["message"]},
+        "data": {"type": "string", "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE]."},
+    },
+}
+
+
+ARTICLE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ArticleCreate.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+NAIVE_DATETIME = "ISO 8601 date-time; dates as published carry no UTC offset (e.g. 2025-11-21T10:22:00)."
+
+
+def document_naive_datetimes(node: Any) -> None:
+    """Article dates are naive (no offset), which JSON Schema's `date-time` (RFC 3339) rejects: describe them instead."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            del node["format"]
+            node.setdefault("description", NAIVE_DATETIME)
+        for value in node.values():
+            document_naive_datetimes(value)
+    elif isinstance(node, list):
+        for value in node:
+            document_naive_datetimes(value)

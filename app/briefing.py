@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from app.briefing_render import render_markdown
 from app.briefing_types import Draft, DraftPoint, length_spec
+from app.citations import make_citation
 from app.errors import NewsdeskError
 from app.models import (
     Actor,
@@ -62,6 +63,7 @@ class BriefingStore(Protocol):
 class Selected:
     articles: list[Article]
     passages: list[Passage] | None = None  # topic briefings: the retrieved passages, best first
+    chunk_counts: dict[str, int] | None = None  # stored chunks per article, from the listing
 
 
 # ---- entry point ----------------------------------------------------------------------------------------------------
@@ -93,7 +95,7 @@ def brief(
     if hit is not None:
         tick(5, 5, "cached")
         return hit
-    chunks = article_chunks(store, selected.articles, settings)
+    chunks = article_chunks(store, selected.articles, settings, counts=selected.chunk_counts)
     stage = _stage_progress(tick, 1, 3)
     if backend.chat_model is None:
         from app.briefing_extractive import extractive_draft
@@ -207,7 +209,7 @@ def resolve_selection(
     articles = [a for a in (store.get_article(i) for i in ids) if a is not None]
     if not articles:
         raise NewsdeskError(f"the selected articles are no longer in the index ({_describe(selection)})")
-    return Selected(articles=articles, passages=passages)
+    return Selected(articles=articles, passages=passages, chunk_counts={i: infos[i].chunks for i in ids})
 
 
 def _describe(selection: BriefSelection) -> str:
@@ -227,12 +229,15 @@ def _focus(passages: list[Passage] | None) -> dict[str, list[tuple[int, int]]] |
 # ---- chunks (citation chunk ids, LLM passages) ------------------------------------------------------------------------
 
 
-def article_chunks(store: Any, articles: Sequence[Article], settings: Settings) -> dict[str, list[Passage]]:
+def article_chunks(
+    store: Any, articles: Sequence[Article], settings: Settings, counts: dict[str, int] | None = None
+) -> dict[str, list[Passage]]:
     """Each article's chunks as passages: the stored ones when the store has them, else chunked here the same way."""
     out: dict[str, list[Passage]] = {}
     get_chunks = getattr(store, "get_chunks", None)
     if callable(get_chunks):
-        counts = {i.id: i.chunks for i in store.list_articles()} if hasattr(store, "list_articles") else {}
+        if counts is None:
+            counts = {i.id: i.chunks for i in store.list_articles()}
         ids = [f"{a.id}:{n}" for a in articles for n in range(counts.get(a.id, 0))]
         for p in get_chunks(ids) if ids else []:
             out.setdefault(p.article_id, []).append(p)
@@ -294,22 +299,6 @@ class _Citations:
             self.items.append(make_citation(n, passage, span))
             self._by_span[key] = n
         return self._by_span[key]
-
-
-def make_citation(n: int, passage: Passage, local_span: tuple[int, int]) -> Citation:
-    """Citation n for passage.text[local_span] (shared app.citations.make_citation when present)."""
-    try:
-        from app.citations import make_citation as shared
-    except ImportError:  # the shared module is not there yet: same fields, built here
-        pass
-    else:
-        return shared(n, passage, local_span)
-    s, e = local_span
-    return Citation(
-        n=n, article_id=passage.article_id, title=passage.title, source=passage.source, url=passage.url,
-        published=passage.published, chunk_id=passage.chunk_id, quote=passage.text[s:e],
-        start=passage.start + s, end=passage.start + e,
-    )  # fmt: skip
 
 
 @dataclass

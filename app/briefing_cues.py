@@ -248,7 +248,8 @@ def find_actors(text: str) -> list[ActorHit]:
     for sentence in _sentences(text):
         offset = text.find(sentence)
         ments = mentions(sentence)
-        main: ActorHit | bool | None = False  # computed lazily
+        main: ActorHit | None = None
+        main_done = False  # the main-clause subject is computed once, when a verb needs it
         for v in _VERB.finditer(sentence):
             if _inside(offset + v.start(), regions) or re.match(r"\s+by\b", sentence[v.end() :]):
                 continue
@@ -265,9 +266,9 @@ def find_actors(text: str) -> list[ActorHit]:
             if hit is None and not quoted:
                 hit = _adjacent_subject(before, ments)
             if hit is None and not quoted and not before.rstrip().endswith(("that", '"', "”")):
-                if main is False:
-                    main = _main_subject(sentence, ments)
-                hit = main or None
+                if not main_done:
+                    main, main_done = _main_subject(sentence, ments), True
+                hit = main
             if hit is not None and all(h.key != hit.key or h.pronoun != hit.pronoun for h in hits):
                 hits.append(hit)
     return hits
@@ -447,18 +448,24 @@ _PARENTHETICAL = re.compile(
 )
 
 
+_BOUNDARY = _words("and but or to with on in for of that which who while after before by from at as")
+
+
 def key_phrase(text: str, max_words: int = 12) -> str:
     """A headline-like phrase from a sentence: leading adverbials and asides removed, cut at a clause boundary."""
-    s = re.sub(
-        r"^\W*(?:at|in|on|as|after|meanwhile|however|according to)\b[^,]{0,60},\s*", "", text.strip(), flags=re.I
-    )
+    s = text.strip()
+    lead = re.compile(r"^\W*(?:at|in|on|as|after|meanwhile|however|according to|\w+ing)\b[^,]{0,60},\s*", re.I)
+    while (m := lead.match(s)) and len(s) - m.end() > 30:  # 'As reported by Reuters, citing a document, the plan ...'
+        s = s[m.end() :]
     s = _PARENTHETICAL.sub("", s)
     s = re.sub(r"[\"“”]", "", s)
     s = re.split(r";|\s[—–-]\s|, (?:and|but|while|which|who|as|adding)\b", s)[0].strip()
     words = s.rstrip(".!?").split()
-    if len(words) > max_words:
-        words = words[:max_words]
-        while words and words[-1].lower() in _UNIT_SKIP | {"that", "is", "be", "for", "an", "its", "their"}:
+    if len(words) > max_words + 3:
+        # Cut before a conjunction or preposition near the limit, so the phrase ends on a whole constituent.
+        cuts = [i for i in range(6, max_words + 4) if words[i].lower() in _BOUNDARY]
+        words = words[: max(cuts) if cuts else max_words]
+        while words and words[-1].lower() in _UNIT_SKIP | _BOUNDARY | {"is", "be", "an", "its", "their"}:
             words.pop()
     phrase = " ".join(words).rstrip(",:")
     return phrase[:1].upper() + phrase[1:]

@@ -29,7 +29,7 @@ EXTRACTIVE_VERSION = "extractive-3"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
-MAX_GRAPH_UNITS = 3000  # above this, each article contributes only its leading units (news puts the gist first)
+MAX_GRAPH_UNITS = 1500  # above this, each article contributes only its leading units (news puts the gist first)
 DUPLICATE_SIM = 0.85  # units at least this similar are the same point
 AGREE_SIM = 0.8  # units of different articles this similar report the same fact
 AGREE_SIM_WITH_FIGURE = 0.55  # ... or this similar and sharing a figure (same number and unit)
@@ -186,7 +186,9 @@ def extractive_draft(
         title = articles[0].title if len(articles) == 1 else "Briefing"
         return Draft(headline=title)
     tick(1, 4, "embedding sentences")
-    vectors = np.asarray(embeddings.embed_documents([u.text for u in units]), dtype=np.float32)
+    unique = list(dict.fromkeys(u.text for u in units))  # wire copies repeat sentences verbatim: embed each once
+    by_text = dict(zip(unique, np.asarray(embeddings.embed_documents(unique), dtype=np.float32), strict=True))
+    vectors = np.stack([by_text[u.text] for u in units])
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     sim = vectors @ vectors.T
     tick(2, 4, "ranking sentences")

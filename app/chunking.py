@@ -11,7 +11,7 @@ so the packing is done here over the article's own sentence spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import tiktoken
@@ -27,6 +27,7 @@ class _Unit:
     end: int
     tokens: int
     para: int  # index of the paragraph it belongs to
+    pieces: int = 0  # word pieces of the unit alone, special tokens included (0 without a word-piece counter)
 
 
 class ChunkLimits:
@@ -47,6 +48,19 @@ class ChunkLimits:
         if (tokens if tokens is not None else self.tokens(text)) > self.max_tokens:
             return False
         return self.max_wordpieces is None or self.wordpieces is None or self.wordpieces(text) <= self.max_wordpieces
+
+    def pieces(self, text: str) -> int:
+        return self.wordpieces(text) if self.max_wordpieces is not None and self.wordpieces is not None else 0
+
+    def fits_units(self, text: str, units: Sequence[_Unit]) -> bool:
+        """`fits` for the whitespace-joined units: word pieces are only counted when the units' own counts add up past
+        the window. Each unit's count includes the special tokens ([CLS], [SEP]) the joined text counts once, so the sum
+        bounds the joined count. Counting every candidate slice made chunking quadratic (docs/performance.md)."""
+        if self.tokens(text) > self.max_tokens:
+            return False
+        if self.max_wordpieces is None or self.wordpieces is None or sum(u.pieces for u in units) <= self.max_wordpieces:
+            return True
+        return self.wordpieces(text) <= self.max_wordpieces
 
 
 def _split_long(text: str, start: int, end: int, limits: ChunkLimits, para: int) -> list[_Unit]:
@@ -77,7 +91,7 @@ def _split_long(text: str, start: int, end: int, limits: ChunkLimits, para: int)
         while e > s and text[e - 1].isspace():
             e -= 1
         if e > s:
-            units.append(_Unit(s, e, limits.tokens(text[s:e]), para))
+            units.append(_Unit(s, e, limits.tokens(text[s:e]), para, limits.pieces(text[s:e])))
         pos = cut
         while pos < end and text[pos].isspace():
             pos += 1
@@ -95,8 +109,9 @@ def _units(article: Article, limits: ChunkLimits) -> list[_Unit]:
             p += 1
         seg = text[s.start : s.end]
         tokens = limits.tokens(seg)
-        if limits.fits(seg, tokens):
-            units.append(_Unit(s.start, s.end, tokens, p))
+        pieces = limits.pieces(seg)
+        if tokens <= limits.max_tokens and (limits.max_wordpieces is None or pieces <= limits.max_wordpieces):
+            units.append(_Unit(s.start, s.end, tokens, p, pieces))
         else:
             units.extend(_split_long(text, s.start, s.end, limits, p))
     return units
@@ -125,7 +140,7 @@ def chunk_article(
             # Prefer to close at a paragraph boundary once the chunk is reasonably full.
             if nxt.para != units[j].para and cur_tokens >= 0.6 * max_tokens:
                 break
-            if cur_tokens + nxt.tokens > max_tokens or not limits.fits(text[units[i].start : nxt.end]):
+            if cur_tokens + nxt.tokens > max_tokens or not limits.fits_units(text[units[i].start : nxt.end], units[i : j + 2]):
                 break
             j += 1
         start, end = units[i].start, units[j].end
@@ -146,7 +161,7 @@ def chunk_article(
         # Overlap: carry trailing whole sentences (within the overlap budget) into the next chunk.
         k, carried = j + 1, 0
         while k - 1 > i and carried + units[k - 1].tokens <= overlap_tokens:
-            if not limits.fits(text[units[k - 1].start : units[j + 1].end]):
+            if not limits.fits_units(text[units[k - 1].start : units[j + 1].end], units[k - 1 : j + 2]):
                 break
             k -= 1
             carried += units[k].tokens

@@ -32,13 +32,21 @@ TYPE_FLOOR = 0.4  # relevance kept by a sentence that lacks the asked-for answer
 COVER_FLOOR = 0.5  # ... and by one that names none of the question's names
 WINDOW_DISCOUNT = 0.85  # a sentence read together with the one before it (quotes, "he said")
 CLAUSE_DISCOUNT = 0.9  # a comma-separated clause of a long sentence, read alone
-SECOND_SENTENCE_RATIO = 0.9  # a non-adjacent second sentence must score this close to the best
+SECOND_SENTENCE_RATIO = 0.9  # a neighbouring second sentence must score this close to the best
 _CACHE_LIMIT = 20_000
 
 STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "according", "much", "many", "long", "big", "large", "may", "might", "must", "shall"]
+    """a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where
+    which while who whom whose why will with would you your yours according much many long big large may might
+    must shall""".split()  # noqa: SIM905
 )  # fmt: skip
-_QUESTION_WORDS = frozenset(["who", "whom", "whose", "what", "which", "where", "when", "why", "how"])
+_QUESTION_WORDS = frozenset(
+    """who whom whose what which where when why how""".split()  # noqa: SIM905
+)  # fmt: skip
 _SPEECH_VERBS = re.compile(
     r"\b(?:said|says|say|stated|states|told|tells|wrote|writes|announced|announces|confirmed|confirms|noted|notes|"
     r"added|adding|declared|argued|claimed|warned|insisted|explained|commented|replied|responded|reported|according to)\b",
@@ -50,7 +58,10 @@ _SPEECH_QUESTION = re.compile(
     re.I,
 )
 _TITLE_WORDS = frozenset(
-    ["president", "minister", "secretary", "spokesman", "spokeswoman", "spokesperson", "envoy", "chief", "chancellor", "premier", "king", "queen", "prince", "general", "admiral", "senator", "governor", "mayor", "ambassador", "director", "chairman", "chair", "ceo", "official", "officer", "commander", "judge", "pope", "prime", "foreign", "defence", "defense", "press", "special", "deputy", "vice", "head", "leader", "mr", "mrs", "ms", "dr", "sir", "lord", "lady", "house", "office", "staff", "army", "state", "white"]
+    """president minister secretary spokesman spokeswoman spokesperson envoy chief chancellor premier king queen
+    prince general admiral senator governor mayor ambassador director chairman chair ceo official officer
+    commander judge pope prime foreign defence defense press special deputy vice head leader mr mrs ms dr sir lord
+    lady house office staff army state white""".split()  # noqa: SIM905
 )  # fmt: skip
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|"
@@ -358,9 +369,6 @@ class ExtractiveEngine:
             return token not in prof.text
         stems = self.stems(token)
         return bool(stems) and not any(s in prof.terms for s in stems)
-
-    def _new_words(self, prof: QuestionProfile, text: str) -> list[str]:
-        return [w for w in words(text)[1:] if w.lower() not in STOPWORDS and self._is_new(prof, w)]
 
     def _new_person(self, prof: QuestionProfile, text: str) -> bool:
         """A name (after a title, or two capitalised words) that the question does not already contain."""

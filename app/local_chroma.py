@@ -93,6 +93,12 @@ class LocalIndex:
                     self._reopen()
             return self.epoch
 
+    def version(self) -> str | None:
+        """The last write's marker as of the last sync (changes with every write by any process); None inside this
+        process's own write section, where the data is ahead of the marker."""
+        with self._rlock:
+            return None if self._depth else self._seen
+
     def _foreign_write(self) -> bool:
         marker = self._read_marker()
         if marker == self._seen or marker.startswith(self.token):

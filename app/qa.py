@@ -148,7 +148,6 @@ def _align(core: str, prev: str) -> str | None:
     a = list(_TOKEN.finditer(core))
     b = list(_TOKEN.finditer(prev))
     i = j = 0
-    swapped = False
     while i < len(a) and j < len(b):
         x, y = a[i].group(0), b[j].group(0)
         if x.lower() == y.lower():
@@ -159,10 +158,9 @@ def _align(core: str, prev: str) -> str | None:
                 i += 1
             while j < len(b) and b[j].group(0)[:1].isupper():
                 j += 1
-            swapped = True
             continue
         return None
-    if i < len(a) or j >= len(b) or (not swapped and i < 2) or i < 2:
+    if i < len(a) or j >= len(b) or i < 2:  # the follow-up must be a frame of the previous question, with more after
         return None
     return _question(core.rstrip("?!. ") + " " + prev[b[j].start() :])
 
@@ -205,8 +203,9 @@ def rewrite_followup(question: str, history: Sequence[ChatTurn]) -> str | None:
     first = bare.split()[0].lower()
 
     # "and when?" -> the previous question asked with another question word
-    if bare.lower() in _WH_WORDS and _WH.match(prev.rstrip("?")):
-        return _question(bare.lower() + " " + _WH.match(prev.rstrip("?")).group(2))  # type: ignore[union-attr]
+    prev_wh = _WH.match(prev.rstrip("?"))
+    if bare.lower() in _WH_WORDS and prev_wh:
+        return _question(bare.lower() + " " + prev_wh.group(2))
     # "what about Moscow?" / "and the EU?" -> the previous question about another entity
     if led and first not in _WH_WORDS | _AUX and len(bare.split()) <= 5:
         spans = _entity_spans(prev)

@@ -73,19 +73,26 @@ class HybridRetriever:
 
         fused = reciprocal_rank_fusion([[p.chunk_id for p in dense], [cid for cid, _ in lexical]], self.settings.rrf_k)
         passages = {p.chunk_id: p for p in dense}
-        missing = [cid for cid in fused if cid not in passages]
-        passages.update({p.chunk_id: p for p in self.store.get_chunks(missing)})
         lexical_scores = dict(lexical)
-        ranked: list[Passage] = []
-        for cid, score in fused.items():
-            p = passages.get(cid)
-            if p is None:  # removed since the lexical index was built
-                continue
-            p.score = score
-            p.lexical_score = lexical_scores.get(cid)
-            ranked.append(p)
-
         use_mmr = self.settings.mmr if mmr is None else mmr
+        # Fetch the texts of lexical-only hits the result needs, not of all `fetch` candidates (docs/performance.md):
+        # MMR reorders every candidate; otherwise the top k count, plus the next ones if some were removed meanwhile.
+        need = len(fused) if use_mmr else k
+        order = list(fused)
+        ranked: list[Passage] = []
+        pos = 0
+        while pos < len(order) and len(ranked) < need:
+            window = order[pos : pos + need - len(ranked)]
+            pos += len(window)
+            passages.update({p.chunk_id: p for p in self.store.get_chunks([c for c in window if c not in passages])})
+            for cid in window:
+                p = passages.get(cid)
+                if p is None:  # removed since the lexical index was built
+                    continue
+                p.score = fused[cid]
+                p.lexical_score = lexical_scores.get(cid)
+                ranked.append(p)
+
         if use_mmr and len(ranked) > k:
             ranked = self._mmr(vector, ranked, k)
         self.embed_query_ms = (t1 - t0) * 1000

@@ -135,6 +135,8 @@ class ChromaStore:
         self._articles: Collection | None = None
         self._vectors: Chroma | None = None
         self._signature: dict[str, Any] | None = None
+        self._ids_cache: tuple[tuple[int, str], frozenset[str]] | None = None
+        self._fingerprint_cache: tuple[tuple[int, str], str] | None = None
         self.repaired = self.repair()
 
     @property
@@ -265,13 +267,36 @@ class ChromaStore:
             embeddings=[[float(x) for x in v] for v in vecs] if vecs is not None else [],
         )
 
+    def _version(self) -> tuple[int, str] | None:
+        """Identifies the committed state while nobody writes (embedded mode; every write changes the writer marker).
+        None when it can't be told cheaply: server mode, an injected client, or inside our own write section."""
+        if self._local is None:
+            return None
+        self._sync()
+        marker = self._local.version()
+        return None if marker is None else (self._epoch, marker)
+
+    def _committed_ids(self) -> frozenset[str]:
+        """All committed article ids, cached per `_version()`: reading every id on each search made retrieval grow
+        with the corpus (docs/performance.md)."""
+        version = self._version()
+        cached = self._ids_cache
+        if version is not None and cached is not None and cached[0] == version:
+            return cached[1]
+        ids = frozenset(i for page in self._ids(self.articles) for i in page)
+        if version is not None:
+            self._ids_cache = (version, ids)
+        return ids
+
     def article_ids(self) -> set[str]:
-        return {i for page in self._ids(self.articles) for i in page}
+        return set(self._committed_ids())
 
     def _committed(self, article_ids: Iterable[str]) -> set[str]:
         wanted = sorted(set(article_ids))
         if not wanted:
             return set()
+        if self._version() is not None:
+            return set(wanted) & self._committed_ids()
         return {i for batch in _batches(wanted, _PAGE) for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]}
 
     # ---- writes --------------------------------------------------------------
@@ -431,9 +456,14 @@ class ChromaStore:
     @_reads
     def fingerprint(self) -> str:
         """Changes whenever the set of committed articles (or the chunks collection) changes; reads ids only."""
+        version = self._version()
+        if version is not None and self._fingerprint_cache is not None and self._fingerprint_cache[0] == version:
+            return self._fingerprint_cache[1]
         h = hashlib.sha1(str(self.chunks.id).encode())
-        for aid in sorted(self.article_ids()):
+        for aid in sorted(self._committed_ids()):
             h.update(aid.encode())
+        if version is not None:
+            self._fingerprint_cache = (version, h.hexdigest()[:16])
         return h.hexdigest()[:16]
 
     @_reads

@@ -10,6 +10,7 @@ order), so the index is one Newsdesk opens, searches and serves like any other.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
@@ -73,6 +74,7 @@ def build(
     encoding = get_encoding(settings.tokenizer)
     batch_max = max(1, store.client.get_max_batch_size())
     rng = np.random.default_rng(spec.seed)
+    writing = getattr(store, "_writing", None) or contextlib.nullcontext
 
     source = _articles(spec.seed)
     pending: list[tuple[Any, list[Any]]] = []
@@ -90,6 +92,10 @@ def build(
     records: list[tuple[str, str, dict[str, Any]]] = []
 
     def flush() -> None:
+        with writing():  # the store's write section: a running server sees the change (bench-only use of a private API)
+            _flush()
+
+    def _flush() -> None:
         for i in range(0, len(buf["ids"]), batch_max):
             chunks_col.upsert(**{k: v[i : i + batch_max] for k, v in buf.items()})
         for k in buf:

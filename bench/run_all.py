@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="where the JSON results go")
     parser.add_argument("--no-doc", action="store_true", help="do not regenerate docs/performance.md")
     parser.add_argument("--profile", action="store_true", help="also write pyinstrument profiles")
-    parser.add_argument("--torch-threads", type=int, help="torch intra-op threads (default: torch's own)")
+    parser.add_argument("--torch-threads", type=int, help="torch intra-op threads, via OMP_NUM_THREADS (default: torch's own)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
@@ -119,10 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         plan.ingest_sizes = [int(x) for x in args.ingest_sizes.split(",")]
     results_dir = args.results or (RESULTS_DIR / "quick" if args.quick else RESULTS_DIR)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    if args.torch_threads:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
+    if args.torch_threads:  # before torch loads, and inherited by the ingest workers and `newsdesk serve`
+        os.environ["OMP_NUM_THREADS"] = str(args.torch_threads)
 
     emb = load_embeddings()
     if "ingest" in only:

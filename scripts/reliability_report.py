@@ -116,8 +116,9 @@ def render(figures: dict[str, Any], tests: list[dict[str, Any]], code: int, seco
         "- **load** (`test_load.py`): concurrent clients mixing ask, OpenAI chat, search and ingest (the same article "
         "from several clients at once); answers compared with single-user answers, the library checked for duplicates and losses.",
         "- **faults** (`test_faults.py`): `kill -9` of the server during a large upload and during a run of small "
-        "ingests, then restart and a direct check of the Chroma files (every committed article complete, no orphan "
-        "chunks, every reported article present once); Chroma server restarts (graceful and `kill -9`) under concurrent queries.",
+        "ingests, then a direct check of the Chroma files (every committed article complete, each chunk an exact slice of "
+        "its text) and a restart (chunks of the interrupted write removed, every reported article present once); Chroma "
+        "server restarts (graceful and `kill -9`) under concurrent queries.",
         "- **fuzz** (`test_fuzz.py`): schemathesis cases from the served OpenAPI spec, schema-valid and schema-violating; "
         "checks: no 5xx, documented status codes, content types and response schemas.",
         "- **server mode** (`test_server_mode_e2e.py`): two workers sharing one `chroma run`: ingest, ask, stream, "

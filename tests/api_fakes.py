@@ -65,6 +65,11 @@ class FakeStore:
         return sum(max(1, len(a.sentences)) for a in self.desk.docs.values())
 
 
+class FakeEmbeddings:
+    def embed_query(self, text: str) -> list[float]:
+        return [float(len(text)), 1.0]
+
+
 def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
@@ -76,7 +81,9 @@ class FakeDesk:
         self.settings = settings or Settings()
         self.docs: dict[str, Article] = {}
         self.store = FakeStore(self)
-        self.embeddings = object()
+        self.embeddings = FakeEmbeddings()
+        self.retriever = object()
+        self.checker = object()
         self.fail_with: BaseException | None = None
         self.calls: list[str] = []
         self._lock = threading.Lock()

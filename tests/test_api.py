@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from app import security
-from app.api import ReadWriteLock, classify, create_api, dataset_path
+from app.api import ReadWriteLock, create_api, dataset_path
+from app.api_errors import classify
 from app.api_models import ErrorResponse, Health
 from app.models import Answer, Article, ArticleInfo, Briefing, IngestReport, Passage
 from app.settings import Settings
@@ -375,7 +376,7 @@ def test_eval_route_runs_the_injected_runner(tmp_path: Path) -> None:
 
 
 def test_dataset_path_stays_in_evals() -> None:
-    from app.api import ApiError
+    from app.api_errors import ApiError
 
     assert dataset_path("sample_qa").name == "sample_qa.jsonl"
     for bad in ("nope", "..", "../pyproject"):
@@ -425,3 +426,42 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
     body = spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_an_unconfigured_backend_is_the_callers_error(tmp_path: Path) -> None:
+    from api_fakes import FakeBackend
+
+    from app.backends import BackendUnavailable
+
+    client, desk = make_client(tmp_path)
+    add_text(client)
+
+    def backend(name: str | None = None) -> FakeBackend:
+        if name == "openai":
+            raise BackendUnavailable("backend 'openai' is not configured: set NEWSDESK_OPENAI_API_KEY")
+        return FakeBackend()
+
+    desk.backend = backend  # type: ignore[method-assign]
+    assert_error(client.post("/api/ask", json={"question": "army?", "backend": "openai"}), 400, "backend_unavailable")
+    assert_error(client.post("/api/ask", json={"question": "army?", "backend": "openai", "stream": True}), 400)
+    assert_error(client.post("/api/brief", json={"backend": "openai"}), 400, "backend_unavailable")
+    chat = {"model": "newsdesk/openai", "messages": [{"role": "user", "content": "army?"}]}
+    assert_error(client.post("/v1/chat/completions", json=chat), 404, "model_not_found")
+    assert client.post("/api/ask", json={"question": "army?", "backend": "extractive"}).status_code == 200
+
+
+@pytest.mark.slow
+def test_build_app_serves_the_api_and_the_web_app_together(tmp_path: Path) -> None:
+    from app.server import build_app
+
+    settings = Settings(index_dir=tmp_path / "index")
+    desk = FakeDesk(settings)
+    app = build_app(settings, desk=desk, ensure_sample=False)  # type: ignore[arg-type]
+    client = TestClient(app, raise_server_exceptions=False)
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.post("/api/articles", json={"text": TEXT}).status_code == 201
+    assert client.get("/v1/models").json()["data"][0]["id"] == "newsdesk"
+    page = client.get("/")
+    assert page.status_code == 200 and "gradio" in page.text.lower()
+    assert_error(client.get("/api/nope"), 404)  # API paths never fall through to the web app
+    assert {r["id"] for r in client.get("/api/articles").json()} == set(desk.docs)

@@ -605,8 +605,11 @@ def synthetic_articles(n: int, pool: list[str], seed: int = 0) -> list[Article]:
 
 
 @pytest.mark.slow
-def test_brief_1_10_100_articles(sample, extras, extractive, checker, embeddings, tmp_path, record_property) -> None:  # type: ignore[no-untyped-def]
-    pool = [u.text for a in (sample, *extras) for u in build_units(a)]
+def test_brief_1_10_100_articles(
+    sample, extras, make_articles, extractive, checker, embeddings, tmp_path, record_property
+) -> None:  # type: ignore[no-untyped-def]
+    # Real sentences (sample, extras) plus the templated news sentences of bench.corpus, so few repeat verbatim.
+    pool = list(dict.fromkeys(u.text for a in (sample, *extras, *make_articles(60, seed=7)) for u in build_units(a)))
     timings: dict[int, float] = {}
     for n in (1, 10, 100):
         articles = synthetic_articles(n, pool, seed=n)

@@ -34,7 +34,10 @@ def figures() -> Iterator[dict[str, Any]]:
 @pytest.fixture(scope="session")
 def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsdeskServer]:
     """One real Newsdesk (extractive backend, embedded Chroma) serving the API, with the sample article indexed."""
-    server = NewsdeskServer(tmp_path_factory.mktemp("newsdesk-api"))
+    workdir = tmp_path_factory.mktemp("newsdesk-api")
+    # Only the extractive engine: the fuzzer may ask for any backend, and an in-process LLM would make every such
+    # case take seconds. With no GGUF (and no OpenAI settings) those requests are a quick 400/404.
+    server = NewsdeskServer(workdir, gguf_path=str(workdir / "no-model.gguf"))
     server.start()
     try:
         with server.client() as c:

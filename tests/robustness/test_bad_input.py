@@ -122,6 +122,8 @@ CASES: list[tuple[str, Send, set[int]]] = [
     ("delete unknown id", lambda c, s: c.delete("/api/articles/../../etc"), {404}),
     ("search with k=0", lambda c, s: c.post("/api/search", json={"query": "x", "k": 0}), {422}),
     ("ask unknown backend", lambda c, s: c.post("/api/ask", json={"question": "x", "backend": "gpt-99"}), {422}),
+    ("ask unconfigured backend", lambda c, s: c.post("/api/ask", json={"question": "x", "backend": "openai"}), {400}),
+    ("chat unconfigured model", lambda c, s: c.post("/v1/chat/completions", json={"model": "newsdesk/openai", "messages": [{"role": "user", "content": "x"}]}), {404}),
     ("brief bad date", lambda c, s: c.post("/api/brief", json={"selection": {"since": "yesterday-ish"}}), {422}),
     ("eval path traversal", lambda c, s: c.post("/api/eval", json={"dataset": "../../etc/passwd"}), {422}),
     ("eval unknown dataset", lambda c, s: c.post("/api/eval", json={"dataset": "nope"}), {404}),
