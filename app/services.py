@@ -191,4 +191,5 @@ class Newsdesk:
             length=length,
             strict=self.settings.strict if strict is None else strict,
             progress=progress,
+            embeddings=self.embeddings,
         )
