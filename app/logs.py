@@ -36,6 +36,9 @@ def configure_logging(level: str = "WARNING", as_json: bool = False) -> None:
     """Route Newsdesk's logs to stderr; third-party loggers stay at WARNING unless asked for DEBUG."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if as_json else KeyValueFormatter())
+    if level.upper() != "DEBUG":
+        # Some libraries (bm25s) set their own loggers to DEBUG at import time; keep them quiet regardless.
+        handler.addFilter(lambda r: r.levelno >= logging.WARNING or r.name == "app" or r.name.startswith("app."))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING if level.upper() != "DEBUG" else logging.DEBUG)

@@ -153,7 +153,7 @@ def build_article(
     paragraphs = split_paragraphs(text)
     return Article(
         id=article_id(text),
-        title=normalize_whitespace(title) or "Untitled",
+        title=normalize_whitespace(clean_text(title)) or "Untitled",
         text=text,
         source=source,
         url=url,
