@@ -65,18 +65,18 @@ class HybridRetriever:
         vector = self.embeddings.embed_query(query)
         t1 = time.perf_counter()
         fetch = max(self.settings.fetch_k, k)
-        dense = self.store.dense_search(vector, fetch, filters)
+        # Rank on ids and scores; fetch texts only for the passages returned (docs/performance.md). MMR reorders every
+        # candidate, so it needs them all; otherwise the top k, plus the next ones if some were removed meanwhile.
+        use_mmr = self.settings.mmr if mmr is None else mmr
+        dense = self.store.dense_ids(vector, fetch, filters)
         t2 = time.perf_counter()
         allowed = self.store.chunk_ids(filters) if _has_filters(filters) else None
         lexical = self.lexical.search(query, fetch, allowed)
         t3 = time.perf_counter()
 
-        fused = reciprocal_rank_fusion([[p.chunk_id for p in dense], [cid for cid, _ in lexical]], self.settings.rrf_k)
-        passages = {p.chunk_id: p for p in dense}
-        lexical_scores = dict(lexical)
-        use_mmr = self.settings.mmr if mmr is None else mmr
-        # Fetch the texts of lexical-only hits the result needs, not of all `fetch` candidates (docs/performance.md):
-        # MMR reorders every candidate; otherwise the top k count, plus the next ones if some were removed meanwhile.
+        fused = reciprocal_rank_fusion([[cid for cid, _ in dense], [cid for cid, _ in lexical]], self.settings.rrf_k)
+        passages: dict[str, Passage] = {}
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
         need = len(fused) if use_mmr else k
         order = list(fused)
         ranked: list[Passage] = []
@@ -90,6 +90,7 @@ class HybridRetriever:
                 if p is None:  # removed since the lexical index was built
                     continue
                 p.score = fused[cid]
+                p.dense_score = dense_scores.get(cid)
                 p.lexical_score = lexical_scores.get(cid)
                 ranked.append(p)
 

@@ -127,11 +127,11 @@ def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
     rows = []
     for s in sizes:
         r = s["retrieval"]
-        rows.append([s["chunks"], r["raw_chroma_query_ms"]["p50"], r["raw_chroma_query_ms"]["p95"],
+        rows.append([s["chunks"], r["raw_chroma_query_ms"]["p50"], r["raw_chroma_query_ms"]["p95"], r["raw_chroma_query_k_ms"]["p50"],
                      r["hybrid_ms_excluding_query_embedding"]["p50"], r["hybrid_ms_excluding_query_embedding"]["p95"],
                      r["hybrid_dense_side_ms"]["p50"], r["hybrid_lexical_side_ms"]["p50"], r["query_embedding_ms"]["p50"],
                      r["ratio_p50"], r["ratio_p95_vs_raw_p95"]])
-    table = _table(["chunks", "raw p50", "raw p95", "hybrid p50", "hybrid p95", "dense side p50", "lexical side p50",
+    table = _table(["chunks", "raw p50", "raw p95", "raw p50 (n_results=k)", "hybrid p50", "hybrid p95", "dense side p50", "lexical side p50",
                     "query embedding p50", "p50 ratio", "p95 ratio"], rows)
     g = res["lexical_growth"]
     return (f"{table}\n\n(ms; hybrid excludes the query embedding, shown separately)\n\n{curve_table}\n\n![lexical curve]({img})\n\n"

@@ -99,7 +99,7 @@ def test_retrieval_and_answer_benchmark_structure(tmp_path: Path, embeddings: An
     assert size["retrieval"]["raw_chroma_query_ms"]["n"] == 3
     assert size["retrieval"]["hybrid_ms_excluding_query_embedding"]["p50"] > 0
     assert size["answer"]["questions"] == 2 and size["answer"]["ask_extractive_ms"]["p50"] > 0
-    assert len(doc["ratios"]) == 3
+    assert len(doc["ratios"]) == 4
     md = report.render({"retrieval": doc}, tmp_path / "img")
     assert "## 2. Retrieval" in md and (tmp_path / "img" / "bench_lexical_curve.png").is_file()
 
