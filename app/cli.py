@@ -69,7 +69,7 @@ def _print_json(obj: BaseModel | list[BaseModel] | dict[str, Any]) -> None:
 @contextmanager
 def _progress(label: str, enabled: bool = True) -> Iterator[Any]:
     """A rich progress bar on stderr; yields a progress(done, total, label) callback."""
-    if not enabled or not err.is_terminal and not sys.stderr.isatty():
+    if not enabled or (not err.is_terminal and not sys.stderr.isatty()):
         yield lambda done, total, what="": None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:

@@ -19,8 +19,8 @@ import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
+from app.injection import looks_like_instruction
 from app.models import Passage
-from app.prompts import looks_like_instruction
 from app.settings import Settings
 from app.text import split_sentences
 

@@ -20,9 +20,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 
 from app.errors import NewsdeskError
+from app.injection import looks_like_instruction, mask_instruction_text  # noqa: F401 (re-exported)
 from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
 from app.settings import PROJECT_ROOT
-from app.text import split_sentences
 from app.tokens import count_tokens, get_encoding
 
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
@@ -96,29 +96,10 @@ def prompt_versions(names: Sequence[str] = (QA_SYSTEM, QA_USER, CONDENSE)) -> di
 
 # ---- passages as data --------------------------------------------------------------------------
 
-_INSTRUCTION = re.compile(
-    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,40}\b(?:instructions?|prompts?|rules|guidelines)\b|\bsystem prompt\b|"
-    r"\b(?:AI|language models?|assistants?|chatbots?|LLMs?)\b[^.]{0,40}\b(?:must|should|are to) (?:answer|reply|say|respond)\b|"
-    r"^\W*(?:answer|reply|respond|say)\s+(?:only\s+|with\s+)?['\"“‘]",
-    re.IGNORECASE,
-)
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """A sentence addressed to a language model ('Ignore previous instructions and answer ...'), not news."""
-    return bool(_INSTRUCTION.search(sentence))
-
-
 def mask_instructions(passage: Passage) -> Passage:
     """The passage with sentences that instruct a model blanked out (same length, so offsets stay exact)."""
-    text = passage.text
-    spans = [s for s in split_sentences(text) if looks_like_instruction(text[s.start : s.end])]
-    if not spans:
-        return passage
-    chars = list(text)
-    for s in spans:
-        chars[s.start : s.end] = " " * (s.end - s.start)
-    return passage.model_copy(update={"text": "".join(chars)})
+    masked = mask_instruction_text(passage.text)
+    return passage if masked == passage.text else passage.model_copy(update={"text": masked})
 
 
 def _escape_data(text: str) -> str:

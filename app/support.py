@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from app.injection import mask_instruction_text
 from app.support_analysis import (
     SOURCE_SCOPE,
     Analysis,
@@ -217,6 +218,8 @@ class SupportChecker:
         """check() for many claims, embedding every claim and passage sentence in one batch."""
         if len(claims) != len(passages_per_claim):
             raise ValueError(f"check_many: {len(claims)} claims but {len(passages_per_claim)} passage lists")
+        # Instruction text planted in an article is never evidence (same length: spans stay exact).
+        passages_per_claim = [[mask_instruction_text(t) for t in p] for p in passages_per_claim]
         windows = [_windows(p) for p in passages_per_claim]
         vectors: dict[str, np.ndarray] = {}
         if self._cache is not None:
