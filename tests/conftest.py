@@ -72,51 +72,29 @@ class ChromaServer:
     """A real `chroma run` subprocess on a free loopback port; restartable on the same port and data path."""
 
     def __init__(self, path: Path) -> None:
-        import socket
+        from tests.procs import free_port
 
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self.port = free_port()
         self.path = path
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None  # type: ignore[var-annotated]
 
     def start(self, timeout: float = 60.0) -> None:
-        import subprocess
-        import time
-
-        import httpx
+        from tests.procs import start_server
 
         exe = ROOT / ".venv" / "bin" / "chroma"
-        log = open(self.path.parent / f"chroma-{self.port}.log", "ab")  # noqa: SIM115 - lives as long as the server
-        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        self.proc = subprocess.Popen(
+        self.proc = start_server(
             [str(exe), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
+            f"{self.url}/api/v2/heartbeat",
+            self.path.parent / f"chroma-{self.port}.log",
+            timeout=timeout,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.proc.returncode}; see {log.name}")
-            try:
-                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"chroma server did not answer its heartbeat within {timeout}s")
 
     def stop(self) -> None:
-        import subprocess
+        from tests.procs import stop_server
 
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        stop_server(self.proc)
         self.proc = None
 
 
@@ -132,26 +110,18 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 
 
 # ---- web app (tests/test_web_browser.py, tests/test_web_client.py) ----------------------------------------------------
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m app.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
     holding the sample article; yields its base URL."""
-    import subprocess
     import sys
-    import time
 
-    import httpx
+    from tests.procs import free_port, start_server, stop_server
 
     folder = tmp_path_factory.mktemp("web-server")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     env.update({
         "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
@@ -159,29 +129,13 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
     })  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    with (folder / "server.log").open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "app.server", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # Cold start loads the embedding model and ingests the sample article.
+    cmd = [sys.executable, "-m", "app.server", "--port", str(port)]
+    proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 300  # cold start: embedding model, sample article ingest
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"web server exited with {proc.returncode}: {(folder / 'server.log').read_text()[-3000:]}")
-            try:
-                if httpx.get(url + "/", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"web server not up within 300 s: {(folder / 'server.log').read_text()[-3000:]}")
-            time.sleep(0.5)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 # ---- grounded Q&A (tests/test_extractive.py, test_qa.py, test_injection.py, test_openai_server.py) ----------------

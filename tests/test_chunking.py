@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,7 @@ def _check(article, chunks, max_tokens, max_wp=None, wp=None):  # type: ignore[n
     missing = [i for i, ch in enumerate(article.text) if not ch.isspace() and not covered[i]]
     assert not missing, f"uncovered text: {article.text[missing[0]:missing[0] + 40]!r}"
     # Chunks advance through the text.
-    assert all(a.start < b.start for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a.start < b.start for a, b in itertools.pairwise(chunks))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -54,7 +55,7 @@ def test_sample_article_chunks_are_exact_and_overlap() -> None:
     chunks = chunk_article(article, max_tokens=180, overlap_tokens=40, encoding=ENC)
     _check(article, chunks, 180)
     assert len(chunks) >= 4
-    assert any(b.start < a.end for a, b in zip(chunks, chunks[1:], strict=False)), "some consecutive chunks overlap"
+    assert any(b.start < a.end for a, b in itertools.pairwise(chunks)), "some consecutive chunks overlap"
 
 
 def test_one_huge_sentence_is_cut_at_whitespace_within_limits() -> None:

@@ -5,10 +5,7 @@ streaming works, [n] markers are parsed, unsupported sentences are flagged and t
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -18,6 +15,7 @@ from langchain_core.messages import HumanMessage
 from app.backends import bundled_gguf_path, make_backend
 from app.citations import verify
 from app.models import ABSTAIN_PREFIX, AnswerDelta, AnswerDone
+from tests.procs import free_port, start_server, stop_server
 
 pytestmark = [pytest.mark.server, pytest.mark.e2e, pytest.mark.llm, pytest.mark.slow]
 
@@ -25,45 +23,21 @@ MODEL_ALIAS = "smollm2-135m"
 STARTUP_SECONDS = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`python -m llama_cpp.server` with the bundled GGUF on a free loopback port; yields its /v1 base URL."""
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(bundled_gguf_path()), "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0",
     ]  # fmt: skip
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
     base = f"http://127.0.0.1:{port}/v1"
+    proc = start_server(cmd, f"{base}/models", log_path, timeout=STARTUP_SECONDS, env={**os.environ})
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"llama_cpp.server exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/models", timeout=2.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"llama_cpp.server not up within {STARTUP_SECONDS}s: {log_path.read_text()[-2000:]}")
-            time.sleep(0.5)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ over the real Newsdesk (tests/conftest.py `web_server`)."""
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,6 +30,7 @@ from app.models import (
 )
 from app.settings import Settings
 from app.text import build_article
+from tests.procs import free_port
 
 SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 
@@ -120,10 +120,6 @@ class FakeDesk:
         return Briefing(headline=article.title, summary=point, key_points=[point], citations=[cite], backend="fake", model="none", length=length)  # type: ignore[arg-type]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import gzip
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,15 +17,13 @@ from typing import Any
 
 import httpx
 
+from tests.procs import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 SEED_FILE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_until(check: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
