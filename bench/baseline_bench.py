@@ -137,12 +137,12 @@ def run(workdir: Path, emb: Any, *, distractors: int = 100, seed: int = 0, repea
     b_runs, n_runs = [], []
     order = ["baseline", "newsdesk", "newsdesk", "baseline"] if repeat else ["baseline", "newsdesk"]
     base_store = desk = None
-    for which in order:
+    for i, which in enumerate(order):  # a fresh folder per run: Chroma clients are cached per path in a process
         if which == "baseline":
-            base_store, info = baseline_ingest(files, base_emb, workdir / "baseline_chroma")
+            base_store, info = baseline_ingest(files, base_emb, workdir / f"baseline_chroma_{i}")
             b_runs.append(info)
         else:
-            desk, info = newsdesk_ingest(files, emb, workdir / "baseline_newsdesk_index")
+            desk, info = newsdesk_ingest(files, emb, workdir / f"baseline_newsdesk_index_{i}")
             n_runs.append(info)
     assert base_store is not None and desk is not None
     items = eval_questions()

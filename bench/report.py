@@ -114,8 +114,9 @@ def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
     ax.plot([s["chunks"] for s in sizes], [s["retrieval"]["raw_chroma_query_ms"]["p50"] for s in sizes], "^-",
             label="raw Chroma query p50")
     ax.set_xscale("log")
+    ax.set_yscale("log")
     ax.set_xlabel("chunks in the index")
-    ax.set_ylabel("ms")
+    ax.set_ylabel("ms (log)")
     ax.legend(fontsize=7)
     ax.set_title("Lexical side latency vs corpus size")
     img = _save(fig, "bench_lexical_curve.png", img_dir)
