@@ -177,7 +177,7 @@ def _bars(path: Path, groups: list[str], series: dict[str, list[float]], title: 
     ax.set_ylabel(ylabel)
     if ylim is not None:
         ax.set_ylim(0, ylim)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(axis="y", alpha=0.3)
     fig.savefig(path, dpi=110, format="png")
 
