@@ -28,7 +28,7 @@ lint: setup-test
 	$(BIN)/mypy
 
 eval: setup
-	$(BIN)/newsdesk eval --dataset evals/sample_qa.jsonl --corpus app/data/sample --out evals/reports/latest
+	$(BIN)/newsdesk eval --dataset evals/sample_qa.jsonl --dataset evals/briefing_facts.jsonl --corpus app/data/sample --out evals/reports/latest
 
 bench: setup-test
 	$(BIN)/python -m bench.run_all
