@@ -170,9 +170,9 @@ def answer_section(doc: dict[str, Any], img_dir: Path) -> str:
 def baseline_section(doc: dict[str, Any]) -> str:
     res, p = doc["results"], doc["params"]
     ing = res["ingest"]
-    t1 = _table(["", "articles", "chunks", "seconds (runs)", "articles/s", "chunks/s", "input MB/s"],
+    t1 = _table(["", "articles", "chunks", "seconds (runs)", "articles/s", "chunks/s", "input KB/s"],
                 [[name, r["articles"], r["chunks"], ", ".join(str(x) for x in r["seconds_runs"]), r["articles_per_s"],
-                  r["chunks_per_s"], r["input_mb_per_s"]] for name, r in (("Newsdesk", ing["newsdesk"]), ("LangChain baseline", ing["baseline"]))])
+                  r["chunks_per_s"], r["input_mb_per_s"] * 1000] for name, r in (("Newsdesk", ing["newsdesk"]), ("LangChain baseline", ing["baseline"]))])
     ret = res["retrieval"]
     rows = []
     for name, key in (("Newsdesk (hybrid)", "newsdesk"), ("LangChain baseline (similarity)", "baseline")):
