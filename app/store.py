@@ -310,8 +310,10 @@ class ChromaStore:
             vectors = self.embeddings.embed_documents([c.text for c in chunks])
         if len(vectors) != len(chunks):
             raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks of article {article.id}")
-        # Un-commit and clear any earlier or half-written copy, so the chunk set is exactly this one.
-        self._io(self.articles.delete, ids=[article.id])
+        # Un-commit and clear any earlier or half-written copy, so the chunk set is exactly this one. A Chroma delete
+        # costs tens of ms even when nothing matches (docs/performance.md), so the record is looked up first.
+        if self._io(self.articles.get, ids=[article.id], include=[])["ids"]:
+            self._io(self.articles.delete, ids=[article.id])
         self._io(col.delete, where={"article_id": article.id})
         self._write_chunks(col, article, chunks, vectors)
         meta = article_metadata(article, len(chunks))
