@@ -46,8 +46,8 @@ def make_embeddings(settings: Settings) -> Embeddings:
             raise EmbeddingUnavailable("embedding_provider=openai needs NEWSDESK_OPENAI_API_KEY or NEWSDESK_OPENAI_BASE_URL")
         return OpenAIEmbeddings(
             model=settings.embedding_model,
-            base_url=settings.openai_base_url,
-            api_key=settings.openai_api_key,
+            openai_api_base=settings.openai_base_url,
+            openai_api_key=settings.openai_api_key,
             chunk_size=settings.embedding_batch_size,
         )
     from langchain_huggingface import HuggingFaceEmbeddings
