@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -110,23 +110,30 @@ def load_text(text: str, *, title: str | None = None, source: str = "", url: str
 # --- Dispatch -------------------------------------------------------------------------------------------------------
 
 
+def _guarded(
+    name: str, load: Callable[[list[LoadError]], list[Article]]
+) -> Iterator[tuple[str, list[Article] | LoadError]]:
+    """Run one input's loader; its articles, then each bad record, or one error line for the whole input."""
+    errors: list[LoadError] = []
+    try:
+        articles = load(errors)
+    except LoadError as e:
+        yield name, e
+        return
+    except Exception as e:  # one input's parser bug must not stop the others; logged with its traceback
+        logger.warning("unexpected error loading %s", name, exc_info=True)
+        yield name, LoadError(name, f"unexpected error: {type(e).__name__}: {e}")
+        return
+    if articles:
+        yield name, articles
+    for err in errors:
+        yield name, err
+
+
 def _iter_url(url: str, settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:
     from app.fetch import load_url  # fetch imports this module
 
-    errors: list[LoadError] = []
-    try:
-        articles = load_url(url, settings, errors=errors)
-    except LoadError as e:
-        yield url, e
-        return
-    except Exception as e:  # one input's parser bug must not stop the others; logged with its traceback
-        logger.warning("unexpected error loading %s", url, exc_info=True)
-        yield url, LoadError(url, f"unexpected error: {type(e).__name__}: {e}")
-        return
-    if articles:
-        yield url, articles
-    for err in errors:
-        yield url, err
+    yield from _guarded(url, lambda errors: load_url(url, settings, errors=errors))
 
 
 def _iter_path(path: Path, settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:
@@ -155,21 +162,7 @@ def _supported_files(directory: Path) -> list[Path]:
 
 
 def _iter_file(path: Path, settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:
-    name = str(path)
-    errors: list[LoadError] = []
-    try:
-        articles = _load_file(path, settings, errors)
-    except LoadError as e:
-        yield name, e
-        return
-    except Exception as e:  # one file's parser bug must not stop the others; logged with its traceback
-        logger.warning("unexpected error loading %s", name, exc_info=True)
-        yield name, LoadError(name, f"unexpected error: {type(e).__name__}: {e}")
-        return
-    if articles:
-        yield name, articles
-    for err in errors:
-        yield name, err
+    yield from _guarded(str(path), lambda errors: _load_file(path, settings, errors))
 
 
 def _load_file(path: Path, settings: Settings, errors: list[LoadError]) -> list[Article]:
