@@ -23,6 +23,17 @@ def _clean(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v is not None}
 
 
+def _article_fields(article: Article) -> dict[str, Any]:
+    """The article fields every chunk and the article record carry (filters and citations read them)."""
+    return {
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published.isoformat() if article.published else None,
+        "published_ts": epoch(article.published) if article.published else None,
+    }
+
+
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     return _clean(
         {
@@ -31,11 +42,7 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
             "start": chunk.start,
             "end": chunk.end,
             "tokens": chunk.tokens,
-            "title": article.title,
-            "source": article.source,
-            "url": article.url,
-            "published": article.published.isoformat() if article.published else None,
-            "published_ts": epoch(article.published) if article.published else None,
+            **_article_fields(article),
         }
     )
 
@@ -51,12 +58,8 @@ def _spans(value: Any) -> list[Span]:
 def article_metadata(article: Article, chunks: int) -> dict[str, Any]:
     return _clean(
         {
-            "title": article.title,
-            "source": article.source,
-            "url": article.url,
+            **_article_fields(article),
             "author": article.author,
-            "published": article.published.isoformat() if article.published else None,
-            "published_ts": epoch(article.published) if article.published else None,
             "ingested_at": (article.ingested_at or datetime.now(UTC)).isoformat(),
             "chunks": chunks,
             "chars": len(article.text),
