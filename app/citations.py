@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.models import ABSTAIN_PREFIX, AnswerSentence, Citation, Passage
+from app.span_vectors import decode
 from app.support import SupportChecker
 from app.support_lexicon import FILLER_WORDS, STOPWORDS
 from app.text import split_sentences
@@ -195,8 +196,11 @@ def verify(text: str, passages: list[Passage], checker: SupportChecker, *, stric
         (i, [n for n in s.numbers if 1 <= n <= len(passages)]) for i, (s, _, role) in enumerate(plan) if role == "claim"
     ]
     to_check = [(i, valid) for i, valid in to_check if valid]
+    stored = [decode(p.span_vectors) if p.span_vectors else None for p in passages]
     results = checker.check_many(
-        [plan[i][1] for i, _ in to_check], [[passages[n - 1].text for n in valid] for _, valid in to_check]
+        [plan[i][1] for i, _ in to_check],
+        [[passages[n - 1].text for n in valid] for _, valid in to_check],
+        span_vectors=[[stored[n - 1] for n in valid] for _, valid in to_check] if any(stored) else None,
     )
     by_index = {i: (valid, r) for (i, valid), r in zip(to_check, results, strict=True)}
 

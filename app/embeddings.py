@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,43 @@ def local_model_path(name: str) -> Path:
     return path
 
 
+class QueryMemo(Embeddings):
+    """Remembers the last few query vectors: the retriever and the extractive engine embed the same question, and a
+    chat's follow-ups repeat queries. Documents pass straight through; other attributes read through to the model."""
+
+    def __init__(self, inner: Embeddings, size: int = 256) -> None:
+        self.inner = inner
+        self._size = size
+        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:  # _client, encode_kwargs, model, ... of the wrapped model
+        if name in {"inner", "_size", "_memo", "_lock"}:
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def forget(self) -> None:
+        """Drop every remembered query (benchmarks time a question's embedding as a first-time asker meets it)."""
+        with self._lock:
+            self._memo.clear()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            hit = self._memo.get(text)
+            if hit is not None:
+                self._memo.move_to_end(text)
+                return list(hit)
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._memo[text] = list(vector)
+            while len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+        return vector
+
+
 def make_embeddings(settings: Settings) -> Embeddings:
     """Build the configured embeddings. Local models load from disk only."""
     if settings.embedding_provider == "openai":
@@ -44,11 +83,13 @@ def make_embeddings(settings: Settings) -> Embeddings:
 
         if settings.openai_api_key is None and settings.openai_base_url is None:
             raise EmbeddingUnavailable("embedding_provider=openai needs NEWSDESK_OPENAI_API_KEY or NEWSDESK_OPENAI_BASE_URL")
-        return OpenAIEmbeddings(
-            model=settings.embedding_model,
-            openai_api_base=settings.openai_base_url,
-            openai_api_key=settings.openai_api_key,
-            chunk_size=settings.embedding_batch_size,
+        return QueryMemo(
+            OpenAIEmbeddings(
+                model=settings.embedding_model,
+                openai_api_base=settings.openai_base_url,
+                openai_api_key=settings.openai_api_key,
+                chunk_size=settings.embedding_batch_size,
+            )
         )
     from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -61,11 +102,13 @@ def make_embeddings(settings: Settings) -> Embeddings:
     path = local_model_path(settings.embedding_model)
     log.info("loading embedding model", extra={"path": str(path)})
     encode: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.embedding_batch_size}
-    return HuggingFaceEmbeddings(
-        model_name=str(path),
-        model_kwargs={"device": settings.embedding_device},
-        encode_kwargs=encode,
-        query_encode_kwargs={"normalize_embeddings": True},
+    return QueryMemo(
+        HuggingFaceEmbeddings(
+            model_name=str(path),
+            model_kwargs={"device": settings.embedding_device},
+            encode_kwargs=encode,
+            query_encode_kwargs={"normalize_embeddings": True},
+        )
     )
 
 
@@ -92,3 +135,34 @@ def wordpiece_counter(embeddings: Embeddings):  # type: ignore[no-untyped-def]
         return len(tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
     return count
+
+
+def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[float]], list[str | None]]:
+    """Chunk vectors (exactly what `embed_documents` returns) and, for a local sentence-transformers model, each chunk's
+    span vectors (app.span_vectors) from the same forward pass; None where the model does not expose its tokens.
+    A wrapper class may define its own `embed_chunks(texts)` (the benchmarks' timing wrapper does)."""
+    own = getattr(type(embeddings), "embed_chunks", None)
+    if callable(own):
+        return own(embeddings, texts)  # type: ignore[no-any-return]
+    client = getattr(embeddings, "_client", None)
+    tokenizer = getattr(client, "tokenizer", None)
+    if client is None or tokenizer is None or not texts or getattr(embeddings, "multi_process", False):
+        return embeddings.embed_documents(texts), [None] * len(texts)
+    from app.span_vectors import pool_segments
+
+    kwargs: dict[str, Any] = dict(getattr(embeddings, "encode_kwargs", {}) or {})
+    flat = [t.replace("\n", " ") for t in texts]  # as HuggingFaceEmbeddings does (same length: offsets hold)
+    outputs = client.encode(
+        flat, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False
+    )
+    offsets = tokenizer(flat, return_offsets_mapping=True, truncation=True, max_length=client.max_seq_length)["offset_mapping"]
+    vectors: list[list[float]] = []
+    blobs: list[str | None] = []
+    for text, out, offs in zip(flat, outputs, offsets, strict=True):
+        vec = out["sentence_embedding"].float()
+        if kwargs.get("normalize_embeddings"):
+            vec = vec / vec.norm().clamp_min(1e-12)
+        vectors.append(vec.tolist())
+        tokens = out["token_embeddings"].float().numpy()[: int(out["attention_mask"].sum())]  # right-padded in a batch
+        blobs.append(pool_segments(text, offs, tokens).encode() if len(offs) == len(tokens) else None)
+    return vectors, blobs

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
@@ -22,6 +22,7 @@ from langchain_core.embeddings import Embeddings
 from app.injection import looks_like_instruction
 from app.models import Passage
 from app.settings import Settings
+from app.span_vectors import SpanVectors, decode
 from app.text import split_sentences
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class Candidate:
     context_last: str = ""  # the sentence just before, in the same paragraph
     prev: int | None = None  # index of the previous candidate in the same paragraph of the passage
     next: int | None = None
+    window_start: int = -1  # where context_last starts in the passage (-1: no sentence before it)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ class ExtractiveEngine:
         out: list[Candidate] = []
         for pi, p in enumerate(passages):
             prev_idx: int | None = None
-            prev_end: int | None = None
+            prev_start = prev_end = None
             context: list[str] = []
             for span in split_sentences(p.text):
                 text = p.text[span.start : span.end]
@@ -257,6 +259,7 @@ class ExtractiveEngine:
                         " ".join(context[-2:]),
                         context[-1] if context else "",
                         prev=prev_idx,
+                        window_start=prev_start if context and prev_start is not None else -1,
                     )
                     if prev_idx is not None and out[prev_idx].passage == pi:
                         out[prev_idx] = _with_next(out[prev_idx], len(out))
@@ -265,7 +268,7 @@ class ExtractiveEngine:
                 else:
                     prev_idx = None
                 context.append(text)
-                prev_end = span.end
+                prev_start, prev_end = span.start, span.end
         return out
 
     @staticmethod
@@ -274,6 +277,22 @@ class ExtractiveEngine:
         return len(words(text)) >= 4 and bool(_TERMINAL.search(text.strip())) and not looks_like_instruction(text)
 
     # ---- scoring ---------------------------------------------------------------------------------
+    def _vectors_for(self, passages: Sequence[Passage], wanted: list[tuple[int, int, int, str]]) -> np.ndarray:
+        """Unit vectors of passage spans (passage, start, end, text): pooled from the chunk's stored span vectors
+        (app.span_vectors) where it has them, else embedded now (in one batch, cached by text)."""
+        stored: dict[int, SpanVectors | None] = {}
+        out: list[np.ndarray | None] = []
+        for pi, start, end, _ in wanted:
+            if pi not in stored:
+                blob = passages[pi].span_vectors
+                stored[pi] = decode(blob) if blob else None
+            sv = stored[pi]
+            out.append(sv.vector(start, end) if sv is not None else None)
+        missing = [text for (_, _, _, text), v in zip(wanted, out, strict=True) if v is None]
+        embedded = iter(self._embed(missing) if missing else ())
+        vectors = [v if v is not None else next(embedded) for v in out]
+        return np.stack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
@@ -401,13 +420,22 @@ class ExtractiveEngine:
         qvec = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         qvec /= max(float(np.linalg.norm(qvec)), 1e-12)
         n = len(cands)
-        windows = [f"{c.context_last} {c.text}".strip() for c in cands]
-        clauses = [(i, cl) for i, c in enumerate(cands) for cl in _clauses(c.text)]
-        sims = self._embed([c.text for c in cands] + windows + [cl for _, cl in clauses]) @ qvec
+        texts = [p.text for p in passages]
+        windows = [
+            (c.passage, c.window_start if c.window_start >= 0 else c.start, c.end, f"{c.context_last} {c.text}".strip())
+            for c in cands
+        ]
+        clauses = [(i, c.start + a, c.start + b) for i, c in enumerate(cands) for a, b in _clause_spans(c.text)]
+        wanted = (
+            [(c.passage, c.start, c.end, c.text) for c in cands]
+            + windows
+            + [(cands[i].passage, a, b, texts[cands[i].passage][a:b]) for i, a, b in clauses]
+        )
+        sims = self._vectors_for(passages, wanted) @ qvec
         dense = np.maximum(sims[:n], WINDOW_DISCOUNT * sims[n : 2 * n])
         if clauses:
             by_clause = np.zeros(n, dtype=np.float32)
-            np.maximum.at(by_clause, np.array([i for i, _ in clauses]), sims[2 * n :])
+            np.maximum.at(by_clause, np.array([i for i, _, _ in clauses]), sims[2 * n :])
             dense = np.maximum(dense, CLAUSE_DISCOUNT * by_clause)
 
         # idf over the candidate sentences. Question terms found in no sentence cannot rank one sentence above another,
@@ -502,13 +530,27 @@ class ExtractiveEngine:
         return " ".join(parts)
 
 
-def _clauses(text: str) -> list[str]:
-    """Comma/semicolon-separated parts of a long sentence, each of at least four words (none for short sentences)."""
+_CLAUSE_BREAK = re.compile(r"[,;—]\s+")
+_CLAUSE_STRIP = ' "“”'
+
+
+def _clause_spans(text: str) -> list[tuple[int, int]]:
+    """Comma/semicolon-separated parts of a long sentence, each of at least four words (none for short sentences),
+    as [start, end) spans into `text` with surrounding spaces and quotes left out."""
     if len(words(text)) < 14:
         return []
-    parts = [p.strip(' "“”') for p in re.split(r"[,;—]\s+", text)]
-    return [p for p in parts if len(words(p)) >= 4]
+    spans, pos = [], 0
+    for m in [*_CLAUSE_BREAK.finditer(text), None]:
+        a, b = pos, m.start() if m else len(text)
+        pos = m.end() if m else pos
+        while a < b and text[a] in _CLAUSE_STRIP:
+            a += 1
+        while b > a and text[b - 1] in _CLAUSE_STRIP:
+            b -= 1
+        if len(words(text[a:b])) >= 4:
+            spans.append((a, b))
+    return spans
 
 
 def _with_next(c: Candidate, nxt: int) -> Candidate:
-    return Candidate(c.passage, c.start, c.end, c.text, c.context, c.context_last, c.prev, nxt)
+    return replace(c, next=nxt)

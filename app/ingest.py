@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from chromadb.errors import ChromaError
 
+from app.embeddings import embed_chunks
 from app.models import Article, ArticleInfo, Chunk, IngestError, IngestReport
 from app.settings import Settings
 from app.store import ChromaStore
@@ -150,7 +151,9 @@ class Ingestor:
         if not pending:
             return
         texts = [c.text for p in pending for c in p.chunks]
-        vectors = self.store.embeddings.embed_documents(texts)
+        vectors, spans = embed_chunks(self.store.embeddings, texts)  # span vectors: same forward pass (app.span_vectors)
+        for c, blob in zip((c for p in pending for c in p.chunks), spans, strict=True):
+            c.span_vectors = blob
         offset = 0
         for p in pending:
             n = len(p.chunks)

@@ -59,6 +59,7 @@ class Chunk(BaseModel):
     start: int
     end: int
     tokens: int = Field(description="tiktoken count of text.")
+    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.span_vectors, set at embedding.")
 
 
 class Passage(BaseModel):
@@ -76,6 +77,7 @@ class Passage(BaseModel):
     score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
     dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
+    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.span_vectors of the chunk, if stored.")
 
 
 class SearchFilters(BaseModel):

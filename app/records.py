@@ -42,6 +42,7 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
             "start": chunk.start,
             "end": chunk.end,
             "tokens": chunk.tokens,
+            "span_vectors": chunk.span_vectors,
             **_article_fields(article),
         }
     )
@@ -108,6 +109,7 @@ def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Passag
         source=meta.get("source", ""),
         url=meta.get("url"),
         published=_parse_dt(meta.get("published")),
+        span_vectors=meta.get("span_vectors"),
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from app.injection import mask_instruction_text
+from app.span_vectors import SpanVectors
 from app.support_analysis import (
     SOURCE_SCOPE,
     Analysis,
@@ -172,28 +173,79 @@ class _Window:
     text: str
     pair: bool
     clauses: tuple[str, ...]  # clauses of its sentences: a claim restating part of a long sentence matches one
+    clause_spans: tuple[tuple[int, int], ...] = ()  # where the clauses are in the passage
+
+
+def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in _CLAUSE_STRIP:
+        a += 1
+    while b > a and text[b - 1] in _CLAUSE_STRIP:
+        b -= 1
+    return a, b
 
 
 _CLAUSE_BREAK = re.compile(r"""[,;:—–]+["'”’]*\s*|\s+-\s+""")
 
 
-def _clauses(sentence: str) -> list[str]:
-    parts = [p.strip(" \"'“”‘’()") for p in _CLAUSE_BREAK.split(sentence)]
-    parts = [p for p in parts if len(p.split()) >= 3]
-    return parts if len(parts) > 1 else []
+_CLAUSE_STRIP = " \"'“”‘’()"
+
+
+def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Clauses of the sentence text[start:end] (at least three words each), or none when it has only one."""
+    bounds, pos = [], start
+    for m in [*_CLAUSE_BREAK.finditer(text, start, end), None]:
+        bounds.append(_strip_span(text, pos, m.start() if m else end))
+        pos = m.end() if m else pos
+    spans = [(a, b) for a, b in bounds if len(text[a:b].split()) >= 3]
+    return spans if len(spans) > 1 else []
 
 
 def _windows(passages: Sequence[str]) -> list[_Window]:
     out: list[_Window] = []
     for i, text in enumerate(passages):
         spans = split_sentences(text)
-        clauses = [tuple(_clauses(text[sp.start : sp.end])) for sp in spans]
+        cspans = [tuple(_clause_spans(text, sp.start, sp.end)) for sp in spans]
+        clauses = [tuple(text[a:b] for a, b in cs) for cs in cspans]
         for k, sp in enumerate(spans):
-            out.append(_Window(i, sp.start, sp.end, text[sp.start : sp.end], False, clauses[k]))
+            out.append(_Window(i, sp.start, sp.end, text[sp.start : sp.end], False, clauses[k], cspans[k]))
             if k + 1 < len(spans):
                 nxt = spans[k + 1]
-                out.append(_Window(i, sp.start, nxt.end, text[sp.start : nxt.end], True, clauses[k] + clauses[k + 1]))
+                out.append(
+                    _Window(
+                        i, sp.start, nxt.end, text[sp.start : nxt.end], True, clauses[k] + clauses[k + 1],
+                        cspans[k] + cspans[k + 1],
+                    )
+                )
     return out
+
+
+def _pooled(
+    claim: str, passages: list[str], windows: list[_Window], stored: Sequence[SpanVectors | None] | None
+) -> tuple[np.ndarray, list[list[np.ndarray]]] | None:
+    """Claim and window vectors pooled from the passages' stored span vectors (app.span_vectors), when the claim is
+    quoted from a cited passage (the extractive engine's answers) and every vector can be pooled; else None, and the
+    claim is judged with freshly embedded vectors, as the checker was measured (a free-text claim and pooled windows
+    would mix two kinds of vector)."""
+    if stored is None or not claim:
+        return None
+    claim_vec = None
+    for text, sv in zip(passages, stored, strict=True):
+        at = text.find(claim)
+        if at < 0 and claim[:1].isupper():
+            at = text.find(claim[:1].lower() + claim[1:])
+        if sv is not None and at >= 0:
+            claim_vec = sv.vector(at, at + len(claim))
+            break
+    if claim_vec is None:
+        return None
+    vecs: list[list[np.ndarray]] = []
+    for w in windows:
+        sv = stored[w.passage]
+        got = [sv.vector(a, b) for a, b in ((w.start, w.end), *w.clause_spans)] if sv is not None else [None]
+        if any(v is None for v in got):
+            return None
+        vecs.append([v for v in got if v is not None])
+    return claim_vec, vecs
 
 
 def _scaled(sim: float) -> float:
@@ -214,24 +266,44 @@ class SupportChecker:
 
     score = check  # name used in docs/architecture.md
 
-    def check_many(self, claims: list[str], passages_per_claim: list[list[str]]) -> list[SupportResult]:
-        """check() for many claims, embedding every claim and passage sentence in one batch."""
+    def check_many(
+        self,
+        claims: list[str],
+        passages_per_claim: list[list[str]],
+        span_vectors: list[list[SpanVectors | None]] | None = None,
+    ) -> list[SupportResult]:
+        """check() for many claims, embedding every claim and passage sentence in one batch. `span_vectors` (aligned
+        with the passages) lets a claim quoted from its passages be judged without embedding anything."""
         if len(claims) != len(passages_per_claim):
             raise ValueError(f"check_many: {len(claims)} claims but {len(passages_per_claim)} passage lists")
         # Instruction text planted in an article is never evidence (same length: spans stay exact).
-        passages_per_claim = [[mask_instruction_text(t) for t in p] for p in passages_per_claim]
-        windows = [_windows(p) for p in passages_per_claim]
+        masked = [[mask_instruction_text(t) for t in p] for p in passages_per_claim]
+        windows = [_windows(p) for p in masked]
+        pooled: list[tuple[np.ndarray, list[list[np.ndarray]]] | None] = [None] * len(claims)
+        if self._cache is not None and span_vectors is not None:
+            for i, (claim, original, m, ws) in enumerate(zip(claims, passages_per_claim, masked, windows, strict=True)):
+                # Stored vectors were pooled from the unmasked text: only used where masking changed nothing.
+                stored = span_vectors[i] if original == m else None
+                pooled[i] = _pooled(claim.strip(), m, ws, stored)
         vectors: dict[str, np.ndarray] = {}
         if self._cache is not None:
-            texts = [c.strip() for c in claims] + [t for ws in windows for w in ws for t in (w.text, *w.clauses)]
-            vectors = self._cache.get_many(t for t in texts if t)
+            todo = [k for k, p in enumerate(pooled) if p is None]
+            texts = [claims[k].strip() for k in todo] + [
+                t for k in todo for w in windows[k] for t in (w.text, *w.clauses)
+            ]
+            vectors = self._cache.get_many(t for t in texts if t) if texts else {}
         return [
-            self._judge(claim.strip(), passages, ws, vectors)
-            for claim, passages, ws in zip(claims, passages_per_claim, windows, strict=True)
+            self._judge(claim.strip(), passages, ws, vectors, pool)
+            for claim, passages, ws, pool in zip(claims, masked, windows, pooled, strict=True)
         ]
 
     def _judge(
-        self, claim: str, passages: list[str], windows: list[_Window], vectors: dict[str, np.ndarray]
+        self,
+        claim: str,
+        passages: list[str],
+        windows: list[_Window],
+        vectors: dict[str, np.ndarray],
+        pooled: tuple[np.ndarray, list[list[np.ndarray]]] | None = None,
     ) -> SupportResult:
         if not claim:
             return SupportResult(False, 0.0, "empty claim")
@@ -242,7 +314,9 @@ class SupportChecker:
             return SupportResult(False, 0.0, "nothing to verify in the claim", passage_spans=[None] * len(passages))
         claim_vec = vectors.get(claim)
         sims: list[float | None] = [None] * len(windows)
-        if claim_vec is not None:
+        if pooled is not None:
+            sims = [max(float(pooled[0] @ v) for v in vs) for vs in pooled[1]]
+        elif claim_vec is not None:
             sims = [max(float(claim_vec @ vectors[t]) for t in (w.text, *w.clauses)) for w in windows]
         wscores = [self._window_score(c, w, s) for w, s in zip(windows, sims, strict=True)]
         best_per: dict[int, int] = {}

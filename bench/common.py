@@ -290,6 +290,16 @@ class TimedEmbeddings(Embeddings):
         self.docs += len(texts)
         return out
 
+    def embed_chunks(self, texts: list[str]) -> tuple[list[list[float]], list[str | None]]:
+        """What the ingest calls: chunk vectors and span vectors from one forward pass (app.embeddings)."""
+        from app.embeddings import embed_chunks
+
+        t0 = time.perf_counter()
+        out = embed_chunks(self.inner, texts)
+        self.doc_seconds += time.perf_counter() - t0
+        self.docs += len(texts)
+        return out
+
     def embed_query(self, text: str) -> list[float]:
         t0 = time.perf_counter()
         out = self.inner.embed_query(text)

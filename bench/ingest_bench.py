@@ -70,8 +70,12 @@ def _chunk_texts(folder: Path, settings: Any, emb: Any) -> list[str]:
     return texts
 
 
-def measure(n: int, workdir: Path, emb: Any = None, seed: int = 0) -> dict[str, Any]:
-    """One size, in this process. Returns throughputs, the stage split and memory."""
+ANSWER_FROM = 100
+"""Sizes from this many articles (and the largest size) also time extractive answers on the index just built."""
+
+
+def measure(n: int, workdir: Path, emb: Any = None, seed: int = 0, answer_questions: int = 30) -> dict[str, Any]:
+    """One size, in this process. Returns throughputs, the stage split, memory and (from ANSWER_FROM) answer times."""
     offline_env()
     from app.services import Newsdesk
     from app.settings import Settings
@@ -117,6 +121,12 @@ def measure(n: int, workdir: Path, emb: Any = None, seed: int = 0) -> dict[str, 
     e2e_cps = report.chunks / e2e.seconds
     embed_s = timed.doc_seconds
     corpus_bytes = sum(p.stat().st_size for p in folder.glob("*.jsonl"))
+    answered: dict[str, Any] = {}
+    if answer_questions:
+        from bench.corpus import questions
+        from bench.retrieval_bench import answer
+
+        answered = {"answer": answer(desk, questions(answer_questions + 3, seed + 1))}
     return {
         "articles": n,
         "chunks": report.chunks,
@@ -136,34 +146,43 @@ def measure(n: int, workdir: Path, emb: Any = None, seed: int = 0) -> dict[str, 
         "embed_in_ingest_chunks_per_s": round(report.chunks / embed_s, 2) if embed_s else None,
         "memory": {"rss_before_mb": base_rss, "peak_rss_mb": peak_rss, "peak_delta_mb": round(peak_rss - base_rss, 1),
                    "peak_from": "VmHWM" if hwm_reset else "sampled VmRSS"},
+        **answered,
     }
 
 
-def _worker(n: int, workdir: Path, seed: int) -> dict[str, Any]:
+def _worker(n: int, workdir: Path, seed: int, answer_questions: int) -> dict[str, Any]:
     """Run `measure` in a fresh interpreter (so memory numbers are this size's only)."""
-    cmd = [sys.executable, "-m", "bench.ingest_bench", "--worker", str(n), "--workdir", str(workdir), "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "bench.ingest_bench", "--worker", str(n), "--workdir", str(workdir), "--seed", str(seed),
+           "--answer-questions", str(answer_questions)]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"ingest benchmark for {n} articles failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run(sizes: list[int], workdir: Path, *, emb: Any = None, isolate: bool = True, seed: int = 0) -> dict[str, Any]:
-    """Benchmark 1 over the sizes; returns the result document."""
+def run(
+    sizes: list[int], workdir: Path, *, emb: Any = None, isolate: bool = True, seed: int = 0, answer_questions: int = 30
+) -> dict[str, Any]:
+    """Benchmark 1 over the sizes (with benchmark 3, answers, on the indexes built); returns the result document."""
     t0 = time.perf_counter()
-    rows = [_worker(n, workdir, seed) if isolate else measure(n, workdir, emb, seed) for n in sizes]
+    answers = {n: answer_questions if n >= ANSWER_FROM or n == max(sizes) else 0 for n in sizes}
+    rows = [_worker(n, workdir, seed, answers[n]) if isolate else measure(n, workdir, emb, seed, answers[n]) for n in sizes]
+    from bench.retrieval_bench import answer_ratio
+
     ratios = [
         Ratio(f"ingest ÷ raw encode, {r['articles']:,} articles", r["ratio"], TARGET, ">=",
               f"{r['e2e_chunks_per_s']} vs {r['raw_chunks_per_s']} chunks/s ({r['chunks']:,} chunks)")
         for r in rows
     ]
+    ratios += [answer_ratio(r["answer"], f"{r['chunks']:,} chunks ({r['articles']:,} articles ingested)")
+               for r in rows if r.get("answer")]
     big = [r for r in rows if r["articles"] >= 100]
     if len(big) >= 2:  # streaming: 10x the corpus must not mean (much) more memory
         lo, hi = big[-2], big[-1]
         ratios.append(Ratio(f"ingest peak RSS growth, {hi['articles']:,} ÷ {lo['articles']:,} articles",
                             safe_ratio(hi["memory"]["peak_delta_mb"], lo["memory"]["peak_delta_mb"]), STREAM_TARGET, "<=",
                             f"Δ {hi['memory']['peak_delta_mb']} vs {lo['memory']['peak_delta_mb']} MB over the RSS before ingest"))
-    params = {"sizes": sizes, "seed": seed, "isolated_processes": isolate}
+    params = {"sizes": sizes, "seed": seed, "isolated_processes": isolate, "answer_questions": answers}
     return result("ingest", params, {"sizes": rows}, ratios, time.perf_counter() - t0)
 
 
@@ -172,9 +191,10 @@ def main() -> None:
     parser.add_argument("--worker", type=int, required=True, help="articles to ingest")
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--answer-questions", type=int, default=0, help="also time this many extractive answers")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(measure(args.worker, args.workdir, seed=args.seed)))
+    print(json.dumps(measure(args.worker, args.workdir, seed=args.seed, answer_questions=args.answer_questions)))
 
 
 if __name__ == "__main__":

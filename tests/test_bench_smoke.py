@@ -72,7 +72,7 @@ def test_report_without_results(tmp_path: Path) -> None:
 def test_ingest_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
     from bench import ingest_bench
 
-    doc = ingest_bench.run([2, 3], tmp_path, emb=embeddings, isolate=False)
+    doc = ingest_bench.run([2, 3], tmp_path, emb=embeddings, isolate=False, answer_questions=2)
     _check_doc(doc, "ingest")
     rows = doc["results"]["sizes"]
     assert [r["articles"] for r in rows] == [2, 3]
@@ -80,7 +80,15 @@ def test_ingest_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
         assert r["chunks"] > 0 and r["e2e_chunks_per_s"] > 0 and r["raw_chunks_per_s"] > 0
         assert set(r["stages_seconds"]) == {"embed", "lexical_index", "parse_chunk_store_other", "parse_chunk_alone"}
         assert r["memory"]["peak_rss_mb"] >= r["memory"]["rss_before_mb"] > 0
-    assert [r["name"] for r in doc["ratios"]] == ["ingest ÷ raw encode, 2 articles", "ingest ÷ raw encode, 3 articles"]
+    # answers are timed on the largest index built (real chunk and span vectors)
+    assert "answer" not in rows[0] and rows[1]["answer"]["questions"] == 2
+    assert rows[1]["answer"]["ask_extractive_ms"]["p50"] > 0 and rows[1]["stages_seconds"]["embed"] > 0
+    assert [r["name"] for r in doc["ratios"]] == [
+        "ingest ÷ raw encode, 2 articles",
+        "ingest ÷ raw encode, 3 articles",
+        f"extractive ask p50 ÷ retrieval p50, {rows[1]['chunks']:,} chunks (3 articles ingested)",
+    ]
+    assert "## 3. Answer" in report.render({"ingest": doc}, tmp_path / "img")
     path = common.write_result(doc, tmp_path / "results")
     assert common.load_results(tmp_path / "results")["ingest"] == json.loads(path.read_text())
 
