@@ -6,12 +6,16 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.models import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +170,11 @@ def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[fl
         tokens = out["token_embeddings"].float().numpy()[: int(out["attention_mask"].sum())]  # right-padded in a batch
         blobs.append(pool_segments(text, offs, tokens).encode() if len(offs) == len(tokens) else None)
     return vectors, blobs
+
+
+def embed_chunk_list(embeddings: Embeddings, chunks: Sequence[Chunk]) -> list[list[float]]:
+    """`embed_chunks` for Chunk objects: returns their vectors and sets each chunk's `span_vectors`."""
+    vectors, spans = embed_chunks(embeddings, [c.text for c in chunks])
+    for chunk, blob in zip(chunks, spans, strict=True):
+        chunk.span_vectors = blob
+    return vectors

@@ -1,4 +1,4 @@
-"""Inputs → store: load, skip unchanged, chunk, embed in batches across articles, write each article crash-safely.
+"""Inputs → store: load, skip unchanged, chunk, embed in batches across articles, write each batch crash-safely.
 
 Articles stream through a bounded pending batch (about four embedding batches of chunks), so memory stays flat
 however large the corpus. Each input's failure becomes one report line; the other inputs go on.
@@ -146,7 +146,8 @@ class Ingestor:
             self._flush(run)
 
     def _flush(self, run: _Run) -> None:
-        """Embed the pending chunks together, then write article by article (chunks first, record last)."""
+        """Embed the pending chunks together, then write them all at once (chunks first, records last); when that
+        write fails, article by article, so the failure is attributed to its input and the others still land."""
         pending, run.pending, run.pending_chunks = run.pending, [], 0
         if not pending:
             return
@@ -154,20 +155,52 @@ class Ingestor:
         vectors, spans = embed_chunks(self.store.embeddings, texts)  # span vectors: same forward pass (app.span_vectors)
         for c, blob in zip((c for p in pending for c in p.chunks), spans, strict=True):
             c.span_vectors = blob
-        offset = 0
+        batch, offset = [], 0
         for p in pending:
             n = len(p.chunks)
-            article_vectors, offset = vectors[offset : offset + n], offset + n
+            batch.append((p, vectors[offset : offset + n]))
+            offset += n
+        try:
+            olds = self._previous_versions(pending)
+            self.store.add_articles([(p.article, p.chunks, v) for p, v in batch])
+        except _WRITE_ERRORS as e:
+            log.info("batch write failed, writing article by article", extra={"articles": len(batch), "error": str(e)})
+            for p, v in batch:
+                try:
+                    self._write(run, p, v)
+                except _WRITE_ERRORS as e:
+                    run.error(p.label, f"cannot index {p.article.title!r}: {e}")
+                run.tick(p.article.title)
+            return
+        for p, _ in batch:
             try:
-                self._write(run, p, article_vectors)
+                self._committed(run, p, olds[p.article.id])
             except _WRITE_ERRORS as e:
                 run.error(p.label, f"cannot index {p.article.title!r}: {e}")
             run.tick(p.article.title)
 
+    def _previous_versions(self, pending: list[_Pending]) -> dict[str, ArticleInfo | None]:
+        """For each pending article, the article its URL named when its write ended, had they been written one by
+        one: an earlier one of the batch with the same URL, else what the index holds now."""
+        olds: dict[str, ArticleInfo | None] = {}
+        latest: dict[str, ArticleInfo] = {}
+        for p in pending:
+            url = p.article.url
+            if not url:
+                olds[p.article.id] = None
+                continue
+            olds[p.article.id] = latest[url] if url in latest else self.store.find_by_url(url)
+            latest[url] = article_info(p.article, len(p.chunks))
+        return olds
+
     def _write(self, run: _Run, p: _Pending, vectors: list[list[float]]) -> None:
+        old = self.store.find_by_url(p.article.url) if p.article.url else None
+        self.store.add_article(p.article, p.chunks, vectors)
+        self._committed(run, p, old)
+
+    def _committed(self, run: _Run, p: _Pending, old: ArticleInfo | None) -> None:
+        """Report a written article; drop the older version of its URL (`old`), now that the new one is committed."""
         article = p.article
-        old = self.store.find_by_url(article.url) if article.url else None
-        self.store.add_article(article, p.chunks, vectors)
         info = article_info(article, len(p.chunks))
         run.report.chunks += len(p.chunks)
         if old is not None and old.id != article.id:

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 _LOCK_FILE = ".write.lock"
 _MARKER_FILE = ".last_writer"
+_DIRTY_FILE = ".write_unfinished"
+"""Exists from the start of a write section until it ends normally: a crash (or a failed write) leaves it behind."""
+_CHECKED_FILE = ".repair_checked"
+"""Written after the first full repair scan: indexes from before the dirty marker existed get scanned once."""
 
 
 @dataclass
@@ -61,6 +65,7 @@ class LocalIndex:
         self._rlock = threading.RLock()
         self._depth = 0
         self._written = 0
+        self._failed = False
         with self._flock(fcntl.LOCK_SH):
             self._seen = self._read_marker()
             self.client = self._new_client()
@@ -129,12 +134,29 @@ class LocalIndex:
                     self._reopen()
                 section = WriteSection(self.epoch)
                 self._depth = 1
+                dirty = self.path / _DIRTY_FILE
+                dirty.touch()
                 try:
                     yield section
+                except BaseException:
+                    self._failed = True  # may have left orphan chunks: the marker stays until a repair scan
+                    raise
+                else:
+                    if not self._failed:
+                        dirty.unlink(missing_ok=True)
                 finally:
                     self._depth = 0
                     if section.changed:
                         self._mark()
+
+    def needs_repair(self) -> bool:
+        """Whether a write may have been interrupted since the index was last checked (so a repair scan is due)."""
+        return (self.path / _DIRTY_FILE).exists() or not (self.path / _CHECKED_FILE).exists()
+
+    def repaired(self) -> None:
+        """Record that a full repair scan left the index consistent (call inside the scan's write section)."""
+        self._failed = False
+        (self.path / _CHECKED_FILE).touch()
 
     def _mark(self) -> None:
         self._written += 1

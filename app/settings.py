@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     embedding_device: str = "cpu"
 
     # Chunking
-    chunk_tokens: int = Field(180, description="Target chunk size in tiktoken (cl100k) tokens.")
-    chunk_overlap_tokens: int = Field(40, description="Token overlap between consecutive chunks (whole sentences).")
+    chunk_tokens: int = Field(220, description="Target chunk size in tiktoken (cl100k) tokens (docs/performance.md: chunk size).")
+    chunk_overlap_tokens: int = Field(20, description="Token overlap between consecutive chunks (whole sentences).")
     tokenizer: str = "cl100k_base"
 
     # Retrieval
@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     temperature: float = 0.0
     strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
     support_threshold: float = Field(0.5, description="Support score at or above which a sentence counts as supported.")
-    abstain_threshold: float = Field(0.31, description="Extractive: best sentence confidence below which Newsdesk abstains (calibrated on tests/data/qa_questions.jsonl).")
+    abstain_threshold: float = Field(0.30, description="Extractive: best sentence confidence below which Newsdesk abstains (calibrated on tests/data/qa_questions.jsonl).")
     brief_max_tokens: int = Field(1000, description="Reply budget of an LLM briefing's final (reduce) step; llama.cpp keeps max_answer_tokens.")
     relevance_floor: float = Field(0.2, description="Abstain before answering when no retrieved passage has a dense score this high.")
 

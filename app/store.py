@@ -2,7 +2,8 @@
 
 Crash safety comes from write order. An article's chunks are written first and its record last: the record is
 the commit marker. Readers only see articles that have a record, and `repair()` (run on open, ids only) deletes
-chunks left behind by an interrupted write. Removal un-commits first (record), then deletes the chunks.
+chunks left behind by an interrupted write. Removal un-commits first (record), then deletes the chunks. A batch of
+articles (`add_articles`) keeps the order as a whole: all chunks first, then all records in one upsert.
 Chunk ids are `{article_id}:{n}`, so an id alone names its article.
 
 Embedded mode shares the folder safely between processes through app.local_chroma (writer lock, reopen after
@@ -30,6 +31,7 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from app.embeddings import embed_chunk_list
 from app.errors import NewsdeskError
 from app.local_chroma import LocalIndex, WriteSection
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
@@ -52,11 +54,20 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 Progress = Callable[[int, int, str], None]
+Item = tuple[Article, Sequence[Chunk], Sequence[Sequence[float]] | None]
+"""An article to write, its chunks and their vectors (None: embedded by the store)."""
+_Row = tuple[Article, Sequence[Chunk], Sequence[Sequence[float]]]
 
 _PAGE = 1000
 _REINDEX_SUFFIX = "_chunks_reindex"
 _SERVER_ORPHAN_GRACE_S = 600
 """Server mode: orphan chunks younger than this may belong to another client's write in progress."""
+_ARTICLES_SYNC_THRESHOLD = 64
+"""HNSW sync_threshold of the articles collection (Chroma's default: 1000). Every Chroma write re-reads the write-ahead
+log since the collection's vector index was last persisted, so with the default each record upsert read all writes of
+up to 1,000 articles (their chunks included) and slowed down as an ingest went on (docs/performance.md). The records'
+vectors are a constant placeholder, so persisting that index is cheap."""
+_ARTICLES_HNSW = {"sync_threshold": _ARTICLES_SYNC_THRESHOLD, "batch_size": _ARTICLES_SYNC_THRESHOLD}
 
 
 class IndexMismatchError(NewsdeskError):
@@ -180,8 +191,18 @@ class ChromaStore:
     @property
     def articles(self) -> Collection:
         if self._articles is None:
-            self._articles = self._io(self.client.get_or_create_collection, self.articles_name, embedding_function=None)
+            self._articles = self._io(
+                self.client.get_or_create_collection, self.articles_name, embedding_function=None,
+                configuration={"hnsw": dict(_ARTICLES_HNSW)},
+            )
         return self._articles
+
+    def _tune_articles(self) -> None:
+        """Lower the sync_threshold of an articles collection created before it was set (call inside a write).
+        Chroma applies it from the next time the index is opened."""
+        hnsw = (self.articles.configuration or {}).get("hnsw") or {}
+        if int(hnsw.get("sync_threshold") or 0) > _ARTICLES_SYNC_THRESHOLD:
+            self._io(self.articles.modify, configuration={"hnsw": dict(_ARTICLES_HNSW)})
 
     def signature(self) -> dict[str, Any]:
         """What the current settings embed with (provider, model, dim); the dim probe runs once."""
@@ -300,35 +321,71 @@ class ChromaStore:
         return {i for batch in _batches(wanted, _PAGE) for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]}
 
     # ---- writes --------------------------------------------------------------
-    @_writes
     def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
         """Write the chunks (with `vectors`, else embedded here), then the article record that commits them."""
-        if not chunks:
-            raise ValueError(f"article {article.id} ({article.title!r}) has no chunks to index")
-        col = self.chunks  # checks the embedding signature before anything is touched
-        if vectors is None:
-            vectors = self.embeddings.embed_documents([c.text for c in chunks])
-        if len(vectors) != len(chunks):
-            raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks of article {article.id}")
-        # Un-commit and clear any earlier or half-written copy, so the chunk set is exactly this one. A Chroma delete
-        # costs tens of ms even when nothing matches (docs/performance.md), so the record is looked up first.
-        if self._io(self.articles.get, ids=[article.id], include=[])["ids"]:
-            self._io(self.articles.delete, ids=[article.id])
-        self._io(col.delete, where={"article_id": article.id})
-        self._write_chunks(col, article, chunks, vectors)
-        meta = article_metadata(article, len(chunks))
-        self._io(self.articles.upsert, ids=[article.id], documents=[article.text], embeddings=[[1.0]], metadatas=[meta])
+        self.add_articles([(article, chunks, vectors)])
 
-    def _write_chunks(self, col: Collection, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
-        size = max(1, self._io(self.client.get_max_batch_size))
-        for i in range(0, len(chunks), size):
-            part = chunks[i : i + size]
+    @_writes
+    def add_articles(self, items: Sequence[Item]) -> None:
+        """Write several articles with as few Chroma calls as possible: the chunks of all of them (with their vectors,
+        else embedded here), then all their records, which commit them, in one upsert. A failure or crash in between
+        leaves no article half-visible: chunks without a record are invisible and removed by `repair()`."""
+        if not items:
+            return
+        ids = [a.id for a, _, _ in items]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"the same article twice in one write: {sorted({i for i in ids if ids.count(i) > 1})}")
+        for article, chunks, _ in items:
+            if not chunks:
+                raise ValueError(f"article {article.id} ({article.title!r}) has no chunks to index")
+        col = self.chunks  # checks the embedding signature before anything is touched
+        missing = [c for _, chunks, vectors in items if vectors is None for c in chunks]
+        embedded, at = (embed_chunk_list(self.embeddings, missing) if missing else []), 0
+        rows: list[_Row] = []
+        for article, chunks, vectors in items:
+            if vectors is None:
+                vectors, at = embedded[at : at + len(chunks)], at + len(chunks)
+            if len(vectors) != len(chunks):
+                raise ValueError(f"{len(vectors)} vectors for {len(chunks)} chunks of article {article.id}")
+            rows.append((article, chunks, vectors))
+        self._tune_articles()
+        # Un-commit and clear any earlier or half-written copy, so each chunk set is exactly the new one. A Chroma
+        # delete costs tens of ms even when nothing matches (docs/performance.md): look first, delete what is there.
+        size = self._max_batch()
+        for part in _batches(ids, _PAGE):
+            if committed := self._io(self.articles.get, ids=list(part), include=[])["ids"]:
+                self._io(self.articles.delete, ids=list(committed))
+        new_chunks = {c.id for _, chunks, _ in rows for c in chunks}
+        old_chunks = [
+            i for part in _batches(ids, _PAGE) for page in self._ids(col, {"article_id": {"$in": list(part)}})
+            for i in page if i not in new_chunks
+        ]
+        for stale in _batches(old_chunks, size):
+            self._io(col.delete, ids=list(stale))
+        self._write_chunks(col, rows)
+        for batch in _batches(rows, size):
+            self._io(
+                self.articles.upsert,
+                ids=[a.id for a, _, _ in batch],
+                documents=[a.text for a, _, _ in batch],
+                embeddings=[[1.0]] * len(batch),
+                metadatas=[article_metadata(a, len(chunks)) for a, chunks, _ in batch],
+            )
+
+    def _max_batch(self) -> int:
+        return max(1, self._io(self.client.get_max_batch_size))
+
+    def _write_chunks(self, col: Collection, rows: Sequence[_Row]) -> None:
+        """Upsert the chunks of (article, chunks, vectors) rows, as many per call as the client takes."""
+        written_at = int(time.time())
+        flat = [(a, c, v) for a, chunks, vectors in rows for c, v in zip(chunks, vectors, strict=True)]
+        for part in _batches(flat, self._max_batch()):
             self._io(
                 col.upsert,
-                ids=[c.id for c in part],
-                documents=[c.text for c in part],
-                embeddings=[list(v) for v in vectors[i : i + size]],
-                metadatas=[{**chunk_metadata(article, c), "written_at": int(time.time())} for c in part],
+                ids=[c.id for _, c, _ in part],
+                documents=[c.text for _, c, _ in part],
+                embeddings=[list(v) for _, _, v in part],
+                metadatas=[{**chunk_metadata(a, c), "written_at": written_at} for a, c, _ in part],
             )
 
     @_writes
@@ -345,7 +402,11 @@ class ChromaStore:
 
         `grace`: leave orphans younger than this many seconds (default: none in embedded mode, where the writer lock
         rules out a write in progress; 10 minutes in server mode, where another client may be mid-write).
+        Embedded, the scan of every chunk id (seconds at 100,000 chunks) runs only when a write section did not end
+        normally since the last scan (app.local_chroma's unfinished-write marker) or an older index was never scanned.
         """
+        if self._local is not None and grace is None and not self._local.needs_repair():
+            return 0
         with self._writing() as section:
             section.changed = False
             names = self._collection_names()
@@ -361,6 +422,8 @@ class ChromaStore:
                     log.warning("dropping an unfinished reindex")
                     self._io(self.client.delete_collection, tmp)
             if self.chunks_name not in names:
+                if self._local is not None:
+                    self._local.repaired()
                 return 0
             col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
             committed = self.article_ids()
@@ -373,6 +436,8 @@ class ChromaStore:
                 self._io(col.delete, ids=list(batch))
             if orphans:
                 log.warning("removed %d chunks of unfinished writes", len(orphans))
+            if self._local is not None:
+                self._local.repaired()
             return len(orphans)
 
     def _stale(self, col: Collection, orphans: list[str], grace: float) -> list[str]:
@@ -400,8 +465,8 @@ class ChromaStore:
             for aid, text, meta in zip(got.ids, got.documents, got.metadatas, strict=True):
                 article = article_from_record(aid, text, meta)
                 chunks = chunk(article)
-                vectors = self.embeddings.embed_documents([c.text for c in chunks])
-                self._write_chunks(new._collection, article, chunks, vectors)
+                vectors = embed_chunk_list(self.embeddings, chunks)  # and their span vectors
+                self._write_chunks(new._collection, [(article, chunks, vectors)])
                 counts[aid] = len(chunks)
                 done += 1
                 if progress:
@@ -487,7 +552,7 @@ class ChromaStore:
                            where=where, include=["distances"])
             ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
             committed = self._committed(article_of(i) for i in ids)
-            hits = [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
+            hits = [(i, _cosine(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
             # Chunks of unfinished writes were skipped: look further, unless everything there is was seen.
             if len(hits) >= k or len(ids) < fetch or fetch >= 8 * k:
                 return hits[:k]
@@ -508,7 +573,7 @@ class ChromaStore:
             for doc, distance in hits:
                 if article_of(str(doc.id)) in committed:
                     p = passage_from_chunk(str(doc.id), doc.page_content, doc.metadata)
-                    p.dense_score = 1.0 - float(distance)
+                    p.dense_score = _cosine(distance)
                     passages.append(p)
             # Chunks of unfinished writes were skipped: look further, unless everything there is was seen.
             if len(passages) >= k or len(hits) < fetch or fetch >= 8 * k:
@@ -555,6 +620,11 @@ class ChromaStore:
             return {}
         got = self._get(self.chunks, ids=list(ids), include=["embeddings"])
         return dict(zip(got.ids, got.embeddings, strict=True))
+
+
+def _cosine(distance: float) -> float:
+    """Chroma's cosine distance as a similarity, clipped to [-1, 1] (HNSW float error reaches 1.0000001)."""
+    return min(1.0, max(-1.0, 1.0 - float(distance)))
 
 
 def _is_http(client: Any) -> bool:

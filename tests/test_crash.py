@@ -28,7 +28,8 @@ N_ARTICLES = 60
 ROOT = Path(__file__).resolve().parents[1]
 
 # The child ingests with small embedding batches so writes are spread over the run. With KILL_AT set it SIGKILLs
-# itself right after writing that article's chunks, before its record (the commit marker), to pin the worst moment.
+# itself right after writing the chunks of the batch holding that article, before the batch's records (the commit
+# markers), to pin the worst moment; it first prints how many articles earlier batches committed.
 CHILD = r"""
 import os, signal, sys
 from app.embeddings import make_embeddings
@@ -42,12 +43,13 @@ kill_at = int(os.environ.get("KILL_AT", "0"))
 written = 0
 write_chunks = store._write_chunks
 
-def write_then_maybe_die(*args, **kwargs):
+def write_then_maybe_die(col, rows):
     global written
-    write_chunks(*args, **kwargs)
-    written += 1
-    if written == kill_at:
+    write_chunks(col, rows)
+    if written < kill_at <= written + len(rows):
+        print("committed", written, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
+    written += len(rows)
 
 store._write_chunks = write_then_maybe_die
 report = Ingestor(store, settings).ingest(sys.argv[1:], progress=lambda done, total, label: print("done", done, flush=True))
@@ -139,14 +141,15 @@ def test_sigkill_between_chunks_and_record(tmp_path: Path, embeddings) -> None: 
     index_dir = tmp_path / "index"
     corpus = write_jsonl(15, tmp_path / "corpus", seed=4, per_file=5)
     proc = _spawn(index_dir, corpus, KILL_AT="7")
-    proc.communicate(timeout=300)
+    out, _ = proc.communicate(timeout=300)
     assert proc.returncode == -signal.SIGKILL
+    committed = int(next(line for line in out.splitlines() if line.startswith("committed")).split()[1])
 
     settings = Settings(index_dir=index_dir)
     store, listed = _reopen_and_finish(index_dir, corpus, embeddings, 15)
-    assert listed == 6
+    assert listed == committed and 0 < committed < 7
     assert ChromaStore(settings, embeddings).repaired == 0
-    assert store.repaired > 0  # the seventh article's chunks were written without a record and were removed
+    assert store.repaired > 0  # the chunks of the batch holding the seventh article had no records and were removed
 
 
 # Another process writes while this one has the same embedded index open (e.g. `newsdesk ingest` while `serve` runs).

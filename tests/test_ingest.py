@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from chromadb.errors import ChromaError
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
 from app.ingest import Ingestor
@@ -115,20 +116,94 @@ def test_embeds_in_bounded_batches_across_articles(tmp_path: Path, make_articles
 
 
 def test_one_failing_write_does_not_stop_the_rest(settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A flush is written in one batch; when that fails, article by article: the error is the bad input's alone."""
     store = ChromaStore(settings, SpyEmbeddings())
     articles = make_articles(3)
-    real_add = store.add_article
+    real_add = store.add_articles
+    calls: list[list[str]] = []
 
-    def flaky(article, chunks, vectors=None):  # type: ignore[no-untyped-def]
-        if article.id == articles[1].id:
+    def flaky(items):  # type: ignore[no-untyped-def]
+        calls.append([a.id for a, _, _ in items])
+        if any(a.id == articles[1].id for a, _, _ in items):
             raise ValueError("disk full")
-        return real_add(article, chunks, vectors)
+        return real_add(items)
 
-    monkeypatch.setattr(store, "add_article", flaky)
+    monkeypatch.setattr(store, "add_articles", flaky)  # add_article (the fallback) writes through it too
     report = Ingestor(store, settings).ingest_articles(articles)
-    assert {a.id for a in report.added} == {articles[0].id, articles[2].id}
+    assert calls == [[a.id for a in articles]] + [[a.id] for a in articles]
+    assert [a.id for a in report.added] == [articles[0].id, articles[2].id]
     [error] = report.errors
     assert error.input == articles[1].url and "disk full" in error.error
+    assert report.chunks == sum(a.chunks for a in report.added) == store.count_chunks()
+
+
+def test_failure_inside_the_batch_write_falls_back_and_leaves_no_orphans(settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Chroma fails mid-batch after writing chunks: the batch is retried article by article, the bad one is reported,
+    and its chunks stay invisible until the next open removes them."""
+    store = ChromaStore(settings, SpyEmbeddings())
+    articles = make_articles(4)
+    bad = articles[2].id
+    real_upsert = store.chunks.upsert
+
+    def upsert(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_upsert(*args, **kwargs)
+        if any(i.startswith(f"{bad}:") for i in kwargs["ids"]):
+            raise ChromaError("compaction failed")
+
+    monkeypatch.setattr(store.chunks, "upsert", upsert)
+    seen: list[int] = []
+    report = Ingestor(store, settings).ingest_articles(articles, progress=lambda done, total, label: seen.append(done))
+    assert seen == [1, 2, 3, 4]
+    assert [a.id for a in report.added] == [a.id for a in articles if a.id != bad]
+    [error] = report.errors
+    assert error.input == articles[2].url and "compaction failed" in error.error
+    assert sorted(a.id for a in store.list_articles()) == sorted(a.id for a in report.added)
+    assert {i.rsplit(":", 1)[0] for ids, _ in store.iter_chunks() for i in ids} == {a.id for a in report.added}
+    orphans = store.count_chunks() - report.chunks
+    assert orphans > 0  # the bad article's chunks: written, never committed
+
+    reopened = ChromaStore(settings, store.embeddings)
+    assert reopened.repaired == orphans
+    assert reopened.count_chunks() == report.chunks
+
+
+@pytest.mark.parametrize("batch_size", [32, 1], ids=["one-flush", "a-flush-each"])
+def test_new_versions_of_a_url_replace_within_and_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int) -> None:
+    """Versions of one URL in one ingest: the last one wins, each replacing the one before only once it is committed;
+    the report is the one article-by-article writes give."""
+    url = "https://news.test/harbour"
+    text = "Dock workers in Rotterdam voted to end the harbour crane strike on Friday. " * 40
+    v0, v1, v2 = (load_text(text + f"Update {n}: talks went on.", title="Harbour", url=url) for n in range(3))
+    other = load_text("Zebra crossings in Quito get flashing lights, the committee said. " * 30, title="Zebras", url="https://news.test/z")
+
+    def run(one_by_one: bool) -> tuple[ChromaStore, list[list[str]]]:
+        settings = Settings(index_dir=tmp_path / f"index-{one_by_one}", embedding_batch_size=batch_size)
+        store = ChromaStore(settings, SpyEmbeddings())
+        ingestor = Ingestor(store, settings)
+        ingestor.ingest_articles([v0])
+        if one_by_one:  # every batch write fails: the fallback writes one by one (the behaviour before batches)
+            real = store.add_articles
+
+            def single(items):  # type: ignore[no-untyped-def]
+                if len(items) > 1:
+                    raise ValueError("batch refused")
+                return real(items)
+
+            monkeypatch.setattr(store, "add_articles", single)
+        report = ingestor.ingest_articles([v1, other, v2])
+        assert report.errors == []
+        ids = [[a.id for a in report.added], [a.id for a in report.replaced], [str(report.chunks)]]
+        return store, ids
+
+    seq_store, sequential = run(True)
+    store, batched = run(False)
+    assert batched == sequential == [[other.id], [v1.id, v2.id], [batched[2][0]]]
+    for s in (store, seq_store):
+        assert sorted(a.id for a in s.list_articles()) == sorted([other.id, v2.id])
+        found = s.find_by_url(url)
+        assert found is not None and found.id == v2.id
+        assert {i.rsplit(":", 1)[0] for ids, _ in s.iter_chunks() for i in ids} == {other.id, v2.id}
+        assert s.count_chunks() == sum(a.chunks for a in s.list_articles())
 
 
 def test_index_mismatch_is_not_swallowed(settings: Settings, embeddings, sample_article: Article) -> None:  # type: ignore[no-untyped-def]

@@ -128,7 +128,7 @@ def test_uncommitted_chunks_are_invisible_and_repaired(store: ChromaStore, sampl
     other = _other("Harbour cranes", "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.")
     _add(store, other)
     chunks = chunker_for(store.settings, store.embeddings)(sample_article)
-    store._write_chunks(store.chunks, sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))
+    store._write_chunks(store.chunks, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))])
     assert store.count_chunks() == 1 + len(chunks)
 
     q = store.embeddings.embed_query(chunks[0].text)
@@ -186,7 +186,7 @@ def test_interrupted_reindex_is_dropped_or_finished(store: ChromaStore, sample_a
     # a finished one whose swap was interrupted after the old collection was dropped
     new = reopened._open_vectors(tmp)
     chunks = chunker_for(store.settings, store.embeddings)(sample_article)
-    reopened._write_chunks(new._collection, sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))
+    reopened._write_chunks(new._collection, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))])
     new._collection.modify(metadata={**reopened._collection_metadata(), "complete": True})
     store.client.delete_collection(reopened.chunks_name)
     finished = ChromaStore(store.settings, store.embeddings, client=store.client)
