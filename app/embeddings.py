@@ -92,7 +92,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
                 model=settings.embedding_model,
                 openai_api_base=settings.openai_base_url,
                 openai_api_key=settings.openai_api_key,
-                chunk_size=settings.embedding_batch_size,
+                chunk_size=max(settings.embedding_batch_size, settings.ingest_flush_chunks),  # texts per API request
             )
         )
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -141,6 +141,10 @@ def wordpiece_counter(embeddings: Embeddings):  # type: ignore[no-untyped-def]
     return count
 
 
+_SPAN_GROUP = 64
+"""Texts per encode call in embed_chunks: bounds the token embeddings held at once (about 25 MB)."""
+
+
 def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[float]], list[str | None]]:
     """Chunk vectors (exactly what `embed_documents` returns) and, for a local sentence-transformers model, each chunk's
     span vectors (app.span_vectors) from the same forward pass; None where the model does not expose its tokens.
@@ -156,19 +160,23 @@ def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[fl
 
     kwargs: dict[str, Any] = dict(getattr(embeddings, "encode_kwargs", {}) or {})
     flat = [t.replace("\n", " ") for t in texts]  # as HuggingFaceEmbeddings does (same length: offsets hold)
-    outputs = client.encode(
-        flat, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False
-    )
-    offsets = tokenizer(flat, return_offsets_mapping=True, truncation=True, max_length=client.max_seq_length)["offset_mapping"]
-    vectors: list[list[float]] = []
-    blobs: list[str | None] = []
-    for text, out, offs in zip(flat, outputs, offsets, strict=True):
-        vec = out["sentence_embedding"].float()
-        if kwargs.get("normalize_embeddings"):
-            vec = vec / vec.norm().clamp_min(1e-12)
-        vectors.append(vec.tolist())
-        tokens = out["token_embeddings"].float().numpy()[: int(out["attention_mask"].sum())]  # right-padded in a batch
-        blobs.append(pool_segments(text, offs, tokens).encode() if len(offs) == len(tokens) else None)
+    vectors: list[list[float]] = [[] for _ in flat]
+    blobs: list[str | None] = [None] * len(flat)
+    # Longest first, in groups: batches hold texts of similar length (little padding) and the token embeddings of
+    # one group at a time are held in memory.
+    order = sorted(range(len(flat)), key=lambda i: -len(flat[i]))
+    for g in range(0, len(order), _SPAN_GROUP):
+        group = order[g : g + _SPAN_GROUP]
+        part = [flat[i] for i in group]
+        outputs = client.encode(part, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False)
+        offsets = tokenizer(part, return_offsets_mapping=True, truncation=True, max_length=client.max_seq_length)
+        for i, text, out, offs in zip(group, part, outputs, offsets["offset_mapping"], strict=True):
+            vec = out["sentence_embedding"].float()
+            if kwargs.get("normalize_embeddings"):
+                vec = vec / vec.norm().clamp_min(1e-12)
+            vectors[i] = vec.tolist()
+            tokens = out["token_embeddings"].float().numpy()[: int(out["attention_mask"].sum())]  # right-padded
+            blobs[i] = pool_segments(text, offs, tokens).encode() if len(offs) == len(tokens) else None
     return vectors, blobs
 
 

@@ -76,7 +76,7 @@ class Ingestor:
         self.store = store
         self.settings = settings
         self._chunker = chunker
-        self.flush_chunks = max(1, 4 * settings.embedding_batch_size)
+        self.flush_chunks = max(1, settings.ingest_flush_chunks)
 
     @property
     def chunker(self) -> Chunker:

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
     # Embeddings
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_model: str = Field("all-MiniLM-L6-v2", description="Local sentence-transformers model name or path; OpenAI model name for provider=openai.")
-    embedding_batch_size: int = 64
+    embedding_batch_size: int = Field(8, description="Texts per forward pass of the local model (small batches pad less: 20% faster than 64 on CPU, docs/performance.md).")
+    ingest_flush_chunks: int = Field(256, description="Chunks embedded and written to the store together during an ingest (memory stays flat).")
     embedding_device: str = "cpu"
 
     # Chunking

@@ -105,7 +105,7 @@ class SpanVectors:
         return base64.b64encode(raw).decode("ascii")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)  # about 40 KB each decoded: the passages of the last few dozen questions
 def decode(blob: str) -> SpanVectors | None:
     """The SpanVectors of `encode()`; None for anything else (an older or foreign value is simply not used)."""
     try:
@@ -146,9 +146,10 @@ def pool_segments(
     seg_of = np.searchsorted(starts, tok_start, side="right") - 1
     ok = real & (seg_of >= 0)
     ok[ok] &= tok_start[ok] < ends[seg_of[ok]]
-    counts = np.bincount(seg_of[ok], minlength=len(segs)).astype(np.float32)
-    sums = np.zeros((len(segs), dim), dtype=np.float32)
-    np.add.at(sums, seg_of[ok], token_embeddings[ok].astype(np.float32))
+    member = np.zeros((len(segs), len(offsets)), dtype=np.float32)  # segment x token
+    member[seg_of[ok], np.flatnonzero(ok)] = 1.0
+    counts = member.sum(axis=1)
+    sums = member @ token_embeddings.astype(np.float32, copy=False)
     keep = counts > 0
     means = sums[keep] / counts[keep][:, None]
     return SpanVectors(starts[keep], ends[keep], counts[keep], means)

@@ -101,7 +101,7 @@ def test_progress_reaches_total(settings: Settings, make_articles) -> None:  # t
 
 
 def test_embeds_in_bounded_batches_across_articles(tmp_path: Path, make_articles) -> None:  # type: ignore[no-untyped-def]
-    settings = Settings(index_dir=tmp_path / "index", embedding_batch_size=4)
+    settings = Settings(index_dir=tmp_path / "index", ingest_flush_chunks=16)
     spy = SpyEmbeddings()
     ingestor = Ingestor(ChromaStore(settings, spy), settings)
     articles = make_articles(12)
@@ -167,7 +167,7 @@ def test_failure_inside_the_batch_write_falls_back_and_leaves_no_orphans(setting
     assert reopened.count_chunks() == report.chunks
 
 
-@pytest.mark.parametrize("batch_size", [32, 1], ids=["one-flush", "a-flush-each"])
+@pytest.mark.parametrize("batch_size", [128, 4], ids=["one-flush", "a-flush-each"])
 def test_new_versions_of_a_url_replace_within_and_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int) -> None:
     """Versions of one URL in one ingest: the last one wins, each replacing the one before only once it is committed;
     the report is the one article-by-article writes give."""
@@ -177,7 +177,7 @@ def test_new_versions_of_a_url_replace_within_and_across_batches(tmp_path: Path,
     other = load_text("Zebra crossings in Quito get flashing lights, the committee said. " * 30, title="Zebras", url="https://news.test/z")
 
     def run(one_by_one: bool) -> tuple[ChromaStore, list[list[str]]]:
-        settings = Settings(index_dir=tmp_path / f"index-{one_by_one}", embedding_batch_size=batch_size)
+        settings = Settings(index_dir=tmp_path / f"index-{one_by_one}", ingest_flush_chunks=batch_size)
         store = ChromaStore(settings, SpyEmbeddings())
         ingestor = Ingestor(store, settings)
         ingestor.ingest_articles([v0])

@@ -216,3 +216,21 @@ def test_span_vectors_type_is_plain_data() -> None:
     v = sv.vector(0, 4)
     assert v is not None and abs(float(np.linalg.norm(v)) - 1) < 1e-6
     assert isinstance(Passage(chunk_id="a:0", article_id="a", text="t", start=0, end=1).span_vectors, type(None))
+
+
+def test_every_write_path_stores_span_vectors(tmp_path: Any, embeddings: Any, sample_article: Any) -> None:  # type: ignore[no-untyped-def]
+    """Vectors handed in (as the ingest does) carry none; the store embedding them itself, and a reindex, add them."""
+    from app.chunking import chunker_for
+    from app.settings import Settings
+    from app.store import ChromaStore
+
+    store = ChromaStore(Settings(index_dir=tmp_path / "index"), embeddings)
+    chunks = chunker_for(store.settings, embeddings)(sample_article)
+    ids = [c.id for c in chunks]
+    store.add_article(sample_article, chunks, embeddings.embed_documents([c.text for c in chunks]))
+    assert [p.span_vectors for p in store.get_chunks(ids)] == [None] * len(ids)
+    assert store.reindex() == 1
+    assert all(decode(p.span_vectors or "") is not None for p in store.get_chunks(ids))
+    fresh = [c.model_copy(update={"span_vectors": None}) for c in chunks]
+    store.add_article(sample_article, fresh)  # no vectors given: embedded here, with span vectors
+    assert all(decode(p.span_vectors or "") is not None for p in store.get_chunks(ids))
