@@ -58,7 +58,7 @@ print("finished", len(report.added), flush=True)
 
 
 def _spawn(index_dir: Path, inputs: list[Path], **env: str) -> subprocess.Popen[str]:
-    child_env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir), "NEWSDESK_EMBEDDING_BATCH_SIZE": "4", **env}
+    child_env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir), "NEWSDESK_INGEST_FLUSH_CHUNKS": "16", **env}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, *map(str, inputs)],
         cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
