@@ -23,7 +23,7 @@ from app.injection import looks_like_instruction
 from app.models import Passage
 from app.settings import Settings
 from app.span_vectors import SpanVectors, decode
-from app.text import split_sentences
+from app.text import split_sentences, strip_span
 
 log = logging.getLogger(__name__)
 
@@ -541,12 +541,8 @@ def _clause_spans(text: str) -> list[tuple[int, int]]:
         return []
     spans, pos = [], 0
     for m in [*_CLAUSE_BREAK.finditer(text), None]:
-        a, b = pos, m.start() if m else len(text)
+        a, b = strip_span(text, pos, m.start() if m else len(text), _CLAUSE_STRIP)
         pos = m.end() if m else pos
-        while a < b and text[a] in _CLAUSE_STRIP:
-            a += 1
-        while b > a and text[b - 1] in _CLAUSE_STRIP:
-            b -= 1
         if len(words(text[a:b])) >= 4:
             spans.append((a, b))
     return spans

@@ -23,14 +23,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from app.text import split_sentences
+from app.text import split_sentences, strip_span
 
-__all__ = ["SpanVectors", "decode", "pool_segments", "segments"]
+__all__ = ["CLAUSE_BREAK", "SpanVectors", "decode", "pool_segments", "segments"]
 
 _MAGIC = b"SV1"
 _HEADER = struct.Struct("<3sII")  # magic, segments, dim
-_CLAUSE_BREAK = re.compile(r"""[,;:—–]+["'”’]*\s*|\s+-\s+""")
-"""Every break either clause splitter uses (app.extractive, app.support): their clauses are runs of whole segments."""
+CLAUSE_BREAK = re.compile(r"""[,;:—–]+["'”’]*\s*|\s+-\s+""")
+"""The support checker's clause breaks, which include the extractive engine's (`[,;—]\\s+`): the clauses of both are
+runs of whole segments (tests/test_span_vectors.py)."""
 _STRIP = " \t\n\"'“”‘’()"
 SLACK = 3
 """Characters a requested span may cut off a segment at either end (stripped quotes and brackets)."""
@@ -43,16 +44,13 @@ def segments(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
 
     def add(a: int, b: int) -> None:
-        while a < b and text[a] in _STRIP:
-            a += 1
-        while b > a and text[b - 1] in _STRIP:
-            b -= 1
+        a, b = strip_span(text, a, b, _STRIP)
         if b > a:
             out.append((a, b))
 
     for sp in split_sentences(text):
         pos = sp.start
-        for m in _CLAUSE_BREAK.finditer(text, sp.start, sp.end):
+        for m in CLAUSE_BREAK.finditer(text, sp.start, sp.end):
             add(pos, m.start())
             pos = m.end()
         add(pos, sp.end)

@@ -11,7 +11,6 @@ Rules, in order of severity:
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -21,7 +20,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from app.injection import mask_instruction_text
-from app.span_vectors import SpanVectors
+from app.span_vectors import CLAUSE_BREAK, SpanVectors
 from app.support_analysis import (
     SOURCE_SCOPE,
     Analysis,
@@ -33,7 +32,7 @@ from app.support_analysis import (
     similar_stem,
     stem,
 )
-from app.text import split_sentences
+from app.text import split_sentences, strip_span
 
 log = logging.getLogger(__name__)
 
@@ -176,15 +175,6 @@ class _Window:
     clause_spans: tuple[tuple[int, int], ...] = ()  # where the clauses are in the passage
 
 
-def _strip_span(text: str, a: int, b: int) -> tuple[int, int]:
-    while a < b and text[a] in _CLAUSE_STRIP:
-        a += 1
-    while b > a and text[b - 1] in _CLAUSE_STRIP:
-        b -= 1
-    return a, b
-
-
-_CLAUSE_BREAK = re.compile(r"""[,;:—–]+["'”’]*\s*|\s+-\s+""")
 
 
 _CLAUSE_STRIP = " \"'“”‘’()"
@@ -193,8 +183,8 @@ _CLAUSE_STRIP = " \"'“”‘’()"
 def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Clauses of the sentence text[start:end] (at least three words each), or none when it has only one."""
     bounds, pos = [], start
-    for m in [*_CLAUSE_BREAK.finditer(text, start, end), None]:
-        bounds.append(_strip_span(text, pos, m.start() if m else end))
+    for m in [*CLAUSE_BREAK.finditer(text, start, end), None]:
+        bounds.append(strip_span(text, pos, m.start() if m else end, _CLAUSE_STRIP))
         pos = m.end() if m else pos
     spans = [(a, b) for a, b in bounds if len(text[a:b].split()) >= 3]
     return spans if len(spans) > 1 else []

@@ -117,6 +117,15 @@ def split_sentences(text: str, paragraphs: list[Span] | None = None) -> list[Spa
     return spans
 
 
+def strip_span(text: str, start: int, end: int, chars: str) -> tuple[int, int]:
+    """[start, end) narrowed past any of `chars` at either end (str.strip, as a span into the text)."""
+    while start < end and text[start] in chars:
+        start += 1
+    while end > start and text[end - 1] in chars:
+        end -= 1
+    return start, end
+
+
 def normalize_whitespace(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
