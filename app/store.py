@@ -62,6 +62,9 @@ _PAGE = 1000
 _REINDEX_SUFFIX = "_chunks_reindex"
 _SERVER_ORPHAN_GRACE_S = 600
 """Server mode: orphan chunks younger than this may belong to another client's write in progress."""
+_CHUNKS_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+"""Chroma's defaults (100/100) let a batch-built graph miss a top-2 neighbour among 1,400 clustered news chunks under
+load (tests/test_retrieval.py, 200 distractors); twice the beam keeps exact top-k there. New collections only."""
 _ARTICLES_SYNC_THRESHOLD = 64
 """HNSW sync_threshold of the articles collection (Chroma's default: 1000). Every Chroma write re-reads the write-ahead
 log since the collection's vector index was last persisted, so with the default each record upsert read all writes of
@@ -229,7 +232,7 @@ class ChromaStore:
             embedding_function=self.embeddings,
             client=self.client,
             collection_metadata=self._collection_metadata(),
-            collection_configuration={"hnsw": {"space": "cosine"}},
+            collection_configuration={"hnsw": _CHUNKS_HNSW},
         )
 
     @property

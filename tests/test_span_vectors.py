@@ -119,10 +119,10 @@ def test_segments_lost_to_truncation_have_no_vector() -> None:
 def chunk_texts(embeddings: Any) -> list[str]:  # type: ignore[no-untyped-def]
     from app.chunking import chunker_for
     from app.loaders import load_path
-    from app.settings import Settings
+    from app.settings import Settings, sample_corpus_dir
 
     settings = Settings()
-    article = load_path(__import__("pathlib").Path(__file__).parents[2] / "shared" / "seeds", settings)[0]
+    article = load_path(sample_corpus_dir(), settings)[0]
     return [c.text for c in chunker_for(settings, embeddings)(article)]
 
 
