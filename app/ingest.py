@@ -1,6 +1,6 @@
 """Inputs → store: load, skip unchanged, chunk, embed in batches across articles, write each batch crash-safely.
 
-Articles stream through a bounded pending batch (about four embedding batches of chunks), so memory stays flat
+Articles stream through a bounded pending batch (`Settings.ingest_flush_chunks` chunks), so memory stays flat
 however large the corpus. Each input's failure becomes one report line; the other inputs go on.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from chromadb.errors import ChromaError
 
-from app.embeddings import embed_chunks
+from app.embeddings import embed_chunk_list
 from app.models import Article, ArticleInfo, Chunk, IngestError, IngestReport
 from app.settings import Settings
 from app.store import ChromaStore
@@ -151,10 +151,8 @@ class Ingestor:
         pending, run.pending, run.pending_chunks = run.pending, [], 0
         if not pending:
             return
-        texts = [c.text for p in pending for c in p.chunks]
-        vectors, spans = embed_chunks(self.store.embeddings, texts)  # span vectors: same forward pass (app.span_vectors)
-        for c, blob in zip((c for p in pending for c in p.chunks), spans, strict=True):
-            c.span_vectors = blob
+        # Sets each chunk's span vectors too, from the same forward pass (app.span_vectors).
+        vectors = embed_chunk_list(self.store.embeddings, [c for p in pending for c in p.chunks])
         batch, offset = [], 0
         for p in pending:
             n = len(p.chunks)
