@@ -240,7 +240,7 @@ def brief(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
 ) -> None:
     """Write a cited briefing of one article, a topic, or a period."""
-    from app.briefing import render_markdown
+    from app.brief.pipeline import render_markdown
 
     if length not in ("short", "standard", "long") or fmt not in ("md", "json"):
         raise typer.BadParameter("--length is short|standard|long and --format is md|json")
@@ -265,7 +265,7 @@ def eval_(
     as_json: JsonOpt = False,
 ) -> None:
     """Score citation accuracy and answer correctness on datasets; writes report.json/.md, results.jsonl, charts."""
-    from app.evaluation.runner import eval_command
+    from app.evaluation.command import eval_command
 
     with _progress("Evaluating", enabled=not as_json) as progress:
         code = eval_command(
@@ -288,7 +288,7 @@ def serve(
     sample: Annotated[bool, typer.Option(help="Index the bundled sample article when the index is empty.")] = True,
 ) -> None:
     """Serve the web app and the HTTP API."""
-    from app.server import serve as run_server
+    from app.serve.server import serve as run_server
 
     settings = _state.settings
     if host:

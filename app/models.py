@@ -59,7 +59,7 @@ class Chunk(BaseModel):
     start: int
     end: int
     tokens: int = Field(description="tiktoken count of text.")
-    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.span_vectors, set at embedding.")
+    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors, set at embedding.")
 
 
 class Passage(BaseModel):
@@ -77,7 +77,7 @@ class Passage(BaseModel):
     score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
     dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
-    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.span_vectors of the chunk, if stored.")
+    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors of the chunk, if stored.")
 
 
 class SearchFilters(BaseModel):
@@ -111,6 +111,18 @@ class AnswerSentence(BaseModel):
     reason: str = Field("", description="Why it is (un)supported, for people.")
 
 
+class AnswerCheck(BaseModel):
+    """The answer-level verdict, apart from per-sentence support: does the answer answer the question asked?"""
+
+    answers_question: bool = Field(
+        description="A supported sentence holds an item of the asked type that meets every anchor of the question."
+    )
+    answer_type: str = Field(description="What the question asks for: person, organisation, place, date, money, ...")
+    anchors: list[str] = Field(default_factory=list, description="What pins the fact down: years, editions, names...")
+    found: str = Field("", description="The item that answers, e.g. the person named.")
+    reason: str = Field("", description="Why the answer does not answer the question, for people.")
+
+
 class Timings(BaseModel):
     condense_ms: float = Field(0.0, description="Rewriting a follow-up into a standalone question.")
     retrieve_ms: float = 0.0
@@ -128,6 +140,9 @@ class Answer(BaseModel):
     sentences: list[AnswerSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    check: AnswerCheck | None = Field(
+        None, description="Answer-level verdict (answers the question asked?); None when nothing was checked."
+    )
     backend: str
     model: str
     timings: Timings = Field(default_factory=Timings)

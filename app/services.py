@@ -21,16 +21,17 @@ from app.models import (
     Passage,
     SearchFilters,
 )
-from app.settings import Settings, sample_corpus_dir
+from app.resources import sample_corpus_dir
+from app.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-    from app.backends import Backend
-    from app.ingest import Ingestor
-    from app.retrieval import HybridRetriever
-    from app.store import ChromaStore
-    from app.support import SupportChecker
+    from app.answer.engine import Engine
+    from app.retrieve.hybrid import HybridRetriever
+    from app.store.chroma import ChromaStore
+    from app.store.ingest import Ingestor
+    from app.verify.support import SupportChecker
 
 log = logging.getLogger(__name__)
 
@@ -51,49 +52,49 @@ class Newsdesk:
         self.settings = settings or Settings()
         self._embeddings = embeddings
         self._chroma_client = chroma_client
-        self._backends: dict[str, Backend] = {}
+        self._engines: dict[str, Engine] = {}
 
     # ---- parts -------------------------------------------------------------
     @cached_property
     def embeddings(self) -> Embeddings:
         if self._embeddings is None:
-            from app.embeddings import make_embeddings
+            from app.store.embeddings import make_embeddings
 
             self._embeddings = make_embeddings(self.settings)
         return self._embeddings
 
     @cached_property
     def store(self) -> ChromaStore:
-        from app.store import ChromaStore
+        from app.store.chroma import ChromaStore
 
         return ChromaStore(self.settings, self.embeddings, client=self._chroma_client)
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        from app.retrieval import HybridRetriever
+        from app.retrieve.hybrid import HybridRetriever
 
         return HybridRetriever(self.store, self.embeddings, self.settings)
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        from app.ingest import Ingestor
+        from app.store.ingest import Ingestor
 
         return Ingestor(self.store, self.settings)
 
     @cached_property
     def checker(self) -> SupportChecker:
-        from app.support import SupportChecker
+        from app.verify.support import SupportChecker
 
         return SupportChecker(self.embeddings, threshold=self.settings.support_threshold)
 
-    def backend(self, name: str | None = None) -> Backend:
-        """The answer engine by name (default from settings). Never falls back silently to another backend."""
-        from app.backends import make_backend
+    def engine(self, name: str | None = None) -> Engine:
+        """The answer engine by name (default from settings). Never falls back silently to another engine."""
+        from app.answer.engines import make_engine
 
         name = name or self.settings.backend
-        if name not in self._backends:
-            self._backends[name] = make_backend(name, self.settings, embeddings=self.embeddings)
-        return self._backends[name]
+        if name not in self._engines:
+            self._engines[name] = make_engine(name, self.settings, embeddings=self.embeddings)
+        return self._engines[name]
 
     # ---- library -----------------------------------------------------------
     def ingest(self, inputs: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
@@ -117,7 +118,7 @@ class Newsdesk:
 
     def reindex(self) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""
-        return self.store.reindex()
+        return self.store.reindex(self.ingestor.chunker)
 
     def ensure_sample(self) -> IngestReport | None:
         """Index the bundled sample article when the index is empty (the out-of-the-box demo)."""
@@ -139,12 +140,11 @@ class Newsdesk:
         filters: SearchFilters | None = None,
         strict: bool | None = None,
     ) -> Answer:
-        final: Answer | None = None
-        for event in self.stream_ask(question, history=history, backend=backend, k=k, filters=filters, strict=strict):
-            if isinstance(event, AnswerDone):
-                final = event.answer
-        assert final is not None, "stream_ask always ends with an AnswerDone"
-        return final
+        from app.verify.grounded import final_answer
+
+        return final_answer(
+            self.stream_ask(question, history=history, backend=backend, k=k, filters=filters, strict=strict)
+        )
 
     def stream_ask(
         self,
@@ -156,13 +156,13 @@ class Newsdesk:
         filters: SearchFilters | None = None,
         strict: bool | None = None,
     ) -> Iterator[AnswerDelta | AnswerDone]:
-        from app.qa import stream_answer
+        from app.verify.grounded import stream_answer
 
         yield from stream_answer(
             question,
             history=list(history),
             retriever=self.retriever,
-            backend=self.backend(backend),
+            engine=self.engine(backend),
             checker=self.checker,
             settings=self.settings,
             k=k or self.settings.k,
@@ -179,13 +179,13 @@ class Newsdesk:
         strict: bool | None = None,
         progress: Progress | None = None,
     ) -> Briefing:
-        from app.briefing import brief
+        from app.brief.pipeline import brief
 
         return brief(
             selection or BriefSelection(),
             store=self.store,
             retriever=self.retriever,
-            backend=self.backend(backend),
+            engine=self.engine(backend),
             checker=self.checker,
             settings=self.settings,
             length=length,

@@ -8,9 +8,6 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BackendName = Literal["extractive", "openai", "llamacpp"]
-
 
 class Settings(BaseSettings):
     """Every knob Newsdesk has. Pass an instance explicitly; there is no global."""
@@ -18,7 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
     # Store
-    index_dir: Path = Field(PROJECT_ROOT / "index", description="On-disk Chroma store (embedded mode).")
+    index_dir: Path = Field(Path("index"), description="On-disk Chroma store (embedded mode), relative to the working directory.")
     chroma_url: str | None = Field(None, description="Chroma server URL, e.g. http://127.0.0.1:8000; server mode when set.")
     collection: str = Field("newsdesk", description="Prefix of the Chroma collection names.")
     chroma_retry_seconds: float = Field(20.0, description="Server mode: how long calls retry while the Chroma server is unreachable (restarts).")
@@ -43,11 +40,15 @@ class Settings(BaseSettings):
     mmr_lambda: float = 0.7
 
     # Answering
-    backend: BackendName = "extractive"
+    backend: str = Field("extractive", description="Answer engine by registry name: extractive, openai, llamacpp.")
     context_tokens: int = Field(1500, description="Token budget for passages packed into an LLM prompt.")
     max_answer_tokens: int = 300
     temperature: float = 0.0
     strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
+    answer_check: bool = Field(
+        True,
+        description="Decline answers that do not answer the question asked (wrong year, person or type), on every engine.",
+    )
     support_threshold: float = Field(0.5, description="Support score at or above which a sentence counts as supported.")
     abstain_threshold: float = Field(0.30, description="Extractive: best sentence confidence below which Newsdesk abstains (calibrated on tests/data/qa_questions.jsonl).")
     brief_max_tokens: int = Field(1000, description="Reply budget of an LLM briefing's final (reduce) step; llama.cpp keeps max_answer_tokens.")
@@ -98,7 +99,3 @@ class Settings(BaseSettings):
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir or (self.index_dir / "cache")
 
-
-def sample_corpus_dir() -> Path:
-    """The bundled demo corpus (the sample article)."""
-    return Path(__file__).resolve().parent / "data" / "sample"

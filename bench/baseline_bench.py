@@ -45,7 +45,7 @@ def eval_questions(paths: list[Path] | None = None) -> list[dict[str, Any]]:
 
 
 def input_files(workdir: Path, distractors: int, seed: int = 0) -> list[Path]:
-    from app.settings import sample_corpus_dir
+    from app.resources import sample_corpus_dir
 
     extra = sorted((ROOT / "tests" / "data" / "briefing_extra").glob("*.json"))
     synthetic = sorted(corpus_dir(workdir, distractors, seed).glob("*.jsonl")) if distractors else []
@@ -126,7 +126,7 @@ def _throughput(runs: list[dict[str, Any]], mb: float) -> dict[str, Any]:
 def run(workdir: Path, emb: Any, *, distractors: int = 100, seed: int = 0, repeat: bool = True) -> dict[str, Any]:
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from app.embeddings import local_model_path
+    from app.store.embeddings import local_model_path
     from app.settings import Settings
 
     t0 = time.perf_counter()

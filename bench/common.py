@@ -253,7 +253,7 @@ class Stopwatch:
 def load_embeddings(settings: Any = None) -> Embeddings:
     """Newsdesk's own embeddings (langchain HuggingFaceEmbeddings over the bundled all-MiniLM-L6-v2), warmed up."""
     offline_env()
-    from app.embeddings import make_embeddings
+    from app.store.embeddings import make_embeddings
     from app.settings import Settings
 
     emb = make_embeddings(settings or Settings())
@@ -291,8 +291,8 @@ class TimedEmbeddings(Embeddings):
         return out
 
     def embed_chunks(self, texts: list[str]) -> tuple[list[list[float]], list[str | None]]:
-        """What the ingest calls: chunk vectors and span vectors from one forward pass (app.embeddings)."""
-        from app.embeddings import embed_chunks
+        """What the ingest calls: chunk vectors and span vectors from one forward pass (app.store.embeddings)."""
+        from app.store.embeddings import embed_chunks
 
         t0 = time.perf_counter()
         out = embed_chunks(self.inner, texts)

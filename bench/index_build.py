@@ -58,10 +58,10 @@ def build(
     reuse: bool = True,
 ) -> dict[str, Any]:
     """Build (or reuse) an index of about spec.chunks chunks; on_step(n_chunks) is called when each step is reached."""
-    from app.chunking import chunk_article
+    from app.chunks.chunking import chunk_article
     from app.settings import Settings
-    from app.store import ChromaStore, article_metadata, chunk_metadata
-    from app.tokens import get_encoding
+    from app.store.chroma import ChromaStore, article_metadata, chunk_metadata
+    from app.chunks.tokens import get_encoding
 
     manifest = read_manifest(index_dir)
     if reuse and manifest and manifest.get("spec") == asdict(spec) and not steps:

@@ -54,8 +54,8 @@ def corpus_dir(workdir: Path, n: int, seed: int = 0) -> Path:
 
 def _chunk_texts(folder: Path, settings: Any, emb: Any) -> list[str]:
     """Parse and chunk the corpus the way the ingest does, without embedding or storing."""
-    from app.chunking import chunker_for
-    from app.loaders import LoadError, iter_load
+    from app.chunks.chunking import chunker_for
+    from app.ingest.loaders import LoadError, iter_load
 
     chunk = chunker_for(settings, emb)
     texts: list[str] = []

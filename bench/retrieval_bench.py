@@ -63,7 +63,7 @@ class _Precomputed(Embeddings):
 
 
 def _hybrid(desk: Any, qs: list[str], rounds: int) -> dict[str, Any]:
-    from app.retrieval import HybridRetriever
+    from app.retrieve.hybrid import HybridRetriever
 
     col, settings = desk.store.chunks, desk.settings
     vectors = {q: desk.embeddings.embed_query(q) for q in qs}
@@ -106,7 +106,7 @@ def _hybrid(desk: Any, qs: list[str], rounds: int) -> dict[str, Any]:
 
 
 def _forget_queries(desk: Any) -> None:
-    """Both sides of the ratio embed their question (app.embeddings.QueryMemo would hand the second one the first's)."""
+    """Both sides of the ratio embed their question (app.store.embeddings.QueryMemo would hand the second one the first's)."""
     forget = getattr(desk.embeddings, "forget", None)
     if forget is not None:
         forget()

@@ -121,7 +121,7 @@ def phases(index_dir: Path) -> dict[str, Any]:
             importlib.import_module(mod)
         imports[mod] = round(sw.seconds, 2)
     with Stopwatch() as sw:
-        from app.server import mount_web
+        from app.serve.server import mount_web
         from app.services import Newsdesk
         from app.settings import Settings
     imports["app"] = round(sw.seconds, 2)
@@ -137,10 +137,10 @@ def phases(index_dir: Path) -> dict[str, Any]:
     step("embedding_model_load", lambda: desk.embeddings.embed_query("warm up"))
     step("store_open", lambda: desk.store.count_articles())
     step("lexical_index_load", lambda: desk.retriever.lexical.refresh())
-    step("support_checker_and_engine", lambda: (desk.checker, desk.backend("extractive")))
+    step("support_checker_and_engine", lambda: (desk.checker, desk.engine("extractive")))
 
     def web() -> None:
-        from app.api import create_api
+        from app.serve.api.app import create_api
 
         mount_web(create_api(desk, settings), desk, settings)
 

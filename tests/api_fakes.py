@@ -52,7 +52,7 @@ class FakeStore:
 
     def _check(self) -> None:
         if self.client.down:
-            from app.store import StoreUnavailable
+            from app.store.chroma import StoreUnavailable
 
             raise StoreUnavailable("fake chroma unreachable")
 

@@ -30,7 +30,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 @pytest.fixture(scope="session")
 def embeddings():  # type: ignore[no-untyped-def]
     """The real all-MiniLM-L6-v2, loaded once."""
-    from app.embeddings import make_embeddings
+    from app.store.embeddings import make_embeddings
     from app.settings import Settings
 
     return make_embeddings(Settings())
@@ -42,7 +42,7 @@ def embeddings():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sample_article():  # type: ignore[no-untyped-def]
     """The bundled sample article, loaded the way `newsdesk ingest` loads it."""
-    from app.loaders import load_path
+    from app.ingest.loaders import load_path
     from app.settings import Settings
 
     return load_path(SEED_FILE, Settings())[0]
@@ -114,7 +114,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m app.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
+    """`python -m app.serve.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
     holding the sample article; yields its base URL."""
     import sys
 
@@ -130,7 +130,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     })  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     # Cold start loads the embedding model and ingests the sample article.
-    cmd = [sys.executable, "-m", "app.server", "--port", str(port)]
+    cmd = [sys.executable, "-m", "app.serve.server", "--port", str(port)]
     proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)
     try:
         yield url

@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from app import security
-from app.api import ReadWriteLock, create_api, dataset_path
-from app.api_errors import classify
-from app.api_models import ErrorResponse, Health
+from app.serve import security
+from app.serve.api.app import ReadWriteLock, create_api, dataset_path
+from app.serve.api.errors import classify
+from app.serve.api.schemas import ErrorResponse, Health
 from app.models import Answer, Article, ArticleInfo, Briefing, IngestReport, Passage
 from app.settings import Settings
 
@@ -152,8 +152,8 @@ def test_upload_limits(tmp_path: Path) -> None:
 
 
 def test_url_ingest_uses_the_url_loader(tmp_path: Path) -> None:
-    from app.api import ArticleLoaders, default_loaders
-    from app.loaders import LoadError
+    from app.serve.api.app import ArticleLoaders, default_loaders
+    from app.ingest.loaders import LoadError
     from app.text import build_article
 
     seen: list[str] = []
@@ -244,8 +244,8 @@ def test_unknown_route_and_method(client: TestClient) -> None:
 
 
 def test_classify_maps_loader_and_store_errors() -> None:
-    from app.loaders import LoadError
-    from app.store import StoreUnavailable
+    from app.ingest.loaders import LoadError
+    from app.store.chroma import StoreUnavailable
 
     assert classify(LoadError("a.txt", "binary file, not text")).status == 400  # type: ignore[union-attr]
     assert classify(LoadError("a.txt", "file is 9 bytes, over the 1-byte limit (max_file_bytes)")).status == 413  # type: ignore[union-attr]
@@ -294,7 +294,7 @@ def test_check_bind_rules() -> None:
 
 
 def test_serve_refuses_public_bind_without_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from app.server import main
+    from app.serve.server import main
 
     monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
     assert main(["--api-only", "--no-sample"]) == 2
@@ -357,7 +357,7 @@ def test_eval_route_runs_the_injected_runner(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
     from app.evaluation.metrics import aggregate
-    from app.evaluation.runner import EvalReport, RetrievalScores
+    from app.evaluation.results import EvalReport, RetrievalScores
 
     settings = Settings(index_dir=tmp_path / "index")
     calls: list[Any] = []
@@ -376,7 +376,7 @@ def test_eval_route_runs_the_injected_runner(tmp_path: Path) -> None:
 
 
 def test_dataset_path_stays_in_evals() -> None:
-    from app.api_errors import ApiError
+    from app.serve.api.errors import ApiError
 
     assert dataset_path("sample_qa").name == "sample_qa.jsonl"
     for bad in ("nope", "..", "../pyproject"):
@@ -431,14 +431,14 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
 def test_an_unconfigured_backend_is_the_callers_error(tmp_path: Path) -> None:
     from api_fakes import FakeBackend
 
-    from app.backends import BackendUnavailable
+    from app.answer.engines import EngineUnavailable
 
     client, desk = make_client(tmp_path)
     add_text(client)
 
     def backend(name: str | None = None) -> FakeBackend:
         if name == "openai":
-            raise BackendUnavailable("backend 'openai' is not configured: set NEWSDESK_OPENAI_API_KEY")
+            raise EngineUnavailable("backend 'openai' is not configured: set NEWSDESK_OPENAI_API_KEY")
         return FakeBackend()
 
     desk.backend = backend  # type: ignore[method-assign]
@@ -452,7 +452,7 @@ def test_an_unconfigured_backend_is_the_callers_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_build_app_serves_the_api_and_the_web_app_together(tmp_path: Path) -> None:
-    from app.server import build_app
+    from app.serve.server import build_app
 
     settings = Settings(index_dir=tmp_path / "index")
     desk = FakeDesk(settings)

@@ -8,31 +8,34 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_openai import ChatOpenAI
 
-from app.backends import BACKEND_NAMES, BackendUnavailable, bundled_gguf_path, make_backend
+from app.answer.engine import Engine
+from app.answer.engines import ENGINE_NAMES, EngineUnavailable, make_engine
+from app.answer.engines.llamacpp import bundled_gguf_path
 from app.errors import NewsdeskError
 from app.settings import Settings
 
 
 def test_backend_names_match_the_settings_choices() -> None:
-    assert set(BACKEND_NAMES) == {"extractive", "openai", "llamacpp"}
+    assert set(ENGINE_NAMES) == {"extractive", "openai", "llamacpp"}
 
 
 def test_unknown_backend_names_the_choices() -> None:
-    with pytest.raises(BackendUnavailable, match=r"unknown backend 'gpt5'.*extractive, openai, llamacpp"):
-        make_backend("gpt5", Settings())
+    with pytest.raises(EngineUnavailable, match=r"unknown backend 'gpt5'.*extractive, openai, llamacpp"):
+        make_engine("gpt5", Settings())
 
 
 def test_openai_without_key_or_url_is_unavailable_never_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")  # must not be picked up behind the user's back
-    with pytest.raises(BackendUnavailable, match=r"NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
-        make_backend("openai", Settings())
-    assert issubclass(BackendUnavailable, NewsdeskError)
+    with pytest.raises(EngineUnavailable, match=r"NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
+        make_engine("openai", Settings())
+    assert issubclass(EngineUnavailable, NewsdeskError)
 
 
 def test_openai_compatible_server_settings_reach_chatopenai() -> None:
     s = Settings(openai_base_url="http://127.0.0.1:9/v1", openai_model="smol", max_answer_tokens=77, openai_timeout=12)
-    b = make_backend("openai", s)
-    assert b.name == "openai" and b.model == "smol" and b.generative and b.engine is None
+    b = make_engine("openai", s)
+    assert isinstance(b, Engine) and b.name == "openai" and b.model == "smol" and b.chat_model is not None
+    assert b.passage_budget == s.context_tokens and b.max_concurrency > 1 and not b.shared_window
     assert b.label == "smol via OpenAI-compatible server at http://127.0.0.1:9/v1"
     chat = b.chat_model
     assert isinstance(chat, ChatOpenAI)
@@ -44,7 +47,7 @@ def test_openai_compatible_server_settings_reach_chatopenai() -> None:
 
 
 def test_openai_cloud_uses_the_key_and_no_extra_body() -> None:
-    b = make_backend("openai", Settings(openai_api_key="sk-test", openai_model="gpt-4o-mini"))
+    b = make_engine("openai", Settings(openai_api_key="sk-test", openai_model="gpt-4o-mini"))
     assert b.label == "gpt-4o-mini via the OpenAI API"
     chat = b.chat_model
     assert isinstance(chat, ChatOpenAI)
@@ -53,10 +56,10 @@ def test_openai_cloud_uses_the_key_and_no_extra_body() -> None:
 
 
 def test_extractive_backend_has_no_chat_model(embeddings) -> None:  # type: ignore[no-untyped-def]
-    b = make_backend("extractive", Settings(), embeddings=embeddings)
-    assert not b.generative and b.chat_model is None and b.engine is not None
+    b = make_engine("extractive", Settings(), embeddings=embeddings)
+    assert isinstance(b, Engine) and b.chat_model is None and b.passage_budget is None
     assert b.label == "extractive (offline)"
-    assert b.engine.embeddings is embeddings
+    assert b.selector.embeddings is embeddings  # type: ignore[attr-defined]
 
 
 def test_bundled_gguf_is_found_inside_the_installed_package() -> None:
@@ -66,24 +69,25 @@ def test_bundled_gguf_is_found_inside_the_installed_package() -> None:
 
 
 def test_llamacpp_with_a_missing_gguf_is_unavailable(tmp_path: Path) -> None:
-    with pytest.raises(BackendUnavailable, match="does not exist"):
-        make_backend("llamacpp", Settings(gguf_path=tmp_path / "nope.gguf"))
+    with pytest.raises(EngineUnavailable, match="does not exist"):
+        make_engine("llamacpp", Settings(gguf_path=tmp_path / "nope.gguf"))
 
 
 def test_llamacpp_with_a_broken_gguf_is_unavailable(tmp_path: Path) -> None:
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"not a gguf file at all")
-    with pytest.raises(BackendUnavailable, match="cannot load GGUF"):
-        make_backend("llamacpp", Settings(gguf_path=bad))
+    with pytest.raises(EngineUnavailable, match="cannot load GGUF"):
+        make_engine("llamacpp", Settings(gguf_path=bad))
 
 
 @pytest.mark.llm
 @pytest.mark.slow
 def test_llamacpp_backend_generates_and_streams() -> None:
-    b = make_backend("llamacpp", Settings(max_answer_tokens=12, llamacpp_n_ctx=512))
-    assert b.name == "llamacpp" and b.generative and b.model.startswith("SmolLM2-135M")
+    b = make_engine("llamacpp", Settings(max_answer_tokens=12, llamacpp_n_ctx=512))
+    assert b.name == "llamacpp" and b.chat_model is not None and b.model.startswith("SmolLM2-135M")
+    assert b.shared_window and b.max_concurrency == 1
     assert b.label.endswith("via llama.cpp")
-    assert b.context_tokens is not None and 0 < b.context_tokens <= 512
+    assert b.passage_budget is not None and 0 < b.passage_budget <= 512
     messages = [SystemMessage(content="You answer briefly."), HumanMessage(content="Say hello.")]
     whole = b.chat_model.invoke(messages)  # type: ignore[union-attr]
     assert isinstance(whole.text, str) and whole.text.strip()

@@ -8,6 +8,7 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -16,15 +17,15 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
-from app.backends import Backend
-from app.briefing import BriefingCache, article_chunks, brief, render_markdown
-from app.briefing_cues import find_actors, needs_context, open_questions, quantities
-from app.briefing_extractive import build_units, lexrank
-from app.briefing_llm import parse_notes, parse_sections
+from app.answer.engine import ChatEngine, Engine
+from app.brief.pipeline import BriefingCache, article_chunks, brief, render_markdown
+from app.brief.cues import find_actors, needs_context, open_questions, quantities
+from app.brief.extractive import build_units, lexrank
+from app.brief.llm import parse_notes, parse_sections
 from app.errors import NewsdeskError
 from app.evaluation import metrics
 from app.evaluation.datasets import load_dataset
-from app.loaders import load_path
+from app.ingest.loaders import load_path
 from app.models import Article, ArticleInfo, Briefing, BriefingPoint, BriefSelection, Passage
 from app.settings import Settings
 from app.text import build_article
@@ -33,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 EXTRA = ROOT / "tests" / "data" / "briefing_extra"
 FACTS = ROOT / "evals" / "briefing_facts.jsonl"
-# Written independently of app.briefing_cues: words that make a point lean on a sentence it does not include.
+# Written independently of app.brief.cues: words that make a point lean on a sentence it does not include.
 # A point opening with a quotation ('"This plan was developed ...," an official said') is the speaker's own
 # reference, so the quote mark is not skipped.
 DANGLING = re.compile(
@@ -43,16 +44,31 @@ DANGLING = re.compile(
 
 
 class FakeStore:
-    """The part of the store briefings use: list_articles / get_article / fingerprint."""
+    """The part of the store briefings use: list_articles / get_article / get_chunks / fingerprint. Articles are
+    chunked as ingest would chunk them."""
 
-    def __init__(self, articles: list[Article]) -> None:
+    def __init__(self, articles: list[Article], settings: Settings | None = None) -> None:
+        from app.chunks.chunking import chunker_for
+
         self.articles = {a.id: a for a in articles}
+        chunk = chunker_for(settings or Settings())
+        self.chunks = {c.id: (a, c) for a in articles for c in chunk(a)}
 
     def list_articles(self) -> list[ArticleInfo]:
+        counts = {aid: sum(1 for a, _ in self.chunks.values() if a.id == aid) for aid in self.articles}
         return [
-            ArticleInfo(id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text))
+            ArticleInfo(id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text), chunks=counts[a.id])
             for a in self.articles.values()
         ]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[Passage]:
+        out = []
+        for cid in ids:
+            if cid in self.chunks:
+                a, c = self.chunks[cid]
+                out.append(Passage(chunk_id=c.id, article_id=a.id, text=c.text, start=c.start, end=c.end, title=a.title,
+                                   source=a.source, url=a.url, published=a.published))  # fmt: skip
+        return out
 
     def get_article(self, article_id: str) -> Article | None:
         return self.articles.get(article_id)
@@ -89,14 +105,16 @@ def extras() -> list[Article]:
 
 @pytest.fixture(scope="module")
 def checker(embeddings):  # type: ignore[no-untyped-def]
-    from app.support import SupportChecker
+    from app.verify.support import SupportChecker
 
     return SupportChecker(embeddings, threshold=Settings().support_threshold)
 
 
 @pytest.fixture(scope="module")
-def extractive(embeddings) -> Backend:  # type: ignore[no-untyped-def]
-    return Backend(name="extractive", model="extractive/all-MiniLM-L6-v2", label="extractive (offline)")
+def extractive(embeddings) -> Engine:  # type: ignore[no-untyped-def]
+    from app.answer.engines import make_engine
+
+    return make_engine("extractive", Settings(), embeddings=embeddings)
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +122,9 @@ def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("briefing-cache")
 
 
-def run(store: Any, backend: Backend, checker: Any, embeddings: Any, settings: Settings, selection: BriefSelection | None = None,
+def run(store: Any, backend: Engine, checker: Any, embeddings: Any, settings: Settings, selection: BriefSelection | None = None,
         **kw: Any) -> Briefing:  # fmt: skip
-    return brief(selection or BriefSelection(), store=store, retriever=kw.pop("retriever", None), backend=backend, checker=checker,
+    return brief(selection or BriefSelection(), store=store, retriever=kw.pop("retriever", None), engine=backend, checker=checker,
                  settings=settings, embeddings=embeddings, **kw)  # fmt: skip
 
 
@@ -514,12 +532,12 @@ class ScriptedChat(BaseChatModel):
 
 
 def test_llm_map_reduce_is_budgeted_and_verified(sample, extras, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.tokens import count_tokens
+    from app.chunks.tokens import count_tokens
 
     chat = ScriptedChat(prompts=[])
-    backend = Backend(name="openai", model="scripted", label="scripted", chat_model=chat)
+    backend = ChatEngine(name="openai", model="scripted", label="scripted", chat_model=chat)
     settings = Settings(index_dir=tmp_path, context_tokens=250, chunk_tokens=120, chunk_overlap_tokens=0)
-    store = FakeStore([sample, *extras])
+    store = FakeStore([sample, *extras], settings)
     steps: list[tuple[int, int, str]] = []
     b = run(store, backend, checker, embeddings, settings, progress=lambda d, t, label: steps.append((d, t, label)))
     maps = [p for p in chat.prompts if "<passage" in p]
@@ -548,10 +566,10 @@ def test_llm_map_reduce_is_budgeted_and_verified(sample, extras, checker, embedd
 @pytest.mark.llm
 @pytest.mark.slow
 def test_llamacpp_briefing_is_verified(sample, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.backends import make_backend
+    from app.answer.engines import make_engine
 
     settings = Settings(index_dir=tmp_path, backend="llamacpp")
-    backend = make_backend("llamacpp", settings)
+    backend = make_engine("llamacpp", settings)
     b = run(FakeStore([sample]), backend, checker, embeddings, settings, length="short")
     assert b.backend == "llamacpp" and b.model
     assert b.headline

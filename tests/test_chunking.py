@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.chunking import chunk_article
+from app.chunks.chunking import chunk_article
 from app.text import build_article
-from app.tokens import count_tokens, get_encoding
+from app.chunks.tokens import count_tokens, get_encoding
 
 SEED = Path(__file__).resolve().parents[1] / "app" / "data" / "sample"
 ENC = get_encoding("cl100k_base")
@@ -68,7 +68,7 @@ def test_one_huge_sentence_is_cut_at_whitespace_within_limits() -> None:
 @pytest.mark.slow
 def test_no_chunk_exceeds_the_embedding_models_window(embeddings) -> None:  # type: ignore[no-untyped-def]
     """all-MiniLM-L6-v2 truncates silently at 256 word pieces; text dense in word pieces must still fit."""
-    from app.embeddings import max_wordpieces, wordpiece_counter
+    from app.chunks.wordpieces import max_wordpieces, wordpiece_counter
 
     wp, max_wp = wordpiece_counter(embeddings), max_wordpieces(embeddings)
     assert wp is not None and max_wp == 256

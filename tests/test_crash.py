@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from app.ingest import Ingestor
-from app.lexical import LexicalIndex
-from app.loaders import load_text
+from app.store.ingest import Ingestor
+from app.retrieve.lexical import LexicalIndex
+from app.ingest.loaders import load_text
 from app.settings import Settings
-from app.store import ChromaStore, article_of
+from app.store.chroma import ChromaStore, article_of
 from bench.corpus import write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -32,10 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # markers), to pin the worst moment; it first prints how many articles earlier batches committed.
 CHILD = r"""
 import os, signal, sys
-from app.embeddings import make_embeddings
-from app.ingest import Ingestor
+from app.store.embeddings import make_embeddings
+from app.store.ingest import Ingestor
 from app.settings import Settings
-from app.store import ChromaStore
+from app.store.chroma import ChromaStore
 
 settings = Settings()
 store = ChromaStore(settings, make_embeddings(settings))
@@ -156,10 +156,10 @@ def test_sigkill_between_chunks_and_record(tmp_path: Path, embeddings) -> None: 
 PEER = r"""
 import json, sys
 from langchain_core.embeddings import DeterministicFakeEmbedding
-from app.ingest import Ingestor
-from app.loaders import load_text
+from app.store.ingest import Ingestor
+from app.ingest.loaders import load_text
 from app.settings import Settings
-from app.store import ChromaStore
+from app.store.chroma import ChromaStore
 
 settings = Settings(embedding_model="fake-hash")
 fake = DeterministicFakeEmbedding(size=16)

@@ -11,7 +11,7 @@ import pytest
 from app.errors import NewsdeskError
 from app.evaluation.datasets import DatasetInvalid, load_dataset, load_datasets, parse_dataset
 from app.evaluation.metrics import quote_in_text
-from app.loaders import load_path
+from app.ingest.loaders import load_path
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

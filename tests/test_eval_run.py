@@ -13,7 +13,9 @@ from app.errors import NewsdeskError
 from app.evaluation.datasets import DatasetInvalid, load_dataset, parse_dataset
 from app.evaluation.faithfulness import FaithfulnessJudge, make_judge, parse_verdicts
 from app.evaluation.report import check_thresholds, load_thresholds, render_markdown, write_report
-from app.evaluation.runner import EvalReport, eval_command, run_eval
+from app.evaluation.command import eval_command
+from app.evaluation.results import EvalReport
+from app.evaluation.runner import run_eval
 from app.models import (
     Answer,
     AnswerSentence,
@@ -25,8 +27,9 @@ from app.models import (
     Citation,
     Passage,
 )
-from app.settings import Settings, sample_corpus_dir
-from app.support import SupportChecker
+from app.resources import sample_corpus_dir
+from app.settings import Settings
+from app.verify.support import SupportChecker
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_QA = ROOT / "evals" / "sample_qa.jsonl"
@@ -78,7 +81,7 @@ class ScriptedDesk:
     def get_article(self, article_id: str) -> Article | None:
         return Article(id="a1", title="Plan", text=TEXT) if article_id == "a1" else None
 
-    def backend(self, name: str | None = None) -> object:
+    def engine(self, name: str | None = None) -> object:
         if name not in {"alpha", "beta"}:
             raise NewsdeskError(f"unknown backend {name!r}")
         return object()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.extractive import AnswerType, ExtractiveEngine
+from app.answer.extractive import AnswerType, ExtractiveEngine
 from app.models import ABSTAIN_PREFIX, Answer, Passage
 from app.settings import Settings
 

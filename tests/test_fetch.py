@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.fetch import blocked_reason, fetch_url, is_allowlisted, load_url, parse_url
-from app.loaders import LoadError, iter_load
+from app.ingest.fetch import blocked_reason, fetch_url, is_allowlisted, load_url, parse_url
+from app.ingest.loaders import LoadError, iter_load
 from app.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -8,12 +8,13 @@ import pytest
 from chromadb.errors import ChromaError
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
-from app.ingest import Ingestor
-from app.lexical import LexicalIndex
-from app.loaders import load_text
+from app.store.ingest import Ingestor
+from app.retrieve.lexical import LexicalIndex
+from app.ingest.loaders import load_text
 from app.models import Article
-from app.settings import Settings, sample_corpus_dir
-from app.store import ChromaStore, IndexMismatchError
+from app.resources import sample_corpus_dir
+from app.settings import Settings
+from app.store.chroma import ChromaStore, IndexMismatchError
 
 SEED_FILE = sample_corpus_dir() / "000_2df2c5dbd146e2f9.txt"
 

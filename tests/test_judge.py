@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.evaluation.judge import DEFAULT_PAIRS, JudgeReport, Pair, load_pairs, measure_checker
-from app.support import SupportChecker
+from app.verify.support import SupportChecker
 from app.text import clean_text
 
 SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.loaders import LoadError, iter_load, load_path, load_text
+from app.ingest.loaders import LoadError, iter_load, load_path, load_text
 from app.models import Article
 from app.settings import Settings
 
@@ -113,7 +113,7 @@ def test_same_text_twice_gives_same_id(tmp_path: Path, settings: Settings) -> No
 
 
 def test_bundled_sample_corpus_loads(settings: Settings) -> None:
-    from app.settings import sample_corpus_dir
+    from app.resources import sample_corpus_dir
 
     articles = load_path(sample_corpus_dir(), settings)
     assert [a.title for a in articles] == [SEED_TITLE]

@@ -10,9 +10,9 @@ import pytest
 from api_fakes import FakeDesk, serve_in_thread
 from pydantic import SecretStr
 
-from app import openai_compat as oc
-from app.api import create_api
-from app.api_models import ChatMessage
+from app.serve.api import openai_compat as oc
+from app.serve.api.app import create_api
+from app.serve.api.schemas import ChatMessage
 from app.models import Answer, AnswerDelta, AnswerDone, Citation
 from app.settings import Settings
 
@@ -96,7 +96,7 @@ def test_completion_shape() -> None:
 def server(tmp_path: Path) -> Iterator[str]:
     settings = Settings(index_dir=tmp_path / "index")
     desk = FakeDesk(settings)
-    from app.loaders import load_text
+    from app.ingest.loaders import load_text
 
     desk.ingest_articles([load_text(TEXT, title="Peace plan", source="wire")])
     with serve_in_thread(create_api(desk, settings)) as url:  # type: ignore[arg-type]

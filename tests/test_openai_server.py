@@ -12,8 +12,9 @@ import httpx
 import pytest
 from langchain_core.messages import HumanMessage
 
-from app.backends import bundled_gguf_path, make_backend
-from app.citations import verify
+from app.answer.engines import make_engine
+from app.answer.engines.llamacpp import bundled_gguf_path
+from app.verify.citations import verify
 from app.models import ABSTAIN_PREFIX, AnswerDelta, AnswerDone
 from tests.procs import free_port, start_server, stop_server
 
@@ -53,7 +54,7 @@ def test_server_lists_the_model(llama_server: str) -> None:
 
 
 def test_chatopenai_streams_tokens_from_the_server(server_settings) -> None:  # type: ignore[no-untyped-def]
-    backend = make_backend("openai", server_settings)
+    backend = make_engine("openai", server_settings)
     assert backend.label == f"{MODEL_ALIAS} via OpenAI-compatible server at {server_settings.openai_base_url}"
     chunks = [c.text for c in backend.chat_model.stream([HumanMessage(content="Count from one to five.")])]  # type: ignore[union-attr]
     assert len([c for c in chunks if c]) > 1
@@ -62,7 +63,7 @@ def test_chatopenai_streams_tokens_from_the_server(server_settings) -> None:  # 
 
 def test_markers_in_real_server_output_are_parsed_and_checked(sample_desk, server_settings) -> None:  # type: ignore[no-untyped-def]
     """The model copies a line with a valid and an out-of-range marker; verification parses both from its output."""
-    backend = make_backend("openai", server_settings)
+    backend = make_engine("openai", server_settings)
     line = "EU foreign ministers met in Brussels [1]. Paris hosted them [7]."
     prompt = f"Repeat this text exactly, with nothing before or after it:\n{line}"
     text = backend.chat_model.invoke([HumanMessage(content=prompt)]).text  # type: ignore[union-attr]
@@ -79,9 +80,9 @@ def test_markers_in_real_server_output_are_parsed_and_checked(sample_desk, serve
 
 @pytest.mark.parametrize("question", ["Who is the Kremlin spokesman?", "Where did EU foreign ministers meet?"])
 def test_openai_backend_answers_through_the_chain(sample_desk, server_settings, question: str) -> None:  # type: ignore[no-untyped-def]
-    from app.qa import stream_answer
+    from app.verify.grounded import stream_answer
 
-    backend = make_backend("openai", server_settings)
+    backend = make_engine("openai", server_settings)
     events = list(
         stream_answer(
             question,

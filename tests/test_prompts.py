@@ -9,9 +9,9 @@ import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from app import prompts
+from app.answer import prompts
 from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
-from app.tokens import count_tokens
+from app.chunks.tokens import count_tokens
 
 
 def passage(text: str, n: int = 0, title: str = "A title", published: datetime | None = None) -> Passage:

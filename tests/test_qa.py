@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from app.backends import Backend, make_backend
+from app.answer.engine import ChatEngine
+from app.answer.engines import make_engine
 from app.models import ABSTAIN_PREFIX, CANNOT_ANSWER_MARKER, Answer, AnswerDelta, AnswerDone, ChatTurn, Passage
-from app.qa import abstention, answer_question, condense, is_cannot_answer, rewrite_followup, stream_answer
+from app.answer.abstention import abstention, is_cannot_answer
+from app.answer.engine import Engine
+from app.answer.followup import rewrite_followup
+from app.answer.followup import standalone_question as condense
+from app.verify.grounded import answer_question, stream_answer
 
 
 def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
@@ -49,14 +54,14 @@ def test_standalone_questions_and_empty_history_are_left_alone() -> None:
 
 def test_condense_uses_the_llm_rewrite_when_it_reads_as_one() -> None:
     llm = FakeListChatModel(responses=["Standalone question: What did Moscow say about the US plan?\n"])
-    backend = Backend(name="fake", model="fake", label="fake", chat_model=llm)
+    backend = ChatEngine(name="fake", model="fake", label="fake", chat_model=llm)
     history = turns(("What did Kyiv say about the plan?", "Ready [1]."))
     assert condense("and what did Moscow say?", history, backend) == "What did Moscow say about the US plan?"
 
 
 def test_condense_falls_back_to_the_rules_when_the_llm_answers_instead() -> None:
     llm = FakeListChatModel(responses=["The Kremlin has downplayed the importance of the initiative."])
-    backend = Backend(name="fake", model="fake", label="fake", chat_model=llm)
+    backend = ChatEngine(name="fake", model="fake", label="fake", chat_model=llm)
     history = turns(("What did Kyiv say about the plan?", "Ready [1]."))
     assert condense("and what did Moscow say?", history, backend) == "What did Moscow say about the plan?"
     assert condense("and what did Moscow say?", [], backend) is None
@@ -101,13 +106,13 @@ def test_cited_answers_are_not_refusals(text: str) -> None:
 # ---- the chain over the real index of the sample article --------------------------------------------------------------
 
 
-def run(desk, question: str, history=(), backend: Backend | None = None, strict: bool = False):  # type: ignore[no-untyped-def]
+def run(desk, question: str, history=(), backend: Engine | None = None, strict: bool = False):  # type: ignore[no-untyped-def]
     events = list(
         stream_answer(
             question,
             list(history),
             retriever=desk.retriever,
-            backend=backend or desk.backend("extractive"),
+            engine=backend or desk.engine("extractive"),
             checker=desk.checker,
             settings=desk.settings,
             k=desk.settings.k,
@@ -142,7 +147,7 @@ def test_follow_up_is_answered_as_its_standalone_question(sample_desk) -> None: 
 
 def test_nothing_relevant_abstains_before_generating(sample_desk) -> None:  # type: ignore[no-untyped-def]
     llm = FakeListChatModel(responses=["Argentina won it [1]."])  # would answer if it were asked
-    backend = Backend(name="fake", model="fake-1", label="fake", chat_model=llm)
+    backend = ChatEngine(name="fake", model="fake-1", label="fake", chat_model=llm)
     deltas, answer = run(sample_desk, "Who won the 2022 World Cup?", backend=backend)
     assert answer.abstained and answer.answer == "The indexed articles don't say who won the 2022 World Cup."
     assert deltas == [answer.answer]
@@ -150,8 +155,8 @@ def test_nothing_relevant_abstains_before_generating(sample_desk) -> None:  # ty
     assert llm.i == 0  # the model was never called
 
 
-def _llm(*responses: str) -> Backend:
-    return Backend(name="fake", model="fake-1", label="fake", chat_model=FakeListChatModel(responses=list(responses)))
+def _llm(*responses: str) -> Engine:
+    return ChatEngine(name="fake", model="fake-1", label="fake", chat_model=FakeListChatModel(responses=list(responses)))
 
 
 def test_model_saying_cannot_answer_abstains_and_the_marker_is_never_streamed(sample_desk) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +215,7 @@ def test_answer_question_collects_the_stream(sample_desk) -> None:  # type: igno
     a = answer_question(
         "Who is the Kremlin spokesman?",
         retriever=sample_desk.retriever,
-        backend=sample_desk.backend("extractive"),
+        engine=sample_desk.engine("extractive"),
         checker=sample_desk.checker,
         settings=sample_desk.settings,
     )
@@ -221,7 +226,7 @@ def test_answer_question_collects_the_stream(sample_desk) -> None:  # type: igno
 @pytest.mark.slow
 def test_llamacpp_in_process_backend_through_the_same_chain(sample_desk) -> None:  # type: ignore[no-untyped-def]
     settings = sample_desk.settings.model_copy(update={"max_answer_tokens": 60})
-    backend = make_backend("llamacpp", settings)
+    backend = make_engine("llamacpp", settings)
     deltas, answer = run(sample_desk, "Who is the Kremlin spokesman?", backend=backend)
     assert answer.backend == "llamacpp" and answer.model.startswith("SmolLM2-135M")
     assert answer.timings.generate_ms > 0

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from app.ingest import Ingestor
-from app.loaders import load_text
+from app.store.ingest import Ingestor
+from app.ingest.loaders import load_text
 from app.models import Article, SearchFilters
-from app.retrieval import HybridRetriever, reciprocal_rank_fusion
+from app.retrieve.hybrid import HybridRetriever, reciprocal_rank_fusion
 from app.settings import Settings
-from app.store import ChromaStore
+from app.store.chroma import ChromaStore
 
 QUESTIONS = [json.loads(line) for line in (Path(__file__).parent / "data" / "retrieval_questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 CRANES = "Dock workers in Rotterdam voted to end the harbour crane strike on Friday after a pay deal."

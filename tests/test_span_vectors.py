@@ -1,4 +1,4 @@
-"""Span vectors: sentence and clause vectors pooled from the chunk's own forward pass at ingest (app.span_vectors),
+"""Span vectors: sentence and clause vectors pooled from the chunk's own forward pass at ingest (app.chunks.span_vectors),
 and the extractive engine and support checker using them instead of embedding at question time."""
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from app.embeddings import QueryMemo, embed_chunks
-from app.extractive import ExtractiveEngine, _clause_spans
+from app.store.embeddings import QueryMemo, embed_chunks
+from app.answer.extractive import ExtractiveEngine, _clause_spans
 from app.models import Passage
-from app.span_vectors import SpanVectors, decode, pool_segments, segments
-from app.support import SupportChecker, _windows
+from app.chunks.span_vectors import SpanVectors, decode, pool_segments, segments
+from app.verify.support import SupportChecker, _windows
 from app.text import split_sentences
 
 TEXT = (
@@ -117,9 +117,10 @@ def test_segments_lost_to_truncation_have_no_vector() -> None:
 
 @pytest.fixture(scope="module")
 def chunk_texts(embeddings: Any) -> list[str]:  # type: ignore[no-untyped-def]
-    from app.chunking import chunker_for
-    from app.loaders import load_path
-    from app.settings import Settings, sample_corpus_dir
+    from app.chunks.chunking import chunker_for
+    from app.ingest.loaders import load_path
+    from app.resources import sample_corpus_dir
+    from app.settings import Settings
 
     settings = Settings()
     article = load_path(sample_corpus_dir(), settings)[0]
@@ -220,16 +221,16 @@ def test_span_vectors_type_is_plain_data() -> None:
 
 def test_every_write_path_stores_span_vectors(tmp_path: Any, embeddings: Any, sample_article: Any) -> None:  # type: ignore[no-untyped-def]
     """Vectors handed in (as the ingest does) carry none; the store embedding them itself, and a reindex, add them."""
-    from app.chunking import chunker_for
+    from app.chunks.chunking import chunker_for
     from app.settings import Settings
-    from app.store import ChromaStore
+    from app.store.chroma import ChromaStore
 
     store = ChromaStore(Settings(index_dir=tmp_path / "index"), embeddings)
     chunks = chunker_for(store.settings, embeddings)(sample_article)
     ids = [c.id for c in chunks]
     store.add_article(sample_article, chunks, embeddings.embed_documents([c.text for c in chunks]))
     assert [p.span_vectors for p in store.get_chunks(ids)] == [None] * len(ids)
-    assert store.reindex() == 1
+    assert store.reindex(chunker_for(store.settings, embeddings)) == 1
     assert all(decode(p.span_vectors or "") is not None for p in store.get_chunks(ids))
     fresh = [c.model_copy(update={"span_vectors": None}) for c in chunks]
     store.add_article(sample_article, fresh)  # no vectors given: embedded here, with span vectors

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from app.chunking import chunker_for
+from app.chunks.chunking import chunker_for
 from app.models import Article, SearchFilters
 from app.settings import Settings
-from app.store import ChromaStore, IndexMismatchError, chunk_where, epoch
+from app.store.chroma import ChromaStore, IndexMismatchError, chunk_where, epoch
 from app.text import build_article
 
 BACKENDS = ["embedded", pytest.param("server", marks=[pytest.mark.server, pytest.mark.slow])]
@@ -166,7 +166,7 @@ def test_other_embedding_model_raises_mismatch_until_reindexed(store: ChromaStor
     with pytest.raises(IndexMismatchError):
         other.add_article(sample_article, chunker_for(other_settings)(sample_article))
 
-    assert other.reindex() == 1
+    assert other.reindex(chunker_for(other_settings, fake)) == 1
     hits = other.dense_search(fake.embed_query("peace"), 3)
     assert len(hits) == 3 and hits[0].article_id == sample_article.id
     assert other.count_chunks() == store.get_article_info(sample_article.id).chunks  # type: ignore[union-attr]

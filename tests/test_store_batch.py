@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from app.chunking import chunker_for
+from app.chunks.chunking import chunker_for
 from app.models import Article, Chunk
 from app.settings import Settings
-from app.store import ChromaStore, article_of
+from app.store.chroma import ChromaStore, article_of
 
 
 @pytest.fixture
@@ -145,7 +145,7 @@ def test_dying_between_the_chunks_and_the_records_leaves_nothing_half_visible(
 
 def test_articles_collection_persists_its_vector_index_often(store: ChromaStore, articles: list[Article]) -> None:
     """Chroma re-reads its write-ahead log since the last persist on every write; a low sync_threshold bounds that."""
-    from app.store import _ARTICLES_SYNC_THRESHOLD
+    from app.store.client import ARTICLES_SYNC_THRESHOLD as _ARTICLES_SYNC_THRESHOLD
 
     assert store.articles.configuration["hnsw"]["sync_threshold"] == _ARTICLES_SYNC_THRESHOLD  # type: ignore[index]
     # An index from before the setting: the articles collection has Chroma's default; the first write lowers it.

@@ -8,7 +8,7 @@ import re
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from app.support import SupportChecker, SupportResult, analyze
+from app.verify.support import SupportChecker, SupportResult, analyze
 
 P_ARMY = (
     "According to the 28-point plan, Ukraine must limit the size of its army to 600,000 troops, in exchange for which "

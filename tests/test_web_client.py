@@ -125,7 +125,7 @@ class FakeDesk:
 @pytest.fixture(scope="module")
 def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeDesk]]:
     """The real Blocks over a FakeDesk holding the sample article, served in this process."""
-    from app.web import create_app, mount_options
+    from app.serve.web.app import create_app, mount_options
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("index"))
     desk = FakeDesk(settings)
@@ -260,7 +260,7 @@ def test_login_is_required_off_loopback() -> None:
     from pydantic import SecretStr
 
     from app.errors import NewsdeskError
-    from app.web import auth_for
+    from app.serve.web.app import auth_for
 
     assert auth_for(Settings(host="127.0.0.1")) is None
     with pytest.raises(NewsdeskError, match="refusing to serve"):
@@ -274,7 +274,7 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
     import httpx
     from pydantic import SecretStr
 
-    from app.web import launch
+    from app.serve.web.app import launch
 
     settings = Settings(index_dir=tmp_path / "index", port=free_port(), auth_user="desk", auth_password=SecretStr("s3cret"))
     desk = FakeDesk(settings)
@@ -303,7 +303,7 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
 def test_remove_updates_the_library_and_unknown_ids_are_readable(tmp_path: Path) -> None:
     import gradio as gr
 
-    from app.web import Handlers
+    from app.serve.web.app import Handlers
 
     desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
     desk.ingest([SAMPLE])

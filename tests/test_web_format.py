@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from app import web_format as fmt
+from app.serve.web import format as fmt
 from app.models import (
     Actor,
     Answer,

@@ -53,7 +53,7 @@ def parse_verdicts(reply: str) -> list[bool]:
 
 
 def _render(question: str, answer: str, contexts: Sequence[str]) -> str:
-    from app.prompts import render
+    from app.answer.prompts import render
 
     return render(PROMPT, question=question, answer=answer, contexts=list(contexts))
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from app.support import SupportChecker
+from app.resources import shipped_datasets_dir
+from app.verify.support import SupportChecker
 
-DEFAULT_PAIRS = Path(__file__).resolve().parents[2] / "evals" / "support_pairs.jsonl"
+DEFAULT_PAIRS = shipped_datasets_dir() / "support_pairs.jsonl"
 
 
 class Pair(BaseModel):

@@ -142,6 +142,14 @@ def answer_correct(prediction: str, answers: Sequence[str]) -> float | None:
     return 0.0
 
 
+def confidently_wrong(answerable: bool, abstained: bool, correct: float | None) -> float:
+    """1 for an answer given (not declined) that is wrong: a wrong answer to an answerable question, or any answer to
+    an unanswerable one. Quoting a true passage verbatim cannot hide it, unlike citation scores."""
+    if abstained:
+        return 0.0
+    return 1.0 if not answerable or not correct else 0.0
+
+
 def _f1(pred: list[str], gold: list[str]) -> float:
     common = sum((Counter(pred) & Counter(gold)).values())
     if common == 0:

@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from app.evaluation.metrics import Score
-from app.evaluation.runner import EvalReport
+from app.evaluation.results import EvalReport
 
 # Metrics per backend shown in tables and charts: (attribute, label). Retrieval metrics are shared by all backends.
-ANSWER_METRICS = [("answer_accuracy", "answer accuracy"), ("token_f1", "token F1")]
+ANSWER_METRICS = [("answer_accuracy", "answer accuracy"), ("confidently_wrong", "confidently wrong ↓"), ("token_f1", "token F1")]
 CITATION_METRICS = [
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
     ("evidence_coverage", "evidence coverage"),
 ]
 RETRIEVAL_METRICS = {"evidence_recall_at_k": "evidence recall@k", "mrr": "MRR"}
-LOWER_IS_BETTER = {"false_abstention"}
+LOWER_IS_BETTER = {"false_abstention", "confidently_wrong"}
 
 
 def metric_value(report: EvalReport, backend: str, name: str) -> float | None:
@@ -129,8 +129,10 @@ def render_markdown(report: EvalReport) -> str:
 
     out += ["", "## Abstention", ""]
     out += _table(
-        ["backend", "declined when unanswerable (higher is better)", "declined when answerable (lower is better)"],
-        [[b.backend, _cell(b.abstention_unanswerable), _cell(b.false_abstention)] for b in report.backends.values()],
+        ["backend", "answer accuracy", "confidently wrong (lower is better)", "declined when unanswerable (higher is better)",
+         "declined near-miss unanswerable", "declined when answerable (lower is better)"],
+        [[b.backend, _cell(b.answer_accuracy), _cell(b.confidently_wrong), _cell(b.abstention_unanswerable),
+          _cell(b.abstention_near_miss), _cell(b.false_abstention)] for b in report.backends.values()],
     )
     if any(b.key_fact_coverage is not None for b in report.backends.values()):
         out += ["", "## Briefings", ""]
@@ -186,6 +188,7 @@ def write_charts(report: EvalReport, folder: Path) -> list[Path]:
     """metrics.png (every score per backend) and latency.png (p50/p95 per backend)."""
     names = [("evidence_recall_at_k", "recall@k"), ("mrr", "MRR"), *ANSWER_METRICS, *CITATION_METRICS,
              ("abstention_unanswerable", "declined unanswerable"), ("false_abstention", "declined answerable"),
+             ("confidently_wrong", "confidently wrong"), ("abstention_near_miss", "declined near-miss"),
              ("key_fact_coverage", "key-fact coverage"), ("point_citation_precision", "point precision"),
              ("faithfulness", "faithfulness")]  # fmt: skip
     names = [(key, label) for key, label in names if any(metric_value(report, b, key) is not None for b in report.backends)]

@@ -1,4 +1,4 @@
-"""Runs datasets through Newsdesk backends and scores them: `run_eval` (library) and `eval_command` (the CLI's body)."""
+"""Runs datasets through Newsdesk engines and scores them (`run_eval`)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from app.errors import NewsdeskError
 from app.evaluation import metrics as m
 from app.evaluation.datasets import BriefingItem, Dataset, QAItem, load_datasets
-from app.models import Answer, AnswerSentence, BriefSelection, Citation
-from app.settings import PROJECT_ROOT, Settings
+from app.evaluation.results import (
+    BackendScores,
+    BriefingResult,
+    DatasetInfo,
+    EvalError,
+    EvalReport,
+    QuestionResult,
+    RetrievalScores,
+)
+from app.models import Answer, BriefSelection
+from app.resources import prompts_dir, shipped_datasets_dir
+from app.settings import Settings
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -25,109 +35,16 @@ if TYPE_CHECKING:
     from app.evaluation.faithfulness import FaithfulnessJudge
     from app.models import Briefing
     from app.services import Newsdesk
-    from app.support import SupportChecker
+    from app.verify.support import SupportChecker
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-SUPPORT_PAIRS = PROJECT_ROOT / "evals" / "support_pairs.jsonl"
+SUPPORT_PAIRS = shipped_datasets_dir() / "support_pairs.jsonl"
+NEAR_MISS_TAG = "unanswerable-near-miss"
+"""Dataset tag of unanswerable questions whose topic is present but whose asked fact is not (another year, person...)."""
 
 
-class EvalError(NewsdeskError):
-    """The evaluation cannot run (empty index, failed corpus ingest, unknown backend)."""
-
-
-# ---- result objects --------------------------------------------------------------------------------------------------
-class QuestionResult(BaseModel):
-    """One question answered by one backend, with its per-question scores (None = undefined, see metrics)."""
-
-    dataset: str
-    id: str
-    backend: str
-    model: str
-    question: str
-    answerable: bool
-    tags: list[str] = Field(default_factory=list)
-    gold_answers: list[str] = Field(default_factory=list)
-    answer: str
-    abstained: bool
-    sentences: list[AnswerSentence] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)
-    retrieved: list[str] = Field(default_factory=list, description="Chunk ids retrieved for the question, best first.")
-    latency_ms: float
-    scores: dict[str, float | None] = Field(default_factory=dict)
-    evidence_missing: list[str] = Field(default_factory=list, description="Gold quotes not found in the corpus.")
-    error: str | None = None
-
-
-class BriefingResult(BaseModel):
-    dataset: str
-    id: str
-    backend: str
-    model: str
-    headline: str
-    points: int
-    citations: list[Citation] = Field(default_factory=list)
-    latency_ms: float
-    scores: dict[str, float | None] = Field(default_factory=dict)
-    facts_missing: list[str] = Field(default_factory=list, description="Facts whose evidence is not in the corpus.")
-    error: str | None = None
-
-
-class RetrievalScores(BaseModel):
-    """Retrieval is shared by all backends (same retriever, same k)."""
-
-    k: int
-    evidence_recall_at_k: m.Score
-    mrr: m.Score
-
-
-class BackendScores(BaseModel):
-    backend: str
-    model: str
-    questions: int
-    errors: int = 0
-    answer_accuracy: m.Score
-    token_f1: m.Score
-    citation_precision: m.Score
-    citation_recall: m.Score
-    evidence_coverage: m.Score
-    abstention_unanswerable: m.Score = Field(description="Share of unanswerable questions declined (higher is better).")
-    false_abstention: m.Score = Field(description="Share of answerable questions declined (lower is better).")
-    faithfulness: m.Score | None = Field(None, description="LLM judge (RAGAS-style); None when no judge is configured.")
-    key_fact_coverage: m.Score | None = None
-    point_citation_precision: m.Score | None = None
-    latency_p50_ms: float | None = None
-    latency_p95_ms: float | None = None
-    briefing_latency_p50_ms: float | None = None
-
-
-class DatasetInfo(BaseModel):
-    path: str
-    name: str
-    kind: str
-    sha256: str
-    items: int
-
-
-class EvalReport(BaseModel):
-    """Everything report.json holds; `results`/`briefing_results` go to results.jsonl."""
-
-    created_at: datetime
-    run_seconds: float
-    config: dict[str, Any]
-    versions: dict[str, str]
-    datasets: list[DatasetInfo]
-    corpus: list[dict[str, Any]] = Field(default_factory=list, description="Indexed articles scored against.")
-    retrieval: RetrievalScores
-    backends: dict[str, BackendScores]
-    judge: dict[str, Any] | None = Field(None, description="Support-checker accuracy on evals/support_pairs.jsonl.")
-    warnings: list[str] = Field(default_factory=list)
-    results: list[QuestionResult] = Field(default_factory=list, exclude=True)
-    briefing_results: list[BriefingResult] = Field(default_factory=list, exclude=True)
-
-
-# ---- helpers ---------------------------------------------------------------------------------------------------------
 class CachedSupport:
     """supports(claim, quotes) over the shared support checker, memoized (precision and recall ask the same pairs)."""
 
@@ -194,9 +111,9 @@ def _config(settings: Settings, backends: Sequence[str], k: int, corpus: Sequenc
     config["index"] = "temporary" if corpus else str(settings.chroma_url or settings.index_dir)
     config["settings"] = {key: dumped[key] for key in keep if key in dumped}
     try:
-        from app.prompts import prompt_version
+        from app.answer.prompts import prompt_version
 
-        config["prompts"] = {p.stem: prompt_version(p.stem) for p in sorted((PROJECT_ROOT / "prompts").glob("*.md"))}
+        config["prompts"] = {p.stem: prompt_version(p.stem) for p in sorted(prompts_dir().glob("*.md"))}
     except ImportError:
         pass
     return config
@@ -215,7 +132,7 @@ def _judge_accuracy(checker: SupportChecker, warnings: list[str]) -> dict[str, A
     result = measure_checker(checker, load_pairs(SUPPORT_PAIRS))
     data: dict[str, Any] = result.model_dump(mode="json") if isinstance(result, BaseModel) else dict(vars(result))
     data = {key: value for key, value in data.items() if isinstance(value, int | float | str | dict | None)}
-    data["pairs"] = str(SUPPORT_PAIRS.relative_to(PROJECT_ROOT))
+    data["pairs"] = SUPPORT_PAIRS.name
     return data
 
 
@@ -231,15 +148,17 @@ def score_question(
     """All per-question scores; `gold` holds the located spans of each evidence quote."""
     flat = [s for spans in gold for s in spans]
     text = m.answer_text(answer)
+    correct = m.answer_correct(text, item.answers) if item.answerable else None
     return {
         "evidence_recall_at_k": m.evidence_recall_at_k(item.evidence, retrieved, k),
         "reciprocal_rank": m.reciprocal_rank(item.evidence, retrieved),
-        "answer_correct": m.answer_correct(text, item.answers) if item.answerable else None,
+        "answer_correct": correct,
         "token_f1": m.token_f1(text, item.answers) if item.answerable else None,
         "citation_precision": m.citation_precision(answer, flat, supports),
         "citation_recall": m.citation_recall(answer, supports),
         "evidence_coverage": m.evidence_coverage(answer, gold) if item.answerable else None,
         "abstained": float(answer.abstained),
+        "confidently_wrong": m.confidently_wrong(item.answerable, answer.abstained, correct),
     }
 
 
@@ -251,6 +170,7 @@ def summarize(backend: str, results: Sequence[QuestionResult], briefs: Sequence[
 
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable]
+    near_miss = [r for r in unanswerable if NEAR_MISS_TAG in r.tags]
     latencies = [r.latency_ms for r in results]
     judged = any("faithfulness" in r.scores for r in results)
     return BackendScores(
@@ -265,6 +185,8 @@ def summarize(backend: str, results: Sequence[QuestionResult], briefs: Sequence[
         evidence_coverage=col("evidence_coverage"),
         abstention_unanswerable=m.Score(value=m.share([r.abstained for r in unanswerable]), n=len(unanswerable)),
         false_abstention=m.Score(value=m.share([r.abstained for r in answerable]), n=len(answerable)),
+        confidently_wrong=col("confidently_wrong"),
+        abstention_near_miss=m.Score(value=m.share([r.abstained for r in near_miss]), n=len(near_miss)) if near_miss else None,
         faithfulness=col("faithfulness") if judged else None,
         key_fact_coverage=col("key_fact_coverage", briefs) if briefs else None,
         point_citation_precision=col("point_citation_precision", briefs) if briefs else None,
@@ -395,7 +317,7 @@ def run_eval(
         briefing_results: list[BriefingResult] = []
         per_backend: dict[str, BackendScores] = {}
         for backend in backends:
-            desk.backend(backend)  # fail early, with the backend's own message, when it is unavailable
+            desk.engine(backend)  # fail early, with the backend's own message, when it is unavailable
             rows = [scorer.question(d, q, backend) for d, q in qa]
             brows = [scorer.briefing(d, b, backend) for d, b in briefs]
             per_backend[backend] = summarize(backend, rows, brows)
@@ -431,30 +353,3 @@ def run_eval(
         results=results,
         briefing_results=briefing_results,
     )
-
-
-def eval_command(
-    datasets: Sequence[str | Path],
-    corpus: Sequence[str | Path] | None = None,
-    backends: Sequence[str] | None = None,
-    k: int | None = None,
-    out: str | Path = Path("evals/reports/latest"),
-    as_json: bool = False,
-    progress: Progress | None = None,
-    *,
-    settings: Settings | None = None,
-) -> int:
-    """`newsdesk eval`: run, write report.json/report.md/results.jsonl/charts into `out`, print a summary (or report.json
-    with as_json). Returns the exit code (0). Expected failures raise NewsdeskError (bad dataset lines, empty index)."""
-    import sys
-
-    from app.evaluation.report import render_markdown, report_json, write_report
-
-    settings = settings or Settings()
-    report = run_eval(list(datasets), list(backends or [settings.backend]), settings, k=k, corpus=corpus, progress=progress)
-    folder = write_report(report, Path(out))
-    if as_json:
-        sys.stdout.write(report_json(report) + "\n")
-    else:
-        sys.stdout.write(render_markdown(report) + f"\nWrote {folder}/report.json, report.md, results.jsonl and charts.\n")
-    return 0

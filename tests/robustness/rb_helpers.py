@@ -44,7 +44,7 @@ def _base_env() -> dict[str, str]:
 
 
 class NewsdeskServer:
-    """`python -m app.server --api-only` as a subprocess on a free loopback port, restartable on the same port/index."""
+    """`python -m app.serve.server --api-only` as a subprocess on a free loopback port, restartable on the same port/index."""
 
     def __init__(self, workdir: Path, **settings: str) -> None:
         self.workdir = workdir
@@ -68,7 +68,7 @@ class NewsdeskServer:
 
     def start(self, timeout: float = 240.0) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
-        cmd = [str(VENV_BIN / "python"), "-m", "app.server", "--host", "127.0.0.1", "--port", str(self.port), "--api-only", "--no-sample"]
+        cmd = [str(VENV_BIN / "python"), "-m", "app.serve.server", "--host", "127.0.0.1", "--port", str(self.port), "--api-only", "--no-sample"]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
 

@@ -48,7 +48,7 @@ def check_index(index_dir: Path) -> dict[str, Any]:
 
 
 def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: Path, figures: dict[str, Any]) -> None:
-    from app.loaders import load_bytes
+    from app.ingest.formats import load_bytes
 
     server = NewsdeskServer(tmp_path / "kill9")
     server.start()

@@ -1,0 +1,78 @@
+"""The draft a briefing engine produces before verification: points with the passages they rest on.
+
+Both engines (extractive and LLM map-reduce) return a `Draft`; `app.brief.pipeline` verifies every point with the shared
+support checker, numbers the citations and builds the public `Briefing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.errors import NewsdeskError
+from app.models import Passage
+
+
+@dataclass
+class Evidence:
+    """A passage a point rests on; `span` (inside passage.text) is the exact quote, or None to let the checker pick it."""
+
+    passage: Passage
+    span: tuple[int, int] | None = None
+
+
+@dataclass
+class DraftPoint:
+    """One statement of the briefing with its evidence.
+
+    `parts`, when set, are verified one by one against the evidence of the same index (a cross-article conflict
+    quotes two sources that no single passage supports together); otherwise `text` is verified against all evidence.
+    """
+
+    text: str
+    evidence: list[Evidence] = field(default_factory=list)
+    parts: list[str] | None = None
+
+
+@dataclass
+class DraftActor:
+    name: str
+    role: str = ""
+    points: list[DraftPoint] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    headline: str
+    summary: list[DraftPoint] = field(default_factory=list)
+    key_points: list[DraftPoint] = field(default_factory=list)
+    actors: list[DraftActor] = field(default_factory=list)
+    facts: list[DraftPoint] = field(default_factory=list)
+    disputed: list[DraftPoint] = field(default_factory=list)
+    open_questions: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LengthSpec:
+    """How many items each section gets for a briefing length."""
+
+    summary: int
+    key_points: int
+    actors: int
+    actor_points: int
+    facts: int
+    disputed: int
+    open_questions: int
+
+
+LENGTHS: dict[str, LengthSpec] = {
+    "short": LengthSpec(summary=2, key_points=3, actors=5, actor_points=1, facts=3, disputed=2, open_questions=2),
+    "standard": LengthSpec(summary=3, key_points=5, actors=10, actor_points=2, facts=5, disputed=3, open_questions=4),
+    "long": LengthSpec(summary=3, key_points=8, actors=14, actor_points=3, facts=8, disputed=5, open_questions=5),
+}
+
+
+def length_spec(length: str) -> LengthSpec:
+    try:
+        return LENGTHS[length]
+    except KeyError:
+        raise NewsdeskError(f"briefing length {length!r} is not one of: {', '.join(LENGTHS)}") from None

@@ -1,0 +1,432 @@
+"""The extractive briefing engine: no generation, only quoted sentences.
+
+Sentences become units (a sentence plus what it needs to read alone: the rest of an open quotation, or the sentence
+before a dangling 'He said'/'However'); units are embedded, ranked by LexRank (cosine graph, personalized PageRank
+by power iteration with a lead bias), picked with MMR for diversity, and sorted into the briefing's sections with
+the cues of `app.brief.cues`. Across articles, near-identical units are merged into one point citing every
+source, and units that give different figures for the same thing become a `disputed` point citing both.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from app.brief import cues
+from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec
+from app.models import Article, Passage, Span
+from app.text import normalize_whitespace
+
+log = logging.getLogger(__name__)
+
+EXTRACTIVE_VERSION = "extractive-3"
+"""Part of the cache key: bump when the selection rules change."""
+
+MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
+MAX_GRAPH_UNITS = 1500  # above this, each article contributes only its leading units (news puts the gist first)
+DUPLICATE_SIM = 0.85  # units at least this similar are the same point
+AGREE_SIM = 0.8  # units of different articles this similar report the same fact
+AGREE_SIM_WITH_FIGURE = 0.55  # ... or this similar and sharing a figure (same number and unit)
+CONFLICT_SIM = 0.5  # units this similar that give different numbers for the same unit conflict
+MMR_LAMBDA = 0.7
+DAMPING = 0.85
+EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
+SUMMARY_MAX_WORDS = 130
+
+ChunkIdFor = Callable[[str, int, int], str]
+
+
+@dataclass
+class Unit:
+    """One or more consecutive sentences of one article that read on their own."""
+
+    article: Article
+    start: int
+    end: int
+    position: int
+    dangling: bool = False
+    text: str = ""
+    actors: list[cues.ActorHit] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.text = normalize_whitespace(self.article.text[self.start : self.end])
+
+
+def build_units(article: Article, max_words: int = MAX_UNIT_WORDS) -> list[Unit]:
+    """Group an article's sentences into self-contained units (quotes kept whole, dangling starts given context)."""
+    text = article.text
+    groups: list[list[Span]] = []
+    open_group = False
+    for s in article.sentences:
+        sentence = text[s.start : s.end]
+        if open_group and groups:
+            groups[-1].append(s)
+        elif cues.is_prose(sentence):
+            groups.append([s])
+        else:
+            open_group = False
+            groups.append([])  # a non-prose line breaks context
+            continue
+        joined = text[groups[-1][0].start : groups[-1][-1].end]
+        open_group = cues.open_quote(joined) and len(joined.split()) < 2 * max_words
+    units: list[Unit] = []
+    prev_ok = False  # the previous group exists and can take a follower
+    for g in groups:
+        if not g:
+            prev_ok = False
+            continue
+        start, end = g[0].start, g[-1].end
+        body = text[start:end]
+        if cues.needs_context(body):
+            if prev_ok and units and len(text[units[-1].start : end].split()) <= max_words:
+                units[-1].end = end
+                units[-1].__post_init__()
+                continue
+            units.append(Unit(article, start, end, len(units), dangling=True))
+            prev_ok = False
+            continue
+        units.append(Unit(article, start, end, len(units)))
+        prev_ok = True
+    return [u for u in units if len(u.text.split()) >= 5]
+
+
+# ---- ranking ------------------------------------------------------------------------------------------------------------
+
+
+def lexrank(sim: np.ndarray, personalization: np.ndarray | None = None, damping: float = DAMPING,
+            edge_min: float = EDGE_MIN, iters: int = 200, tol: float = 1e-8) -> np.ndarray:  # fmt: skip
+    """Continuous LexRank: PageRank over the cosine graph (edges >= edge_min), personalized teleport, power iteration."""
+    n = sim.shape[0]
+    if n == 0:
+        return np.zeros(0)
+    w = np.where(sim >= edge_min, sim, 0.0).astype(np.float64)
+    np.fill_diagonal(w, 0.0)
+    p = np.full(n, 1.0 / n) if personalization is None else personalization / personalization.sum()
+    rows = w.sum(axis=1, keepdims=True)
+    trans = np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
+    dangling = rows[:, 0] == 0
+    r = p.copy()
+    for _ in range(iters):
+        nxt = damping * (r @ trans + r[dangling].sum() * p) + (1 - damping) * p
+        if np.abs(nxt - r).sum() < tol:
+            return nxt
+        r = nxt
+    return r
+
+
+def mmr(candidates: Sequence[int], scores: np.ndarray, sim: np.ndarray, k: int, lam: float = MMR_LAMBDA,
+        blocked: set[int] | None = None, dup: float = DUPLICATE_SIM) -> list[int]:  # fmt: skip
+    """Maximal marginal relevance over `candidates`; near-duplicates (sim >= dup) of picked or blocked units are skipped."""
+    picked: list[int] = []
+    avoid = list(blocked or ())
+    pool = [c for c in candidates if not avoid or sim[c, avoid].max() < dup]
+    top = scores.max() if scores.size and scores.max() > 0 else 1.0
+    while pool and len(picked) < k:
+        ref = picked + avoid
+        best, best_val = None, -math.inf
+        for c in pool:
+            red = float(sim[c, ref].max()) if ref else 0.0
+            val = lam * scores[c] / top - (1 - lam) * red
+            if val > best_val:
+                best, best_val = c, val
+        assert best is not None
+        picked.append(best)
+        pool = [c for c in pool if c != best and sim[c, best] < dup]
+    return picked
+
+
+# ---- the engine ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Ctx:
+    units: list[Unit]
+    sim: np.ndarray
+    score: np.ndarray
+    clusters: list[list[int]]  # per unit: units of other articles reporting the same fact (itself first)
+    chunk_id_for: ChunkIdFor
+
+    def point(self, i: int) -> DraftPoint:
+        evidence = [self.evidence(j) for j in self.clusters[i]]
+        return DraftPoint(text=self.units[i].text, evidence=evidence)
+
+    def evidence(self, i: int) -> Evidence:
+        u = self.units[i]
+        a = u.article
+        passage = Passage(
+            chunk_id=self.chunk_id_for(a.id, u.start, u.end), article_id=a.id, text=a.text[u.start : u.end],
+            start=u.start, end=u.end, title=a.title, source=a.source, url=a.url, published=a.published,
+        )  # fmt: skip
+        return Evidence(passage=passage, span=(0, u.end - u.start))
+
+    def covered(self, picked: list[int]) -> set[int]:
+        return {j for i in picked for j in self.clusters[i]}
+
+
+def extractive_draft(
+    articles: Sequence[Article],
+    embeddings: Embeddings,
+    spec: LengthSpec,
+    *,
+    chunk_id_for: ChunkIdFor,
+    focus: dict[str, list[tuple[int, int]]] | None = None,
+    query: str | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Draft:
+    """A cited draft of the articles. `focus` limits each article to spans (retrieved passages of a topic query)."""
+    tick = progress or (lambda done, total, label: None)
+    units = _select_units(articles, focus)
+    if not units:
+        title = articles[0].title if len(articles) == 1 else "Briefing"
+        return Draft(headline=title)
+    tick(1, 4, "embedding sentences")
+    unique = list(dict.fromkeys(u.text for u in units))  # wire copies repeat sentences verbatim: embed each once
+    by_text = dict(zip(unique, np.asarray(embeddings.embed_documents(unique), dtype=np.float32), strict=True))
+    vectors = np.stack([by_text[u.text] for u in units])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sim = vectors @ vectors.T
+    tick(2, 4, "ranking sentences")
+    prior = np.array([1.0 / math.sqrt(1.0 + u.position) for u in units])
+    if query:
+        q = np.asarray(embeddings.embed_query(query), dtype=np.float32)
+        q /= max(float(np.linalg.norm(q)), 1e-12)
+        prior *= np.clip(vectors @ q, 0.05, None) ** 2
+    score = lexrank(sim, prior)
+    for u in units:
+        u.actors = cues.find_actors(u.text)
+    ctx = _Ctx(units, sim, score, _clusters(units, sim), chunk_id_for)
+    tick(3, 4, "choosing points")
+    draft = _sections(ctx, spec, multi=len({u.article.id for u in units}) > 1)
+    if len(articles) == 1:
+        draft.headline = articles[0].title
+    tick(4, 4, "draft ready")
+    return draft
+
+
+def _select_units(articles: Sequence[Article], focus: dict[str, list[tuple[int, int]]] | None) -> list[Unit]:
+    per_article: list[list[Unit]] = []
+    for a in articles:
+        us = build_units(a)
+        if focus is not None:
+            spans = focus.get(a.id, [])
+            us = [u for u in us if any(u.start < e and s < u.end for s, e in spans)]
+        per_article.append(us)
+    total = sum(len(us) for us in per_article)
+    if total > MAX_GRAPH_UNITS:
+        keep = max(3, MAX_GRAPH_UNITS // max(1, len(per_article)))
+        log.info("briefing graph capped", extra={"units": total, "per_article": keep})
+        per_article = [us[:keep] for us in per_article]
+    return [u for us in per_article for u in us]
+
+
+def _clusters(units: list[Unit], sim: np.ndarray) -> list[list[int]]:
+    """For each unit, itself plus the units of other articles that report the same fact."""
+    figures = [{(q.value, q.unit) for q in cues.quantities(u.text)} for u in units]
+    out: list[list[int]] = []
+    for i, u in enumerate(units):
+        same = [i]
+        seen_articles = {u.article.id}
+        for j in np.argsort(-sim[i]):
+            j = int(j)
+            v = units[j]
+            if v.article.id in seen_articles or v.dangling:
+                continue
+            s = float(sim[i, j])
+            if s < AGREE_SIM_WITH_FIGURE:
+                break
+            shared = figures[i] & figures[j]
+            conflict = _conflict(figures[i], figures[j])
+            if (s >= AGREE_SIM or shared) and not conflict:
+                same.append(j)
+                seen_articles.add(v.article.id)
+        out.append(same[:4])
+    return out
+
+
+def _conflict(
+    a: set[tuple[float, str]], b: set[tuple[float, str]]
+) -> list[tuple[tuple[float, str], tuple[float, str]]]:
+    """Pairs of figures with the same unit and different values (and no agreeing figure for that unit)."""
+    pairs = []
+    for va, ua in a:
+        for vb, ub in b:
+            if ua == ub and va != vb and (va, ua) not in b and (vb, ub) not in a:
+                pairs.append(((va, ua), (vb, ub)))
+    return pairs
+
+
+def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool) -> Draft:
+    units, score, sim = ctx.units, ctx.score, ctx.sim
+    order = [int(i) for i in np.argsort(-score)]
+    usable = [i for i in order if not units[i].dangling]
+    # Summary: central units, in reading order (article rank, then position).
+    summary_ids: list[int] = []
+    words = 0
+    for i in mmr(usable, score, sim, spec.summary + 2):
+        n = len(units[i].text.split())
+        if len(summary_ids) < spec.summary and (not summary_ids or words + n <= SUMMARY_MAX_WORDS):
+            summary_ids.append(i)
+            words += n
+    rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
+    summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
+    used = ctx.covered(summary_ids)
+    # Facts before key points: the figures belong under "facts"; key points take the central rest.
+    fact_w = np.array([cues.fact_info(u.text).score for u in units])
+    fact_score = score * (1.0 + fact_w / 3.0)
+    fact_pool = [i for i in usable if fact_w[i] >= 1.0 and i not in used]
+    fact_ids = mmr(sorted(fact_pool, key=lambda i: -fact_score[i]), fact_score, sim, spec.facts, blocked=used)
+    used |= ctx.covered(fact_ids)
+    key_ids = mmr([i for i in usable if i not in used], score, sim, spec.key_points, blocked=used)
+    disputed = _disputed(ctx, spec, usable) if spec.disputed else []
+    headline = cues.key_phrase(units[order[0]].text) if multi else ""
+    return Draft(
+        headline=headline,
+        summary=[ctx.point(i) for i in summary_ids],
+        key_points=[ctx.point(i) for i in key_ids],
+        actors=_actors(ctx, spec, usable),
+        facts=[ctx.point(i) for i in fact_ids],
+        disputed=disputed,
+        open_questions=_questions(ctx, spec, order),
+    )
+
+
+@dataclass
+class _Conflict:
+    """Articles giving different figures for the same thing: value surface -> units reporting it."""
+
+    unit: str
+    sides: dict[str, list[int]]
+    weight: float
+
+
+def _disputed(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftPoint]:
+    units = ctx.units
+    points: list[DraftPoint] = []
+    for c in _conflicts(ctx)[: spec.disputed]:
+        said = []
+        ids = [i for side in c.sides.values() for i in side]
+        for surface, side in c.sides.items():
+            labels = list(dict.fromkeys(source_label(units[i].article) for i in side))
+            said.append(f"{_join(labels)} report{'s' if len(labels) == 1 else ''} {surface}")
+        text = f"Sources disagree on the number of {c.unit}s: " + "; ".join(said) + "."
+        points.append(
+            DraftPoint(text=text, evidence=[ctx.evidence(i) for i in ids], parts=[units[i].text for i in ids])
+        )
+    cued = [i for i in usable if cues.dispute_score(units[i].text) > 0]
+    cued.sort(key=lambda i: -ctx.score[i] * (1 + cues.dispute_score(units[i].text)))
+    for i in mmr(cued, ctx.score, ctx.sim, max(0, spec.disputed - len(points))):
+        points.append(ctx.point(i))
+    return points
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _conflicts(ctx: _Ctx) -> list[_Conflict]:
+    """Similar units of different articles that give different figures for the same unit, grouped by unit and values."""
+    units, sim = ctx.units, ctx.sim
+    figs = [cues.quantities(u.text) for u in units]
+    groups: dict[tuple[str, float, float], _Conflict] = {}
+    for i in range(len(units)):
+        if not figs[i] or units[i].dangling:
+            continue
+        for j in range(i + 1, len(units)):
+            if (
+                not figs[j]
+                or units[j].article.id == units[i].article.id
+                or sim[i, j] < CONFLICT_SIM
+                or units[j].dangling
+            ):
+                continue
+            pairs = _conflict({(q.value, q.unit) for q in figs[i]}, {(q.value, q.unit) for q in figs[j]})
+            for (va, unit), (vb, _) in pairs:
+                key = (unit, min(va, vb), max(va, vb))
+                c = groups.setdefault(key, _Conflict(unit, {}, 0.0))
+                for k, v in ((i, va), (j, vb)):
+                    surface = next(q.surface for q in figs[k] if (q.value, q.unit) == (v, unit))
+                    side = c.sides.setdefault(_canonical(surface, c.sides), [])
+                    if k not in side and all(units[x].article.id != units[k].article.id for x in side):
+                        side.append(k)
+                c.weight = max(c.weight, float(sim[i, j]) * (ctx.score[i] + ctx.score[j]))
+    return sorted(groups.values(), key=lambda c: -c.weight)
+
+
+def _canonical(surface: str, sides: dict[str, list[int]]) -> str:
+    """Reuse the spelling already used for the same value ('600,000 troops' / '600,000 troop')."""
+    q = cues.quantities(surface)
+    for known in sides:
+        k = cues.quantities(known)
+        if q and k and (q[0].value, q[0].unit) == (k[0].value, k[0].unit):
+            return known
+    return surface
+
+
+def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
+    """Group units by the actor who says or does something in them (pronouns resolved to the last named speaker)."""
+    units = ctx.units
+    names: dict[str, cues.ActorHit] = {}
+    person: dict[str, bool] = {}
+    members: dict[str, list[int]] = {}
+    last: dict[tuple[str, str], str] = {}  # (article id, 'person'/'group') -> actor key
+    for i, u in sorted(enumerate(units), key=lambda t: (t[1].article.id, t[1].position)):
+        keys: list[str] = []
+        for hit in u.actors:
+            if hit.pronoun:
+                key = last.get((u.article.id, hit.pronoun))
+                if key is None:
+                    continue
+            else:
+                key = hit.key
+                prev = names.get(key)
+                if prev is None or len(hit.name) > len(prev.name) or len(hit.role) > len(prev.role):
+                    names[key] = cues.ActorHit(key, max(hit.name, prev.name if prev else "", key=len),
+                                               max(hit.role, prev.role if prev else "", key=len), hit.person)  # fmt: skip
+                person[key] = person.get(key, False) or hit.person
+            if key not in keys:
+                keys.append(key)
+            last[(u.article.id, "person" if person.get(key) else "group")] = key
+        if i in usable and keys:  # a unit is listed under its main actor only, so no point repeats
+            members.setdefault(keys[0], []).append(i)
+    # Named people first among equals: their statements are what readers scan this section for.
+    ranked = sorted(members, key=lambda k: -max(ctx.score[i] for i in members[k]) * (1.5 if person.get(k) else 1.0))
+    actors: list[DraftActor] = []
+    for key in ranked[: spec.actors]:
+        ids = sorted(members[key], key=lambda i: -ctx.score[i])
+        picked = mmr(ids, ctx.score, ctx.sim, spec.actor_points)
+        picked.sort(key=lambda i: (units[i].article.id, units[i].position))
+        hit = names[key]
+        actors.append(DraftActor(name=hit.name, role=hit.role, points=[ctx.point(i) for i in picked]))
+    return actors
+
+
+def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
+    qs: list[str] = []
+    disputed_first = sorted(order, key=lambda i: cues.dispute_score(ctx.units[i].text) == 0)
+    for c in _conflicts(ctx):
+        options = [f"{surface} ({', '.join(dict.fromkeys(source_label(ctx.units[i].article) for i in side))})"
+                   for surface, side in c.sides.items()]  # fmt: skip
+        qs.append(f"Which number of {c.unit}s is right: {' or '.join(options)}?")
+    for i in disputed_first:
+        u = ctx.units[i]
+        subject = next((h.name for h in u.actors if not h.pronoun), None)
+        qs += cues.open_questions(u.text, subject)
+    out: list[str] = []
+    for q in qs:
+        if q.lower() not in {o.lower() for o in out}:
+            out.append(q)
+    return out[: spec.open_questions]
+
+
+def source_label(article: Article) -> str:
+    """How a source is named in text: its publisher, or its title when the source is only a file name."""
+    src = article.source.strip()
+    if not src or (re.fullmatch(r"[\w.-]+", src) and any(ch.isdigit() for ch in src)):
+        return article.title
+    return src

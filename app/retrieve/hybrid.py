@@ -1,0 +1,165 @@
+"""Hybrid retrieval: dense (Chroma, cosine) + lexical (BM25) fused by reciprocal rank fusion, optional MMR, filters."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from langchain_chroma.vectorstores import maximal_marginal_relevance
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from app.models import Passage, SearchFilters
+from app.retrieve.lexical import LexicalIndex
+from app.settings import Settings
+from app.store.chroma import ChromaStore
+
+log = logging.getLogger(__name__)
+
+# A passage about another year (edition, quarter) must not outrank the one about the asked year: the top fused passages
+# are re-ordered by the question's anchors (app.retrieve.question) before the cut to k.
+ANCHOR_POOL = 2  # re-order the top 2k fused passages: enough to lift the right edition from just below the cut
+ANCHOR_MATCH_BOOST = 0.5  # fused score x (1 + 0.5 x share of the question's anchors the passage meets)
+ANCHOR_CONFLICT_FACTOR = 0.5  # x 0.5 for each year/quarter/edition of the question it contradicts
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> dict[str, float]:
+    """RRF: each ranking adds 1/(k + rank) (rank from 1) to an id's score. Returns scores, best first."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return dict(sorted(scores.items(), key=lambda kv: kv[1], reverse=True))
+
+
+def _has_filters(filters: SearchFilters | None) -> bool:
+    return filters is not None and any(
+        v is not None for v in (filters.article_ids, filters.source or None, filters.since, filters.until)
+    )
+
+
+class HybridRetriever:
+    """Passages for a query from dense and BM25 retrieval, fused; the same filters apply to both sides."""
+
+    def __init__(self, store: ChromaStore, embeddings: Embeddings, settings: Settings, lexical: LexicalIndex | None = None) -> None:
+        self.store = store
+        self.embeddings = embeddings
+        self.settings = settings
+        self.lexical = lexical or LexicalIndex(store, settings)
+        self.embed_query_ms = 0.0
+        self.timings: dict[str, float] = {}
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        *,
+        mmr: bool | None = None,
+    ) -> list[Passage]:
+        """Top-k passages: score is the fused RRF score; dense_score / lexical_score tell which side found each."""
+        k = k or self.settings.k
+        if not query.strip() or k <= 0:
+            return []
+        t0 = time.perf_counter()
+        vector = self.embeddings.embed_query(query)
+        t1 = time.perf_counter()
+        fetch = max(self.settings.fetch_k, k)
+        # Rank on ids and scores; fetch texts only for the passages returned (docs/performance.md). MMR reorders every
+        # candidate, so it needs them all; otherwise the top k, plus the next ones if some were removed meanwhile.
+        use_mmr = self.settings.mmr if mmr is None else mmr
+        dense = self.store.dense_ids(vector, fetch, filters)
+        t2 = time.perf_counter()
+        allowed = self.store.chunk_ids(filters) if _has_filters(filters) else None
+        lexical = self.lexical.search(query, fetch, allowed)
+        t3 = time.perf_counter()
+
+        fused = reciprocal_rank_fusion([[cid for cid, _ in dense], [cid for cid, _ in lexical]], self.settings.rrf_k)
+        passages: dict[str, Passage] = {}
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        analysis = analyse(query) if self.settings.answer_check else None
+        anchored = analysis is not None and bool(analysis.anchors)
+        need = len(fused) if use_mmr else (k * ANCHOR_POOL if anchored else k)
+        order = list(fused)
+        ranked: list[Passage] = []
+        pos = 0
+        while pos < len(order) and len(ranked) < need:
+            window = order[pos : pos + need - len(ranked)]
+            pos += len(window)
+            passages.update({p.chunk_id: p for p in self.store.get_chunks([c for c in window if c not in passages])})
+            for cid in window:
+                p = passages.get(cid)
+                if p is None:  # removed since the lexical index was built
+                    continue
+                p.score = fused[cid]
+                p.dense_score = dense_scores.get(cid)
+                p.lexical_score = lexical_scores.get(cid)
+                ranked.append(p)
+
+        if anchored and analysis is not None:
+            ranked = rerank_by_anchors(analysis, ranked)
+        if use_mmr and len(ranked) > k:
+            ranked = self._mmr(vector, ranked, k)
+        self.embed_query_ms = (t1 - t0) * 1000
+        self.timings = {
+            "embed_query_ms": self.embed_query_ms,
+            "dense_ms": (t2 - t1) * 1000,
+            "lexical_ms": (t3 - t2) * 1000,
+            "total_ms": (time.perf_counter() - t0) * 1000,
+        }
+        log.debug("retrieved", extra={"query": query, **self.timings})
+        return ranked[:k]
+
+    def _mmr(self, query_vector: Sequence[float], ranked: list[Passage], k: int) -> list[Passage]:
+        """Reorder the fused candidates for diversity with the stored chunk vectors (lambda: settings.mmr_lambda)."""
+        vectors = self.store.chunk_vectors([p.chunk_id for p in ranked])
+        pool = [p for p in ranked if p.chunk_id in vectors]
+        picked = maximal_marginal_relevance(
+            np.asarray(query_vector, dtype=np.float32),
+            [vectors[p.chunk_id] for p in pool],
+            lambda_mult=self.settings.mmr_lambda,
+            k=k,
+        )
+        return [pool[i] for i in picked]
+
+    def as_langchain_retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> BaseRetriever:
+        """This retriever as a LangChain `BaseRetriever` (Documents carry the Passage fields in metadata)."""
+        return NewsdeskRetriever(hybrid=self, k=k or self.settings.k, filters=filters)
+
+
+def anchor_factor(analysis: QuestionAnalysis, passage: Passage) -> float:
+    """How much a passage's fused score is raised for meeting the question's anchors, or lowered for contradicting them."""
+    year = str(passage.published.year) if passage.published else None
+    verdict = anchor_fit(analysis, passage.text, Scope(title=passage.title, published_year=year))
+    met = len(analysis.anchors) - len(verdict.missing) - len(verdict.conflicts)
+    share = met / len(analysis.anchors)
+    return (1 + ANCHOR_MATCH_BOOST * share) * ANCHOR_CONFLICT_FACTOR ** len(verdict.conflicts)
+
+
+def rerank_by_anchors(analysis: QuestionAnalysis, ranked: list[Passage]) -> list[Passage]:
+    """The passages re-ordered by fused score x anchor factor (scores are left as fused, for transparency)."""
+    factors = {p.chunk_id: anchor_factor(analysis, p) for p in ranked}
+    return sorted(ranked, key=lambda p: p.score * factors[p.chunk_id], reverse=True)
+
+
+def passage_to_document(p: Passage) -> Document:
+    return Document(id=p.chunk_id, page_content=p.text, metadata=p.model_dump(mode="json", exclude={"text"}))
+
+
+class NewsdeskRetriever(BaseRetriever):
+    """LangChain adapter over HybridRetriever."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: Any
+    k: int = 6
+    filters: SearchFilters | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [passage_to_document(p) for p in self.hybrid.search(query, k=self.k, filters=self.filters)]

@@ -1,0 +1,330 @@
+"""What a question asks for: the answer type, and the anchors any answer must respect.
+
+The answer type comes from the question word and, for 'which/what X' questions, from the noun X (its named-entity
+class when spaCy knows one, else a small table of nouns that name people, organisations, places, times or amounts).
+Anchors are what pins the asked fact down: years, dates, quarters, ordinals/editions, numbers, named entities and the
+qualifiers of the asked noun ("women's", "finance"). A true sentence about another anchor does not answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from app import nlp
+
+AnswerType = Literal["person", "organisation", "place", "date", "money", "number", "quantity", "quote", "reason", "other"]
+AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier"]
+
+# Entity labels that name something an answer must be about (values are handled as years/quarters/numbers).
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
+
+# Nouns after 'which/what' (or the asked noun of 'who is the X') and the answer type they ask for. A noun spaCy's
+# parser marks as the head of the asked phrase is looked up here; unknown nouns ask for 'other' (anchors still apply).
+TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
+    "person": frozenset(
+        """person people man woman player athlete runner driver rider swimmer cyclist skier boxer golfer striker
+        goalkeeper coach manager captain author writer novelist poet director actor actress singer musician artist
+        composer conductor architect designer scientist researcher professor economist analyst lawyer judge minister
+        president premier chancellor governor mayor senator lawmaker politician leader candidate spokesperson
+        spokesman spokeswoman official chief executive ceo cfo founder chair chairman chairwoman head winner champion
+        victim suspect witness doctor nurse engineer officer general commander ambassador envoy secretary editor
+        reporter journalist curator astronaut pilot student teacher""".split()
+    ),
+    "organisation": frozenset(
+        """company firm business group organisation organization agency ministry department party team club band
+        union bank insurer lender carrier airline automaker maker manufacturer retailer supplier startup publisher
+        broadcaster newspaper outlet network university college school institute lab laboratory hospital charity
+        council committee court regulator authority government parliament studio label brand operator developer
+        sponsor partner rival buyer bidder investor fund""".split()
+    ),
+    "place": frozenset(
+        """place city town village country nation state region province district county capital venue stadium arena
+        site location port island border area neighbourhood neighborhood street country's""".split()
+    ),
+    "date": frozenset("date day year month week season time decade century".split()),
+    "money": frozenset(
+        """price cost revenue revenues sales profit profits loss losses income earnings budget fee fine salary wage
+        wages pay payout prize valuation value worth funding investment deal bill spending debt bonus dividend
+        tariff tax subsidy grant fare rent""".split()
+    ),
+    "number": frozenset(
+        """number count total share percentage percent rate attendance turnout population score tally majority
+        margin ranking rank votes seats""".split()
+    ),
+    "quantity": frozenset(
+        """size length distance height weight speed capacity volume area duration age temperature magnitude
+        output""".split()
+    ),
+}
+MONEY_VERBS = frozenset(
+    "cost costs pay paid spend spent earn earned raise raised charge charged sell sold buy bought fetch fetched".split()
+)
+SPEECH_LEMMAS = frozenset(
+    """say tell state announce claim argue warn note add describe call insist explain comment reply respond react
+    write declare admit deny""".split()
+)
+ORDINAL_WORDS = {
+    w: i
+    for i, w in enumerate(
+        """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth
+        fifteenth sixteenth seventeenth eighteenth nineteenth twentieth""".split(),
+        start=1,
+    )
+}
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)(?:\s*[-–/]\s*(\d{2,4}))?\b")
+_QUARTER = re.compile(
+    r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|(h[12])|(first|second)[\s-]+half)\b",
+    re.I,
+)
+_ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WORDS) + r")\b", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
+_WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_QUARTER_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
+# Modifiers that do not narrow down which fact is meant.
+GENERIC_MODIFIERS = frozenset(
+    """new old main big large small major minor top key last next latest recent current previous same other whole
+    full total overall final official annual several many few most more less such certain own exact""".split()
+)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Something the answer must be about: `key` is normalised ('2021', 'q2', '92', 'velaria', 'women')."""
+
+    kind: AnchorKind
+    text: str
+    key: str
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    """What a question asks for and what pins it down."""
+
+    question: str
+    answer_type: AnswerType
+    anchors: tuple[Anchor, ...] = ()
+    names: tuple[str, ...] = field(default=())
+    """Lower-cased names in the question: an answer naming only these names nobody new."""
+    speaker: str = ""
+    """For 'what did X say': X."""
+
+    def of_kind(self, kind: AnchorKind) -> tuple[Anchor, ...]:
+        return tuple(a for a in self.anchors if a.kind == kind)
+
+
+# ---- values found in any text ------------------------------------------------------------------------------------
+
+
+def year_keys(text: str) -> set[str]:
+    """Years in a text; a season '2023-24' counts as both years."""
+    keys: set[str] = set()
+    for m in _YEAR.finditer(text):
+        keys.add(m.group(1))
+        if m.group(2):
+            tail = m.group(2)
+            keys.add(tail if len(tail) == 4 else m.group(1)[:2] + tail)
+    return keys
+
+
+def quarter_keys(text: str) -> set[str]:
+    """Quarters and halves: 'q1'..'q4', 'h1', 'h2'."""
+    keys: set[str] = set()
+    for m in _QUARTER.finditer(text):
+        if m.group(1) or m.group(2):
+            keys.add("q" + (m.group(1) or m.group(2)))
+        elif m.group(3):
+            keys.add("q" + _QUARTER_WORDS[m.group(3).lower()])
+        elif m.group(4):
+            keys.add(m.group(4).lower())
+        elif m.group(5):
+            keys.add("h" + _QUARTER_WORDS[m.group(5).lower()])
+    return keys
+
+
+def ordinal_keys(text: str) -> set[str]:
+    """Ordinals and numbered editions ('92nd', 'third', 'season 4'), as numbers; quarters are not ordinals."""
+    masked = _QUARTER.sub(" ", text)
+    keys = {m.group(1) or str(ORDINAL_WORDS[m.group(2).lower()]) for m in _ORDINAL.finditer(masked)}
+    keys |= {m.group(1) for m in _SEASON.finditer(masked)}
+    return keys
+
+
+def number_keys(text: str) -> set[str]:
+    """Numbers written with digits, without thousands separators ('600,000' -> '600000')."""
+    return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
+
+
+def name_key(text: str) -> str:
+    """A name normalised for matching: lower case, possessive dropped ("Russia's" -> 'russia')."""
+    return re.sub(r"[’']s?$", "", text.strip().lower())
+
+
+def same_name(a: str, b: str) -> bool:
+    """Two words name the same thing, allowing the adjective form ('velaria' ~ 'velarian', 'ukraine' ~ 'ukrainian')."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 4:
+        return False
+    common = len(short) - 2 if short.endswith(("e", "a", "y")) else len(short) - 1
+    return long_.startswith(short[: max(4, common)])
+
+
+# ---- question analysis --------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def analyse(question: str) -> QuestionAnalysis:
+    """The question's answer type and anchors (cached: a question is analysed once per process)."""
+    doc = nlp.parse(question.strip())
+    text = doc.text
+    wh_match = _WH.match(text)
+    wh = wh_match.group(1).lower() if wh_match else ""
+    asked = _asked_noun(doc)
+    speaker = _speaker(doc)
+    answer_type = _answer_type(doc, wh, asked, speaker)
+    anchors: list[Anchor] = []
+    for y in sorted(year_keys(text)):
+        anchors.append(Anchor("year", y, y))
+    for q in sorted(quarter_keys(text)):
+        anchors.append(Anchor("quarter", q, q))
+    for o in sorted(ordinal_keys(text)):
+        anchors.append(Anchor("ordinal", o, o))
+    taken = year_keys(text) | ordinal_keys(text)
+    for n in sorted(number_keys(text) - taken):
+        if not any(a.kind == "quarter" and n in a.key for a in anchors):
+            anchors.append(Anchor("number", n, n))
+    names = _names(doc)
+    for name in names:
+        anchors.append(Anchor("entity", name, name_key(name)))
+    for q in _qualifiers(doc, asked, names):
+        anchors.append(Anchor("qualifier", q, q.lower()))
+    return QuestionAnalysis(
+        question=text,
+        answer_type=answer_type,
+        anchors=tuple(dict.fromkeys(anchors)),
+        names=tuple(dict.fromkeys(name_key(w) for n in names for w in n.split())),
+        speaker=speaker,
+    )
+
+
+def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
+    """The noun the question asks about: 'which *company*', 'what was the *revenue*', 'who is the *mayor*'."""
+    for tok in doc:
+        if tok.lower_ in {"which", "what", "whose"} and tok.head.pos_ in {"NOUN", "PROPN"} and tok.dep_ in {"det", "attr", "nsubj", "dobj", "poss"} and tok.head.i > tok.i:
+            return _head_noun(tok.head)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None:
+        return None
+    # 'What is/was the revenue of X', 'Who is the mayor of X': the attribute or subject noun of the copula.
+    for child in root.children:
+        if child.dep_ in {"attr", "nsubj", "nsubjpass"} and child.pos_ in {"NOUN", "PROPN"} and child.lower_ not in {"what", "who", "which"}:
+            return _head_noun(child)
+    return None
+
+
+def _head_noun(tok: nlp.Token) -> nlp.Token:
+    """'second-quarter revenue' -> revenue; 'news agency' -> agency (the head of a compound)."""
+    while tok.dep_ == "compound" and tok.head.pos_ in {"NOUN", "PROPN"} and tok.head.i > tok.i:
+        tok = tok.head
+    return tok
+
+
+def _speaker(doc: nlp.Doc) -> str:
+    """X of 'what did X say/tell/announce' and 'how did X react'."""
+    for tok in doc:
+        if tok.pos_ == "VERB" and tok.lemma_.lower() in SPEECH_LEMMAS:
+            subj = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}]
+            if subj and subj[0].lower_ not in {"who", "what", "which"}:
+                span = doc[subj[0].left_edge.i : subj[0].right_edge.i + 1]
+                return span.text
+    return ""
+
+
+def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -> AnswerType:
+    low = doc.text.lower()
+    if speaker and wh in {"what", "how"}:
+        return "quote"
+    if wh == "why":
+        return "reason"
+    if wh == "where":
+        return "place"
+    if wh == "when" or re.match(r"^\s*(?:in|on|by|since|until)\s+what\s+(?:year|date|day|month)\b", low):
+        return "date"
+    if wh == "how":
+        nxt = doc[1].lower_ if len(doc) > 1 else ""
+        if nxt == "many":
+            return "number"
+        if nxt == "much":
+            verbs = {t.lower_ for t in doc}
+            if verbs & MONEY_VERBS or (asked is not None and asked.lemma_.lower() in TYPE_NOUNS["money"]):
+                return "money"
+            return "quantity"
+        if nxt in {"long", "far", "old", "big", "large", "high", "tall", "heavy", "fast", "deep", "wide"}:
+            return "quantity"
+        return "other"
+    if asked is not None:
+        lemma = asked.lemma_.lower()
+        for atype, nouns in TYPE_NOUNS.items():
+            if lemma in nouns or asked.lower_ in nouns:
+                return atype
+    if wh in {"who", "whom", "whose"}:
+        return "person"
+    return "other"
+
+
+def _names(doc: nlp.Doc) -> list[str]:
+    """Named entities of the question, and runs of proper nouns the model did not tag (invented names)."""
+    found: list[str] = []
+    covered: set[int] = set()
+    for ent in doc.ents:
+        if ent.label_ in NAME_LABELS:
+            text = re.sub(r"^(?:the|a|an)\s+", "", ent.text, flags=re.I)
+            found.append(re.sub(r"[’']s$", "", text))
+            covered.update(range(ent.start, ent.end))
+    run: list[str] = []
+    for tok in [*doc, None]:
+        if tok is not None and tok.i not in covered and tok.pos_ == "PROPN" and tok.i > 0 and not tok.ent_type_:
+            run.append(tok.text)
+            continue
+        if run:
+            found.append(re.sub(r"[’']s$", "", " ".join(run)))
+            run = []
+    return [f for f in found if f and not _WH.match(f)]
+
+
+def _qualified_nouns(doc: nlp.Doc, asked: nlp.Token | None) -> list[nlp.Token]:
+    """The asked noun, and the object of 'who won *the women's race*' (the question word is the subject)."""
+    nouns = [asked] if asked is not None else []
+    for tok in doc:
+        if tok.dep_ == "ROOT" and any(c.dep_ == "nsubj" and c.lower_ in {"who", "what", "which"} for c in tok.children):
+            nouns += [_head_noun(c) for c in tok.children if c.dep_ in {"dobj", "attr"} and c.pos_ == "NOUN"]
+    return nouns
+
+
+def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[str]:
+    """Words narrowing the asked noun down: 'the *women's* race', 'the *finance* minister', 'the *junior* title'."""
+    name_words = {w.lower() for n in names for w in n.split()}
+    out: list[str] = []
+    for child in [c for noun in _qualified_nouns(doc, asked) for c in noun.children]:
+        if child.dep_ not in {"amod", "compound", "poss", "nmod"}:
+            continue
+        word = re.sub(r"[’']s?$", "", child.text)
+        low = word.lower()
+        if (
+            low in GENERIC_MODIFIERS
+            or low in name_words
+            or low in ORDINAL_WORDS
+            or child.like_num
+            or child.ent_type_ in {"DATE", "ORDINAL", "CARDINAL"}
+            or quarter_keys(child.text)
+            or child.lower_ in {"what", "which", "whose"}
+            or len(low) < 3
+        ):
+            continue
+        out.append(low)
+    return out

