@@ -14,12 +14,13 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from app.errors import NewsdeskError
 from app.logs import configure_logging
-from app.models import AnswerDelta, AnswerDone, BriefSelection, ChatTurn, SearchFilters
+from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, BriefSelection, ChatTurn, SearchFilters
 from app.settings import Settings
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Newsdesk: grounded, cited answers and briefings from news articles.")
@@ -28,6 +29,8 @@ err = Console(stderr=True)
 
 BackendOpt = Annotated[str | None, typer.Option("--backend", "-b", help="extractive | openai | llamacpp")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+PROGRESS_LABEL_CHARS = 60
+"""Longest label beside a progress bar, so bar and label stay on one terminal line."""
 
 
 class State:
@@ -76,7 +79,7 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Any]:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int, what: str = "") -> None:
-            bar.update(task, completed=done, total=total, description=f"{label} {what}"[:60])
+            bar.update(task, completed=done, total=total, description=f"{label} {what}"[:PROGRESS_LABEL_CHARS])
 
         yield update
 
@@ -166,10 +169,21 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", re.sub(r"\[[\d,\s\-]+\]", " ", text))
 
 
-def _print_answer_tail(answer: Any) -> None:
+def check_line(check: AnswerCheck) -> str:
+    """'answers the question: yes (person: Jane Doe)' or 'answers the question: no — it is about 2019, not 2021'."""
+    if check.answers_question:
+        what = f"{check.answer_type}: {check.found}" if check.found else check.answer_type
+        return f"answers the question: yes ({what})"
+    return f"answers the question: no — {check.reason or 'no supported sentence answers what was asked'}"
+
+
+def _print_answer_tail(answer: Answer) -> None:
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
         err.print(f"[yellow]unverified:[/] {s.text} [dim]({s.reason})[/]")
+    if answer.check is not None:  # the answer-level verdict, apart from per-sentence support
+        color = "green" if answer.check.answers_question else "yellow"
+        out.print(f"[{color}]{escape(check_line(answer.check))}[/]")
     if answer.citations:
         out.print("\n[bold]Sources[/]")
     for c in answer.citations:

@@ -60,6 +60,7 @@ class Chunk(BaseModel):
     end: int
     tokens: int = Field(description="tiktoken count of text.")
     span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors, set at embedding.")
+    entities: str | None = Field(None, exclude=True, repr=False, description="app.chunks.entities, set at ingest.")
 
 
 class Passage(BaseModel):
@@ -78,6 +79,7 @@ class Passage(BaseModel):
     dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
     span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors of the chunk, if stored.")
+    entities: str | None = Field(None, exclude=True, repr=False, description="app.chunks.entities of the chunk, if stored.")
 
 
 class SearchFilters(BaseModel):

@@ -83,3 +83,16 @@ def entities_many(texts: Sequence[str]) -> list[tuple[Entity, ...]]:
     with _LOCK, nlp.select_pipes(disable=disabled):
         docs: Iterable[Doc] = nlp.pipe(texts, batch_size=64)
         return [tuple(Entity(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents) for doc in docs]
+
+
+@lru_cache(maxsize=1)
+def irregular_forms() -> dict[str, str]:
+    """Irregular word forms and their lemma ('won' -> 'win', 'rose' -> 'rise', 'women' -> 'woman'), from the model's
+    own lemmatizer exception tables: a term of the question matches a sentence in any of its forms."""
+    tables = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_exc")  # type: ignore[attr-defined]
+    out: dict[str, str] = {}
+    for pos in ("verb", "noun", "adj"):
+        for form, lemmas in tables[pos].items() if pos in tables else []:
+            if lemmas and lemmas[0] != form:
+                out.setdefault(form, lemmas[0])
+    return out

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.ingest.formats import SUPPORTED_SUFFIXES, LoadError, load_bytes, load_text, supported_types
 from app.models import (
     Answer,
     AnswerDelta,
@@ -17,6 +19,7 @@ from app.models import (
     Briefing,
     BriefSelection,
     ChatTurn,
+    IngestError,
     IngestReport,
     Passage,
     SearchFilters,
@@ -37,6 +40,24 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, label)"""
+
+Upload = tuple[str, bytes]
+"""(file name as the client sent it, its bytes): an uploaded file, parsed in memory."""
+
+
+_Read = Callable[..., list[Article]]
+"""read(errors=[...]) -> articles: one input's reader; bad records go to `errors`, a bad input raises LoadError."""
+
+
+def _guarded(name: str, read: Callable[[], list[Article]]) -> list[Article]:
+    """read(), with an unexpected parser failure turned into a LoadError for `name` (one bad input stops nothing else)."""
+    try:
+        return read()
+    except LoadError:
+        raise
+    except Exception as e:
+        log.warning("unexpected error loading %s", name, exc_info=True)
+        raise LoadError(name, f"unexpected error: {type(e).__name__}: {e}") from e
 
 
 class Newsdesk:
@@ -96,16 +117,81 @@ class Newsdesk:
             self._engines[name] = make_engine(name, self.settings, embeddings=self.embeddings)
         return self._engines[name]
 
+    # ---- reading inputs (the index is not touched) ---------------------------
+    def read_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> Article:
+        """An Article from pasted text; raises LoadError when it is empty."""
+        return load_text(text, title=title, source=source)
+
+    def read_url(self, url: str, *, errors: list[LoadError] | None = None) -> list[Article]:
+        """Fetch one http(s) URL (address checks, size and time limits) and parse it by its content type.
+
+        Raises LoadError; with `errors`, the bad records of a JSON/JSONL page go there and the rest still loads."""
+        from app.ingest.fetch import load_url
+
+        return load_url(url, self.settings, errors=errors)
+
+    def read_upload(self, name: str, data: bytes, *, errors: list[LoadError] | None = None) -> list[Article]:
+        """Articles parsed in memory from one uploaded file's bytes, the format chosen by the suffix of `name`.
+
+        Without `errors` a bad file or record raises LoadError (so a caller can refuse the whole upload); with it,
+        they go there and the rest still loads, as with app.ingest.loaders.load_path."""
+        failed: list[LoadError] = []
+        try:
+            articles = _guarded(name, lambda: self._parse_upload(name, data, failed))
+        except LoadError as e:
+            articles, failed = [], [*failed, e]
+        if errors is None and failed:
+            raise failed[0]
+        if errors is not None:
+            errors += failed
+        return articles
+
+    def _parse_upload(self, name: str, data: bytes, errors: list[LoadError]) -> list[Article]:
+        suffix = Path(name).suffix.lower()
+        kind = SUPPORTED_SUFFIXES.get(suffix)
+        if kind is None:
+            raise LoadError(name, f"unsupported file type '{suffix or name}' (supported: {supported_types()})")
+        limit = self.settings.max_file_bytes
+        if len(data) > limit:
+            raise LoadError(name, f"file is over the {limit:,}-byte limit (max_file_bytes)")
+        return load_bytes(data, kind, name=name, source=Path(name).stem, errors=errors)
+
     # ---- library -----------------------------------------------------------
     def ingest(self, inputs: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:
         """Files, folders or http(s) URLs; every input is tried, errors are reported per input."""
         return self.ingestor.ingest([str(i) for i in inputs], progress=progress)
 
-    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
-        return self.ingestor.ingest_text(text, title=title, source=source)
-
     def ingest_articles(self, articles: Sequence[Article], progress: Progress | None = None) -> IngestReport:
         return self.ingestor.ingest_articles(list(articles), progress=progress)
+
+    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
+        """Pasted text; an empty text is an error line in the report."""
+        return self._ingest_each([(title or "pasted text", lambda errors: [self.read_text(text, title=title, source=source)])])
+
+    def ingest_url(self, url: str, progress: Progress | None = None) -> IngestReport:
+        """One http(s) URL, fetched and parsed; a failure is an error line in the report."""
+        return self._ingest_each([(url, lambda errors: self.read_url(url, errors=errors))], progress)
+
+    def ingest_uploads(self, uploads: Sequence[Upload], progress: Progress | None = None) -> IngestReport:
+        """Uploaded files, parsed in memory; each bad file or record is an error line and the others are indexed."""
+        return self._ingest_each([(name, partial(self.read_upload, name, data)) for name, data in uploads], progress)
+
+    def _ingest_each(self, reads: Sequence[tuple[str, _Read]], progress: Progress | None = None) -> IngestReport:
+        """Read every input (a failure is that input's error line), then index what was read in one batch."""
+        t0 = time.perf_counter()
+        articles: list[Article] = []
+        errors: list[IngestError] = []
+        for name, read in reads:
+            failed: list[LoadError] = []
+            try:
+                articles += _guarded(name, partial(read, errors=failed))
+            except LoadError as e:
+                failed.append(e)
+            errors += [IngestError(input=name, error=e.message) for e in failed]
+        report = self.ingest_articles(articles, progress=progress)
+        report.errors[:0] = errors
+        report.seconds = time.perf_counter() - t0
+        return report
 
     def articles(self) -> list[ArticleInfo]:
         return self.store.list_articles()

@@ -10,18 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_fakes import FakeDesk
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from app.serve import security
-from app.serve.api.app import ReadWriteLock, create_api, dataset_path
-from app.serve.api.errors import classify
-from app.serve.api.schemas import ErrorResponse, Health
 from app.models import Answer, Article, ArticleInfo, Briefing, IngestReport, Passage
+from app.serve import security
+from app.serve.api.app import create_api
+from app.serve.api.errors import classify
+from app.serve.api.locks import ReadWriteLock
+from app.serve.api.schemas import ErrorResponse, Health
+from app.serve.evaluate import UnknownDataset, dataset_path
 from app.settings import Settings
+from tests.fakes import FakeDesk
 
 TEXT = (
     "Ukraine must limit the size of its army to 600,000 troops under the plan. "
@@ -32,7 +34,7 @@ TEXT = (
 def make_client(tmp_path: Path, **overrides: Any) -> tuple[TestClient, FakeDesk]:
     settings = Settings(index_dir=tmp_path / "index", **overrides)
     desk = FakeDesk(settings)
-    return TestClient(create_api(desk, settings), raise_server_exceptions=False), desk  # type: ignore[arg-type]
+    return TestClient(create_api(desk, settings), raise_server_exceptions=False), desk
 
 
 @pytest.fixture
@@ -151,31 +153,39 @@ def test_upload_limits(tmp_path: Path) -> None:
     assert desk.docs == {}
 
 
-def test_url_ingest_uses_the_url_loader(tmp_path: Path) -> None:
-    from app.serve.api.app import ArticleLoaders, default_loaders
-    from app.ingest.loaders import LoadError
+def test_url_ingest_reads_the_url_through_the_service(tmp_path: Path) -> None:
+    from app.ingest.formats import LoadError
     from app.text import build_article
 
-    seen: list[str] = []
-
-    def load_url(url: str, settings: Settings) -> list[Article]:
-        seen.append(url)
-        if "private" in url:
-            raise LoadError(url, "refusing a private address")
-        if "huge" in url:
-            raise LoadError(url, "response is over the 10-byte limit (max_url_bytes)")
-        return [build_article("From the web", TEXT, source="example.com", url=url)]
-
-    base = default_loaders()
-    settings = Settings(index_dir=tmp_path / "index")
-    desk = FakeDesk(settings)
-    client = TestClient(create_api(desk, settings, loaders=ArticleLoaders(text=base.text, path=base.path, url=load_url)),  # type: ignore[arg-type]
-                        raise_server_exceptions=False)
+    client, desk = make_client(tmp_path)
+    desk.pages = {
+        "https://example.com/a": [build_article("From the web", TEXT, source="example.com", url="https://example.com/a")],
+        "http://private.test/": LoadError("http://private.test/", "refusing a private address"),
+        "http://huge.test/": LoadError("http://huge.test/", "response is over the 10-byte limit (max_url_bytes)"),
+    }
     assert client.post("/api/articles", json={"url": "https://example.com/a"}).status_code == 201
     assert_error(client.post("/api/articles", json={"url": "http://private.test/"}), 400, "bad_input")
     assert_error(client.post("/api/articles", json={"url": "http://huge.test/"}), 413)
-    assert seen == ["https://example.com/a", "http://private.test/", "http://huge.test/"]
+    assert desk.fetched == ["https://example.com/a", "http://private.test/", "http://huge.test/"]
     assert len(desk.docs) == 1
+
+
+def test_uploads_are_parsed_in_memory_and_errors_name_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def no_temp_files(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("an upload was written to a temporary file")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_temp_files)
+    monkeypatch.setattr(tempfile, "mkdtemp", no_temp_files)
+    client, desk = make_client(tmp_path)
+    ok = client.post("/api/articles", files=[("file", ("notes.md", b"# Notes\n\nThe summit was held in Geneva on Monday.", "text/markdown"))])
+    assert ok.status_code == 201, ok.text
+    [info] = IngestReport.model_validate(ok.json()).added
+    assert (info.title, info.source) == ("Notes", "notes")
+    err = assert_error(client.post("/api/articles", files=[("file", ("../x/empty.txt", b"  ", "text/plain"))]), 400, "bad_input")
+    assert err["message"] == "empty.txt: empty"  # the client's file name, not a server path
+    assert [a.title for a in desk.docs.values()] == ["Notes"]
 
 
 # ---- questions ------------------------------------------------------------------------------
@@ -185,6 +195,7 @@ def test_search_ask_brief(client: TestClient) -> None:
     assert passages and "army" in passages[0].text
     answer = Answer.model_validate(client.post("/api/ask", json={"question": "How large may the army be?"}).json())
     assert "[1]" in answer.answer and answer.citations[0].quote in TEXT
+    assert answer.check is not None and answer.check.answers_question  # the answer-level verdict rides along
     briefing = Briefing.model_validate(client.post("/api/brief", json={"length": "short"}).json())
     assert briefing.length == "short" and briefing.headline == "Peace plan"
     assert_error(client.post("/api/search", json={"query": ""}), 422, "invalid_request")
@@ -318,13 +329,6 @@ def test_safe_filename_examples(raw: str, expected: str) -> None:
     assert security.safe_filename(raw) == expected
 
 
-def test_upload_target_is_unique_and_inside(tmp_path: Path) -> None:
-    taken: set[str] = set()
-    a = security.upload_target(tmp_path, "../a.txt", taken)
-    b = security.upload_target(tmp_path, "a.txt", taken)
-    assert a.parent == b.parent == tmp_path.resolve() and a != b
-
-
 # ---- concurrency ----------------------------------------------------------------------------
 def test_read_write_lock_excludes_writers_from_readers() -> None:
     lock, log = ReadWriteLock(), []
@@ -362,25 +366,27 @@ def test_eval_route_runs_the_injected_runner(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "index")
     calls: list[Any] = []
 
-    def evaluate(body: Any, s: Settings) -> EvalReport:
-        calls.append(body)
+    def evaluate(desk: Any, datasets: list[Path], backends: list[str], **kw: Any) -> EvalReport:
+        calls.append((desk, datasets, backends, kw))
         return EvalReport(created_at=datetime.now(UTC), run_seconds=0.0, config={"k": 3}, versions={}, datasets=[],
                           retrieval=RetrievalScores(k=3, evidence_recall_at_k=aggregate([]), mrr=aggregate([])), backends={})
 
-    client = TestClient(create_api(FakeDesk(settings), settings, evaluate=evaluate), raise_server_exceptions=False)  # type: ignore[arg-type]
+    desk = FakeDesk(settings)
+    client = TestClient(create_api(desk, settings, evaluate=evaluate), raise_server_exceptions=False)
     r = client.post("/api/eval", json={"dataset": "sample_qa", "limit": 2})
     assert r.status_code == 200, r.text
     assert r.json()["retrieval"]["k"] == 3
-    assert calls and calls[0].limit == 2 and calls[0].backends == ["extractive"]
+    [(seen_desk, datasets, backends, kw)] = calls
+    assert seen_desk is desk and [p.name for p in datasets] == ["sample_qa.jsonl"] and backends == ["extractive"]
+    assert kw == {"k": None, "corpus": "sample", "limit": 2}
     assert_error(client.post("/api/eval", json={"dataset": "../secrets"}), 422)
+    assert_error(client.post("/api/eval", json={"dataset": "nope"}), 404, "not_found")
 
 
 def test_dataset_path_stays_in_evals() -> None:
-    from app.serve.api.errors import ApiError
-
     assert dataset_path("sample_qa").name == "sample_qa.jsonl"
     for bad in ("nope", "..", "../pyproject"):
-        with pytest.raises(ApiError):
+        with pytest.raises(UnknownDataset):
             dataset_path(bad)
 
 
@@ -429,19 +435,9 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
 
 
 def test_an_unconfigured_backend_is_the_callers_error(tmp_path: Path) -> None:
-    from api_fakes import FakeBackend
-
-    from app.answer.engines import EngineUnavailable
-
     client, desk = make_client(tmp_path)
     add_text(client)
-
-    def backend(name: str | None = None) -> FakeBackend:
-        if name == "openai":
-            raise EngineUnavailable("backend 'openai' is not configured: set NEWSDESK_OPENAI_API_KEY")
-        return FakeBackend()
-
-    desk.backend = backend  # type: ignore[method-assign]
+    desk.unavailable = {"openai"}
     assert_error(client.post("/api/ask", json={"question": "army?", "backend": "openai"}), 400, "backend_unavailable")
     assert_error(client.post("/api/ask", json={"question": "army?", "backend": "openai", "stream": True}), 400)
     assert_error(client.post("/api/brief", json={"backend": "openai"}), 400, "backend_unavailable")
@@ -456,7 +452,7 @@ def test_build_app_serves_the_api_and_the_web_app_together(tmp_path: Path) -> No
 
     settings = Settings(index_dir=tmp_path / "index")
     desk = FakeDesk(settings)
-    app = build_app(settings, desk=desk, ensure_sample=False)  # type: ignore[arg-type]
+    app = build_app(settings, desk=desk, ensure_sample=False)
     client = TestClient(app, raise_server_exceptions=False)
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.post("/api/articles", json={"text": TEXT}).status_code == 201

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import openai
 import pytest
-from api_fakes import FakeDesk, serve_in_thread
 from pydantic import SecretStr
 
+from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, Citation
 from app.serve.api import openai_compat as oc
 from app.serve.api.app import create_api
 from app.serve.api.schemas import ChatMessage
-from app.models import Answer, AnswerDelta, AnswerDone, Citation
 from app.settings import Settings
+from tests.fakes import FakeDesk, serve_in_thread
 
 TEXT = (
     "Ukraine must limit the size of its army to 600,000 troops under the plan. "
@@ -91,15 +91,25 @@ def test_completion_shape() -> None:
     assert done.usage.total_tokens == done.usage.prompt_tokens + done.usage.completion_tokens > 0
 
 
+def test_the_answer_check_rides_in_the_newsdesk_extra() -> None:
+    check = AnswerCheck(answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021")
+    declined = answer("The indexed articles don't say. The closest passage is about 2019, not 2021: “600,000 troops” [1]")
+    declined.abstained, declined.check = True, check
+    done = oc.completion(declined, model="newsdesk")
+    assert done.newsdesk.check == check and done.newsdesk.abstained  # type: ignore[union-attr]
+    last = list(oc.chunks([AnswerDone(answer=declined)], model="newsdesk"))[-1]
+    assert last.newsdesk is not None and last.newsdesk.check == check
+    assert '"check":{"answers_question":false' in oc.sse_data(last)
+    assert "check" not in oc.sse_data(list(oc.chunks([AnswerDone(answer=answer())], model="newsdesk"))[-1])  # unchecked
+
+
 # ---- the real SDK over HTTP ---------------------------------------------------------------
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     settings = Settings(index_dir=tmp_path / "index")
     desk = FakeDesk(settings)
-    from app.ingest.loaders import load_text
-
-    desk.ingest_articles([load_text(TEXT, title="Peace plan", source="wire")])
-    with serve_in_thread(create_api(desk, settings)) as url:  # type: ignore[arg-type]
+    desk.ingest_text(TEXT, title="Peace plan", source="wire")
+    with serve_in_thread(create_api(desk, settings)) as url:
         yield url
 
 
@@ -115,6 +125,7 @@ def test_sdk_non_stream(server: str) -> None:
     assert citations[0]["n"] == 1 and citations[0]["quote"] in TEXT
     extra = done.model_extra["newsdesk"]  # type: ignore[index]
     assert extra["abstained"] is False and extra["sentences"][0]["supported"] is True
+    assert extra["check"]["answers_question"] is True
     assert done.usage is not None and done.usage.completion_tokens > 0
 
 
@@ -130,6 +141,7 @@ def test_sdk_stream_carries_citations(server: str) -> None:
     assert last.choices[0].finish_reason == "stop"
     assert last.choices[0].delta.model_extra["citations"][0]["quote"] in TEXT  # type: ignore[index]
     assert last.model_extra["newsdesk"]["answer"] == text  # type: ignore[index]
+    assert last.model_extra["newsdesk"]["check"]["answers_question"] is True  # type: ignore[index]
 
 
 def test_sdk_models_and_errors(server: str) -> None:
@@ -147,7 +159,7 @@ def test_sdk_models_and_errors(server: str) -> None:
 def test_sdk_api_key_is_the_token_on_a_guarded_server(tmp_path: Path) -> None:
     # Bound to loopback here, but settings.host says public: every route then needs the token.
     settings = Settings(index_dir=tmp_path / "index", host="0.0.0.0", api_token=SecretStr("tok-123"))
-    with serve_in_thread(create_api(FakeDesk(settings), settings)) as url:  # type: ignore[arg-type]
+    with serve_in_thread(create_api(FakeDesk(settings), settings)) as url:
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
         ok = openai.OpenAI(base_url=f"{url}/v1", api_key="tok-123", max_retries=0)

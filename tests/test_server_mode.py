@@ -14,12 +14,12 @@ import chromadb
 import pytest
 from chromadb.config import Settings as ChromaSettings
 
-from app.store.ingest import Ingestor
 from app.ingest.loaders import load_text
 from app.models import Article
 from app.retrieve.hybrid import HybridRetriever
 from app.settings import Settings
 from app.store.chroma import ChromaStore, StoreUnavailable
+from app.store.ingest import Ingestor
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -5,121 +5,26 @@ over the real Newsdesk (tests/conftest.py `web_server`)."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.models import (
-    Answer,
-    AnswerDelta,
-    AnswerDone,
-    AnswerSentence,
-    Article,
-    ArticleInfo,
-    Briefing,
-    BriefingPoint,
-    BriefSelection,
-    ChatTurn,
-    Citation,
-    IngestError,
-    IngestReport,
-)
+from app.models import Answer, Briefing, IngestReport
 from app.settings import Settings
-from app.text import build_article
+from tests.fakes import FakeDesk
 from tests.procs import free_port
 
 SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 
 
-class FakeEngine:
-    label = "Fake engine (tests)"
-
-
-class FakeDesk:
-    """Articles in a dict; an answer quotes the sentence sharing most words with the question, cited [1]."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.docs: dict[str, Article] = {}
-        self.histories: list[list[ChatTurn]] = []
-
-    def backend(self, name: str | None = None) -> FakeEngine:
-        return FakeEngine()
-
-    def _add(self, article: Article, report: IngestReport) -> None:
-        info = ArticleInfo(id=article.id, title=article.title, source=article.source, chunks=len(article.paragraphs))
-        (report.unchanged if article.id in self.docs else report.added).append(info)
-        self.docs[article.id] = article
-        report.chunks += info.chunks
-
-    def ingest(self, inputs: Sequence[str | Path], progress: Any = None) -> IngestReport:
-        report = IngestReport()
-        for i, item in enumerate(inputs):
-            path = Path(item)
-            if not path.is_file():
-                report.errors.append(IngestError(input=str(item), error="not a file"))
-                continue
-            lines = path.read_text(encoding="utf-8").strip().splitlines()
-            self._add(build_article(lines[0], "\n".join(lines[1:]), source=path.name), report)
-            if progress:
-                progress(i + 1, len(inputs), path.name)
-        return report
-
-    def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
-        report = IngestReport()
-        self._add(build_article(title or text[:40], text, source=source), report)
-        return report
-
-    def articles(self) -> list[ArticleInfo]:
-        return [ArticleInfo(id=a.id, title=a.title, source=a.source, chunks=len(a.paragraphs)) for a in self.docs.values()]
-
-    def get_article(self, article_id: str) -> Article | None:
-        return self.docs.get(article_id)
-
-    def remove(self, article_id: str) -> bool:
-        return self.docs.pop(article_id, None) is not None
-
-    def _answer(self, question: str) -> Answer:
-        words = set(re.findall(r"\w{4,}", question.lower()))
-        best = max(
-            ((len(words & set(re.findall(r"\w{4,}", a.text[s.start : s.end].lower()))), a, s) for a in self.docs.values() for s in a.sentences),
-            key=lambda t: t[0],
-            default=(0, None, None),
-        )
-        score, article, span = best
-        if not score or article is None or span is None:
-            return Answer(question=question, answer="The indexed articles don't say.", abstained=True, backend="fake", model="none")
-        quote = article.text[span.start : span.end]
-        cite = Citation(n=1, article_id=article.id, title=article.title, source=article.source, chunk_id=f"{article.id}:0",
-                        quote=quote, start=span.start, end=span.end)  # fmt: skip
-        sentences = [AnswerSentence(text=quote, citations=[1], supported=True, score=1.0),
-                     AnswerSentence(text="This part is made up.", citations=[], supported=False, reason="no support")]  # fmt: skip
-        return Answer(question=question, answer=f"{quote} [1] This part is made up.", sentences=sentences, citations=[cite], backend="fake", model="none")
-
-    def stream_ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None, **_: Any) -> Iterator[AnswerDelta | AnswerDone]:
-        self.histories.append(list(history))
-        answer = self._answer(question)
-        for word in answer.answer.split(" "):
-            yield AnswerDelta(text=word + " ")
-        yield AnswerDone(answer=answer)
-
-    def ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None, **_: Any) -> Answer:
-        return self._answer(question)
-
-    def brief(self, selection: BriefSelection | None = None, *, backend: str | None = None, length: str = "standard", progress: Any = None, **_: Any) -> Briefing:
-        ids = (selection.article_ids if selection else None) or list(self.docs)
-        article = self.docs[ids[0]]
-        span = article.sentences[0]
-        cite = Citation(n=1, article_id=article.id, title=article.title, chunk_id=f"{article.id}:0",
-                        quote=article.text[span.start : span.end], start=span.start, end=span.end)  # fmt: skip
-        point = BriefingPoint(text=cite.quote, citations=[1], supported=True)
-        return Briefing(headline=article.title, summary=point, key_points=[point], citations=[cite], backend="fake", model="none", length=length)  # type: ignore[arg-type]
-
-
+def desk_with_sample(settings: Settings) -> FakeDesk:
+    desk = FakeDesk(settings)
+    report = desk.ingest_uploads([(SAMPLE.name, SAMPLE.read_bytes())])
+    assert len(report.added) == 1 and not report.errors
+    return desk
 
 
 @pytest.fixture(scope="module")
@@ -128,9 +33,8 @@ def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fa
     from app.serve.web.app import create_app, mount_options
 
     settings = Settings(index_dir=tmp_path_factory.mktemp("index"))
-    desk = FakeDesk(settings)
-    desk.ingest([SAMPLE])
-    demo = create_app(desk, settings)  # type: ignore[arg-type]
+    desk = desk_with_sample(settings)
+    demo = create_app(desk, settings)
     opts = mount_options(settings)
     _, url, _ = demo.queue().launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **opts)
     try:
@@ -177,6 +81,27 @@ def test_ingest_endpoint_uploads_a_file_and_pasted_text(fake_app: tuple[str, Fak
     report = IngestReport.model_validate(result)
     assert {a.title for a in report.added} == {"Harbour reopens", "Pasted note"}
     assert {"Harbour reopens", "Pasted note"} <= {a.title for a in desk.articles()}
+
+
+def test_ingest_goes_through_the_same_service_readers_as_the_api(fake_app: tuple[str, FakeDesk], tmp_path: Path) -> None:
+    """Uploads are parsed in memory by Newsdesk.read_upload and a URL is read by Newsdesk.read_url (as POST
+    /api/articles does); here a bad file or URL is one error line and the rest is still indexed."""
+    from gradio_client import handle_file
+
+    from app.text import build_article
+
+    url, desk = fake_app
+    good, empty = tmp_path / "ferry.md", tmp_path / "empty.txt"
+    good.write_text("# Ferry resumes\n\nThe ferry to Helsinki resumed its timetable on Wednesday.\n", encoding="utf-8")
+    empty.write_text("   \n", encoding="utf-8")
+    desk.pages["https://example.com/bridge"] = [build_article("Bridge opens", "The new bridge over the river opened on Friday.",
+                                                              url="https://example.com/bridge")]  # fmt: skip
+    result = _client(url).predict([handle_file(str(good)), handle_file(str(empty))], "https://example.com/bridge", "", "", api_name="/ingest")
+    report = IngestReport.model_validate(result)
+    assert {a.title for a in report.added} == {"Ferry resumes", "Bridge opens"}
+    assert [(e.input, e.error) for e in report.errors] == [("empty.txt", "empty")]
+    assert {"Ferry resumes", "Bridge opens"} <= {a.title for a in desk.articles()}
+    assert desk.fetched[-1] == "https://example.com/bridge"
 
 
 def test_ingest_endpoint_with_nothing_is_a_readable_error(fake_app: tuple[str, FakeDesk]) -> None:
@@ -278,7 +203,7 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
 
     settings = Settings(index_dir=tmp_path / "index", port=free_port(), auth_user="desk", auth_password=SecretStr("s3cret"))
     desk = FakeDesk(settings)
-    demo = launch(settings, desk=desk, ensure_sample=False, block=False)  # type: ignore[arg-type]
+    demo = launch(settings, desk=desk, ensure_sample=False, block=False)
     try:
         base = f"http://127.0.0.1:{settings.port}"
         deadline = time.monotonic() + 30
@@ -303,12 +228,11 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
 def test_remove_updates_the_library_and_unknown_ids_are_readable(tmp_path: Path) -> None:
     import gradio as gr
 
-    from app.serve.web.app import Handlers
+    from app.serve.web.handlers import Handlers
 
-    desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
-    desk.ingest([SAMPLE])
+    desk = desk_with_sample(Settings(index_dir=tmp_path / "index"))
     article_id = next(iter(desk.docs))
-    handlers = Handlers(desk, desk.settings)  # type: ignore[arg-type]
+    handlers = Handlers(desk, desk.settings)
     table, _, _, status = handlers.remove(article_id, "extractive")
     assert table.value["data"] == [] or table.value == []
     assert desk.docs == {} and "0 articles" in status

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from app.serve.web import format as fmt
 from app.models import (
     Actor,
     Answer,
+    AnswerCheck,
     AnswerSentence,
     ArticleInfo,
     Briefing,
@@ -21,6 +21,8 @@ from app.models import (
     Span,
     Timings,
 )
+from app.serve.web import format as fmt
+from app.serve.web import format_eval as fmt_eval
 from app.text import build_article
 
 TEXT = (
@@ -100,6 +102,45 @@ def test_abstention_reads_clearly_without_citations() -> None:
     assert "nd-cite" not in out and "sentences verified" not in out
     panel = fmt.sources_panel(a, {}, "a1")
     assert "the articles don&#39;t cover this question" in panel
+
+
+def test_answer_that_answers_shows_both_verdicts_apart() -> None:
+    quote = "Dock workers in Tallinn ended a five-day strike on Tuesday."
+    a = answer(answer=f"{quote} [1]", sentences=[AnswerSentence(text=quote, citations=[1], supported=True, score=0.9)],
+               citations=[cite(1, quote)], check=AnswerCheck(answers_question=True, answer_type="date", found="Tuesday"))  # fmt: skip
+    meta = fmt.answer_meta(a)
+    assert '<span class="nd-ok">1/1 sentences verified</span>' in meta
+    assert re.search(r'<span class="nd-ok nd-check" title="date: Tuesday">✓ Answers the question</span>', meta)
+
+
+def test_declined_answer_with_its_closest_passage_never_looks_verified() -> None:
+    quote = "Dock workers in Tallinn ended a five-day strike on Tuesday."
+    check = AnswerCheck(answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021")
+    a = answer(
+        question="When did the 2021 strike end?",
+        answer=f"The indexed articles don't say when the 2021 strike ended. The closest passage is about 2019, not 2021: “{quote}” [1]",
+        sentences=[AnswerSentence(text=quote, citations=[1], supported=True, score=0.9)],
+        citations=[cite(1, quote)], abstained=True, check=check,
+    )  # fmt: skip
+    out = fmt.answer_html(a, "a1")
+    assert "nd-abstain" in out and 'href="#nd-src-a1-1"' in out
+    assert "Does not answer: it is about 2019, not 2021" in out
+    assert "nd-ok" not in out and "verified" not in out  # neither green nor "n/m sentences verified"
+    panel = fmt.sources_panel(a, {ARTICLE.id: ARTICLE}, "a1")
+    assert "does not answer the question: it is about 2019, not 2021" in panel and 'id="nd-src-a1-1"' in panel
+
+
+def test_failed_check_turns_the_sentence_count_amber_even_when_every_sentence_is_supported() -> None:
+    quote = "Dock workers in Tallinn ended a five-day strike on Tuesday."
+    a = answer(answer=f"{quote} [1]", sentences=[AnswerSentence(text=quote, citations=[1], supported=True)],
+               citations=[cite(1, quote)], check=AnswerCheck(answers_question=False, answer_type="person", reason=""))  # fmt: skip
+    meta = fmt.answer_meta(a)
+    assert '<span class="nd-warn">1/1 sentences verified</span>' in meta and "nd-ok" not in meta
+    assert "Does not answer: no supported sentence answers what was asked" in meta
+
+
+def test_no_check_no_badge() -> None:
+    assert "nd-check" not in fmt.answer_meta(answer(answer="x [1]", sentences=[AnswerSentence(text="x", supported=True)]))
 
 
 def test_answer_without_sentence_breakdown_links_markers() -> None:
@@ -235,12 +276,12 @@ def test_eval_table_puts_metrics_in_rows_and_backends_in_columns() -> None:
         "judge": {"accuracy": 0.875},
         "warnings": ["evidence quote not found"],
     }
-    headers, rows = fmt.eval_table(report)
+    headers, rows = fmt_eval.eval_table(report)
     assert headers == ["Metric", "extractive (none)", "llamacpp (smol)"]
     table = {r[0]: r[1:] for r in rows}
     assert table["Evidence recall@k (retrieval)"] == ["0.900 (30)", "0.900 (30)"]
     assert table["Answer accuracy"] == ["0.500 (30)", "n/a"]
     assert table["Latency p50"] == ["120 ms", "2,400 ms"]
     assert "Faithfulness (LLM judge)" not in table and "Citation precision" not in table
-    summary = fmt.eval_summary_html(report)
+    summary = fmt_eval.eval_summary_html(report)
     assert "sample&#95;qa (40 items)" in summary and "12.3 s" in summary and "0.875" in summary and "1 warning" in summary

@@ -22,6 +22,9 @@ from langchain_core.embeddings import Embeddings
 from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
+from app.chunks import entities
+from app.retrieve.constraints import TermRule, anchor_fit, fit, passage_scope
+from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
 
@@ -34,8 +37,9 @@ COVER_FLOOR = 0.5  # ... and by one that names none of the question's names
 WINDOW_DISCOUNT = 0.85  # a sentence read together with the one before it (quotes, "he said")
 CLAUSE_DISCOUNT = 0.9  # a comma-separated clause of a long sentence, read alone
 SECOND_SENTENCE_RATIO = 0.9  # a neighbouring second sentence must score this close to the best
-ANCHOR_CANDIDATES = 10  # sentences, best first, searched for one that meets the question's anchors (year, edition...)
-ANCHOR_SCORE_RATIO = 0.5  # ... scoring at least half the best: further down they are about something else
+ANCHOR_CANDIDATES = 40  # sentences, best first, searched for one that meets the question's anchors (year, edition...)
+ANCHOR_SCORE_RATIO = 0.2  # ... scoring at least half the best: further down they are about something else
+SELECTION_TERM_RULES: tuple[TermRule, ...] = ("all", "any", "none")  # prefer sentences using the question's own words
 _CACHE_LIMIT = 20_000
 
 STOPWORDS = frozenset(
@@ -490,25 +494,31 @@ class ExtractiveEngine:
         return picks
 
     def _anchored_best(self, question: str, scored: Scored, passages: Sequence[Passage]) -> int:
-        """The best-scoring sentence that meets the question's anchors (a true sentence about another year does not
-        answer); the best overall when none near the top does (the answer-level check then declines)."""
+        """The best-scoring sentence that answers what was asked: first one that meets every anchor and every term of
+        the question (its main verb, the asked noun), else one that meets the anchors and some term; the best overall
+        when none near the top does (the answer-level check then declines)."""
         order = [int(i) for i in np.argsort(-scored.scores)]
         if not self.settings.answer_check:
             return order[0]
         analysis = analyse(question)
-        if not analysis.anchors:
+        if not analysis.anchors and analysis.answer_type == "other":
             return order[0]
         floor = ANCHOR_SCORE_RATIO * float(scored.scores[order[0]])
-        for i in order[:ANCHOR_CANDIDATES]:
-            if float(scored.scores[i]) < floor:
-                break
-            c = scored.candidates[i]
-            p = passages[c.passage]
-            before = tuple(c.context[s.start : s.end] for s in split_sentences(c.context))
-            scope = Scope(before=before, title=p.title, published_year=str(p.published.year) if p.published else None)
-            if anchor_fit(analysis, c.text, scope).ok:
-                return i
+        near = [i for i in order[:ANCHOR_CANDIDATES] if float(scored.scores[i]) >= floor]
+        for rule in SELECTION_TERM_RULES:
+            for i in near:
+                if self._fits(analysis, scored.candidates[i], passages, rule):
+                    return i
         return order[0]
+
+    @staticmethod
+    def _fits(analysis: QuestionAnalysis, c: Candidate, passages: Sequence[Passage], terms: TermRule) -> bool:
+        p = passages[c.passage]
+        scope = passage_scope(p.text, c.start, c.end, title=p.title, published=p.published)
+        stored = entities.decode(p.entities, p.text)
+        if stored is None:  # an index from before entities were stored: anchors only (no model call here)
+            return anchor_fit(analysis, c.text, scope, terms=terms).ok
+        return fit(analysis, c.text, scope, entities=entities.within(stored, c.start, c.end), terms=terms).ok
 
     def _second(self, prof: QuestionProfile, scored: Scored, best: int) -> int | None:
         """A neighbour that completes the best sentence's quotation, continues what the speaker said, or scores close."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
 
 from app import nlp
 from app.retrieve.question import (
@@ -22,15 +24,23 @@ from app.retrieve.question import (
     ordinal_keys,
     quarter_keys,
     same_name,
+    stem,
     year_keys,
 )
+from app.text import split_sentences
+
+TermRule = Literal["all", "any", "nouns", "none"]
 
 # Anchor kinds a fact has one value of: a sentence naming another year (and not the asked one) is about another fact.
 EXCLUSIVE: dict[AnchorKind, Callable[[str], set[str]]] = {"year": year_keys, "quarter": quarter_keys, "ordinal": ordinal_keys}
 ENTITY_WORDS_MATCHED = 0.5  # share of a multi-word name's words a scope must mention ('the Harbor City race')
 _WORD = re.compile(r"[^\W_][\w’'\-]*")
 _DIGIT_ORDINAL = re.compile(r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I)
-_MONEY = re.compile(r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b", re.I)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?"
+    r"(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b",
+    re.I,
+)
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _SPEECH = re.compile(
     r"\b(?:said|says|say|stated|told|tells|wrote|writes|announced|confirmed|noted|added|declared|argued|claimed|"
@@ -38,16 +48,28 @@ _SPEECH = re.compile(
     re.I,
 )
 _REASON = re.compile(
-    r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|over|"
-    r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make))\b",
+    r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
+    r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
+    r"for \w+ing)\b",
     re.I,
 )
+_BACKGROUND = re.compile(
+    r"\b(?:since|from|than|compared with|compared to|versus|before|after|following|until|record set in|had stood since)\b"
+    r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
+    re.I,
+)
+_RELATIVE = re.compile(r"\b(last|this|next)\s+year(?:'s|’s)?\b", re.I)
+_RELATIVE_YEAR = {"last": -1, "this": 0, "next": 1}
+_PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|this|these|the company|the group)\b", re.I)
 _PRONOUN = re.compile(r"\b(?:he|she|they|his|her|their|it|its)\b", re.I)
 
+# The small model often files an unfamiliar name under the wrong class ('Odile Fenner' as ORG), so a question asking
+# for a person, organisation or place accepts any new name; it is a sentence naming no one new that fails.
+NAMES = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 TYPE_LABELS: dict[str, frozenset[str]] = {
-    "person": frozenset({"PERSON"}),
-    "organisation": frozenset({"ORG", "NORP"}),
-    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "person": frozenset({"PERSON", "ORG"}),
+    "organisation": NAMES,
+    "place": NAMES,
     "date": frozenset({"DATE", "TIME"}),
     "money": frozenset({"MONEY"}),
     "number": frozenset({"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}),
@@ -62,6 +84,25 @@ class Scope:
     before: tuple[str, ...] = ()
     title: str = ""
     published_year: str | None = None
+    after: tuple[str, ...] = ()
+    """The sentences right after it in its paragraph (a quote's speaker often follows: '..., said Abelard')."""
+    passage: str = ""
+    """The whole passage (whether it draws a distinction the question makes at all)."""
+
+
+CONTEXT_SENTENCES = 3  # sentences before an answer sentence that can carry its year or subject ('he said')
+
+
+def passage_scope(text: str, start: int, end: int, *, title: str = "", published: datetime | None = None) -> Scope:
+    """The scope of text[start:end] within its passage: up to three sentences before it, the one after it, and the
+    passage's lead sentence when the passage opens the article (the lead names the event, its year and place)."""
+    sentences = [(s.start, s.end) for s in split_sentences(text)]
+    before = [text[a:b] for a, b in sentences if b <= start][-CONTEXT_SENTENCES:]
+    after = [text[a:b] for a, b in sentences if a >= end][:1]
+    if sentences and sentences[0][1] <= start and text[sentences[0][0] : sentences[0][1]] not in before:
+        before.insert(0, text[sentences[0][0] : sentences[0][1]])
+    year = str(published.year) if published else None
+    return Scope(before=tuple(before), title=title, published_year=year, after=tuple(after), passage=text)
 
 
 @dataclass(frozen=True)
@@ -95,7 +136,14 @@ TYPE_WORDS = {"person": "person", "organisation": "organisation", "place": "plac
 
 
 def _words(text: str) -> list[str]:
-    return [name_key(w) for w in _WORD.findall(text)]
+    """Words for matching names and qualifiers; a hyphenated word also counts as its parts ('freight-forwarding')."""
+    out = []
+    for w in _WORD.findall(text):
+        key = name_key(w)
+        out.append(key)
+        if "-" in key:
+            out.extend(part for part in key.split("-") if part)
+    return out
 
 
 def _mentions_name(name: str, texts: Sequence[str]) -> bool:
@@ -114,15 +162,73 @@ def _exclusive_keys(kind: AnchorKind, text: str, *, for_conflict: bool) -> set[s
     return EXCLUSIVE[kind](text)
 
 
-def _check_exclusive(anchor: Anchor, scopes: Sequence[str]) -> tuple[bool, str | None]:
-    """(met, conflicting value): the nearest scope that names a value of this kind decides."""
-    for text in scopes:
-        if anchor.key in _exclusive_keys(anchor.kind, text, for_conflict=False):
+def _foreground(text: str) -> str:
+    """The text without background time phrases ('since 2019', 'up from 39 percent in 2019'): they compare with another
+    time, they do not say which time the sentence is about."""
+    return _BACKGROUND.sub(" ", text)
+
+
+def _relative_years(text: str, published_year: str | None) -> set[str]:
+    """'last year' / 'this year' / 'next year' resolved against the article's year."""
+    if not published_year:
+        return set()
+    base = int(published_year)
+    return {str(base + _RELATIVE_YEAR[m.group(1).lower()]) for m in _RELATIVE.finditer(text)}
+
+
+def _valued_background(text: str) -> str:
+    """Background phrases that give a value for their time ('down from 310,000 tonnes in 2018'): they do answer for it,
+    unlike 'after her win in 2021'."""
+    return " ".join(m.group(0) for m in _BACKGROUND.finditer(text) if re.search(r"\d[\d,.]*(?!\d)", m.group(0)[:-4]))
+
+
+def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str | None]:
+    """(met, conflicting value). The sentence decides when it names a value of this kind outside background phrases
+    ('since 2019'): the asked one is met, only others conflict. Otherwise the nearest earlier sentence naming one
+    decides whether it is met; then the title; then, for years, the article's date."""
+    fore = _foreground(sentence)
+    own = _exclusive_keys(anchor.kind, fore, for_conflict=False)
+    own |= _exclusive_keys(anchor.kind, _valued_background(sentence), for_conflict=False)
+    if anchor.kind == "year":
+        own |= _relative_years(fore, scope.published_year)
+    if anchor.key in own:
+        return True, None
+    other = _exclusive_keys(anchor.kind, fore, for_conflict=True) - {anchor.key}
+    if other:
+        return False, sorted(other)[0]
+    for text in [*reversed(scope.before), scope.title]:
+        keys = _exclusive_keys(anchor.kind, _foreground(text), for_conflict=True)
+        if anchor.key in _exclusive_keys(anchor.kind, _foreground(text), for_conflict=False):
             return True, None
-        other = _exclusive_keys(anchor.kind, text, for_conflict=True) - {anchor.key}
-        if other:
-            return False, sorted(other)[0]
-    return False, None
+        if keys:
+            return False, None  # the nearest time named is another one
+    return anchor.kind == "year" and scope.published_year == anchor.key, None
+
+
+def _term_met(anchor: Anchor, sentence: str, scope: Scope) -> bool:
+    """The question's main verb or asked noun, in any form ('rose' for 'rise'), in the sentence itself (or the one
+    before, for a sentence that opens with a pronoun: 'It was first photographed ...')."""
+    near = [sentence, *scope.before[-1:]] if _PRONOUN_START.match(sentence) else [sentence]
+    return _has_form(anchor.key, near)
+
+
+def _has_form(key: str, texts: Sequence[str]) -> bool:
+    """A word of the texts in one of the forms of `key` ('win|won'), irregular forms included ('rose' ~ 'rise')."""
+    forms = set(key.split("|"))
+    irregular = nlp.irregular_forms()
+    for text in texts:
+        for w in _words(text):
+            if stem(w) in forms or (w in irregular and stem(irregular[w]) in forms):
+                return True
+    return False
+
+
+def _qualifier_met(anchor: Anchor, scopes: Sequence[str], passage: str) -> bool:
+    """A qualifier ('women's', 'finance') must stand near the sentence only when the passage draws that distinction at
+    all: a passage that never says 'men's' does not make the main race's winner a wrong answer to 'the men's race'."""
+    if any(same_name(anchor.key, w) for t in scopes for w in _words(t)) or _has_form(stem(anchor.key), scopes):
+        return True
+    return not anchor.strict and bool(passage) and not any(same_name(anchor.key, w) for w in _words(passage))
 
 
 def fit(
@@ -131,22 +237,24 @@ def fit(
     scope: Scope = Scope(),
     *,
     entities: Sequence[nlp.Entity] | None = None,
+    terms: TermRule = "any",
 ) -> Fit:
     """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type."""
-    anchors = anchor_fit(analysis, sentence, scope)
+    anchors = anchor_fit(analysis, sentence, scope, terms=terms)
     type_ok, found = type_fit(analysis, sentence, scope, entities)
     return Fit(type_ok, found, anchors.missing, anchors.conflicts)
 
 
-def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()) -> Fit:
-    """The anchors alone (no model call): which the sentence meets, misses or contradicts."""
+def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope(), *, terms: TermRule = "any") -> Fit:
+    """The anchors alone (no model call): which the sentence meets, misses or contradicts. `terms`: whether every term
+    of the question (main verb, asked noun) must be there, at least one, or none ('any': paraphrases change words)."""
     scopes = [sentence, *reversed(scope.before), scope.title]
     missing: list[Anchor] = []
+    unmet_terms: list[Anchor] = []
     conflicts: list[tuple[Anchor, str]] = []
     for anchor in analysis.anchors:
         if anchor.kind in EXCLUSIVE:
-            years = [*scopes, scope.published_year or ""] if anchor.kind == "year" else scopes
-            met, other = _check_exclusive(anchor, years)
+            met, other = _check_exclusive(anchor, sentence, scope)
             if other is not None:
                 conflicts.append((anchor, other))
             elif not met:
@@ -155,10 +263,25 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
             if not any(anchor.key in number_keys(t) for t in scopes):
                 missing.append(anchor)
         elif anchor.kind == "entity":
-            if not _mentions_name(anchor.key, scopes):
+            # A quote's speaker may be named right after it ('"…," said Abelard'); other names must come before.
+            extra = scope.after[:1] if analysis.answer_type == "quote" else ()
+            if not _mentions_name(anchor.key, [*scopes, *extra]):
                 missing.append(anchor)
-        elif not any(same_name(anchor.key, w) for t in scopes for w in _words(t)):
-            missing.append(anchor)  # a qualifier
+        elif anchor.kind == "term":
+            if not _term_met(anchor, sentence, scope):
+                unmet_terms.append(anchor)
+        elif not _qualifier_met(anchor, scopes, scope.passage):
+            missing.append(anchor)
+    all_terms = [a for a in analysis.anchors if a.kind == "term"]
+    if terms == "all":
+        missing += unmet_terms
+    elif terms == "nouns":
+        missing += [a for a in unmet_terms if a.strict]  # the asked thing ('runners'); verbs are often paraphrased
+    elif terms == "any":
+        # Every noun term (the asked thing: 'runners', 'director') and at least one term overall.
+        missing += [a for a in unmet_terms if a.strict]
+        if all_terms and len(unmet_terms) == len(all_terms) and not any(a.strict for a in unmet_terms):
+            missing += unmet_terms
     return Fit(True, "", tuple(missing), tuple(conflicts))
 
 
@@ -172,8 +295,8 @@ def type_fit(
     if atype == "quote":
         spoken = bool(_QUOTE_MARKS.search(sentence) or _SPEECH.search(sentence))
         speaker = analysis.speaker
-        about = not speaker or _mentions_name(speaker, [sentence]) or (
-            bool(_PRONOUN.search(sentence)) and _mentions_name(speaker, scope.before[-2:])
+        about = not speaker or _mentions_name(speaker, [sentence, *scope.after[:1]]) or (
+            bool(_PRONOUN.search(sentence) or _QUOTE_MARKS.search(sentence)) and _mentions_name(speaker, scope.before[-2:])
         )
         return spoken and about, sentence if spoken and about else ""
     if atype == "reason":

@@ -16,7 +16,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from app.models import Passage, SearchFilters
+from app.retrieve.constraints import Scope, anchor_fit
 from app.retrieve.lexical import LexicalIndex
+from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.store.chroma import ChromaStore
 

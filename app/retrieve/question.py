@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from app import nlp
 
 AnswerType = Literal["person", "organisation", "place", "date", "money", "number", "quantity", "quote", "reason", "other"]
-AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier"]
+AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier", "term"]
 
 # Entity labels that name something an answer must be about (values are handled as years/quarters/numbers).
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
@@ -46,7 +46,7 @@ TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
     ),
     "date": frozenset("date day year month week season time decade century".split()),
     "money": frozenset(
-        """price cost revenue revenues sales profit profits loss losses income earnings budget fee fine salary wage
+        """money cash sum price cost revenue revenues sales profit profits loss losses income earnings budget fee fine salary wage
         wages pay payout prize valuation value worth funding investment deal bill spending debt bonus dividend
         tariff tax subsidy grant fare rent""".split()
     ),
@@ -59,6 +59,12 @@ TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
         output""".split()
     ),
 }
+# Asked nouns that only say what kind of answer is wanted: the answer need not repeat them.
+GENERIC_TYPE_NOUNS = frozenset(
+    """person people one thing name amount number sum figure total share percentage rate value kind type way
+    date day year time place location organisation organization company firm group situation status state role
+    position view stance reaction response outcome result plan idea point""".split()
+)
 MONEY_VERBS = frozenset(
     "cost costs pay paid spend spent earn earned raise raised charge charged sell sold buy bought fetch fetched".split()
 )
@@ -83,21 +89,26 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
+_BACKGROUND_TIME = re.compile(r"\b(?:before|since|until|prior to)\s+(?:1[89]|20)\d\d\b", re.I)
 _QUARTER_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
 # Modifiers that do not narrow down which fact is meant.
 GENERIC_MODIFIERS = frozenset(
     """new old main big large small major minor top key last next latest recent current previous same other whole
-    full total overall final official annual several many few most more less such certain own exact""".split()
+    full total overall final official annual several many much few most more less such certain own exact""".split()
 )
 
 
 @dataclass(frozen=True)
 class Anchor:
-    """Something the answer must be about: `key` is normalised ('2021', 'q2', '92', 'velaria', 'women')."""
+    """Something the answer must be about: `key` is normalised ('2021', 'q2', '92', 'velaria', 'women', 'umpir')."""
 
     kind: AnchorKind
     text: str
     key: str
+    strict: bool = True
+    """Qualifiers: a compound or adjective ('interior minister') is strict; a possessive category ('men's race') may be
+    left implicit by a passage that never draws the distinction."""
 
 
 @dataclass(frozen=True)
@@ -188,11 +199,12 @@ def analyse(question: str) -> QuestionAnalysis:
     speaker = _speaker(doc)
     answer_type = _answer_type(doc, wh, asked, speaker)
     anchors: list[Anchor] = []
-    for y in sorted(year_keys(text)):
+    for y in sorted(year_keys(_BACKGROUND_TIME.sub(" ", text))):
         anchors.append(Anchor("year", y, y))
     for q in sorted(quarter_keys(text)):
         anchors.append(Anchor("quarter", q, q))
-    for o in sorted(ordinal_keys(text)):
+    unnamed = _mask_names(doc)
+    for o in sorted(ordinal_keys(unnamed)):
         anchors.append(Anchor("ordinal", o, o))
     taken = year_keys(text) | ordinal_keys(text)
     for n in sorted(number_keys(text) - taken):
@@ -201,8 +213,12 @@ def analyse(question: str) -> QuestionAnalysis:
     names = _names(doc)
     for name in names:
         anchors.append(Anchor("entity", name, name_key(name)))
-    for q in _qualifiers(doc, asked, names):
-        anchors.append(Anchor("qualifier", q, q.lower()))
+    for q, strict in _qualifiers(doc, asked, names):
+        anchors.append(Anchor("qualifier", q, q.lower(), strict))
+    for term in _terms(doc, asked, names):
+        forms = {stem(term.text.lower()), stem(term.lemma_.lower())}
+        # Nouns are rarely paraphrased away ('runners', 'director'); verbs often are ('won' ~ 'was named').
+        anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
     return QuestionAnalysis(
         question=text,
         answer_type=answer_type,
@@ -212,11 +228,26 @@ def analyse(question: str) -> QuestionAnalysis:
     )
 
 
+def _mask_names(doc: nlp.Doc) -> str:
+    """The question with titles of works and names blanked ('The *Ninth* Floor' holds no edition number)."""
+    chars = list(doc.text)
+    for ent in doc.ents:
+        if ent.label_ in {"WORK_OF_ART", "ORG", "PERSON", "PRODUCT", "FAC"}:
+            chars[ent.start_char : ent.end_char] = " " * (ent.end_char - ent.start_char)
+    return "".join(chars)
+
+
 def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
-    """The noun the question asks about: 'which *company*', 'what was the *revenue*', 'who is the *mayor*'."""
-    for tok in doc:
-        if tok.lower_ in {"which", "what", "whose"} and tok.head.pos_ in {"NOUN", "PROPN"} and tok.dep_ in {"det", "attr", "nsubj", "dobj", "poss"} and tok.head.i > tok.i:
-            return _head_noun(tok.head)
+    """The noun the question asks about: 'which *company*', 'what was the *revenue*', 'who is the *mayor*',
+    'how many *branches*', 'how much of the sale *proceeds*'."""
+    m = _HOW_MANY.match(doc.text)
+    if m:
+        following = [t for t in doc if t.idx >= m.end() and t.pos_ in {"NOUN", "PROPN"}]
+        if following and following[0].pos_ == "NOUN" and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx):
+            return _head_noun(following[0])
+    which = _which_noun(doc)
+    if which is not None:
+        return which
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
     if root is None:
         return None
@@ -224,6 +255,23 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
     for child in root.children:
         if child.dep_ in {"attr", "nsubj", "nsubjpass"} and child.pos_ in {"NOUN", "PROPN"} and child.lower_ not in {"what", "who", "which"}:
             return _head_noun(child)
+    return None
+
+
+def _which_noun(doc: nlp.Doc) -> nlp.Token | None:
+    """X of 'which X' / 'what X': it names the kind of answer (Reuters *is* an agency), not a word the answer repeats."""
+    for tok in doc[:-1]:
+        nxt = doc[tok.i + 1]
+        if tok.lower_ in {"which", "what", "whose"} and nxt.pos_ in {"NOUN", "ADJ", "PROPN"}:
+            # the noun run right after the question word ('which news agency' -> agency; the parser is not relied on:
+            # it reads 'On which platform' with 'which' as an object)
+            j = nxt.i
+            while j + 1 < len(doc) and doc[j + 1].pos_ in {"NOUN", "PROPN"} and doc[j + 1].dep_ in {"compound", "nsubj", "dobj", "attr", "pobj", "ROOT"}:
+                if doc[j].pos_ not in {"NOUN", "ADJ", "PROPN"}:
+                    break
+                j += 1
+            if doc[j].pos_ in {"NOUN", "PROPN"}:
+                return doc[j]
     return None
 
 
@@ -241,7 +289,12 @@ def _speaker(doc: nlp.Doc) -> str:
             subj = [c for c in tok.children if c.dep_ in {"nsubj", "nsubjpass"}]
             if subj and subj[0].lower_ not in {"who", "what", "which"}:
                 span = doc[subj[0].left_edge.i : subj[0].right_edge.i + 1]
-                return span.text
+                if not _WH.match(span.text):
+                    return span.text
+            # the parser may attach the wrong subject ('What kind of peace did Barrot say'): the names before the verb
+            names = [t for t in doc[: tok.i] if t.pos_ == "PROPN"]
+            if names:
+                return " ".join(t.text for t in names)
     return ""
 
 
@@ -298,15 +351,53 @@ def _names(doc: nlp.Doc) -> list[str]:
 
 
 def _qualified_nouns(doc: nlp.Doc, asked: nlp.Token | None) -> list[nlp.Token]:
-    """The asked noun, and the object of 'who won *the women's race*' (the question word is the subject)."""
-    nouns = [asked] if asked is not None else []
+    """The asked noun, and the object of 'who won *the women's race*' (the question word is the subject); not the noun
+    of 'which X' (an answer names an instance of X, not its modifiers: Reuters for 'which news agency')."""
+    nouns = [asked] if asked is not None and asked != _which_noun(doc) else []
     for tok in doc:
         if tok.dep_ == "ROOT" and any(c.dep_ == "nsubj" and c.lower_ in {"who", "what", "which"} for c in tok.children):
             nouns += [_head_noun(c) for c in tok.children if c.dep_ in {"dobj", "attr"} and c.pos_ == "NOUN"]
     return nouns
 
 
-def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[str]:
+# Verbs that carry no content of their own ('who *is* the mayor', 'what *did* X say', 'what *happened*').
+LIGHT_VERBS = frozenset(
+    """be have do say tell get make take go happen become come give put see know think include mean use want seem
+    find keep call""".split()
+)
+
+
+def stem(word: str) -> str:
+    """The Snowball stem used to match terms across word forms ('umpired' ~ 'umpire')."""
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _terms(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[nlp.Token]:
+    """The content words the answer must be about: the question's main verb ('who *umpired* the race') and the asked
+    noun ('how many *runners*', 'who is the *chair*') when it is not a plain type word ('person', 'amount')."""
+    out: list[nlp.Token] = []
+    name_words = {w.lower() for n in names for w in n.split()}
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is not None and root.pos_ in {"VERB", "NOUN"} and root.lemma_.lower() not in LIGHT_VERBS | SPEECH_LEMMAS:
+        out.append(root)
+    which = _which_noun(doc)
+    nouns = [asked] if asked is not None and asked != which else []
+    if root is not None and any(c.dep_ == "nsubj" and c.lower_ in {"who", "what", "which"} for c in root.children):
+        nouns += [_head_noun(c) for c in root.children if c.dep_ in {"dobj", "attr"} and c.pos_ == "NOUN"]
+    for noun in nouns:
+        if noun.lower_ not in name_words and noun.lemma_.lower() not in GENERIC_TYPE_NOUNS:
+            out.append(noun)
+    return [t for t in dict.fromkeys(out) if len(t.text) > 2 and t.pos_ != "PROPN"]
+
+
+def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[tuple[str, bool]]:
     """Words narrowing the asked noun down: 'the *women's* race', 'the *finance* minister', 'the *junior* title'."""
     name_words = {w.lower() for n in names for w in n.split()}
     out: list[str] = []
@@ -323,8 +414,9 @@ def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list
             or child.ent_type_ in {"DATE", "ORDINAL", "CARDINAL"}
             or quarter_keys(child.text)
             or child.lower_ in {"what", "which", "whose"}
+            or child.pos_ == "PROPN"  # part of a name: checked as an entity
             or len(low) < 3
         ):
             continue
-        out.append(low)
+        out.append((low, child.dep_ != "poss"))
     return out

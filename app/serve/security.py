@@ -15,7 +15,7 @@ from app.errors import NewsdeskError
 from app.settings import Settings
 
 UPLOAD_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".json", ".jsonl"})
-"""File types POST /api/articles accepts (what app.ingest.loaders reads)."""
+"""File types POST /api/articles and the web app accept (what Newsdesk.read_upload parses)."""
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_POSTS = frozenset({"/api/search", "/api/ask", "/api/brief", "/v1/chat/completions"})
@@ -101,9 +101,11 @@ def credential_ok(settings: Settings, authorization: str | None) -> bool:
 
 # ---- uploads ----------------------------------------------------------------
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+MAX_FILENAME_CHARS = 120
+"""Long enough for real article names, short enough for any file system, error message or log line."""
 
 
-def safe_filename(filename: str | None, *, max_len: int = 120) -> str:
+def safe_filename(filename: str | None, *, max_len: int = MAX_FILENAME_CHARS) -> str:
     """A plain file name from an untrusted one: last path part only, no control chars, separators or leading dots."""
     name = filename or ""
     # Both separators: a Windows client sends C:\\Users\\x\\a.txt, a hostile one ../../a.txt.
@@ -117,23 +119,6 @@ def safe_filename(filename: str | None, *, max_len: int = 120) -> str:
     if dot and len(suffix) <= 10:
         return f"{stem[: max_len - len(suffix) - 1]}.{suffix}" if stem else f"upload.{suffix}"
     return name[:max_len]
-
-
-def upload_target(directory: Path, filename: str | None, taken: set[str] | None = None) -> Path:
-    """Where to store one upload: inside `directory` always, unique among `taken`."""
-    name = safe_filename(filename)
-    if taken is not None:
-        stem, dot, suffix = name.rpartition(".")
-        base, n = (stem, f".{suffix}") if dot else (name, ""), 1
-        while name.lower() in taken:
-            n += 1
-            name = f"{base[0]}-{n}{base[1]}"
-        taken.add(name.lower())
-    root = directory.resolve()
-    target = (root / name).resolve()
-    if target.parent != root:  # unreachable after safe_filename; kept as the last line of defence
-        raise ValueError(f"upload name {filename!r} escapes the upload folder")
-    return target
 
 
 def upload_suffix_ok(filename: str) -> bool:

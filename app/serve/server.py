@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+GRACEFUL_SHUTDOWN_SECONDS = 5
+"""On stop, how long open requests (a streaming answer) may finish before the process exits anyway."""
+
 
 def warm_up(desk: Newsdesk) -> None:
     """Build the store, retriever, support checker and default backend before the first request (not per thread)."""
@@ -81,7 +84,7 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     security.check_bind(settings)
     app = build_app(settings, ensure_sample=ensure_sample, web=web)
     log.warning("Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -162,7 +162,11 @@ def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[fl
 
 
 def embed_chunk_list(embeddings: Embeddings, chunks: Sequence[Chunk]) -> list[list[float]]:
-    """`embed_chunks` for Chunk objects: returns their vectors and sets each chunk's `span_vectors`."""
+    """`embed_chunks` for Chunk objects: returns their vectors and sets each chunk's `span_vectors` and `entities` (every
+    write path, ingest and reindex, derives a chunk's stored data here)."""
+    from app.chunks.entities import annotate
+
+    annotate(chunks)
     vectors, spans = embed_chunks(embeddings, [c.text for c in chunks])
     for chunk, blob in zip(chunks, spans, strict=True):
         chunk.span_vectors = blob

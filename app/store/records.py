@@ -45,6 +45,7 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
             "end": chunk.end,
             "tokens": chunk.tokens,
             "span_vectors": chunk.span_vectors,
+            "entities": chunk.entities,
             **_article_fields(article),
         }
     )
@@ -112,6 +113,7 @@ def passage_from_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Passag
         url=meta.get("url"),
         published=_parse_dt(meta.get("published")),
         span_vectors=meta.get("span_vectors"),
+        entities=meta.get("entities"),
     )
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app import nlp
+from app.chunks import entities
 from app.models import AnswerCheck, AnswerSentence, Citation, Passage
-from app.retrieve.constraints import Fit, Scope, fit
+from app.retrieve.constraints import Fit, Scope, TermRule, fit, passage_scope
 from app.retrieve.question import QuestionAnalysis
-from app.text import split_sentences
 
-CONTEXT_SENTENCES = 3  # sentences before a quote (same paragraph) that can carry its year or subject ('he said')
+VERDICT_TERMS: TermRule = "nouns"  # the asked thing must be named; its verb may be paraphrased
+
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,23 @@ class Closest:
     fit: Fit
 
 
-def scope_of(citation: Citation, passages: Sequence[Passage]) -> Scope:
-    """What precedes a quote in its passage (same paragraph), and its article's title and year."""
-    passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
-    year = str(citation.published.year) if citation.published else None
+def scope_of(citation: Citation, passage: Passage | None) -> Scope:
+    """What surrounds a quote in its passage, and its article's title and year."""
     if passage is None:
+        year = str(citation.published.year) if citation.published else None
         return Scope(title=citation.title, published_year=year)
     local = max(0, citation.start - passage.start)
-    head = passage.text[:local]
-    paragraph = head[head.rfind("\n") + 1 :]
-    before = tuple(paragraph[s.start : s.end] for s in split_sentences(paragraph))[-CONTEXT_SENTENCES:]
-    return Scope(before=before, title=passage.title or citation.title, published_year=year)
+    title = passage.title or citation.title
+    return passage_scope(passage.text, local, local + len(citation.quote), title=title, published=citation.published)
+
+
+def quote_entities(citation: Citation, passage: Passage | None) -> tuple[nlp.Entity, ...]:
+    """The quote's entities: stored with its chunk at ingest, else found now (an index from before they were stored)."""
+    stored = entities.decode(passage.entities, passage.text) if passage is not None else None
+    if stored is None or passage is None:
+        return nlp.entities(citation.quote)
+    local = citation.start - passage.start
+    return entities.within(stored, local, local + len(citation.quote))
 
 
 def check_answer(
@@ -54,7 +62,11 @@ def check_answer(
             citation = by_n.get(n)
             if citation is None:
                 continue
-            verdict = fit(analysis, citation.quote, scope_of(citation, passages))
+            passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
+            verdict = fit(
+                analysis, citation.quote, scope_of(citation, passage), entities=quote_entities(citation, passage),
+                terms=VERDICT_TERMS,
+            )
             if verdict.ok:
                 check = AnswerCheck(answers_question=True, answer_type=analysis.answer_type, anchors=anchors,
                                     found=verdict.found)  # fmt: skip

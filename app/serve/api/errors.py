@@ -41,8 +41,8 @@ _UNAVAILABLE = ("StoreUnavailable", "IndexMismatchError", "EngineUnavailable")
 
 
 def _is_load_error(exc: BaseException) -> bool:
-    loaders = sys.modules.get("app.ingest.loaders")  # not imported means it cannot have raised
-    return loaders is not None and isinstance(exc, loaders.LoadError)
+    formats = sys.modules.get("app.ingest.formats")  # not imported means it cannot have raised
+    return formats is not None and isinstance(exc, formats.LoadError)
 
 
 def classify(exc: BaseException) -> ApiError | None:
@@ -65,14 +65,19 @@ def classify(exc: BaseException) -> ApiError | None:
     return ApiError(400, "bad_input", message)
 
 
+MAX_SHOWN_VALIDATION_ERRORS = 5
+"""Problems listed in one 422 message; a body wrong everywhere would otherwise give a message as long as itself."""
+
+
 def _validation_message(errors: list[Any]) -> tuple[int, str, str]:
     if any(e.get("type") == "json_invalid" for e in errors):
         return 400, "bad_request", "the request body is not valid JSON"
     parts = []
-    for e in errors[:5]:
+    for e in errors[:MAX_SHOWN_VALIDATION_ERRORS]:
         loc = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
         parts.append(f"{loc}: {e.get('msg', 'invalid')}")
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+    hidden = len(errors) - MAX_SHOWN_VALIDATION_ERRORS
+    more = f" (and {hidden} more)" if hidden > 0 else ""
     return 422, "invalid_request", "; ".join(parts) + more
 
 
@@ -98,15 +103,19 @@ def install_error_handlers(app: FastAPI) -> None:
         known = classify(exc) or ApiError(400, "bad_input", str(exc))
         return error_response(known.status, known.type, known.message)
 
-    from app.ingest.loaders import LoadError
+    from app.ingest.formats import LoadError
 
     app.add_exception_handler(NewsdeskError, _expected)
     app.add_exception_handler(LoadError, _expected)
     app.add_middleware(UnexpectedErrorMiddleware)
 
 
+ERROR_REF_HEX_CHARS = 12
+"""A 500's reference: enough to find its log line, too short to be mistaken for a secret."""
+
+
 def internal_error(exc: BaseException, where: str) -> ApiError:
-    ref = uuid.uuid4().hex[:12]
+    ref = uuid.uuid4().hex[:ERROR_REF_HEX_CHARS]
     log.error("unhandled error on %s (ref %s)", where, ref, exc_info=exc)
     return ApiError(500, "internal_error", f"internal error; the server log has the details (ref {ref})")
 

@@ -28,6 +28,10 @@ from app.serve.api.schemas import (
 MODEL_ID = "newsdesk"
 BACKENDS: tuple[str, ...] = ENGINE_NAMES
 SSE_DONE = "data: [DONE]\n\n"
+PIECE_WORDS = 6
+"""Words per streamed content chunk of the verified answer: small enough to read as a stream, few enough chunks."""
+ID_HEX_CHARS = 24
+"""Length of the random part of a completion id, as OpenAI's 'chatcmpl-...' ids have."""
 
 
 class UnknownModel(NewsdeskError):
@@ -82,7 +86,7 @@ def to_question(messages: Sequence[ChatMessage]) -> tuple[str, list[ChatTurn]]:
 
 
 def new_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    return f"chatcmpl-{uuid.uuid4().hex[:ID_HEX_CHARS]}"
 
 
 def extra(answer: Answer) -> NewsdeskExtra:
@@ -92,6 +96,7 @@ def extra(answer: Answer) -> NewsdeskExtra:
         sentences=answer.sentences,
         citations=answer.citations,
         abstained=answer.abstained,
+        check=answer.check,
         backend=answer.backend,
         model=answer.model,
     )
@@ -116,7 +121,7 @@ def completion(answer: Answer, *, model: str, history: Sequence[ChatTurn] = (),
     )
 
 
-def _pieces(text: str, words: int = 6) -> list[str]:
+def _pieces(text: str, words: int = PIECE_WORDS) -> list[str]:
     tokens = re.findall(r"\S+\s*|\s+", text)
     return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
 
@@ -153,3 +158,8 @@ def chunks(events: Iterable[AnswerDelta | AnswerDone], *, model: str, history: S
 
 def sse_data(chunk: ChatCompletionChunk) -> str:
     return f"data: {chunk.model_dump_json(exclude_none=True)}\n\n"
+
+
+def sse_error(error_json: str) -> str:
+    """An error inside a chat stream: a data line holding {"error": ...}, as OpenAI's own streams send it."""
+    return f"data: {error_json}\n\n"

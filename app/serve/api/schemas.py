@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from app.answer.engines import ENGINE_NAMES, check_engine_name
-from app.models import AnswerSentence, BriefSelection, ChatTurn, Citation, SearchFilters
+from app.models import AnswerCheck, AnswerSentence, BriefSelection, ChatTurn, Citation, SearchFilters
 
 BackendName = Annotated[str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})]
 """An engine name from the registry (app.answer.engines)."""
@@ -138,13 +138,16 @@ class ChatCompletionRequest(BaseModel):
 
 
 class NewsdeskExtra(BaseModel):
-    """Newsdesk's structured answer beside the OpenAI fields: verified sentences and citations."""
+    """Newsdesk's structured answer beside the OpenAI fields: verified sentences, citations and the answer's verdict."""
 
     answer: str = Field(description="The verified answer text with [n] markers.")
     standalone_question: str | None = None
     sentences: list[AnswerSentence] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
+    check: AnswerCheck | None = Field(
+        None, description="Does the answer answer the question asked (apart from per-sentence support)? None: not checked."
+    )
     backend: str
     model: str
 

@@ -1,4 +1,6 @@
-"""Pure formatting for the web app: answers, sources, briefings and library rows as HTML (no I/O, no gradio)."""
+"""Pure formatting for the web app: answers, sources, briefings and library rows as HTML (no I/O, no gradio).
+
+Evaluation reports are formatted in app.serve.web.format_eval."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import UTC, datetime
 
 from app.models import (
     Answer,
+    AnswerCheck,
     AnswerSentence,
     Article,
     ArticleInfo,
@@ -107,14 +110,31 @@ def _marker_html(text: str, scope: str) -> str:
     return "".join(out)
 
 
+def check_badge(check: AnswerCheck | None) -> str:
+    """The answer-level verdict, apart from sentence support: '✓ Answers the question' or 'Does not answer: why'."""
+    if check is None:
+        return ""
+    if check.answers_question:
+        what = f"{check.answer_type}: {check.found}" if check.found else check.answer_type
+        return f'<span class="nd-ok nd-check" title="{esc(what)}">✓ Answers the question</span>'
+    reason = check.reason or "no supported sentence answers what was asked"
+    return f'<span class="nd-warn nd-check">Does not answer: {esc(reason)}</span>'
+
+
 def answer_meta(answer: Answer) -> str:
-    """One line under an answer: verification count, sources, engine and time."""
+    """One line under an answer: sentences verified, whether it answers the question, sources, engine and time.
+
+    Only an answer that both quotes correctly and answers the question shows green; a declined answer (its closest
+    passage is quoted exactly but is about something else) shows no sentence count at all."""
     bits: list[str] = []
+    answers = answer.check is None or answer.check.answers_question
     if not answer.abstained and answer.sentences:
         ok = sum(s.supported for s in answer.sentences)
         total = len(answer.sentences)
-        cls = "nd-ok" if ok == total else "nd-warn"
+        cls = "nd-ok" if ok == total and answers else "nd-warn"
         bits.append(f'<span class="{cls}">{ok}/{total} sentences verified</span>')
+    if answer.check is not None:
+        bits.append(check_badge(answer.check))
     if answer.citations:
         articles = {c.article_id for c in answer.citations}
         bits.append(f"{len(answer.citations)} passages from {len(articles)} article{'s' if len(articles) != 1 else ''}")
@@ -231,6 +251,9 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
         for n in s.citations:
             by_n.setdefault(n, []).append(s.text)
     cards = "".join(source_card(c, articles.get(c.article_id), scope, sentences=by_n.get(c.n, ())) for c in answer.citations)
+    if answer.check is not None and not answer.check.answers_question:
+        reason = f": {answer.check.reason}" if answer.check.reason else ""
+        head += f'<p class="nd-panel-note nd-warn">The closest passage, which does not answer the question{esc(reason)}.</p>'
     return f'<div class="nd-panel">{head}{cards}</div>'
 
 
@@ -352,77 +375,3 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
         merged.chunks += r.chunks
         merged.seconds += r.seconds
     return merged
-
-
-# ---- evaluation --------------------------------------------------------------
-EVAL_ROWS = [
-    ("evidence_recall_at_k", "Evidence recall@k (retrieval)"),
-    ("mrr", "MRR (retrieval)"),
-    ("answer_accuracy", "Answer accuracy"),
-    ("token_f1", "Token F1"),
-    ("citation_precision", "Citation precision"),
-    ("citation_recall", "Citation recall"),
-    ("evidence_coverage", "Evidence coverage"),
-    ("abstention_unanswerable", "Declined when unanswerable ↑"),
-    ("false_abstention", "Declined when answerable ↓"),
-    ("key_fact_coverage", "Briefing key-fact coverage"),
-    ("point_citation_precision", "Briefing point precision"),
-    ("faithfulness", "Faithfulness (LLM judge)"),
-    ("latency_p50_ms", "Latency p50"),
-    ("latency_p95_ms", "Latency p95"),
-]
-
-
-def _score_cell(score: object) -> str | None:
-    """'0.912 (40)' for a Score dict, '120 ms' for a latency, None when the metric is absent."""
-    if isinstance(score, dict):
-        value, n = score.get("value"), score.get("n")
-        return "n/a" if value is None else f"{value:.3f} ({n})"
-    if isinstance(score, int | float):
-        return f"{score:,.0f} ms"
-    return None
-
-
-def eval_table(report: Mapping[str, object]) -> tuple[list[str], list[list[str]]]:
-    """Metrics as rows, backends as columns, from report.json's content; rows no backend defines are left out."""
-    backends = report.get("backends") or {}
-    retrieval = report.get("retrieval") or {}
-    assert isinstance(backends, Mapping) and isinstance(retrieval, Mapping)
-    names = list(backends)
-    headers = ["Metric", *(f"{b} ({backends[b].get('model', '')})" for b in names)]
-    rows: list[list[str]] = []
-    for key, label in EVAL_ROWS:
-        if key in retrieval:
-            cells = [_score_cell(retrieval[key])] * len(names)
-        else:
-            cells = [_score_cell(backends[b].get(key)) for b in names]
-        if any(c is not None for c in cells):
-            rows.append([label, *(c or "n/a" for c in cells)])
-    return headers, rows
-
-
-def eval_summary_html(report: Mapping[str, object]) -> str:
-    """Run facts above the metrics table: datasets, time, checker accuracy, warnings."""
-    datasets = report.get("datasets") or []
-    assert isinstance(datasets, list)
-    names = ", ".join(f"{d.get('name')} ({d.get('items')} items)" for d in datasets)
-    judge = report.get("judge")
-    accuracy = judge.get("accuracy") if isinstance(judge, Mapping) else None
-    bits = [f"<strong>{esc(names or 'dataset')}</strong>", f"{float(report.get('run_seconds') or 0):.1f} s"]  # type: ignore[arg-type]
-    if accuracy is not None:
-        bits.append(f"support checker accuracy {accuracy:.3f}")
-    warnings = report.get("warnings") or []
-    assert isinstance(warnings, list)
-    items = "".join(f"<li>{esc(str(w))}</li>" for w in warnings[:20])
-    more = f"<li>… {len(warnings) - 20} more in report.md</li>" if len(warnings) > 20 else ""
-    warn_html = f'<details class="nd-warnings"><summary>{len(warnings)} warning(s)</summary><ul>{items}{more}</ul></details>' if warnings else ""
-    return f'<div class="nd-eval-summary"><div class="nd-meta">{" · ".join(bits)}</div>{warn_html}</div>'
-
-
-def eval_placeholder() -> str:
-    return (
-        '<div class="nd-panel-empty"><div class="nd-panel-title">Citation-accuracy evaluation</div>'
-        "<p>Pick a dataset (one question per line with gold answers and evidence quotes) and one or more answer engines. "
-        "The run scores retrieval, answers, citation precision and recall, abstention and latency on the current "
-        "library, and writes report.md, report.json, results.jsonl and charts.</p></div>"
-    )

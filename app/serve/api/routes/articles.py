@@ -1,0 +1,127 @@
+"""/api/articles: ingest pasted text, a URL or uploaded files (through the Newsdesk readers), list, get and remove."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from app.models import Article, ArticleInfo, IngestReport
+from app.serve import security
+from app.serve.api.context import ApiContext
+from app.serve.api.errors import NOT_FOUND, ApiError
+from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, RemoveResult
+
+WORD = re.compile(r"[^\W\d_]{2,}")
+"""At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
+ONE_ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+"""Upload types that hold one article's text, so their size is bounded by the article character limit."""
+MAX_UTF8_BYTES_PER_CHAR = 4
+"""A text file over limit x 4 bytes is over the character limit whatever its encoding: refused before parsing."""
+UPLOAD_FIELDS = ("file", "files")
+MAX_FORM_FIELDS = 20
+"""Multipart fields besides the files; a form with more is not one of ours."""
+
+
+def check_articles(articles: list[Article], what: str, max_chars: int) -> list[Article]:
+    """400 when nothing article-like was read, 413 when an article is over the character limit."""
+    if not articles:
+        raise ApiError(400, "bad_input", f"{what}: no article text found")
+    for a in articles:
+        if not WORD.search(a.text):
+            raise ApiError(400, "bad_input", f"{what}: no words in the article text")
+        if len(a.text) > max_chars:
+            raise ApiError(413, "payload_too_large", f"{what}: article text has {len(a.text)} characters, over the {max_chars} limit")
+    return articles
+
+
+def commit(api: ApiContext, articles: list[Article]) -> IngestReport:
+    """Index under the write lock; a report with only errors is the caller's 400."""
+    report = api.write(lambda: api.desk.ingest_articles(articles))
+    if report.errors and not (report.added or report.replaced or report.unchanged):
+        raise ApiError(400, "bad_input", "; ".join(f"{e.input}: {e.error}" for e in report.errors))
+    return report
+
+
+def ingest_json(api: ApiContext, body: ArticleCreate) -> IngestReport:
+    """Pasted text or a URL; read (fetched) outside the lock, then indexed."""
+    limit = api.settings.api_max_article_chars
+    if body.url is not None:
+        return commit(api, check_articles(api.desk.read_url(body.url.strip()), body.url, limit))
+    assert body.text is not None
+    if len(body.text) > limit:
+        raise ApiError(413, "payload_too_large", f"text has {len(body.text)} characters, over the {limit} limit")
+    article = api.desk.read_text(body.text, title=body.title, source=body.source)
+    return commit(api, check_articles([article], "text", limit))
+
+
+def ingest_files(api: ApiContext, files: list[tuple[str | None, bytes]]) -> IngestReport:
+    """Validate every upload (type, size), parse them all in memory, then index them; any bad file rejects the request."""
+    s = api.settings
+    if not files:
+        raise ApiError(400, "bad_input", "no file in the upload (use the form field 'file')")
+    if len(files) > s.max_upload_files:
+        raise ApiError(413, "payload_too_large", f"{len(files)} files, over the {s.max_upload_files}-file limit")
+    named = [(security.safe_filename(name), data) for name, data in files]
+    for shown, data in named:
+        if not security.upload_suffix_ok(shown):
+            raise ApiError(415, "unsupported_media_type",
+                           f"{shown}: unsupported file type; use one of {', '.join(sorted(security.UPLOAD_SUFFIXES))}")
+        if len(data) > s.max_file_bytes:
+            raise ApiError(413, "payload_too_large", f"{shown}: {len(data)} bytes, over the {s.max_file_bytes}-byte limit")
+        if shown.lower().endswith(ONE_ARTICLE_SUFFIXES) and len(data) > MAX_UTF8_BYTES_PER_CHAR * s.api_max_article_chars:
+            raise ApiError(413, "payload_too_large", f"{shown}: {len(data)} bytes of text, over the {s.api_max_article_chars}-character article limit")
+    articles: list[Article] = []
+    for shown, data in named:
+        articles += check_articles(api.desk.read_upload(shown, data), shown, s.api_max_article_chars)
+    return commit(api, articles)
+
+
+def build(api: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["articles"])
+    desk = api.desk
+
+    @router.post("/articles", response_model=IngestReport, status_code=201, openapi_extra=ARTICLE_BODY,
+                 responses={200: {"model": IngestReport, "description": "Already indexed, unchanged."}})
+    async def add_articles(request: Request, response: Response) -> IngestReport:
+        """Ingest pasted text or a URL (JSON), or uploaded files (multipart field `file`, repeatable)."""
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype == "application/json" or ctype.endswith("+json"):
+            try:
+                body = ArticleCreate.model_validate_json(await request.body())
+            except ValidationError as exc:
+                raise RequestValidationError(exc.errors()) from None
+            report = await run_in_threadpool(ingest_json, api, body)
+        elif ctype == "multipart/form-data":
+            form = await request.form(max_files=api.settings.max_upload_files, max_fields=MAX_FORM_FIELDS)
+            files = [(f.filename, await f.read()) for key, f in form.multi_items()
+                     if key in UPLOAD_FIELDS and isinstance(f, UploadFile)]
+            await form.close()
+            report = await run_in_threadpool(ingest_files, api, files)
+        else:
+            raise ApiError(415, "unsupported_media_type", f"content type {ctype or '(none)'!r}: send application/json or multipart/form-data")
+        response.status_code = 201 if (report.added or report.replaced) else 200
+        return report
+
+    @router.get("/articles", response_model=list[ArticleInfo])
+    def list_articles() -> list[ArticleInfo]:
+        return api.read(desk.articles)
+
+    @router.get("/articles/{article_id}", response_model=Article, responses=NOT_FOUND)
+    def get_article(article_id: str) -> Article:
+        article = api.read(lambda: desk.get_article(article_id))
+        if article is None:
+            raise ApiError(404, "not_found", f"no article with id {article_id!r}")
+        return article
+
+    @router.delete("/articles/{article_id}", response_model=RemoveResult, responses=NOT_FOUND)
+    def remove_article(article_id: str) -> RemoveResult:
+        if not api.write(lambda: desk.remove(article_id)):
+            raise ApiError(404, "not_found", f"no article with id {article_id!r}")
+        return RemoveResult(id=article_id)
+
+    return router

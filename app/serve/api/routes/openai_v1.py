@@ -1,0 +1,51 @@
+"""/v1/models and /v1/chat/completions: the OpenAI-compatible door (mapping in app.serve.api.openai_compat)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.models import AnswerDelta, AnswerDone
+from app.serve.api import openai_compat
+from app.serve.api.context import ApiContext
+from app.serve.api.errors import NOT_FOUND, ApiError
+from app.serve.api.schemas import CHAT_EVENT, ChatCompletion, ChatCompletionRequest, ModelList
+from app.serve.api.streaming import event_stream
+
+
+def build(api: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["openai"])
+    desk = api.desk
+
+    @router.get("/models", response_model=ModelList)
+    def models() -> ModelList:
+        return openai_compat.model_list()
+
+    @router.post("/chat/completions", response_model=ChatCompletion,
+                 responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": CHAT_EVENT}},
+                                               "description": "A chat.completion, or with stream=true chat.completion.chunk events."}})
+    def chat_completions(body: ChatCompletionRequest) -> Any:
+        """OpenAI-compatible chat: the last user message is the question; citations ride in `citations`/`newsdesk`."""
+        try:
+            backend = api.backend(openai_compat.backend_for_model(body.model), openai=True)
+        except openai_compat.UnknownModel as exc:
+            raise ApiError(404, "model_not_found", str(exc)) from None
+        try:
+            question, history = openai_compat.to_question(body.messages)
+        except openai_compat.NoQuestion as exc:
+            raise ApiError(400, "bad_request", str(exc)) from None
+        if not body.stream:
+            answer = api.read(lambda: desk.ask(question, history=history, backend=backend))
+            return openai_compat.completion(answer, model=body.model, history=history)
+
+        def chunks(events: Iterator[AnswerDelta | AnswerDone]) -> Iterator[str]:
+            for chunk in openai_compat.chunks(events, model=body.model, history=history):
+                yield openai_compat.sse_data(chunk)
+            yield openai_compat.SSE_DONE
+
+        return event_stream(lambda: desk.stream_ask(question, history=history, backend=backend), api.lock, chunks,
+                            openai_compat.sse_error)  # fmt: skip
+
+    return router

@@ -1,0 +1,64 @@
+"""/api/search, /api/ask (JSON or a stream of server-sent events) and /api/brief."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.models import Answer, AnswerDelta, AnswerDone, Briefing, Passage
+from app.serve.api.context import ApiContext
+from app.serve.api.schemas import ASK_EVENT, AskRequest, BriefRequest, SearchRequest
+from app.serve.api.streaming import event_stream
+
+
+def sse(event: str, data: str) -> str:
+    return f"event: {event}\ndata: {data}\n\n"
+
+
+def ask_events(events: Iterator[AnswerDelta | AnswerDone]) -> Iterator[str]:
+    """`delta` events {text} as the answer is written, then one `answer` event with the verified Answer."""
+    for event in events:
+        if isinstance(event, AnswerDelta):
+            yield sse("delta", json.dumps({"text": event.text}, ensure_ascii=False))
+        else:
+            yield sse("answer", event.answer.model_dump_json())
+
+
+def build(api: ApiContext) -> APIRouter:
+    router = APIRouter(tags=["questions"])
+    desk = api.desk
+
+    @router.post("/search", response_model=list[Passage])
+    def search(body: SearchRequest) -> list[Passage]:
+        """The best passages for a query (hybrid dense + BM25), with scores and exact spans."""
+        return api.read(lambda: desk.search(body.query, k=body.k, filters=body.filters))
+
+    @router.post("/ask", response_model=Answer,
+                 responses={200: {"content": {"text/event-stream": {"schema": ASK_EVENT}},
+                                  "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event."}})
+    def ask(body: AskRequest) -> Any:
+        """A grounded answer whose sentences carry verified citations."""
+        backend = api.backend(body.backend)
+
+        def answer() -> Answer:
+            return desk.ask(body.question, history=body.history, backend=backend, k=body.k, filters=body.filters,
+                            strict=body.strict)  # fmt: skip
+
+        def events() -> Iterator[AnswerDelta | AnswerDone]:
+            return desk.stream_ask(body.question, history=body.history, backend=backend, k=body.k,
+                                   filters=body.filters, strict=body.strict)  # fmt: skip
+
+        if not body.stream:
+            return api.read(answer)
+        return event_stream(events, api.lock, ask_events, lambda error: sse("error", error))
+
+    @router.post("/brief", response_model=Briefing)
+    def brief(body: BriefRequest) -> Briefing:
+        """A cited briefing of the selected articles (all when the selection is empty)."""
+        backend = api.backend(body.backend)
+        return api.read(lambda: desk.brief(body.selection, backend=backend, length=body.length, strict=body.strict))
+
+    return router

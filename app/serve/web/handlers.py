@@ -1,0 +1,310 @@
+"""The web app's callbacks, bound to one Newsdesk: each calls the service and formats its result (app.serve.web.format).
+
+Failures become readable gr.Error messages, never a stack trace in the page.
+"""
+
+# No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.api, gr.Progress).
+import functools
+import inspect
+import logging
+import re
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from app.errors import NewsdeskError
+from app.models import AnswerDelta, AnswerDone, Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
+from app.serve import evaluate as evaluation
+from app.serve.web import format as fmt
+from app.serve.web import format_eval as fmt_eval
+from app.services import Newsdesk, Upload
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ERROR_DETAIL_CHARS = 200
+"""How much of an unexpected error's text the page shows; the server log has all of it."""
+SLUG_CHARS = 60
+"""Longest headline part of a briefing's download file name."""
+REPORT_FILES = ("report.md", "report.json", "results.jsonl", "metrics.png", "latency.png")
+
+
+@dataclass
+class Conversation:
+    """One browser session's chat: turns for the service, rendered messages, and a sources panel per message."""
+
+    turns: list[ChatTurn] = field(default_factory=list)
+    messages: list[dict[str, str]] = field(default_factory=list)
+    panels: dict[int, str] = field(default_factory=dict)
+
+
+def new_conversation() -> Conversation:
+    """A fresh per-session conversation (gr.State calls this once per browser session)."""
+    return Conversation()
+
+
+def _readable(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn failures into readable gr.Error messages (never a stack trace in the page); log unexpected ones."""
+
+    def convert(e: Exception) -> gr.Error:
+        if isinstance(e, gr.Error):
+            return e
+        if isinstance(e, NewsdeskError):
+            return gr.Error(str(e))
+        log.exception("web: %s failed", action)
+        return gr.Error(f"{action} failed ({type(e).__name__}: {str(e)[:ERROR_DETAIL_CHARS]}). The server log has the details.")
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def gen_wrapper(*args: Any, **kwargs: Any) -> Iterator[Any]:
+                try:
+                    yield from fn(*args, **kwargs)
+                except Exception as e:
+                    raise convert(e) from None
+
+            return gen_wrapper
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except Exception as e:
+                raise convert(e) from None
+
+        return wrapper
+
+    return deco
+
+
+def _progress_cb(progress: gr.Progress, default: str) -> Callable[[int, int, str], None]:
+    def update(done: int, total: int, label: str = "") -> None:
+        progress((done, total or None), desc=label or default)
+
+    return update
+
+
+def read_uploaded(path: str, limit: int) -> Upload:
+    """An uploaded file gradio saved, as (its name, at most limit + 1 bytes): the service refuses what is over."""
+    with open(path, "rb") as f:
+        return Path(path).name, f.read(limit + 1)
+
+
+class Handlers:
+    """The callbacks of one app, bound to one Newsdesk."""
+
+    def __init__(self, desk: Newsdesk, settings: Settings) -> None:
+        self.desk = desk
+        self.settings = settings
+        self._download_dir: Path | None = None
+
+    # ---- helpers -----------------------------------------------------------
+    def _articles_for(self, citations: Sequence[Citation]) -> dict[str, Article]:
+        found: dict[str, Article] = {}
+        for aid in dict.fromkeys(c.article_id for c in citations):
+            article = self.desk.get_article(aid)
+            if article is not None:
+                found[aid] = article
+        return found
+
+    def _label(self, backend: str | None) -> str:
+        engine = self.desk.engine(backend or None)
+        return str(getattr(engine, "label", backend or self.settings.backend))
+
+    def _write_download(self, name: str, text: str) -> str:
+        if self._download_dir is None:
+            self._download_dir = Path(tempfile.mkdtemp(prefix="newsdesk-web-"))
+        path = self._download_dir / name
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
+    @_readable("Loading the library")
+    def library_updates(self, backend: str | None) -> tuple[Any, ...]:
+        """Table, remove picker, briefing picker, status line (refreshed after any library change)."""
+        infos = self.desk.articles()
+        choices = fmt.article_choices(infos)
+        try:
+            status = fmt.status_line(self._label(backend), infos)
+        except NewsdeskError as e:
+            status = fmt.status_line(f"{backend} (unavailable: {e})", infos)
+        return gr.Dataframe(value=fmt.library_rows(infos)), gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=choices), status
+
+    # ---- ask ---------------------------------------------------------------
+    @_readable("Answering")
+    def respond(self, question: str, conv: Conversation, backend: str) -> Iterator[tuple[Any, ...]]:
+        question = (question or "").strip()
+        if not question:
+            gr.Warning("Type a question first.")
+            yield conv.messages, conv, gr.skip(), ""
+            return
+        messages = [*conv.messages, {"role": "user", "content": fmt.user_html(question)}, {"role": "assistant", "content": fmt.streaming_html("")}]
+        yield messages, conv, gr.skip(), ""
+        streamed, answer = "", None
+        try:
+            for event in self.desk.stream_ask(question, history=conv.turns, backend=backend or None):
+                if isinstance(event, AnswerDelta):
+                    streamed += event.text
+                    messages[-1] = {"role": "assistant", "content": fmt.streaming_html(streamed)}
+                    yield messages, conv, gr.skip(), ""
+                elif isinstance(event, AnswerDone):
+                    answer = event.answer
+        except Exception:
+            yield conv.messages, conv, gr.skip(), question  # drop the pending turn, give the question back
+            raise
+        if answer is None:
+            raise NewsdeskError("The answer engine stopped without an answer.")
+        index = len(messages) - 1
+        scope = f"a{index}"
+        messages[-1] = {"role": "assistant", "content": fmt.answer_html(answer, scope)}
+        panel = fmt.sources_panel(answer, self._articles_for(answer.citations), scope)
+        turns = [*conv.turns, ChatTurn(role="user", content=question), ChatTurn(role="assistant", content=answer.answer)]
+        new = Conversation(turns=turns, messages=messages, panels={**conv.panels, index - 1: panel, index: panel})
+        yield messages, new, panel, ""
+
+    def select_message(self, conv: Conversation, evt: gr.SelectData) -> Any:
+        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+        panel = conv.panels.get(int(index)) if isinstance(index, int | str) and str(index).isdigit() else None
+        return panel if panel is not None else gr.skip()
+
+    def clear(self) -> tuple[Any, ...]:
+        return [], Conversation(), fmt.sources_panel(None, {}, "none"), ""
+
+    @staticmethod
+    def example(evt: gr.SelectData) -> str:
+        return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else str(evt.value or "")
+
+    @_readable("Switching the answer engine")
+    def change_backend(self, backend: str) -> tuple[Any, ...]:
+        try:
+            label = self._label(backend)
+        except NewsdeskError as e:
+            gr.Warning(f"{backend} is not available: {e}")
+            return fmt.status_line(self._label(self.settings.backend), self.desk.articles()), gr.Dropdown(value=self.settings.backend)
+        return fmt.status_line(label, self.desk.articles()), gr.skip()
+
+    @_readable("Answering")
+    def api_ask(self, question: str, backend: str = "", history: list[dict[str, str]] | None = None) -> dict[str, Any]:
+        """Answer a question from the indexed articles; returns the Answer (sentences, verified citations) as JSON."""
+        if not (question or "").strip():
+            raise gr.Error("question is empty")
+        turns = [ChatTurn.model_validate(t) for t in history or []]
+        return self.desk.ask(question.strip(), history=turns, backend=backend or None).model_dump(mode="json")
+
+    # ---- briefing ----------------------------------------------------------
+    @_readable("Writing the briefing")
+    def brief(
+        self,
+        article_ids: list[str] | None,
+        topic: str | None,
+        since: str | float | None,
+        until: str | float | None,
+        length: str,
+        backend: str | None,
+        progress: gr.Progress = gr.Progress(),
+    ) -> dict[str, Any]:
+        from app.brief.pipeline import render_markdown
+
+        try:
+            selection = BriefSelection(
+                article_ids=list(article_ids) if article_ids else None,
+                query=(topic or "").strip() or None,
+                since=fmt.parse_date(since, field="From"),
+                until=fmt.parse_date(until, field="Until", end_of_day=True),
+            )
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+        briefing = self.desk.brief(selection, backend=backend or None, length=length or "standard", progress=_progress_cb(progress, "Briefing"))
+        return {"briefing": briefing.model_dump(mode="json"), "markdown": render_markdown(briefing)}
+
+    @_readable("Showing the briefing")
+    def show_briefing(self, data: dict[str, Any]) -> tuple[Any, ...]:
+        briefing = Briefing.model_validate(data["briefing"])
+        slug = re.sub(r"[^a-z0-9]+", "-", briefing.headline.lower()).strip("-")[:SLUG_CHARS] or "briefing"
+        path = self._write_download(f"briefing-{slug}.md", data["markdown"])
+        return fmt.briefing_html(briefing, self._articles_for(briefing.citations)), gr.DownloadButton(value=path, visible=True)
+
+    # ---- library -----------------------------------------------------------
+    @_readable("Adding to the library")
+    def ingest(
+        self,
+        files: list[str] | None,
+        url: str | None,
+        title: str | None,
+        text: str | None,
+        progress: gr.Progress = gr.Progress(),
+    ) -> dict[str, Any]:
+        url = (url or "").strip()
+        if url and not fmt.safe_url(url):  # never let the address box name a server-side path
+            raise gr.Error(f"'{url}' is not a web address: it must start with http:// or https://")
+        text = (text or "").strip()
+        if not files and not url and not text:
+            raise gr.Error("Nothing to add: upload a file, enter a URL or paste an article.")
+        reports = []
+        if files:
+            uploads = [read_uploaded(path, self.settings.max_file_bytes) for path in files]
+            reports.append(self.desk.ingest_uploads(uploads, progress=_progress_cb(progress, "Indexing")))
+        if url:
+            reports.append(self.desk.ingest_url(url, progress=_progress_cb(progress, "Indexing")))
+        if text:
+            progress(None, desc="Indexing pasted text")
+            reports.append(self.desk.ingest_text(text, title=(title or "").strip() or None))
+        return fmt.merge_reports(reports).model_dump(mode="json")
+
+    @_readable("Refreshing the library")
+    def after_ingest(self, data: dict[str, Any], backend: str) -> tuple[Any, ...]:
+        report = IngestReport.model_validate(data)
+        for message in fmt.ingest_warnings(report):
+            gr.Warning(message)
+        if report.added or report.replaced:
+            gr.Info(f"Added {len(report.added) + len(report.replaced)} article(s) to the library.")
+        clear = "" if not report.errors else gr.skip()
+        return (fmt.ingest_html(report), *self.library_updates(backend), None, clear, clear, clear)
+
+    @_readable("Removing the article")
+    def remove(self, article_id: str | None, backend: str) -> tuple[Any, ...]:
+        if not article_id:
+            raise gr.Error("Choose an article to remove first.")
+        if not self.desk.remove(article_id):
+            raise gr.Error(f"No article with id {article_id} (already removed?).")
+        gr.Info("Article removed.")
+        return self.library_updates(backend)
+
+    @staticmethod
+    def pick_row(evt: gr.SelectData) -> Any:
+        row = evt.row_value
+        return row[-1] if row else gr.skip()
+
+    # ---- evaluation --------------------------------------------------------
+    @_readable("Running the evaluation")
+    def evaluate(
+        self,
+        dataset: str | None,
+        upload: str | None,
+        backends: list[str] | None,
+        k: float | None,
+        progress: gr.Progress = gr.Progress(),
+    ) -> tuple[dict[str, Any], list[str]]:
+        path = upload or dataset
+        if not path:
+            raise gr.Error("Choose a dataset from evals/ or upload a JSONL file.")
+        if not upload and not evaluation.is_shipped(path):
+            raise gr.Error(f"{path} is not a dataset in evals/; upload it instead.")
+        from app.evaluation.report import write_report
+
+        chosen = list(backends or []) or [self.settings.backend]
+        report = evaluation.evaluate(self.desk, [path], chosen, k=int(k) if k else None, progress=_progress_cb(progress, "Evaluating"))
+        folder = write_report(report, Path(tempfile.mkdtemp(prefix="newsdesk-eval-")))
+        files = [folder / name for name in REPORT_FILES]
+        return report.model_dump(mode="json"), [str(f) for f in files if f.exists()]
+
+    @_readable("Showing the evaluation")
+    def show_eval(self, report: dict[str, Any], files: list[str] | None) -> tuple[Any, ...]:
+        headers, rows = fmt_eval.eval_table(report)
+        chart = next((f for f in files or [] if Path(f).name.endswith("metrics.png")), None)
+        table = gr.Dataframe(value=rows, headers=headers, visible=True)
+        return table, gr.Image(value=chart, visible=chart is not None), fmt_eval.eval_summary_html(report), gr.File(visible=True)
