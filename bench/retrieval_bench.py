@@ -110,6 +110,11 @@ def _forget_queries(desk: Any) -> None:
     forget = getattr(desk.embeddings, "forget", None)
     if forget is not None:
         forget()
+    from app import nlp
+    from app.retrieve.question import analyse
+
+    analyse.cache_clear()  # and the question analysis each side runs (app.retrieve.question), for the same reason
+    nlp._parse.cache_clear()
 
 
 def answer_ratio(a: dict[str, Any], where: str) -> Ratio:

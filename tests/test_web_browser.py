@@ -18,6 +18,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from app.answer.engines import REGISTRY
+
 ROOT = Path(__file__).resolve().parents[1]
 # Read at import: the autouse fixture in conftest.py clears NEWSDESK_* variables for each test.
 ARTIFACTS = Path(os.environ.get("NEWSDESK_ARTIFACTS_DIR") or ROOT / "artifacts")
@@ -321,7 +323,7 @@ def test_unconfigured_engine_is_a_readable_warning_and_reverts(session: Session)
 @pytest.mark.llm
 def test_llamacpp_answers_stream_token_by_token(session: Session) -> None:
     page = session.open()
-    choose_engine(page, "SmolLM2 via llama.cpp")
+    choose_engine(page, REGISTRY["llamacpp"].title)  # the picker shows the registry's titles
     page.wait_for_function("() => /llama\\.cpp/.test(document.querySelector('#nd-status').innerText)", timeout=WAIT_MS)
     page.fill("#nd-question textarea", "How large may Ukraine's army be under the 28-point plan?")
     t0 = time.perf_counter()

@@ -99,6 +99,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 def render_markdown(report: EvalReport) -> str:
     """report.md: config, then tables for retrieval, answers beside citations, abstention, briefings, latency, judge."""
     judge_acc = _fmt(report.judge.get("accuracy")) if report.judge else "n/a"
+    answer_acc = _answer_judge_cell(report)
     judged = any(b.faithfulness is not None for b in report.backends.values())
     out = [
         "# Newsdesk evaluation",
@@ -119,11 +120,12 @@ def render_markdown(report: EvalReport) -> str:
             "Answer correctness sits beside citation scores: quoting the top passage verbatim scores high citation "
             "precision and recall while answering nothing. Citation scores are only as good as the support checker "
             "that judges them; its measured accuracy is shown beside them.", ""]  # fmt: skip
-    header = ["backend", *(label for _, label in ANSWER_METRICS + CITATION_METRICS), "checker accuracy"]
+    header = ["backend", *(label for _, label in ANSWER_METRICS + CITATION_METRICS), "checker accuracy",
+              "answer-check accuracy (dev / held-out)"]
     header += ["faithfulness (LLM judge)"] if judged else []
     rows = []
     for b in report.backends.values():
-        row = [b.backend, *(_cell(getattr(b, key)) for key, _ in ANSWER_METRICS + CITATION_METRICS), judge_acc]
+        row = [b.backend, *(_cell(getattr(b, key)) for key, _ in ANSWER_METRICS + CITATION_METRICS), judge_acc, answer_acc]
         rows.append(row + ([_cell(b.faithfulness)] if judged else []))
     out += _table(header, rows)
 
@@ -211,3 +213,11 @@ def write_report(report: EvalReport, folder: Path) -> Path:
     write_results(report, folder / "results.jsonl")
     write_charts(report, folder)
     return folder
+
+
+def _answer_judge_cell(report: EvalReport) -> str:
+    """'0.770 / 0.655': the answer-level check's accuracy on the labelled pairs, dev and held-out splits."""
+    if not report.answer_judge:
+        return "n/a"
+    splits = report.answer_judge.get("per_split") or {}
+    return " / ".join(_fmt((splits.get(name) or {}).get("accuracy")) for name in ("dev", "heldout"))

@@ -108,6 +108,9 @@ class EvalReport(BaseModel):
     retrieval: RetrievalScores
     backends: dict[str, BackendScores]
     judge: dict[str, Any] | None = Field(None, description="Support-checker accuracy on evals/support_pairs.jsonl.")
+    answer_judge: dict[str, Any] | None = Field(
+        None, description="Answer-level check accuracy on evals/answer_pairs.jsonl (per kind, per dev/heldout split)."
+    )
     warnings: list[str] = Field(default_factory=list)
     results: list[QuestionResult] = Field(default_factory=list, exclude=True)
     briefing_results: list[BriefingResult] = Field(default_factory=list, exclude=True)

@@ -136,6 +136,19 @@ def _judge_accuracy(checker: SupportChecker, warnings: list[str]) -> dict[str, A
     return data
 
 
+def _answer_judge_accuracy(warnings: list[str]) -> dict[str, Any] | None:
+    """Accuracy of the answer-level check (does a sentence answer the question?) on the labelled answer pairs."""
+    from app.evaluation.answer_judge import DEFAULT_PAIRS, judge_answer_check, load_answer_pairs
+
+    if not DEFAULT_PAIRS.exists():
+        warnings.append(f"answer-check accuracy not measured: {DEFAULT_PAIRS} is missing")
+        return None
+    report = judge_answer_check(load_answer_pairs(DEFAULT_PAIRS))
+    data = report.model_dump(mode="json", exclude={"mistakes"})
+    data["pairs"] = DEFAULT_PAIRS.name
+    return data
+
+
 # ---- scoring ---------------------------------------------------------------------------------------------------------
 def score_question(
     item: QAItem,
@@ -334,6 +347,7 @@ def run_eval(
         warnings += [f"{r.backend} {r.dataset}/{r.id} failed: {r.error}" for r in results if r.error]
         warnings += [f"{b.backend} {b.dataset}/{b.id} failed: {b.error}" for b in briefing_results if b.error]
         judge_report = _judge_accuracy(desk.checker, warnings)
+        answer_judge = _answer_judge_accuracy(warnings) if settings.answer_check else None
         corpus_info = [a.model_dump(mode="json", include={"id", "title", "source", "chunks", "chars"}) for a in desk.articles()]
         chunks = sum(a["chunks"] for a in corpus_info)
         if chunks and k >= chunks:
@@ -349,6 +363,7 @@ def run_eval(
         retrieval=retrieval,
         backends=per_backend,
         judge=judge_report,
+        answer_judge=answer_judge,
         warnings=warnings,
         results=results,
         briefing_results=briefing_results,

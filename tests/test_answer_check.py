@@ -1,0 +1,117 @@
+"""The answer-level check through the real chain (embedded Chroma, the bundled embeddings, spaCy): a true, supported
+quote about another year or another person is declined, for the extractive engine and a chat-model engine alike."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+from app.answer.engine import ChatEngine
+from app.models import ABSTAIN_PREFIX, ChatTurn, Passage
+from app.services import Newsdesk
+from app.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+CUP_2019 = """---
+title: Lissaro Athletic take the Velarian Cup
+source: Test Wire
+published: 2019-05-12
+---
+LISSARO — Lissaro Athletic won the 2019 Velarian Cup final on Saturday, beating Corvenna Rovers 3-0 at the National Stadium.
+
+Athletic's captain, Bruno Sandoval-Kett, scored all three goals. "This is for the city," Sandoval-Kett said.
+"""
+CUP_2021 = """---
+title: Rovers end 31-year wait for the Velarian Cup
+source: Test Wire
+published: 2021-05-16
+---
+LISSARO — Corvenna Rovers won the 2021 Velarian Cup final on Saturday, beating Port Anselm United 2-1 after extra time.
+
+Mateus Okonjo-Reyes scored both of Rovers' goals. The final was watched by 41,500 spectators.
+"""
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Newsdesk:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("cup")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "cup_2019.md").write_text(CUP_2019, encoding="utf-8")
+    (corpus / "cup_2021.md").write_text(CUP_2021, encoding="utf-8")
+    d = Newsdesk(Settings(index_dir=root / "index"), embeddings=embeddings)
+    assert len(d.ingest([corpus]).added) == 2
+    return d
+
+
+def test_the_asked_year_is_answered(desk: Newsdesk) -> None:
+    answer = desk.ask("Who won the 2021 Velarian Cup final?")
+    assert not answer.abstained and "Corvenna Rovers" in answer.answer
+    assert answer.check is not None and answer.check.answers_question and answer.check.answer_type == "person"
+    assert "2021" in answer.check.anchors
+
+
+def test_an_unreported_year_is_declined_with_the_closest_passage(desk: Newsdesk) -> None:
+    answer = desk.ask("Who won the 2020 Velarian Cup final?")
+    assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX)
+    assert answer.check is not None and not answer.check.answers_question and answer.check.reason
+    assert "The closest passage" in answer.answer and "[1]" in answer.answer
+    (citation,) = answer.citations
+    article = desk.get_article(citation.article_id)
+    assert article is not None and article.text[citation.start : citation.end] == citation.quote
+
+
+def test_another_fact_of_the_same_article_is_declined(desk: Newsdesk) -> None:
+    answer = desk.ask("How many spectators watched the 2019 Velarian Cup final?")
+    assert answer.abstained, answer.answer  # the 41,500 were at the 2021 final
+
+
+@dataclass
+class QuotesTheOtherYear:
+    """A scripted engine that answers with the first sentence of the passage about 2019, cited: a true, supported
+    quote that answers a question about 2021 wrongly (what an LLM does when it grabs the nearest fact)."""
+
+    name: str = "scripted"
+    model: str = "scripted"
+    label: str = "scripted"
+    passage_budget: int | None = None
+    chat_model: None = None
+    max_concurrency: int = 1
+    max_tokens: int | None = None
+    shared_window: bool = False
+
+    def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        n = next(i for i, p in enumerate(passages, start=1) if "2019 Velarian Cup final" in p.text)
+        first = re.split(r"(?<=\.)\s", passages[n - 1].text.split("\n")[0])[0]
+        yield f"{first} [{n}]"
+
+    def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
+        return None
+
+
+def test_every_engine_goes_through_the_check(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(desk._engines, "scripted", QuotesTheOtherYear())
+    answer = desk.ask("Who won the 2021 Velarian Cup final?", backend="scripted")
+    assert answer.abstained and answer.check is not None and not answer.check.answers_question
+    assert "2019, not 2021" in answer.check.reason and "2019" in answer.citations[0].quote
+
+    chat = ChatEngine(name="fake-llm", model="fake", label="fake",
+                      chat_model=FakeListChatModel(responses=["Lissaro Athletic won the final, beating Rovers 3-0 [2]."]))  # fmt: skip
+    monkeypatch.setitem(desk._engines, "fake-llm", chat)
+    passages = desk.search("Who won the 2021 Velarian Cup final?")
+    if "2019" not in passages[1].text:  # keep the scripted [2] pointing at the 2019 report
+        pytest.skip("retrieval order differs: the fake reply would cite another passage")
+    answer = desk.ask("Who won the 2021 Velarian Cup final?", backend="fake-llm")
+    assert answer.sentences and answer.abstained and answer.check is not None and not answer.check.answers_question
+
+
+def test_the_check_can_be_switched_off(desk: Newsdesk, embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    off = Newsdesk(desk.settings.model_copy(update={"answer_check": False}), embeddings=embeddings)
+    answer = off.ask("Who won the 2020 Velarian Cup final?")
+    assert answer.check is None and not answer.abstained  # the old behaviour: a true quote about another year

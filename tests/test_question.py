@@ -1,0 +1,79 @@
+"""Question analysis and sentence fit: what a question asks for, and whether a sentence answers it (pure logic over
+the spaCy model; no index)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.retrieve.constraints import Scope, fit, passage_scope
+from app.retrieve.question import analyse, ordinal_keys, quarter_keys, year_keys
+
+pytestmark = pytest.mark.slow  # loads the spaCy model
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type"),
+    [
+        ("Who won the women's race at the 2021 Harbor City Marathon?", "person"),
+        ("Which company bought Stellar Foods in 2023?", "organisation"),
+        ("Where will the 2026 summit be held?", "place"),
+        ("When did the 92nd ceremony take place?", "date"),
+        ("How much did the bridge repairs cost?", "money"),
+        ("How many troops does Velaria's army have?", "number"),
+        ("How long did the strike last?", "quantity"),
+        ("What did Mina Dorr say about the budget?", "quote"),
+        ("Why did the council delay the vote?", "reason"),
+    ],
+)
+def test_answer_types(question: str, answer_type: str) -> None:
+    assert analyse(question).answer_type == answer_type
+
+
+def test_anchors_pin_the_fact_down() -> None:
+    a = analyse("Who won the women's race at the 2021 Harbor City Marathon?")
+    kinds = {(x.kind, x.key) for x in a.anchors}
+    assert ("year", "2021") in kinds and ("qualifier", "women") in kinds
+    assert any(k == "entity" and "harbor city marathon" in v for k, v in kinds)
+    q = analyse("What was Lumeo's revenue in the second quarter of 2024?")
+    assert {("quarter", "q2"), ("year", "2024")} <= {(x.kind, x.key) for x in q.anchors}
+    assert ("ordinal", "92") in {(x.kind, x.key) for x in analyse("Who hosted the 92nd Aurelian Awards?").anchors}
+    # a year in a background phrase of the question is not an anchor
+    assert "2024" not in {x.key for x in analyse("What was the course record before 2024?").anchors}
+
+
+def test_value_extractors() -> None:
+    assert year_keys("the 2023-24 season, up from 2019") == {"2023", "2024", "2019"}
+    assert quarter_keys("Q1 sales and second-quarter profit; H2 outlook") == {"q1", "q2", "h2"}
+    assert ordinal_keys("the 93rd race, season 4, its third edition") == {"93", "4", "3"}
+
+
+def test_a_true_sentence_about_another_year_does_not_answer() -> None:
+    a = analyse("Who won the 2021 Velarian Cup final?")
+    wrong = fit(a, "Lissaro Athletic won the 2019 final 3-0, with a hat-trick by Bruno Sandoval-Kett.")
+    assert not wrong.ok and wrong.conflicts and wrong.conflicts[0][1] == "2019"
+    assert "2019, not 2021" in wrong.reason(a.answer_type)
+    right = fit(a, "Corvenna Rovers won the 2021 Velarian Cup final, beating Port Anselm United 2-1.")
+    assert right.ok and right.found
+
+
+def test_the_articles_date_and_earlier_sentences_carry_the_year() -> None:
+    a = analyse("How many runners started the 2024 Harbor City Marathon?")
+    text = ("Tobias Makena retained his Harbor City Marathon title on Sunday. "
+            "Race director Mina Dorr said 31,200 runners had started, the largest field yet.")  # fmt: skip
+    start = text.index("Race director")
+    from datetime import datetime
+
+    scope = passage_scope(text, start, len(text), title="Makena defends title", published=datetime(2024, 4, 14))
+    assert fit(a, text[start:], scope).ok
+    stale = passage_scope(text, start, len(text), title="Makena defends title", published=datetime(2023, 4, 16))
+    assert not fit(a, text[start:], stale).ok  # the 2023 article's count is not the 2024 one
+
+
+def test_wrong_type_and_missing_terms_do_not_answer() -> None:
+    who = analyse("Who umpired the 93rd Quenby Boat Race?")
+    assert not fit(who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="nouns").ok or not fit(
+        who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="any"
+    ).ok
+    how_much = analyse("How much did the city pay for the new bridge?")
+    assert not fit(how_much, "The city opened the new bridge on Monday after long delays.", Scope()).ok
+    assert fit(how_much, "The city paid $41 million for the new bridge, the council said.", Scope()).ok
