@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import BaseModel
@@ -22,6 +22,9 @@ from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, BriefSelection, ChatTurn, SearchFilters
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from app.services import Newsdesk
 
 cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Newsdesk: grounded, cited answers and briefings from news articles.")
 out = Console(soft_wrap=True)
@@ -53,16 +56,16 @@ def _root(
     _state.settings = settings
 
 
-def _desk():  # type: ignore[no-untyped-def]
+def _desk() -> Newsdesk:
     from app.services import Newsdesk
 
     return Newsdesk(_state.settings)
 
 
-def _print_json(obj: BaseModel | list[BaseModel] | dict[str, Any]) -> None:
+def _print_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
     if isinstance(obj, BaseModel):
         text = obj.model_dump_json(indent=2)
-    elif isinstance(obj, list):
+    elif isinstance(obj, Sequence):
         text = json.dumps([o.model_dump(mode="json") for o in obj], indent=2, ensure_ascii=False)
     else:
         text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)

@@ -33,3 +33,13 @@ def sample_corpus_dir() -> Path:
 def shipped_datasets_dir() -> Path:
     """Evaluation datasets that ship with Newsdesk (sample questions, briefing facts, labelled checker pairs)."""
     return _package_dir("evaluation", "data")
+
+
+def news_corpus_dir() -> Path:
+    """The invented multi-domain news corpus the news_dev / news_heldout question sets are written against."""
+    return _package_dir("evaluation", "data", "news", "corpus")
+
+
+def shipped_corpus_for(dataset: str | Path) -> Path:
+    """The corpus a shipped question set is written against: the news corpus for news_*, else the sample article."""
+    return news_corpus_dir() if Path(dataset).name.startswith("news_") else sample_corpus_dir()

@@ -159,6 +159,9 @@ def test_report_files(scripted, tmp_path: Path):
     out = write_report(report, tmp_path / "out")
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["backends"]["alpha"]["answer_accuracy"] == {"value": 0.5, "n": 2}
+    # beta quotes a true but irrelevant sentence for the answerable question and answers the unanswerable one
+    assert data["backends"]["alpha"]["confidently_wrong"] == {"value": 0.0, "n": 3}
+    assert data["backends"]["beta"]["confidently_wrong"] == {"value": 2 / 3, "n": 3}
     assert data["config"]["k"] == 2 and data["config"]["backends"] == ["alpha", "beta"]
     assert data["datasets"][0]["sha256"] == load_dataset(tmp_path / "qa.jsonl").sha256
     assert data["versions"]["python"] and "results" not in data
@@ -170,7 +173,7 @@ def test_report_files(scripted, tmp_path: Path):
     md = (out / "report.md").read_text(encoding="utf-8")
     for heading in ("## Retrieval", "## Answers and citations", "## Abstention", "## Briefings", "## Latency", "## Support checker"):
         assert heading in md
-    assert "| alpha | 0.500 (2) | 0.200 (2) | 1.000 (1) |" in md
+    assert "| alpha | 0.500 (2) | 0.000 (3) | 0.200 (2) | 1.000 (1) |" in md  # accuracy, confidently wrong, F1, precision
     assert "faithfulness (LLM judge)" in md
     for png in ("metrics.png", "latency.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -12,7 +12,7 @@ from app.answer.abstention import abstention, is_cannot_answer
 from app.answer.engine import Engine
 from app.answer.followup import rewrite_followup
 from app.answer.followup import standalone_question as condense
-from app.verify.grounded import answer_question, stream_answer
+from app.verify.grounded import final_answer, stream_answer
 
 
 def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
@@ -205,20 +205,21 @@ def test_strict_mode_with_nothing_verified_abstains(sample_desk) -> None:  # typ
     assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX) and answer.citations == []
 
 
-def test_all_unsupported_answer_stays_but_never_claims_support(sample_desk) -> None:  # type: ignore[no-untyped-def]
+def test_an_answer_with_nothing_supported_is_declined_but_keeps_its_verdicts(sample_desk) -> None:  # type: ignore[no-untyped-def]
     _, answer = run(sample_desk, "Where did EU foreign ministers meet?", backend=_llm("They met in Paris [1]. Lisbon hosted it [2]."))
-    assert not answer.abstained and "Paris" in answer.answer
-    assert answer.sentences and not any(s.supported for s in answer.sentences)
+    assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX) and "Paris" not in answer.answer
+    assert answer.check is not None and not answer.check.answers_question and "supported" in answer.check.reason
+    assert answer.sentences and not any(s.supported for s in answer.sentences)  # what the model said, for inspection
 
 
 def test_answer_question_collects_the_stream(sample_desk) -> None:  # type: ignore[no-untyped-def]
-    a = answer_question(
+    a = final_answer(stream_answer(
         "Who is the Kremlin spokesman?",
         retriever=sample_desk.retriever,
         engine=sample_desk.engine("extractive"),
         checker=sample_desk.checker,
         settings=sample_desk.settings,
-    )
+    ))
     assert "Dmitry Peskov" in a.answer and a.sentences[0].supported
 
 
@@ -230,11 +231,12 @@ def test_llamacpp_in_process_backend_through_the_same_chain(sample_desk) -> None
     deltas, answer = run(sample_desk, "Who is the Kremlin spokesman?", backend=backend)
     assert answer.backend == "llamacpp" and answer.model.startswith("SmolLM2-135M")
     assert answer.timings.generate_ms > 0
-    if answer.abstained:  # the tiny model may decline; then it is a plain abstention
-        assert answer.answer.startswith(ABSTAIN_PREFIX) and not answer.citations
+    if answer.abstained:  # the tiny model may decline, or answer beside the question (declined by the answer check)
+        assert answer.answer.startswith(ABSTAIN_PREFIX)
+        assert not answer.citations or (answer.check is not None and not answer.check.answers_question)
         return
     assert len(deltas) > 1  # streamed token by token
-    assert answer.sentences
+    assert answer.sentences and answer.check is not None  # the answer-level check ran on this engine too
     for s in answer.sentences:
         assert s.supported == (bool(s.citations) and s.score >= sample_desk.settings.support_threshold) or not s.supported
         if not s.citations:

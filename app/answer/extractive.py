@@ -475,7 +475,9 @@ class ExtractiveEngine:
         if not scored.candidates:
             return []
         best = self._anchored_best(question, scored, passages)
-        top = float(scored.confidence[best])
+        # Whether anything answers at all is judged on the best-scoring sentence; the pick may be a lower one that
+        # meets the question's anchors (its own fit is judged by the answer-level check).
+        top = float(scored.confidence[int(np.argmax(scored.scores))])
         log.debug("extractive best %.3f: %s", top, scored.candidates[best].text)
         if top < self.settings.abstain_threshold:
             return []

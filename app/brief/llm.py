@@ -282,9 +282,10 @@ def with_output_tokens(engine: Engine, settings: Settings) -> Any:
     The in-process llama.cpp model keeps its limit: its window is shared by the prompt and the reply.
     """
     model = engine.chat_model
-    if engine.shared_window or not isinstance(getattr(model, "max_tokens", None), int):
+    limit = getattr(model, "max_tokens", None)
+    if model is None or engine.shared_window or not isinstance(limit, int):
         return model
-    update: dict[str, Any] = {"max_tokens": max(model.max_tokens, settings.brief_max_tokens)}
+    update: dict[str, Any] = {"max_tokens": max(limit, settings.brief_max_tokens)}
     extra = getattr(model, "extra_body", None)
     if isinstance(extra, dict) and "max_tokens" in extra:
         update["extra_body"] = {**extra, "max_tokens": update["max_tokens"]}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from datetime import time as dtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Literal, TYPE_CHECKING, Any, Protocol
 
 from app.brief.draft import Draft, DraftPoint, length_spec
 from app.brief.render import render_markdown
@@ -365,7 +365,7 @@ def assemble(
     return Briefing(
         headline=draft.headline, summary=summary, key_points=key_points, actors=actors, facts=facts, disputed=disputed,
         open_questions=draft.open_questions, citations=cites.items, sources=[article_info(a) for a in ordered],
-        backend=engine.name, model=engine.model, length=length,  # type: ignore[arg-type]
+        backend=engine.name, model=engine.model, length=_length(length),
     )  # fmt: skip
 
 
@@ -448,3 +448,10 @@ class BriefingCache:
         files = sorted(self.directory.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for old in files[: max(0, len(files) - CACHE_MAX_FILES)]:
             old.unlink(missing_ok=True)
+
+
+def _length(value: str) -> Literal["short", "standard", "long"]:
+    """A briefing length as the Briefing model types it (length_spec has already rejected any other)."""
+    if value == "short":
+        return "short"
+    return "long" if value == "long" else "standard"

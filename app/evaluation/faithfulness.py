@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import SecretStr
+
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -91,11 +93,11 @@ def make_judge(settings: Settings) -> FaithfulnessJudge | None:
         return None
     from langchain_openai import ChatOpenAI
 
-    key = settings.judge_api_key.get_secret_value() if settings.judge_api_key else "not-needed"
+    key = settings.judge_api_key or SecretStr("not-needed")  # local servers ignore the key; the SDK requires one
     llm = ChatOpenAI(
         model=settings.judge_model or "",
         base_url=settings.judge_base_url,
-        api_key=key,  # type: ignore[arg-type]
+        api_key=key,
         temperature=0.0,
         timeout=settings.judge_timeout,
         max_retries=1,

@@ -60,8 +60,13 @@ _BACKGROUND = re.compile(
 )
 _RELATIVE = re.compile(r"\b(last|this|next)\s+year(?:'s|’s)?\b", re.I)
 _RELATIVE_YEAR = {"last": -1, "this": 0, "next": 1}
+_NUMBER_WORD = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|dozen|half|a third|a quarter)\b",
+    re.I,
+)
+_PERSONAL = re.compile(r"\b(?:he|she|they|his|her|their)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|this|these|the company|the group)\b", re.I)
-_PRONOUN = re.compile(r"\b(?:he|she|they|his|her|their|it|its)\b", re.I)
 
 # The small model often files an unfamiliar name under the wrong class ('Odile Fenner' as ORG), so a question asking
 # for a person, organisation or place accepts any new name; it is a sentence naming no one new that fails.
@@ -295,9 +300,11 @@ def type_fit(
     if atype == "quote":
         spoken = bool(_QUOTE_MARKS.search(sentence) or _SPEECH.search(sentence))
         speaker = analysis.speaker
-        about = not speaker or _mentions_name(speaker, [sentence, *scope.after[:1]]) or (
-            bool(_PRONOUN.search(sentence) or _QUOTE_MARKS.search(sentence)) and _mentions_name(speaker, scope.before[-2:])
-        )
+        # The speaker named in it, right after a quote ('"…," said Abelard'), or in the sentence just before it
+        # ('Moscow has downplayed the plan. Kremlin spokesman Dmitry Peskov stated ...').
+        # A quote or 'he said' may reach back one more sentence ('"Our teams will work…" … "We are ready," he wrote').
+        reach = 2 if _QUOTE_MARKS.search(sentence) or _PERSONAL.search(sentence) else 1
+        about = not speaker or _mentions_name(speaker, [sentence, *scope.after[:1], *scope.before[-reach:]])
         return spoken and about, sentence if spoken and about else ""
     if atype == "reason":
         m = _REASON.search(sentence)
@@ -321,6 +328,8 @@ def type_fit(
         new = number_keys(sentence) - asked_values
         if new:
             return True, sorted(new)[0]
+        if m := _NUMBER_WORD.search(sentence):
+            return True, m.group(0)
     if atype == "date":
         new_years = year_keys(sentence) - asked_values
         if new_years:

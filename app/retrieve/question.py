@@ -89,6 +89,7 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _BACKGROUND_TIME = re.compile(r"\b(?:before|since|until|prior to)\s+(?:1[89]|20)\d\d\b", re.I)
 _QUARTER_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
@@ -262,12 +263,12 @@ def _which_noun(doc: nlp.Doc) -> nlp.Token | None:
     """X of 'which X' / 'what X': it names the kind of answer (Reuters *is* an agency), not a word the answer repeats."""
     for tok in doc[:-1]:
         nxt = doc[tok.i + 1]
-        if tok.lower_ in {"which", "what", "whose"} and nxt.pos_ in {"NOUN", "ADJ", "PROPN"}:
+        if tok.lower_ in {"which", "what", "whose"} and nxt.pos_ in {"NOUN", "ADJ", "PROPN", "NUM"}:
             # the noun run right after the question word ('which news agency' -> agency; the parser is not relied on:
             # it reads 'On which platform' with 'which' as an object)
             j = nxt.i
             while j + 1 < len(doc) and doc[j + 1].pos_ in {"NOUN", "PROPN"} and doc[j + 1].dep_ in {"compound", "nsubj", "dobj", "attr", "pobj", "ROOT"}:
-                if doc[j].pos_ not in {"NOUN", "ADJ", "PROPN"}:
+                if doc[j].pos_ not in {"NOUN", "ADJ", "PROPN", "NUM"}:
                     break
                 j += 1
             if doc[j].pos_ in {"NOUN", "PROPN"}:
@@ -300,8 +301,8 @@ def _speaker(doc: nlp.Doc) -> str:
 
 def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -> AnswerType:
     low = doc.text.lower()
-    if speaker and wh in {"what", "how"}:
-        return "quote"
+    if speaker and wh in {"what", "how"} and not _REACTION.search(low):
+        return "quote"  # 'how did X react' asks for a reaction, which need not be a statement
     if wh == "why":
         return "reason"
     if wh == "where":
@@ -400,7 +401,7 @@ def _terms(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[nlp.
 def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[tuple[str, bool]]:
     """Words narrowing the asked noun down: 'the *women's* race', 'the *finance* minister', 'the *junior* title'."""
     name_words = {w.lower() for n in names for w in n.split()}
-    out: list[str] = []
+    out: list[tuple[str, bool]] = []
     for child in [c for noun in _qualified_nouns(doc, asked) for c in noun.children]:
         if child.dep_ not in {"amod", "compound", "poss", "nmod"}:
             continue

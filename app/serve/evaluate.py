@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from app.errors import NewsdeskError
-from app.resources import sample_corpus_dir, shipped_datasets_dir
+from app.resources import shipped_corpus_for, shipped_datasets_dir
 
 if TYPE_CHECKING:
     from app.evaluation.datasets import Dataset
@@ -55,8 +55,9 @@ def evaluate(
 
     sets = [_first_items(d, limit) for d in load_datasets(list(datasets))]
     chosen = list(backends) or [desk.settings.backend]
-    if corpus == "sample":
-        return run_eval(sets, chosen, desk.settings, k=k, corpus=[sample_corpus_dir()], progress=progress,
+    if corpus == "sample":  # each shipped set with the corpus it was written against
+        corpora = list(dict.fromkeys(shipped_corpus_for(d) for d in datasets))
+        return run_eval(sets, chosen, desk.settings, k=k, corpus=corpora, progress=progress,
                         embeddings=desk.embeddings)  # fmt: skip
     return run_eval(sets, chosen, desk.settings, k=k, progress=progress, desk=desk)
 

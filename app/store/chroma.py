@@ -117,7 +117,10 @@ class ChromaStore:
 
     @property
     def client(self) -> ClientAPI:
-        return self._local.client if self._local else self._client  # type: ignore[return-value]
+        client = self._local.client if self._local else self._client
+        if client is None:  # __init__ always sets one of the two
+            raise StoreUnavailable("the store has no Chroma client")
+        return client
 
     def _sync(self) -> None:
         if self._local is not None:

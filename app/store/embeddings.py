@@ -132,7 +132,8 @@ def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[fl
     A wrapper class may define its own `embed_chunks(texts)` (the benchmarks' timing wrapper does)."""
     own = getattr(type(embeddings), "embed_chunks", None)
     if callable(own):
-        return own(embeddings, texts)  # type: ignore[no-any-return]
+        own_vectors, own_spans = own(embeddings, texts)
+        return list(own_vectors), list(own_spans)
     client = getattr(embeddings, "_client", None)
     tokenizer = getattr(client, "tokenizer", None)
     if client is None or tokenizer is None or not texts or getattr(embeddings, "multi_process", False):

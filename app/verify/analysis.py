@@ -8,6 +8,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from app.verify.lexicon import (
     ALIASES,
@@ -35,7 +36,7 @@ _INITIAL_BEFORE = {".", "!", "?", ":", ";", '"', "“", "”", "(", "[", "-", "�
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:  # PyStemmer ships no type information
     import Stemmer
 
     return Stemmer.Stemmer("english")

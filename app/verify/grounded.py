@@ -186,17 +186,18 @@ def stream_answer(
     check, closest = check_answer(analyse(query), verified.sentences, verified.citations, shown)
     if not check.answers_question:
         log.info("declined: the answer does not answer the question", extra={"query": query, "reason": check.reason})
-        declined = decline(query, check, closest)
+        declined = decline(query, check, closest, verified)
         yield run.done(declined.answer, abstained=True, verified=declined, check=check)
         return
     yield run.done(verified.answer, abstained=False, verified=verified, check=check)
 
 
-def decline(query: str, check: AnswerCheck, closest: Closest | None) -> Verified:
-    """'The indexed articles don't say who won in 2021. The closest passage is about 2019, not 2021: “…” [1].'"""
+def decline(query: str, check: AnswerCheck, closest: Closest | None, verified: Verified) -> Verified:
+    """'The indexed articles don't say who won in 2021. The closest passage is about 2019, not 2021: “…” [1].' With no
+    supported sentence at all, the draft's sentences stay listed with their verdicts (all unsupported) for inspection."""
     text = abstention(query)
     if closest is None:
-        return Verified(answer=text)
+        return Verified(answer=text, sentences=verified.sentences, citations=verified.citations)
     citation = closest.citation.model_copy(update={"n": 1})
     quote = " ".join(citation.quote.split())
     because = f" is about {check.reason.removeprefix('it is about ')}" if check.reason.startswith("it is about") else ""
@@ -207,28 +208,8 @@ def decline(query: str, check: AnswerCheck, closest: Closest | None) -> Verified
     return Verified(answer=f"{text} {note}", sentences=[sentence], citations=[citation])
 
 
-def answer_question(
-    question: str,
-    history: Sequence[ChatTurn] = (),
-    *,
-    retriever: Retriever,
-    engine: Engine,
-    checker: SupportChecker,
-    settings: Settings,
-    k: int | None = None,
-    filters: SearchFilters | None = None,
-    strict: bool = False,
-) -> Answer:
-    """stream_answer() collected: the verified Answer."""
-    events = stream_answer(
-        question, history, retriever=retriever, engine=engine, checker=checker, settings=settings, k=k,
-        filters=filters, strict=strict,
-    )  # fmt: skip
-    return final_answer(events)
-
-
 def final_answer(events: Iterator[AnswerDelta | AnswerDone]) -> Answer:
-    """The Answer a stream of answer events ends with."""
+    """The Answer a stream of answer events ends with (`final_answer(stream_answer(...))` collects one answer)."""
     final = [e.answer for e in events if isinstance(e, AnswerDone)]
     if not final:
         raise RuntimeError("an answer stream ended without an answer")

@@ -78,7 +78,7 @@ def to_question(messages: Sequence[ChatMessage]) -> tuple[str, list[ChatTurn]]:
     if not question:
         raise NoQuestion("the last user message is empty")
     history = [
-        ChatTurn(role=m.role, content=text)  # type: ignore[arg-type]
+        ChatTurn(role="user" if m.role == "user" else "assistant", content=text)
         for m in messages[:last_user]
         if m.role in ("user", "assistant") and (text := message_text(m).strip())
     ]

@@ -191,7 +191,8 @@ def _evaluate_tab(h: Handlers, settings: Settings) -> None:
 def dataset_choices(folder: Path) -> list[tuple[str, str]]:
     """(name, path) of the JSONL datasets in evals/, sample_qa first (the support checker's labelled pairs are not one)."""
     found = folder.glob("*.jsonl") if folder.is_dir() else []
-    files = sorted((p for p in found if not p.name.startswith("support_")), key=lambda p: (p.name != "sample_qa.jsonl", p.name))
+    labelled_pairs = ("support_", "answer_pairs")  # the checkers' labelled pairs, not question sets
+    files = sorted((p for p in found if not p.name.startswith(labelled_pairs)), key=lambda p: (p.name != "sample_qa.jsonl", p.name))
     return [(p.name, str(p)) for p in files]
 
 

@@ -62,7 +62,7 @@ def eval_summary_html(report: Mapping[str, object]) -> str:
     names = ", ".join(f"{d.get('name')} ({d.get('items')} items)" for d in datasets)
     judge = report.get("judge")
     accuracy = judge.get("accuracy") if isinstance(judge, Mapping) else None
-    bits = [f"<strong>{esc(names or 'dataset')}</strong>", f"{float(report.get('run_seconds') or 0):.1f} s"]  # type: ignore[arg-type]
+    bits = [f"<strong>{esc(names or 'dataset')}</strong>", f"{_seconds(report.get('run_seconds')):.1f} s"]
     if accuracy is not None:
         bits.append(f"support checker accuracy {accuracy:.3f}")
     warnings = report.get("warnings") or []
@@ -81,3 +81,7 @@ def eval_placeholder() -> str:
         "The run scores retrieval, answers, citation precision and recall, abstention and latency on the current "
         "library, and writes report.md, report.json, results.jsonl and charts.</p></div>"
     )
+
+
+def _seconds(value: object) -> float:
+    return float(value) if isinstance(value, int | float | str) and str(value).strip() else 0.0
