@@ -25,10 +25,13 @@ test-fast: setup-test
 
 lint: setup-test
 	$(BIN)/ruff check app tests bench evals scripts
+	$(BIN)/ruff format --check app tests bench evals scripts
 	$(BIN)/mypy
 
 eval: setup
 	$(BIN)/newsdesk eval --dataset evals/sample_qa.jsonl --dataset evals/briefing_facts.jsonl --corpus app/data/sample --out evals/reports/latest
+	$(BIN)/newsdesk eval --dataset evals/news_dev.jsonl --corpus evals/news/corpus --out evals/reports/news_dev
+	$(BIN)/newsdesk eval --dataset evals/news_heldout.jsonl --corpus evals/news/corpus --out evals/reports/news_heldout
 
 bench: setup-test
 	$(BIN)/python -m bench.run_all

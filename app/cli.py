@@ -26,7 +26,11 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.services import Newsdesk
 
-cli = typer.Typer(add_completion=False, no_args_is_help=True, help="Newsdesk: grounded, cited answers and briefings from news articles.")
+cli = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Newsdesk: grounded, cited answers and briefings from news articles.",
+)
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
@@ -46,7 +50,9 @@ _state = State()
 @cli.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False,
-    index_dir: Annotated[Path | None, typer.Option("--index", help="Index folder (default: ./index or NEWSDESK_INDEX_DIR).")] = None,
+    index_dir: Annotated[
+        Path | None, typer.Option("--index", help="Index folder (default: ./index or NEWSDESK_INDEX_DIR).")
+    ] = None,
 ) -> None:
     overrides: dict[str, Any] = {"index_dir": index_dir} if index_dir else {}
     settings = Settings(**overrides)
@@ -78,7 +84,14 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Any]:
     if not enabled or (not err.is_terminal and not sys.stderr.isatty()):
         yield lambda done, total, what="": None
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int, what: str = "") -> None:
@@ -111,8 +124,10 @@ def ingest(
             out.print(f"[dim]unchanged[/] {a.id}  {a.title}")
         for e in report.errors:
             err.print(f"[red]error[/] {e.input}: {e.error}")
-        out.print(f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
-                  f"{len(report.errors)} failed; {report.chunks} chunks in {report.seconds:.1f}s")
+        out.print(
+            f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
+            f"{len(report.errors)} failed; {report.chunks} chunks in {report.seconds:.1f}s"
+        )
     if report.errors and not (report.added or report.replaced or report.unchanged):
         raise typer.Exit(1)
 
@@ -139,7 +154,9 @@ def remove(article_id: str) -> None:
     out.print(f"removed {article_id}")
 
 
-def _filters(article: list[str] | None, source: str | None, since: datetime | None, until: datetime | None) -> SearchFilters | None:
+def _filters(
+    article: list[str] | None, source: str | None, since: datetime | None, until: datetime | None
+) -> SearchFilters | None:
     if not (article or source or since or until):
         return None
     return SearchFilters(article_ids=article or None, source=source, since=since, until=until)
@@ -163,7 +180,9 @@ def search(
     for i, p in enumerate(passages, 1):
         dense = f"{p.dense_score:.3f}" if p.dense_score is not None else "-"
         lexical = f"{p.lexical_score:.2f}" if p.lexical_score is not None else "-"
-        out.print(f"[bold]{i}.[/] {p.title} [dim]({p.chunk_id} chars {p.start}-{p.end}; rrf {p.score:.4f}, dense {dense}, bm25 {lexical})[/]")
+        out.print(
+            f"[bold]{i}.[/] {p.title} [dim]({p.chunk_id} chars {p.start}-{p.end}; rrf {p.score:.4f}, dense {dense}, bm25 {lexical})[/]"
+        )
         out.print(f"   {p.text}\n")
 
 
@@ -190,7 +209,9 @@ def _print_answer_tail(answer: Answer) -> None:
     if answer.citations:
         out.print("\n[bold]Sources[/]")
     for c in answer.citations:
-        out.print(f"[{c.n}] {c.title} — {c.source} {_date(c.published)} [dim]({c.article_id} chars {c.start}-{c.end})[/]")
+        out.print(
+            f"[{c.n}] {c.title} — {c.source} {_date(c.published)} [dim]({c.article_id} chars {c.start}-{c.end})[/]"
+        )
         out.print(f"    “{c.quote}”")
 
 
@@ -275,8 +296,12 @@ def brief(
 @cli.command(name="eval")
 def eval_(
     dataset: Annotated[list[Path], typer.Option("--dataset", help="JSONL dataset (repeatable).")],
-    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="Articles to index into a fresh temporary index.")] = None,
-    backend: Annotated[list[str] | None, typer.Option("--backend", "-b", help="Backend(s) to score side by side.")] = None,
+    corpus: Annotated[
+        list[Path] | None, typer.Option("--corpus", help="Articles to index into a fresh temporary index.")
+    ] = None,
+    backend: Annotated[
+        list[str] | None, typer.Option("--backend", "-b", help="Backend(s) to score side by side.")
+    ] = None,
     k: Annotated[int | None, typer.Option("-k")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("evals/reports/latest"),
     as_json: JsonOpt = False,

@@ -26,7 +26,9 @@ class KeyValueFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {"level": record.levelname.lower(), "logger": record.name, "msg": record.getMessage()}
-        data.update({k: v if isinstance(v, str | int | float | bool | None) else repr(v) for k, v in _extras(record).items()})
+        data.update(
+            {k: v if isinstance(v, str | int | float | bool | None) else repr(v) for k, v in _extras(record).items()}
+        )
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

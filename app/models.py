@@ -59,7 +59,9 @@ class Chunk(BaseModel):
     start: int
     end: int
     tokens: int = Field(description="tiktoken count of text.")
-    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors, set at embedding.")
+    span_vectors: str | None = Field(
+        None, exclude=True, repr=False, description="app.chunks.span_vectors, set at embedding."
+    )
     entities: str | None = Field(None, exclude=True, repr=False, description="app.chunks.entities, set at ingest.")
 
 
@@ -78,8 +80,12 @@ class Passage(BaseModel):
     score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
     dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
-    span_vectors: str | None = Field(None, exclude=True, repr=False, description="app.chunks.span_vectors of the chunk, if stored.")
-    entities: str | None = Field(None, exclude=True, repr=False, description="app.chunks.entities of the chunk, if stored.")
+    span_vectors: str | None = Field(
+        None, exclude=True, repr=False, description="app.chunks.span_vectors of the chunk, if stored."
+    )
+    entities: str | None = Field(
+        None, exclude=True, repr=False, description="app.chunks.entities of the chunk, if stored."
+    )
 
 
 class SearchFilters(BaseModel):
@@ -99,7 +105,9 @@ class Citation(BaseModel):
     url: str | None = None
     published: datetime | None = None
     chunk_id: str
-    passage: int | None = Field(None, description="1-based number of the passage shown to the engine (the [n] in a raw token stream).")
+    passage: int | None = Field(
+        None, description="1-based number of the passage shown to the engine (the [n] in a raw token stream)."
+    )
     quote: str = Field(description="Exact substring of the article text.")
     start: int = Field(description="Offset of quote in the article text.")
     end: int
@@ -161,7 +169,9 @@ class BriefingPoint(BaseModel):
     supported: bool = False
     score: float = 0.0
     reason: str = Field("", description="Why the support checker (did not) accept the point, for people.")
-    sources: list[str] = Field(default_factory=list, description="Names of the sources the point's citations come from.")
+    sources: list[str] = Field(
+        default_factory=list, description="Names of the sources the point's citations come from."
+    )
     parts: list[BriefingPoint] = Field(
         default_factory=list, description="For the summary: its sentences, each with its own citations."
     )

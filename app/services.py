@@ -166,7 +166,9 @@ class Newsdesk:
 
     def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
         """Pasted text; an empty text is an error line in the report."""
-        return self._ingest_each([(title or "pasted text", lambda errors: [self.read_text(text, title=title, source=source)])])
+        return self._ingest_each(
+            [(title or "pasted text", lambda errors: [self.read_text(text, title=title, source=source)])]
+        )
 
     def ingest_url(self, url: str, progress: Progress | None = None) -> IngestReport:
         """One http(s) URL, fetched and parsed; a failure is an error line in the report."""

@@ -40,7 +40,9 @@ def eval_questions(paths: list[Path] | None = None) -> list[dict[str, Any]]:
             item = json.loads(line)
             evidence = item.get("evidence") or ([item["answer"]] if isinstance(item.get("answer"), str) else [])
             if item.get("answerable", True) and evidence:
-                out.append({"dataset": path.name, "id": item.get("id", ""), "question": item["question"], "evidence": evidence})
+                out.append(
+                    {"dataset": path.name, "id": item.get("id", ""), "question": item["question"], "evidence": evidence}
+                )
     return out
 
 
@@ -109,25 +111,37 @@ def hit_rates(search: Any, items: list[dict[str, Any]]) -> dict[str, Any]:
         per.setdefault(it["dataset"], []).append((rank == 1, rank > 0, 1 / rank if rank else 0.0))
         if not rank:
             misses.append(it["id"])
+
     def agg(rows: list[tuple[bool, bool, float]]) -> dict[str, float]:
-        return {"questions": len(rows), "hit@1": round(statistics.fmean(r[0] for r in rows), 3),
-                "hit@5": round(statistics.fmean(r[1] for r in rows), 3), "mrr@5": round(statistics.fmean(r[2] for r in rows), 3)}
+        return {
+            "questions": len(rows),
+            "hit@1": round(statistics.fmean(r[0] for r in rows), 3),
+            "hit@5": round(statistics.fmean(r[1] for r in rows), 3),
+            "mrr@5": round(statistics.fmean(r[2] for r in rows), 3),
+        }
+
     everything = [r for rows in per.values() for r in rows]
     return {"overall": agg(everything), "by_dataset": {k: agg(v) for k, v in per.items()}, "misses": misses}
 
 
 def _throughput(runs: list[dict[str, Any]], mb: float) -> dict[str, Any]:
     secs = statistics.fmean(r["seconds"] for r in runs)
-    return {"seconds_runs": [round(r["seconds"], 2) for r in runs], "seconds": round(secs, 2), "articles": runs[0]["articles"],
-            "chunks": runs[0]["chunks"], "articles_per_s": round(runs[0]["articles"] / secs, 3),
-            "chunks_per_s": round(runs[0]["chunks"] / secs, 2), "input_mb_per_s": round(mb / secs, 4)}
+    return {
+        "seconds_runs": [round(r["seconds"], 2) for r in runs],
+        "seconds": round(secs, 2),
+        "articles": runs[0]["articles"],
+        "chunks": runs[0]["chunks"],
+        "articles_per_s": round(runs[0]["articles"] / secs, 3),
+        "chunks_per_s": round(runs[0]["chunks"] / secs, 2),
+        "input_mb_per_s": round(mb / secs, 4),
+    }
 
 
 def run(workdir: Path, emb: Any, *, distractors: int = 100, seed: int = 0, repeat: bool = True) -> dict[str, Any]:
     from langchain_huggingface import HuggingFaceEmbeddings
 
-    from app.store.embeddings import local_model_path
     from app.settings import Settings
+    from app.store.embeddings import local_model_path
 
     t0 = time.perf_counter()
     files = input_files(workdir, distractors, seed)
@@ -150,13 +164,28 @@ def run(workdir: Path, emb: Any, *, distractors: int = 100, seed: int = 0, repea
     desk_hits = hit_rates(lambda q: [p.text for p in desk.search(q, k=K)], items)
     b, n = _throughput(b_runs, mb), _throughput(n_runs, mb)
     ratios = [
-        Ratio("Newsdesk ingest ÷ LangChain baseline ingest (articles/s)", safe_ratio(n["articles_per_s"], b["articles_per_s"]),
-              1.0, ">=", f"{n['articles_per_s']} vs {b['articles_per_s']} articles/s"),
-        Ratio("Newsdesk hit@5 − baseline hit@5", desk_hits["overall"]["hit@5"] - base_hits["overall"]["hit@5"], 0.0, ">",
-              f"{desk_hits['overall']['hit@5']} vs {base_hits['overall']['hit@5']} on {len(items)} questions (target: higher)"),
+        Ratio(
+            "Newsdesk ingest ÷ LangChain baseline ingest (articles/s)",
+            safe_ratio(n["articles_per_s"], b["articles_per_s"]),
+            1.0,
+            ">=",
+            f"{n['articles_per_s']} vs {b['articles_per_s']} articles/s",
+        ),
+        Ratio(
+            "Newsdesk hit@5 − baseline hit@5",
+            desk_hits["overall"]["hit@5"] - base_hits["overall"]["hit@5"],
+            0.0,
+            ">",
+            f"{desk_hits['overall']['hit@5']} vs {base_hits['overall']['hit@5']} on {len(items)} questions (target: higher)",
+        ),
     ]
-    params = {"distractors": distractors, "files": [str(f.relative_to(workdir) if f.is_relative_to(workdir) else f.relative_to(ROOT)) for f in files],
-              "input_mb": round(mb, 3), "k": K, "datasets": [str(p.relative_to(ROOT)) for p in DATASETS if p.is_file()],
-              "baseline": "RecursiveCharacterTextSplitter(1000, 200) + Chroma.from_documents + similarity_search(k=5)"}
+    params = {
+        "distractors": distractors,
+        "files": [str(f.relative_to(workdir) if f.is_relative_to(workdir) else f.relative_to(ROOT)) for f in files],
+        "input_mb": round(mb, 3),
+        "k": K,
+        "datasets": [str(p.relative_to(ROOT)) for p in DATASETS if p.is_file()],
+        "baseline": "RecursiveCharacterTextSplitter(1000, 200) + Chroma.from_documents + similarity_search(k=5)",
+    }
     results = {"ingest": {"newsdesk": n, "baseline": b}, "retrieval": {"newsdesk": desk_hits, "baseline": base_hits}}
     return result("baseline", params, results, ratios, time.perf_counter() - t0)

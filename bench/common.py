@@ -67,7 +67,15 @@ def machine() -> dict[str, Any]:
     from importlib.metadata import PackageNotFoundError, version
 
     versions: dict[str, str] = {}
-    for pkg in ("torch", "sentence-transformers", "chromadb", "langchain-chroma", "langchain-core", "bm25s", "tiktoken"):
+    for pkg in (
+        "torch",
+        "sentence-transformers",
+        "chromadb",
+        "langchain-chroma",
+        "langchain-core",
+        "bm25s",
+        "tiktoken",
+    ):
         try:
             versions[pkg] = version(pkg)
         except PackageNotFoundError:
@@ -142,7 +150,9 @@ def safe_ratio(a: float, b: float) -> float:
 # ---- results ------------------------------------------------------------------------------------------------------------
 
 
-def result(name: str, params: dict[str, Any], results: dict[str, Any], ratios: Sequence[Ratio], seconds: float) -> dict[str, Any]:
+def result(
+    name: str, params: dict[str, Any], results: dict[str, Any], ratios: Sequence[Ratio], seconds: float
+) -> dict[str, Any]:
     """The JSON document every benchmark writes."""
     return {
         "schema": SCHEMA,
@@ -253,8 +263,8 @@ class Stopwatch:
 def load_embeddings(settings: Any = None) -> Embeddings:
     """Newsdesk's own embeddings (langchain HuggingFaceEmbeddings over the bundled all-MiniLM-L6-v2), warmed up."""
     offline_env()
-    from app.store.embeddings import make_embeddings
     from app.settings import Settings
+    from app.store.embeddings import make_embeddings
 
     emb = make_embeddings(settings or Settings())
     emb.embed_documents(["warm up the model", "and its tokenizer"])

@@ -1,6 +1,6 @@
 """Deterministic synthetic news corpus: realistic-looking articles of 300-1500 words, reproducible by seed.
 
-    python -m bench.corpus --n 100 --out /tmp/corpus   # writes JSONL batches loadable by `newsdesk ingest`
+python -m bench.corpus --n 100 --out /tmp/corpus   # writes JSONL batches loadable by `newsdesk ingest`
 """
 
 from __future__ import annotations
@@ -17,14 +17,44 @@ if TYPE_CHECKING:
     from app.models import Article
 
 PEOPLE = [
-    ("Maria Alvarez", "Finance Minister"), ("Tomasz Nowak", "Defence Minister"), ("Aiko Tanaka", "central bank governor"),
-    ("Samuel Okafor", "opposition leader"), ("Ingrid Larsen", "Prime Minister"), ("Rahul Mehta", "trade envoy"),
-    ("Elena Petrova", "Foreign Minister"), ("David Cohen", "mayor"), ("Fatima Haddad", "UN envoy"),
-    ("Lucas Moreau", "union leader"), ("Grace Kim", "health official"), ("Pedro Santos", "police chief"),
-    ("Hannah Weber", "energy regulator"), ("Yusuf Demir", "President"), ("Olivia Brown", "company spokeswoman"),
+    ("Maria Alvarez", "Finance Minister"),
+    ("Tomasz Nowak", "Defence Minister"),
+    ("Aiko Tanaka", "central bank governor"),
+    ("Samuel Okafor", "opposition leader"),
+    ("Ingrid Larsen", "Prime Minister"),
+    ("Rahul Mehta", "trade envoy"),
+    ("Elena Petrova", "Foreign Minister"),
+    ("David Cohen", "mayor"),
+    ("Fatima Haddad", "UN envoy"),
+    ("Lucas Moreau", "union leader"),
+    ("Grace Kim", "health official"),
+    ("Pedro Santos", "police chief"),
+    ("Hannah Weber", "energy regulator"),
+    ("Yusuf Demir", "President"),
+    ("Olivia Brown", "company spokeswoman"),
 ]
-PLACES = ["Brussels", "Warsaw", "Lagos", "Osaka", "Lisbon", "Ankara", "Toronto", "Nairobi", "Lima", "Oslo", "Hanoi", "Quito",
-          "Tbilisi", "Porto", "Dakar", "Riga", "Busan", "Cork", "Mombasa", "Gdansk"]
+PLACES = [
+    "Brussels",
+    "Warsaw",
+    "Lagos",
+    "Osaka",
+    "Lisbon",
+    "Ankara",
+    "Toronto",
+    "Nairobi",
+    "Lima",
+    "Oslo",
+    "Hanoi",
+    "Quito",
+    "Tbilisi",
+    "Porto",
+    "Dakar",
+    "Riga",
+    "Busan",
+    "Cork",
+    "Mombasa",
+    "Gdansk",
+]
 TOPICS = [
     ("budget", ["deficit", "spending cuts", "tax reform", "public debt"]),
     ("energy", ["gas prices", "wind farms", "grid upgrades", "nuclear plants"]),

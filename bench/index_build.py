@@ -59,9 +59,9 @@ def build(
 ) -> dict[str, Any]:
     """Build (or reuse) an index of about spec.chunks chunks; on_step(n_chunks) is called when each step is reached."""
     from app.chunks.chunking import chunk_article
+    from app.chunks.tokens import get_encoding
     from app.settings import Settings
     from app.store.chroma import ChromaStore, article_metadata, chunk_metadata
-    from app.chunks.tokens import get_encoding
 
     manifest = read_manifest(index_dir)
     if reuse and manifest and manifest.get("spec") == asdict(spec) and not steps:
@@ -81,7 +81,9 @@ def build(
     pool_texts: list[str] = []
     while len(pool_texts) < spec.pool:  # the pool: real embeddings of the first chunks
         a = next(source)
-        cs = chunk_article(a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens, encoding=encoding)
+        cs = chunk_article(
+            a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens, encoding=encoding
+        )
         pending.append((a, cs))
         pool_texts += [c.text for c in cs]
     pool = np.asarray(embeddings.embed_documents(pool_texts[: spec.pool]), dtype=np.float32)
@@ -102,16 +104,21 @@ def build(
             buf[k] = []
         for i in range(0, len(records), batch_max):  # article records last: they commit the chunks
             part = records[i : i + batch_max]
-            articles_col.upsert(ids=[r[0] for r in part], documents=[r[1] for r in part],
-                                embeddings=[[1.0]] * len(part), metadatas=[r[2] for r in part])
+            articles_col.upsert(
+                ids=[r[0] for r in part],
+                documents=[r[1] for r in part],
+                embeddings=[[1.0]] * len(part),
+                metadatas=[r[2] for r in part],
+            )
         records.clear()
 
     while todo:
         a, cs = pending.pop(0) if pending else (None, None)
         if a is None:
             a = next(source)
-            cs = chunk_article(a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens,
-                               encoding=encoding)
+            cs = chunk_article(
+                a, max_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens, encoding=encoding
+            )
         assert cs is not None
         vecs = pool[(used + np.arange(len(cs))) % len(pool)] + rng.normal(0, spec.noise, (len(cs), pool.shape[1]))
         vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)

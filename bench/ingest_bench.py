@@ -144,16 +144,31 @@ def measure(n: int, workdir: Path, emb: Any = None, seed: int = 0, answer_questi
             "parse_chunk_alone": round(prep.seconds, 2),
         },
         "embed_in_ingest_chunks_per_s": round(report.chunks / embed_s, 2) if embed_s else None,
-        "memory": {"rss_before_mb": base_rss, "peak_rss_mb": peak_rss, "peak_delta_mb": round(peak_rss - base_rss, 1),
-                   "peak_from": "VmHWM" if hwm_reset else "sampled VmRSS"},
+        "memory": {
+            "rss_before_mb": base_rss,
+            "peak_rss_mb": peak_rss,
+            "peak_delta_mb": round(peak_rss - base_rss, 1),
+            "peak_from": "VmHWM" if hwm_reset else "sampled VmRSS",
+        },
         **answered,
     }
 
 
 def _worker(n: int, workdir: Path, seed: int, answer_questions: int) -> dict[str, Any]:
     """Run `measure` in a fresh interpreter (so memory numbers are this size's only)."""
-    cmd = [sys.executable, "-m", "bench.ingest_bench", "--worker", str(n), "--workdir", str(workdir), "--seed", str(seed),
-           "--answer-questions", str(answer_questions)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bench.ingest_bench",
+        "--worker",
+        str(n),
+        "--workdir",
+        str(workdir),
+        "--seed",
+        str(seed),
+        "--answer-questions",
+        str(answer_questions),
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"ingest benchmark for {n} articles failed:\n{proc.stderr[-3000:]}")
@@ -166,22 +181,38 @@ def run(
     """Benchmark 1 over the sizes (with benchmark 3, answers, on the indexes built); returns the result document."""
     t0 = time.perf_counter()
     answers = {n: answer_questions if n >= ANSWER_FROM or n == max(sizes) else 0 for n in sizes}
-    rows = [_worker(n, workdir, seed, answers[n]) if isolate else measure(n, workdir, emb, seed, answers[n]) for n in sizes]
+    rows = [
+        _worker(n, workdir, seed, answers[n]) if isolate else measure(n, workdir, emb, seed, answers[n]) for n in sizes
+    ]
     from bench.retrieval_bench import answer_ratio
 
     ratios = [
-        Ratio(f"ingest ÷ raw encode, {r['articles']:,} articles", r["ratio"], TARGET, ">=",
-              f"{r['e2e_chunks_per_s']} vs {r['raw_chunks_per_s']} chunks/s ({r['chunks']:,} chunks)")
+        Ratio(
+            f"ingest ÷ raw encode, {r['articles']:,} articles",
+            r["ratio"],
+            TARGET,
+            ">=",
+            f"{r['e2e_chunks_per_s']} vs {r['raw_chunks_per_s']} chunks/s ({r['chunks']:,} chunks)",
+        )
         for r in rows
     ]
-    ratios += [answer_ratio(r["answer"], f"{r['chunks']:,} chunks ({r['articles']:,} articles ingested)")
-               for r in rows if r.get("answer")]
+    ratios += [
+        answer_ratio(r["answer"], f"{r['chunks']:,} chunks ({r['articles']:,} articles ingested)")
+        for r in rows
+        if r.get("answer")
+    ]
     big = [r for r in rows if r["articles"] >= 100]
     if len(big) >= 2:  # streaming: 10x the corpus must not mean (much) more memory
         lo, hi = big[-2], big[-1]
-        ratios.append(Ratio(f"ingest peak RSS growth, {hi['articles']:,} ÷ {lo['articles']:,} articles",
-                            safe_ratio(hi["memory"]["peak_delta_mb"], lo["memory"]["peak_delta_mb"]), STREAM_TARGET, "<=",
-                            f"Δ {hi['memory']['peak_delta_mb']} vs {lo['memory']['peak_delta_mb']} MB over the RSS before ingest"))
+        ratios.append(
+            Ratio(
+                f"ingest peak RSS growth, {hi['articles']:,} ÷ {lo['articles']:,} articles",
+                safe_ratio(hi["memory"]["peak_delta_mb"], lo["memory"]["peak_delta_mb"]),
+                STREAM_TARGET,
+                "<=",
+                f"Δ {hi['memory']['peak_delta_mb']} vs {lo['memory']['peak_delta_mb']} MB over the RSS before ingest",
+            )
+        )
     params = {"sizes": sizes, "seed": seed, "isolated_processes": isolate, "answer_questions": answers}
     return result("ingest", params, {"sizes": rows}, ratios, time.perf_counter() - t0)
 

@@ -1,6 +1,6 @@
 """Regenerates docs/performance.md (and its PNG plots in docs/img/) from bench/results/*.json and bench/notes.md.
 
-    python -m bench.report            # after `make bench`; also run by bench.run_all
+python -m bench.report            # after `make bench`; also run by bench.run_all
 """
 
 from __future__ import annotations
@@ -58,7 +58,15 @@ def summary(results: dict[str, dict[str, Any]]) -> str:
     for name in ORDER:
         for r in results.get(name, {}).get("ratios", []):
             op = {">=": "≥", "<=": "≤", ">": ">"}[r["op"]]
-            rows.append([r["name"], f"{r['value']:.3f}", f"{op} {r['target']}", "**met**" if r["met"] else "**not met**", r["detail"]])
+            rows.append(
+                [
+                    r["name"],
+                    f"{r['value']:.3f}",
+                    f"{op} {r['target']}",
+                    "**met**" if r["met"] else "**not met**",
+                    r["detail"],
+                ]
+            )
     return _table(["measure", "value", "target", "", "measured"], rows)
 
 
@@ -71,7 +79,8 @@ def machine(results: dict[str, dict[str, Any]]) -> str:
         "- Load average (1/5/15 min) when each benchmark finished — the machine was shared with other jobs, which is "
         "why every target is a ratio measured in the same run: "
         + "; ".join(f"{n}: {results[n]['machine']['loadavg']}" for n in ORDER if n in results),
-        "- Finished: " + "; ".join(f"{n} {results[n]['finished']} ({results[n]['seconds']:.0f} s)" for n in ORDER if n in results),
+        "- Finished: "
+        + "; ".join(f"{n} {results[n]['finished']} ({results[n]['seconds']:.0f} s)" for n in ORDER if n in results),
     ]
     return "\n".join(lines)
 
@@ -79,11 +88,31 @@ def machine(results: dict[str, dict[str, Any]]) -> str:
 def ingest_section(doc: dict[str, Any], img_dir: Path) -> str:
     rows = doc["results"]["sizes"]
     table = _table(
-        ["articles", "chunks", "Newsdesk chunks/s", "raw encode chunks/s", "ratio", "embed s", "lexical s", "parse+chunk+store s",
-         "peak RSS Δ MB"],
-        [[r["articles"], r["chunks"], r["e2e_chunks_per_s"], r["raw_chunks_per_s"], r["ratio"], r["stages_seconds"]["embed"],
-          r["stages_seconds"]["lexical_index"], r["stages_seconds"]["parse_chunk_store_other"], r["memory"]["peak_delta_mb"]]
-         for r in rows],
+        [
+            "articles",
+            "chunks",
+            "Newsdesk chunks/s",
+            "raw encode chunks/s",
+            "ratio",
+            "embed s",
+            "lexical s",
+            "parse+chunk+store s",
+            "peak RSS Δ MB",
+        ],
+        [
+            [
+                r["articles"],
+                r["chunks"],
+                r["e2e_chunks_per_s"],
+                r["raw_chunks_per_s"],
+                r["ratio"],
+                r["stages_seconds"]["embed"],
+                r["stages_seconds"]["lexical_index"],
+                r["stages_seconds"]["parse_chunk_store_other"],
+                r["memory"]["peak_delta_mb"],
+            ]
+            for r in rows
+        ],
     )
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -95,10 +124,15 @@ def ingest_section(doc: dict[str, Any], img_dir: Path) -> str:
     ax.legend(fontsize=8)
     ax.set_title("Ingest throughput vs the embedding floor")
     img = _save(fig, "bench_ingest.png", img_dir)
-    mem = "; ".join(f"{r['articles']:,} articles: {r['memory']['rss_before_mb']} → {r['memory']['peak_rss_mb']} MB "
-                    f"(Δ {r['memory']['peak_delta_mb']} MB, corpus {r['corpus_mb']} MB)" for r in rows)
-    return (f"{table}\n\n![ingest]({img})\n\nPeak RSS of the ingesting process (before → peak during the ingest, "
-            f"{rows[0]['memory']['peak_from']}): {mem}.")
+    mem = "; ".join(
+        f"{r['articles']:,} articles: {r['memory']['rss_before_mb']} → {r['memory']['peak_rss_mb']} MB "
+        f"(Δ {r['memory']['peak_delta_mb']} MB, corpus {r['corpus_mb']} MB)"
+        for r in rows
+    )
+    return (
+        f"{table}\n\n![ingest]({img})\n\nPeak RSS of the ingesting process (before → peak during the ingest, "
+        f"{rows[0]['memory']['peak_from']}): {mem}."
+    )
 
 
 def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
@@ -111,8 +145,12 @@ def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
     ax.plot(xs, [c["lexical_search_ms"]["p95"] for c in curve], "o--", label="lexical side p95")
     ax.plot(xs, [c["fingerprint_ms"]["p50"] for c in curve], "s:", label="store.fingerprint() p50 (inside search)")
     sizes = res["sizes"]
-    ax.plot([s["chunks"] for s in sizes], [s["retrieval"]["raw_chroma_query_ms"]["p50"] for s in sizes], "^-",
-            label="raw Chroma query p50")
+    ax.plot(
+        [s["chunks"] for s in sizes],
+        [s["retrieval"]["raw_chroma_query_ms"]["p50"] for s in sizes],
+        "^-",
+        label="raw Chroma query p50",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("chunks in the index")
@@ -122,30 +160,71 @@ def retrieval_section(doc: dict[str, Any], img_dir: Path) -> str:
     img = _save(fig, "bench_lexical_curve.png", img_dir)
     curve_table = _table(
         ["chunks", "lexical p50 ms", "lexical p95 ms", "fingerprint p50 ms", "BM25 build s"],
-        [[c["chunks"], c["lexical_search_ms"]["p50"], c["lexical_search_ms"]["p95"], c["fingerprint_ms"]["p50"],
-          c["lexical_build_s"]] for c in curve],
+        [
+            [
+                c["chunks"],
+                c["lexical_search_ms"]["p50"],
+                c["lexical_search_ms"]["p95"],
+                c["fingerprint_ms"]["p50"],
+                c["lexical_build_s"],
+            ]
+            for c in curve
+        ],
     )
     rows = []
     for s in sizes:
         r = s["retrieval"]
-        rows.append([s["chunks"], r["raw_chroma_query_ms"]["p50"], r["raw_chroma_query_ms"]["p95"], r["raw_chroma_query_k_ms"]["p50"],
-                     r["hybrid_ms_excluding_query_embedding"]["p50"], r["hybrid_ms_excluding_query_embedding"]["p95"],
-                     r["hybrid_dense_side_ms"]["p50"], r["hybrid_lexical_side_ms"]["p50"], r["query_embedding_ms"]["p50"],
-                     r["ratio_p50"], r["ratio_p95_vs_raw_p95"]])
-    table = _table(["chunks", "raw p50", "raw p95", "raw p50 (n_results=k)", "hybrid p50", "hybrid p95", "dense side p50", "lexical side p50",
-                    "query embedding p50", "p50 ratio", "p95 ratio"], rows)
+        rows.append(
+            [
+                s["chunks"],
+                r["raw_chroma_query_ms"]["p50"],
+                r["raw_chroma_query_ms"]["p95"],
+                r["raw_chroma_query_k_ms"]["p50"],
+                r["hybrid_ms_excluding_query_embedding"]["p50"],
+                r["hybrid_ms_excluding_query_embedding"]["p95"],
+                r["hybrid_dense_side_ms"]["p50"],
+                r["hybrid_lexical_side_ms"]["p50"],
+                r["query_embedding_ms"]["p50"],
+                r["ratio_p50"],
+                r["ratio_p95_vs_raw_p95"],
+            ]
+        )
+    table = _table(
+        [
+            "chunks",
+            "raw p50",
+            "raw p95",
+            "raw p50 (n_results=k)",
+            "hybrid p50",
+            "hybrid p95",
+            "dense side p50",
+            "lexical side p50",
+            "query embedding p50",
+            "p50 ratio",
+            "p95 ratio",
+        ],
+        rows,
+    )
     g = res["lexical_growth"]
-    return (f"{table}\n\n(ms; hybrid excludes the query embedding, shown separately)\n\n{curve_table}\n\n![lexical curve]({img})\n\n"
-            f"From the smallest to the largest index the corpus grew {g['corpus_x']}× and the lexical side's p50 "
-            f"{g['latency_x']}×.")
+    return (
+        f"{table}\n\n(ms; hybrid excludes the query embedding, shown separately)\n\n{curve_table}\n\n![lexical curve]({img})\n\n"
+        f"From the smallest to the largest index the corpus grew {g['corpus_x']}× and the lexical side's p50 "
+        f"{g['latency_x']}×."
+    )
 
 
 def answer_section(results: dict[str, dict[str, Any]], img_dir: Path) -> str:
     """Rows from the ingested indexes (real chunk and span vectors) and any from the re-used-embeddings index."""
-    sizes = [{**s, "label": f"{s['chunks']:,} ({s['articles']:,} articles ingested)"}
-             for s in results.get("ingest", {}).get("results", {}).get("sizes", []) if s.get("answer")]
-    sizes += [{**s, "label": f"{s['chunks']:,} (re-used embeddings, no span vectors)"}
-              for s in results.get("retrieval", {}).get("results", {}).get("sizes", []) if s.get("answer")]
+    sizes = [
+        {**s, "label": f"{s['chunks']:,} ({s['articles']:,} articles ingested)"}
+        for s in results.get("ingest", {}).get("results", {}).get("sizes", [])
+        if s.get("answer")
+    ]
+    sizes += [
+        {**s, "label": f"{s['chunks']:,} (re-used embeddings, no span vectors)"}
+        for s in results.get("retrieval", {}).get("results", {}).get("sizes", [])
+        if s.get("answer")
+    ]
     if not sizes:
         return "No answer measurements."
     rows = []
@@ -153,16 +232,44 @@ def answer_section(results: dict[str, dict[str, Any]], img_dir: Path) -> str:
         a = s["answer"]
         st = a["ask_stages_ms"]
         brief = (s.get("briefing") or {}).get("brief_extractive_ms")
-        rows.append([s["label"], a["retrieval_with_query_embedding_ms"]["p50"], a["ask_extractive_ms"]["p50"],
-                     a["ask_extractive_ms"]["p95"], st["retrieve_ms"]["p50"], st["generate_ms"]["p50"], st["verify_ms"]["p50"],
-                     a["ratio_p50"], f"{a['abstained']}/{a['questions']}", brief["p50"] if brief else None])
-    table = _table(["chunks", "retrieval p50", "ask p50", "ask p95", "retrieve", "generate (engine)", "verify", "ratio",
-                    "abstained", "brief (5 articles) p50"], rows)
+        rows.append(
+            [
+                s["label"],
+                a["retrieval_with_query_embedding_ms"]["p50"],
+                a["ask_extractive_ms"]["p50"],
+                a["ask_extractive_ms"]["p95"],
+                st["retrieve_ms"]["p50"],
+                st["generate_ms"]["p50"],
+                st["verify_ms"]["p50"],
+                a["ratio_p50"],
+                f"{a['abstained']}/{a['questions']}",
+                brief["p50"] if brief else None,
+            ]
+        )
+    table = _table(
+        [
+            "chunks",
+            "retrieval p50",
+            "ask p50",
+            "ask p95",
+            "retrieve",
+            "generate (engine)",
+            "verify",
+            "ratio",
+            "abstained",
+            "brief (5 articles) p50",
+        ],
+        rows,
+    )
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 2.6))
     labels = [f"{s['chunks']:,} chunks" + ("" if "articles" in s else "*") for s in sizes]
     left = [0.0] * len(sizes)
-    for key, label in (("retrieve_ms", "retrieve"), ("generate_ms", "extractive engine"), ("verify_ms", "verify citations")):
+    for key, label in (
+        ("retrieve_ms", "retrieve"),
+        ("generate_ms", "extractive engine"),
+        ("verify_ms", "verify citations"),
+    ):
         vals = [s["answer"]["ask_stages_ms"][key]["p50"] for s in sizes]
         ax.barh(labels, vals, left=left, label=label)
         left = [a + b for a, b in zip(left, vals, strict=True)]
@@ -176,28 +283,54 @@ def answer_section(results: dict[str, dict[str, Any]], img_dir: Path) -> str:
 def baseline_section(doc: dict[str, Any]) -> str:
     res, p = doc["results"], doc["params"]
     ing = res["ingest"]
-    t1 = _table(["", "articles", "chunks", "seconds (runs)", "articles/s", "chunks/s", "input KB/s"],
-                [[name, r["articles"], r["chunks"], ", ".join(str(x) for x in r["seconds_runs"]), r["articles_per_s"],
-                  r["chunks_per_s"], r["input_mb_per_s"] * 1000] for name, r in (("Newsdesk", ing["newsdesk"]), ("LangChain baseline", ing["baseline"]))])
+    t1 = _table(
+        ["", "articles", "chunks", "seconds (runs)", "articles/s", "chunks/s", "input KB/s"],
+        [
+            [
+                name,
+                r["articles"],
+                r["chunks"],
+                ", ".join(str(x) for x in r["seconds_runs"]),
+                r["articles_per_s"],
+                r["chunks_per_s"],
+                r["input_mb_per_s"] * 1000,
+            ]
+            for name, r in (("Newsdesk", ing["newsdesk"]), ("LangChain baseline", ing["baseline"]))
+        ],
+    )
     ret = res["retrieval"]
     rows = []
     for name, key in (("Newsdesk (hybrid)", "newsdesk"), ("LangChain baseline (similarity)", "baseline")):
         o = ret[key]["overall"]
-        rows.append([name, o["questions"], o["hit@1"], o["hit@5"], o["mrr@5"]]
-                    + [ret[key]["by_dataset"][d]["hit@5"] for d in sorted(ret[key]["by_dataset"])])
+        rows.append(
+            [name, o["questions"], o["hit@1"], o["hit@5"], o["mrr@5"]]
+            + [ret[key]["by_dataset"][d]["hit@5"] for d in sorted(ret[key]["by_dataset"])]
+        )
     dsets = sorted(ret["newsdesk"]["by_dataset"])
     t2 = _table(["", "questions", "hit@1", "hit@5", "MRR@5", *[f"hit@5 {d}" for d in dsets]], rows)
-    return (f"Baseline: `{p['baseline']}`; corpus: {len(p['files'])} files, {p['input_mb']} MB "
-            f"(sample article, 2 related articles, {p['distractors']} synthetic distractors).\n\n{t1}\n\n{t2}\n\n"
-            f"Missed by Newsdesk: {', '.join(ret['newsdesk']['misses']) or 'none'}; by the baseline: "
-            f"{', '.join(ret['baseline']['misses']) or 'none'}.")
+    return (
+        f"Baseline: `{p['baseline']}`; corpus: {len(p['files'])} files, {p['input_mb']} MB "
+        f"(sample article, 2 related articles, {p['distractors']} synthetic distractors).\n\n{t1}\n\n{t2}\n\n"
+        f"Missed by Newsdesk: {', '.join(ret['newsdesk']['misses']) or 'none'}; by the baseline: "
+        f"{', '.join(ret['baseline']['misses']) or 'none'}."
+    )
 
 
 def serve_section(doc: dict[str, Any], img_dir: Path) -> str:
     res = doc["results"]
     m, c, ph = res["memory"], res["cold_start"], res["phases"]
-    t_mem = _table(["start-up peak", "after first answer", "idle", "peak under queries", "after queries"],
-                   [[m["startup_peak_mb"], m["after_first_answer_mb"], m["idle_mb"], m["peak_under_queries_mb"], m["after_queries_mb"]]])
+    t_mem = _table(
+        ["start-up peak", "after first answer", "idle", "peak under queries", "after queries"],
+        [
+            [
+                m["startup_peak_mb"],
+                m["after_first_answer_mb"],
+                m["idle_mb"],
+                m["peak_under_queries_mb"],
+                m["after_queries_mb"],
+            ]
+        ],
+    )
     lat = res["api_latency_ms"]
     steps = ph["steps_s"]
     plt = _plt()
@@ -208,20 +341,28 @@ def serve_section(doc: dict[str, Any], img_dir: Path) -> str:
     ax.set_title("Cold start, step by step")
     img = _save(fig, "bench_coldstart.png", img_dir)
     imports = ", ".join(f"{k} {v}s" for k, v in sorted(ph["imports_s"].items(), key=lambda kv: -kv[1]))
-    return (f"Index: {doc['params']['chunks']:,} chunks ({doc['params']['articles']:,} articles). RSS in MB "
-            f"({m['peak_from']}):\n\n{t_mem}\n\nAPI latency under load ({res['queries']} sequential questions): "
-            f"/api/search p50 {lat['search']['p50']} ms, /api/ask p50 {lat['ask_extractive']['p50']} ms.\n\n"
-            f"Cold start: `newsdesk serve` answered /healthz after **{c['ready_s']} s** and its first question after "
-            f"**{c['first_answer_s']} s**. The same steps in a fresh interpreter (total {ph['total_s']} s):\n\n"
-            f"{_table(list(steps), [list(steps.values())])}\n\n![cold start]({img})\n\nImports (seconds, in this order, "
-            f"each including what it pulls in first): {imports}.")
+    return (
+        f"Index: {doc['params']['chunks']:,} chunks ({doc['params']['articles']:,} articles). RSS in MB "
+        f"({m['peak_from']}):\n\n{t_mem}\n\nAPI latency under load ({res['queries']} sequential questions): "
+        f"/api/search p50 {lat['search']['p50']} ms, /api/ask p50 {lat['ask_extractive']['p50']} ms.\n\n"
+        f"Cold start: `newsdesk serve` answered /healthz after **{c['ready_s']} s** and its first question after "
+        f"**{c['first_answer_s']} s**. The same steps in a fresh interpreter (total {ph['total_s']} s):\n\n"
+        f"{_table(list(steps), [list(steps.values())])}\n\n![cold start]({img})\n\nImports (seconds, in this order, "
+        f"each including what it pulls in first): {imports}."
+    )
 
 
 def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
-    parts = ["# Performance", "", "<!-- generated by `python -m bench.report` from bench/results/*.json; edit bench/notes.md "
-             "or bench/report.py instead -->", "",
-             "Every target is a ratio against the library Newsdesk stands on, measured in the same run (`make bench`). "
-             "Absolute times on this shared 2-core machine are noisy; the ratios are what the targets are about.", ""]
+    parts = [
+        "# Performance",
+        "",
+        "<!-- generated by `python -m bench.report` from bench/results/*.json; edit bench/notes.md "
+        "or bench/report.py instead -->",
+        "",
+        "Every target is a ratio against the library Newsdesk stands on, measured in the same run (`make bench`). "
+        "Absolute times on this shared 2-core machine are noisy; the ratios are what the targets are about.",
+        "",
+    ]
     if not results:
         return "\n".join([*parts, "No results yet: run `make bench`."]) + "\n"
     parts += ["## Ratios and targets", "", summary(results), "", "## Machine", "", machine(results), ""]

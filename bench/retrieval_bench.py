@@ -44,8 +44,13 @@ def _lexical_curve(desk: Any, qs: list[str], n_chunks: int) -> dict[str, Any]:
         with Stopwatch() as sw:
             desk.store.fingerprint()
         fp_ms.append(sw.ms)
-    return {"chunks": n_chunks, "lexical_build_s": round(build_sw.seconds, 2), "origin": lex.origin,
-            "lexical_search_ms": stats(search_ms), "fingerprint_ms": stats(fp_ms)}
+    return {
+        "chunks": n_chunks,
+        "lexical_build_s": round(build_sw.seconds, 2),
+        "origin": lex.origin,
+        "lexical_search_ms": stats(search_ms),
+        "fingerprint_ms": stats(fp_ms),
+    }
 
 
 class _Precomputed(Embeddings):
@@ -67,7 +72,9 @@ def _hybrid(desk: Any, qs: list[str], rounds: int) -> dict[str, Any]:
 
     col, settings = desk.store.chunks, desk.settings
     vectors = {q: desk.embeddings.embed_query(q) for q in qs}
-    retriever = HybridRetriever(desk.store, _Precomputed(desk.embeddings, vectors), settings, lexical=desk.retriever.lexical)
+    retriever = HybridRetriever(
+        desk.store, _Precomputed(desk.embeddings, vectors), settings, lexical=desk.retriever.lexical
+    )
     for q in qs[:3]:  # warm both paths
         col.query(query_embeddings=[vectors[q]], n_results=settings.fetch_k)
         retriever.search(q, k=settings.k)
@@ -118,8 +125,13 @@ def _forget_queries(desk: Any) -> None:
 
 
 def answer_ratio(a: dict[str, Any], where: str) -> Ratio:
-    return Ratio(f"extractive ask p50 ÷ retrieval p50, {where}", a["ratio_p50"], ANSWER_TARGET, "<=",
-                 f"{a['ask_extractive_ms']['p50']} vs {a['retrieval_with_query_embedding_ms']['p50']} ms")
+    return Ratio(
+        f"extractive ask p50 ÷ retrieval p50, {where}",
+        a["ratio_p50"],
+        ANSWER_TARGET,
+        "<=",
+        f"{a['ask_extractive_ms']['p50']} vs {a['retrieval_with_query_embedding_ms']['p50']} ms",
+    )
 
 
 def answer(desk: Any, qs: list[str]) -> dict[str, Any]:
@@ -187,7 +199,7 @@ def run(
     index_dir = workdir / "index_large"
     spec = IndexSpec(chunks=max(curve + hybrid_sizes), seed=seed, pool=pool)
     qs = questions(queries, seed)
-    ask_qs = questions(queries + answer_questions + 3, seed + 1)[-(answer_questions + 3):]
+    ask_qs = questions(queries + answer_questions + 3, seed + 1)[-(answer_questions + 3) :]
     lexical_rows: list[dict[str, Any]] = []
     hybrid_rows: list[dict[str, Any]] = []
     want = sorted(set(curve) | set(hybrid_sizes))
@@ -211,22 +223,54 @@ def run(
     ratios: list[Ratio] = []
     for row in hybrid_rows:
         r, a, n = row["retrieval"], row.get("answer"), f"{row['chunks']:,} chunks"
-        ratios.append(Ratio(f"hybrid p50 ÷ raw Chroma p50, {n}", r["ratio_p50"], RETRIEVAL_TARGET, "<=",
-                            f"{r['hybrid_ms_excluding_query_embedding']['p50']} vs {r['raw_chroma_query_ms']['p50']} ms"))
-        ratios.append(Ratio(f"hybrid p50 ÷ raw Chroma p50 at n_results=k, {n}", r["ratio_p50_vs_raw_k"], RETRIEVAL_TARGET,
-                            "<=", f"{r['hybrid_ms_excluding_query_embedding']['p50']} vs {r['raw_chroma_query_k_ms']['p50']} ms "
-                            "(a query for the k passages returned, instead of the fetch_k candidates)"))
-        ratios.append(Ratio(f"hybrid p95 ÷ raw Chroma p95, {n}", r["ratio_p95_vs_raw_p95"], RETRIEVAL_TARGET, "<=",
-                            f"{r['hybrid_ms_excluding_query_embedding']['p95']} vs {r['raw_chroma_query_ms']['p95']} ms"
-                            f" (÷ raw p50: {r['ratio_p95_vs_raw_p50']})"))
+        ratios.append(
+            Ratio(
+                f"hybrid p50 ÷ raw Chroma p50, {n}",
+                r["ratio_p50"],
+                RETRIEVAL_TARGET,
+                "<=",
+                f"{r['hybrid_ms_excluding_query_embedding']['p50']} vs {r['raw_chroma_query_ms']['p50']} ms",
+            )
+        )
+        ratios.append(
+            Ratio(
+                f"hybrid p50 ÷ raw Chroma p50 at n_results=k, {n}",
+                r["ratio_p50_vs_raw_k"],
+                RETRIEVAL_TARGET,
+                "<=",
+                f"{r['hybrid_ms_excluding_query_embedding']['p50']} vs {r['raw_chroma_query_k_ms']['p50']} ms "
+                "(a query for the k passages returned, instead of the fetch_k candidates)",
+            )
+        )
+        ratios.append(
+            Ratio(
+                f"hybrid p95 ÷ raw Chroma p95, {n}",
+                r["ratio_p95_vs_raw_p95"],
+                RETRIEVAL_TARGET,
+                "<=",
+                f"{r['hybrid_ms_excluding_query_embedding']['p95']} vs {r['raw_chroma_query_ms']['p95']} ms"
+                f" (÷ raw p50: {r['ratio_p95_vs_raw_p50']})",
+            )
+        )
         if a is not None:
             ratios.append(answer_ratio(a, f"{n} (re-used embeddings: no span vectors stored)"))
     first, last = lexical_rows[0], lexical_rows[-1]
     growth = safe_ratio(last["lexical_search_ms"]["p50"], first["lexical_search_ms"]["p50"])
     size_growth = safe_ratio(last["chunks"], first["chunks"])
-    params = {"curve": curve, "hybrid_sizes": hybrid_sizes, "queries": queries, "rounds": rounds,
-              "answer_questions": answer_questions, "index": manifest["spec"], "k": Settings().k,
-              "fetch_k": Settings().fetch_k}
-    results = {"index_build_s": round(build_sw.seconds, 1), "lexical_curve": lexical_rows, "sizes": hybrid_rows,
-               "lexical_growth": {"latency_x": round(growth, 2), "corpus_x": round(size_growth, 1)}}
+    params = {
+        "curve": curve,
+        "hybrid_sizes": hybrid_sizes,
+        "queries": queries,
+        "rounds": rounds,
+        "answer_questions": answer_questions,
+        "index": manifest["spec"],
+        "k": Settings().k,
+        "fetch_k": Settings().fetch_k,
+    }
+    results = {
+        "index_build_s": round(build_sw.seconds, 1),
+        "lexical_curve": lexical_rows,
+        "sizes": hybrid_rows,
+        "lexical_growth": {"latency_x": round(growth, 2), "corpus_x": round(size_growth, 1)},
+    }
     return result("retrieval", params, results, ratios, time.perf_counter() - t0)

@@ -1,10 +1,10 @@
 """Run the Newsdesk benchmarks (`make bench`), write bench/results/*.json and regenerate docs/performance.md.
 
-    python -m bench.run_all                      # ingest 10/100/1,000 articles; indexes up to 100,000 chunks
-    python -m bench.run_all --quick              # small sizes, results in bench/results/quick/, doc untouched
-    python -m bench.run_all --full               # also ingests 10,000 articles
-    python -m bench.run_all --only ingest,serve  # some benchmarks (ingest, retrieval, baseline, serve)
-    python -m bench.run_all --profile            # pyinstrument profiles of ingest, search and ask into the results dir
+python -m bench.run_all                      # ingest 10/100/1,000 articles; indexes up to 100,000 chunks
+python -m bench.run_all --quick              # small sizes, results in bench/results/quick/, doc untouched
+python -m bench.run_all --full               # also ingests 10,000 articles
+python -m bench.run_all --only ingest,serve  # some benchmarks (ingest, retrieval, baseline, serve)
+python -m bench.run_all --profile            # pyinstrument profiles of ingest, search and ask into the results dir
 """
 
 from __future__ import annotations
@@ -41,8 +41,19 @@ class Plan:
 
 
 def quick_plan() -> Plan:
-    return Plan(ingest_sizes=[10, 50], curve=[500, 2000], hybrid_sizes=[2000], queries=10, rounds=2, answer_questions=8,
-                briefings=1, pool=128, distractors=10, baseline_repeat=False, serve_queries=5)
+    return Plan(
+        ingest_sizes=[10, 50],
+        curve=[500, 2000],
+        hybrid_sizes=[2000],
+        queries=10,
+        rounds=2,
+        answer_questions=8,
+        briefings=1,
+        pool=128,
+        distractors=10,
+        baseline_repeat=False,
+        serve_queries=5,
+    )
 
 
 def large_index(workdir: Path, plan: Plan, emb: Any) -> tuple[Path, dict[str, Any]]:
@@ -101,11 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     size.add_argument("--full", action="store_true", help="also ingest 10,000 articles")
     parser.add_argument("--only", default=",".join(ALL), help=f"comma-separated subset of {', '.join(ALL)}")
     parser.add_argument("--ingest-sizes", help="comma-separated article counts, e.g. 10,100")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/newsdesk-bench"), help="corpora and indexes (scratch)")
+    parser.add_argument(
+        "--workdir", type=Path, default=Path("/tmp/newsdesk-bench"), help="corpora and indexes (scratch)"
+    )
     parser.add_argument("--results", type=Path, help="where the JSON results go")
     parser.add_argument("--no-doc", action="store_true", help="do not regenerate docs/performance.md")
     parser.add_argument("--profile", action="store_true", help="also write pyinstrument profiles")
-    parser.add_argument("--torch-threads", type=int, help="torch intra-op threads, via OMP_NUM_THREADS (default: torch's own)")
+    parser.add_argument(
+        "--torch-threads", type=int, help="torch intra-op threads, via OMP_NUM_THREADS (default: torch's own)"
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
@@ -135,9 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         from bench import retrieval_bench
 
         log.info("retrieval: curve %s, hybrid at %s chunks", plan.curve, plan.hybrid_sizes)
-        doc = retrieval_bench.run(args.workdir, emb, curve=plan.curve, hybrid_sizes=plan.hybrid_sizes, queries=plan.queries,
-                                  rounds=plan.rounds, answer_questions=plan.retrieval_answer_questions, briefings=plan.briefings,
-                                  pool=plan.pool)
+        doc = retrieval_bench.run(
+            args.workdir,
+            emb,
+            curve=plan.curve,
+            hybrid_sizes=plan.hybrid_sizes,
+            queries=plan.queries,
+            rounds=plan.rounds,
+            answer_questions=plan.retrieval_answer_questions,
+            briefings=plan.briefings,
+            pool=plan.pool,
+        )
         log.info("wrote %s", write_result(doc, results_dir))
     if "baseline" in only:
         from bench import baseline_bench

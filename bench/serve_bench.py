@@ -32,8 +32,16 @@ def _newsdesk_cmd() -> list[str]:
 
 def _env(index_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update({"NEWSDESK_INDEX_DIR": str(index_dir), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False", "NEWSDESK_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "NEWSDESK_INDEX_DIR": str(index_dir),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "ANONYMIZED_TELEMETRY": "False",
+            "GRADIO_ANALYTICS_ENABLED": "False",
+            "NEWSDESK_LOG_LEVEL": "WARNING",
+        }
+    )
     return env
 
 
@@ -81,7 +89,9 @@ def serve(index_dir: Path, *, queries: int = 30, timeout: float = 900.0, seed: i
                             client.post(f"{base}/api/search", json={"query": q}).raise_for_status()
                         search_ms.append(sw.ms)
                         with Stopwatch() as sw:
-                            client.post(f"{base}/api/ask", json={"question": q, "backend": "extractive"}).raise_for_status()
+                            client.post(
+                                f"{base}/api/ask", json={"question": q, "backend": "extractive"}
+                            ).raise_for_status()
                         ask_ms.append(sw.ms)
                 after = proc_status(proc.pid)
         finally:
@@ -93,11 +103,19 @@ def serve(index_dir: Path, *, queries: int = 30, timeout: float = 900.0, seed: i
                 proc.wait()
     peak_queries = _mb(after["VmHWM"]) if reset else sampler.peak_mb
     return {
-        "cold_start": {"ready_s": round(ready_s, 2), "first_answer_s": round(first_answer_s, 2),
-                       "first_answer_after_ready_s": round(first_answer_s - ready_s, 2)},
-        "memory": {"startup_peak_mb": _mb(startup["VmHWM"]), "after_first_answer_mb": _mb(startup["VmRSS"]),
-                   "idle_mb": _mb(idle["VmRSS"]), "peak_under_queries_mb": peak_queries,
-                   "after_queries_mb": _mb(after["VmRSS"]), "peak_from": "VmHWM" if reset else "sampled VmRSS"},
+        "cold_start": {
+            "ready_s": round(ready_s, 2),
+            "first_answer_s": round(first_answer_s, 2),
+            "first_answer_after_ready_s": round(first_answer_s - ready_s, 2),
+        },
+        "memory": {
+            "startup_peak_mb": _mb(startup["VmHWM"]),
+            "after_first_answer_mb": _mb(startup["VmRSS"]),
+            "idle_mb": _mb(idle["VmRSS"]),
+            "peak_under_queries_mb": peak_queries,
+            "after_queries_mb": _mb(after["VmRSS"]),
+            "peak_from": "VmHWM" if reset else "sampled VmRSS",
+        },
         "api_latency_ms": {"search": stats(search_ms), "ask_extractive": stats(ask_ms)},
         "queries": len(ask_ms),
     }
@@ -106,8 +124,20 @@ def serve(index_dir: Path, *, queries: int = 30, timeout: float = 900.0, seed: i
 # ---- the phase split (in a fresh interpreter) ---------------------------------------------------------------------
 
 
-_HEAVY = ["torch", "transformers", "sentence_transformers", "chromadb", "langchain_core", "langchain_chroma",
-          "langchain_huggingface", "bm25s", "tiktoken", "fastapi", "uvicorn", "gradio"]
+_HEAVY = [
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "chromadb",
+    "langchain_core",
+    "langchain_chroma",
+    "langchain_huggingface",
+    "bm25s",
+    "tiktoken",
+    "fastapi",
+    "uvicorn",
+    "gradio",
+]
 
 
 def phases(index_dir: Path) -> dict[str, Any]:
@@ -147,8 +177,13 @@ def phases(index_dir: Path) -> dict[str, Any]:
     step("api_and_web_app_build", web)
     step("first_answer", lambda: desk.ask(questions(1, 3)[0], backend="extractive"))
     total = time.perf_counter() - t_start
-    return {"steps_s": steps, "imports_s": imports, "total_s": round(total, 2),
-            "lexical_origin": desk.retriever.lexical.origin, "chunks": desk.store.count_chunks()}
+    return {
+        "steps_s": steps,
+        "imports_s": imports,
+        "total_s": round(total, 2),
+        "lexical_origin": desk.retriever.lexical.origin,
+        "chunks": desk.store.count_chunks(),
+    }
 
 
 def phases_subprocess(index_dir: Path) -> dict[str, Any]:

@@ -26,8 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_suite(figures_path: Path, junit_path: Path, select: str | None) -> tuple[int, float]:
-    cmd = [sys.executable, "-m", "pytest", "tests/robustness", "-m", "e2e", "-q", "-p", "no:cacheprovider",
-           f"--junitxml={junit_path}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "tests/robustness",
+        "-m",
+        "e2e",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={junit_path}",
+    ]
     if select:
         cmd += ["-k", select]
     env = {**os.environ, "RELIABILITY_FIGURES_OUT": str(figures_path)}
@@ -43,11 +53,13 @@ def outcomes(junit_path: Path) -> list[dict[str, Any]]:
     for case in ET.parse(junit_path).getroot().iter("testcase"):
         failed = case.find("failure") is not None or case.find("error") is not None
         skipped = case.find("skipped") is not None
-        rows.append({
-            "test": f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}",
-            "outcome": "failed" if failed else "skipped" if skipped else "passed",
-            "seconds": float(case.get("time") or 0),
-        })
+        rows.append(
+            {
+                "test": f"{case.get('classname', '').rsplit('.', 1)[-1]}::{case.get('name')}",
+                "outcome": "failed" if failed else "skipped" if skipped else "passed",
+                "seconds": float(case.get("time") or 0),
+            }
+        )
     return rows
 
 
@@ -62,23 +74,39 @@ def _get(figures: dict[str, Any], *path: str, default: Any = 0) -> Any:
 
 def summary(figures: dict[str, Any]) -> list[tuple[str, str]]:
     load = figures.get("load", {})
-    kill, chroma, bad, fuzz, server = (figures.get(k, {}) for k in ("kill9", "chroma_restart", "bad_input", "fuzz", "server_mode"))
+    kill, chroma, bad, fuzz, server = (
+        figures.get(k, {}) for k in ("kill9", "chroma_restart", "bad_input", "fuzz", "server_mode")
+    )
     injected = _get(kill, "faults_injected") + _get(chroma, "faults_injected") + _get(server, "chroma_restarts")
-    survived = _get(kill, "faults_survived") + _get(chroma, "faults_survived") + (_get(server, "chroma_restarts") if server else 0)
+    survived = (
+        _get(kill, "faults_survived")
+        + _get(chroma, "faults_survived")
+        + (_get(server, "chroma_restarts") if server else 0)
+    )
     lost = sum(_get(figures, k, "articles_lost") for k in ("load", "kill9", "chroma_restart", "server_mode"))
     return [
-        ("Requests held under load",
-         f"{_get(load, 'requests_ok')} of {_get(load, 'requests_total')} ({_get(load, 'clients')} concurrent clients × "
-         f"{_get(load, 'requests_per_client')} mixed requests), {_get(load, 'errors')} errors"),
-        ("Answers identical to the single-user answer",
-         f"{_get(load, 'answers_compared') - _get(load, 'answers_different_from_single_user')} of {_get(load, 'answers_compared')}"),
-        ("Faults injected / survived",
-         f"{injected} / {survived} (kill -9 during ingest: {_get(kill, 'faults_injected')}; Chroma server restarts: "
-         f"{_get(chroma, 'faults_injected') + _get(server, 'chroma_restarts')})"),
-        ("Hostile inputs tried / answered with a clear 4xx",
-         f"{_get(bad, 'inputs_tried')} / {_get(bad, 'clear_4xx')} (article list changed: {_get(bad, 'article_list_changed')})"),
-        ("Fuzz requests from the OpenAPI spec / 5xx",
-         f"{_get(fuzz, 'requests')} over {_get(fuzz, 'operations')} operations / {_get(fuzz, 'server_errors')}"),
+        (
+            "Requests held under load",
+            f"{_get(load, 'requests_ok')} of {_get(load, 'requests_total')} ({_get(load, 'clients')} concurrent clients × "
+            f"{_get(load, 'requests_per_client')} mixed requests), {_get(load, 'errors')} errors",
+        ),
+        (
+            "Answers identical to the single-user answer",
+            f"{_get(load, 'answers_compared') - _get(load, 'answers_different_from_single_user')} of {_get(load, 'answers_compared')}",
+        ),
+        (
+            "Faults injected / survived",
+            f"{injected} / {survived} (kill -9 during ingest: {_get(kill, 'faults_injected')}; Chroma server restarts: "
+            f"{_get(chroma, 'faults_injected') + _get(server, 'chroma_restarts')})",
+        ),
+        (
+            "Hostile inputs tried / answered with a clear 4xx",
+            f"{_get(bad, 'inputs_tried')} / {_get(bad, 'clear_4xx')} (article list changed: {_get(bad, 'article_list_changed')})",
+        ),
+        (
+            "Fuzz requests from the OpenAPI spec / 5xx",
+            f"{_get(fuzz, 'requests')} over {_get(fuzz, 'operations')} operations / {_get(fuzz, 'server_errors')}",
+        ),
         ("Articles lost", str(lost)),
         ("Articles duplicated", str(_get(load, "articles_duplicated") + _get(kill, "duplicate_articles"))),
     ]
@@ -86,7 +114,9 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str]]:
 
 def render(figures: dict[str, Any], tests: list[dict[str, Any]], code: int, seconds: float) -> str:
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         commit = ""
     passed = sum(t["outcome"] == "passed" for t in tests)

@@ -30,8 +30,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 @pytest.fixture(scope="session")
 def embeddings():  # type: ignore[no-untyped-def]
     """The real all-MiniLM-L6-v2, loaded once."""
-    from app.store.embeddings import make_embeddings
     from app.settings import Settings
+    from app.store.embeddings import make_embeddings
 
     return make_embeddings(Settings())
 
@@ -59,7 +59,10 @@ def make_articles():  # type: ignore[no-untyped-def]
     def make(n: int, seed: int = 0):  # type: ignore[no-untyped-def]
         return [
             build_article(
-                str(r["title"]), str(r["text"]), source=str(r["source"]), url=str(r["url"]),
+                str(r["title"]),
+                str(r["text"]),
+                source=str(r["source"]),
+                url=str(r["url"]),
                 published=datetime.fromisoformat(str(r["published"])),
             )
             for r in articles(n, seed)

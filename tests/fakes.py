@@ -175,8 +175,21 @@ class FakeDesk(Newsdesk):
                 text = a.text[s.start : s.end]
                 overlap = len(q & _words(text))
                 if overlap:
-                    scored.append((overlap, Passage(chunk_id=f"{a.id}:0", article_id=a.id, text=text, start=s.start,
-                                                    end=s.end, title=a.title, source=a.source, score=float(overlap))))
+                    scored.append(
+                        (
+                            overlap,
+                            Passage(
+                                chunk_id=f"{a.id}:0",
+                                article_id=a.id,
+                                text=text,
+                                start=s.start,
+                                end=s.end,
+                                title=a.title,
+                                source=a.source,
+                                score=float(overlap),
+                            ),
+                        )
+                    )
         scored.sort(key=lambda t: -t[0])
         return [p for _, p in scored[: k or 6]]
 
@@ -200,32 +213,66 @@ class FakeDesk(Newsdesk):
         return Answer(question=question, answer=f"{p.text} [1]", sentences=[sentence], citations=[citation], check=check,
                       backend="extractive", model="fake-extractive")  # fmt: skip
 
-    def ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None, k: int | None = None,
-            filters: SearchFilters | None = None, strict: bool | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[ChatTurn] = (),
+        backend: str | None = None,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        strict: bool | None = None,
+    ) -> Answer:
         return self._answer(question)
 
-    def stream_ask(self, question: str, *, history: Sequence[ChatTurn] = (), backend: str | None = None,
-                   k: int | None = None, filters: SearchFilters | None = None,
-                   strict: bool | None = None) -> Iterator[AnswerDelta | AnswerDone]:
+    def stream_ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[ChatTurn] = (),
+        backend: str | None = None,
+        k: int | None = None,
+        filters: SearchFilters | None = None,
+        strict: bool | None = None,
+    ) -> Iterator[AnswerDelta | AnswerDone]:
         answer = self._answer(question)
         for i, word in enumerate(answer.answer.split(" ")):
             yield AnswerDelta(text=word if i == 0 else " " + word)
         yield AnswerDone(answer=answer)
 
-    def brief(self, selection: BriefSelection | None = None, *, backend: str | None = None, length: str = "standard",
-              strict: bool | None = None, progress: Any = None) -> Briefing:
+    def brief(
+        self,
+        selection: BriefSelection | None = None,
+        *,
+        backend: str | None = None,
+        length: str = "standard",
+        strict: bool | None = None,
+        progress: Any = None,
+    ) -> Briefing:
         self._maybe_fail("brief")
         ids = (selection.article_ids if selection else None) or list(self.docs)
         article = self.docs.get(ids[0]) if ids else None
         if article is None or not article.sentences:
-            return Briefing(headline="Empty", summary=BriefingPoint(text="Nothing indexed."), backend="extractive",
-                            model="fake-extractive", length=length)  # type: ignore[arg-type]
+            return Briefing(
+                headline="Empty",
+                summary=BriefingPoint(text="Nothing indexed."),
+                backend="extractive",
+                model="fake-extractive",
+                length=length,
+            )  # type: ignore[arg-type]
         span = article.sentences[0]
         cite = Citation(n=1, article_id=article.id, title=article.title, chunk_id=f"{article.id}:0",
                         quote=article.text[span.start : span.end], start=span.start, end=span.end)  # fmt: skip
         point = BriefingPoint(text=cite.quote, citations=[1], supported=True)
-        return Briefing(headline=article.title, summary=point, key_points=[point], citations=[cite],
-                        backend="extractive", model="fake-extractive", length=length)  # type: ignore[arg-type]
+        return Briefing(
+            headline=article.title,
+            summary=point,
+            key_points=[point],
+            citations=[cite],
+            backend="extractive",
+            model="fake-extractive",
+            length=length,
+        )  # type: ignore[arg-type]
 
 
 # ---- a real uvicorn server in a thread ----------------------------------------------------------

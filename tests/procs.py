@@ -24,7 +24,13 @@ def _tail(log: Path, n: int = 3000) -> str:
 
 
 def start_server(
-    cmd: list[str], ready_url: str, log: Path, *, timeout: float, env: dict[str, str] | None = None, cwd: Path | None = None
+    cmd: list[str],
+    ready_url: str,
+    log: Path,
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `cmd` (output to `log`) and wait until `ready_url` answers 200; raise with the log's tail if it never does."""
     with log.open("ab") as out:

@@ -99,9 +99,19 @@ def test_bad_json_articles_are_4xx_and_change_nothing(client: TestClient, body: 
 
 
 def test_malformed_json_and_wrong_content_type(client: TestClient) -> None:
-    assert_error(client.post("/api/articles", content=b"{not json", headers={"content-type": "application/json"}), 400, "bad_request")
-    assert_error(client.post("/api/articles", content=b"hello", headers={"content-type": "text/plain"}), 415, "unsupported_media_type")
-    assert_error(client.post("/api/articles", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}), 400)
+    assert_error(
+        client.post("/api/articles", content=b"{not json", headers={"content-type": "application/json"}),
+        400,
+        "bad_request",
+    )
+    assert_error(
+        client.post("/api/articles", content=b"hello", headers={"content-type": "text/plain"}),
+        415,
+        "unsupported_media_type",
+    )
+    assert_error(
+        client.post("/api/articles", content=b"\xff\xfe\x00", headers={"content-type": "application/json"}), 400
+    )
     assert_error(client.post("/api/search", content=b"[", headers={"content-type": "application/json"}), 400)
 
 
@@ -130,7 +140,14 @@ def test_article_text_limit(tmp_path: Path) -> None:
 def test_upload_files_with_hostile_names(client: TestClient, tmp_path: Path) -> None:
     files = [
         ("file", ("../../../../tmp/evil.txt", TEXT.encode(), "text/plain")),
-        ("file", ("C:\\Windows\\system32\\notes.md", b"# Notes\n\nThe summit was held in Geneva on Monday.", "text/markdown")),
+        (
+            "file",
+            (
+                "C:\\Windows\\system32\\notes.md",
+                b"# Notes\n\nThe summit was held in Geneva on Monday.",
+                "text/markdown",
+            ),
+        ),
     ]
     r = client.post("/api/articles", files=files)
     assert r.status_code == 201, r.text
@@ -141,7 +158,9 @@ def test_upload_files_with_hostile_names(client: TestClient, tmp_path: Path) -> 
 
 def test_upload_limits(tmp_path: Path) -> None:
     client, desk = make_client(tmp_path, max_file_bytes=1000, max_upload_files=2)
-    assert_error(client.post("/api/articles", files=[("file", ("a.exe", b"MZ\x90\x00", "application/octet-stream"))]), 415)
+    assert_error(
+        client.post("/api/articles", files=[("file", ("a.exe", b"MZ\x90\x00", "application/octet-stream"))]), 415
+    )
     assert_error(client.post("/api/articles", files=[("file", ("a.txt", b"x" * 1500, "text/plain"))]), 413)
     three = [("file", (f"{i}.txt", f"Story number {i} is here.".encode(), "text/plain")) for i in range(3)]
     assert_error(client.post("/api/articles", files=three), 413)
@@ -159,7 +178,9 @@ def test_url_ingest_reads_the_url_through_the_service(tmp_path: Path) -> None:
 
     client, desk = make_client(tmp_path)
     desk.pages = {
-        "https://example.com/a": [build_article("From the web", TEXT, source="example.com", url="https://example.com/a")],
+        "https://example.com/a": [
+            build_article("From the web", TEXT, source="example.com", url="https://example.com/a")
+        ],
         "http://private.test/": LoadError("http://private.test/", "refusing a private address"),
         "http://huge.test/": LoadError("http://huge.test/", "response is over the 10-byte limit (max_url_bytes)"),
     }
@@ -179,11 +200,16 @@ def test_uploads_are_parsed_in_memory_and_errors_name_the_file(tmp_path: Path, m
     monkeypatch.setattr(tempfile, "TemporaryDirectory", no_temp_files)
     monkeypatch.setattr(tempfile, "mkdtemp", no_temp_files)
     client, desk = make_client(tmp_path)
-    ok = client.post("/api/articles", files=[("file", ("notes.md", b"# Notes\n\nThe summit was held in Geneva on Monday.", "text/markdown"))])
+    ok = client.post(
+        "/api/articles",
+        files=[("file", ("notes.md", b"# Notes\n\nThe summit was held in Geneva on Monday.", "text/markdown"))],
+    )
     assert ok.status_code == 201, ok.text
     [info] = IngestReport.model_validate(ok.json()).added
     assert (info.title, info.source) == ("Notes", "notes")
-    err = assert_error(client.post("/api/articles", files=[("file", ("../x/empty.txt", b"  ", "text/plain"))]), 400, "bad_input")
+    err = assert_error(
+        client.post("/api/articles", files=[("file", ("../x/empty.txt", b"  ", "text/plain"))]), 400, "bad_input"
+    )
     assert err["message"] == "empty.txt: empty"  # the client's file name, not a server path
     assert [a.title for a in desk.docs.values()] == ["Notes"]
 
@@ -191,7 +217,9 @@ def test_uploads_are_parsed_in_memory_and_errors_name_the_file(tmp_path: Path, m
 # ---- questions ------------------------------------------------------------------------------
 def test_search_ask_brief(client: TestClient) -> None:
     add_text(client)
-    passages = [Passage.model_validate(p) for p in client.post("/api/search", json={"query": "army troops", "k": 2}).json()]
+    passages = [
+        Passage.model_validate(p) for p in client.post("/api/search", json={"query": "army troops", "k": 2}).json()
+    ]
     assert passages and "army" in passages[0].text
     answer = Answer.model_validate(client.post("/api/ask", json={"question": "How large may the army be?"}).json())
     assert "[1]" in answer.answer and answer.citations[0].quote in TEXT
@@ -272,7 +300,9 @@ def test_token_guards_writes_on_loopback(tmp_path: Path) -> None:
     assert_error(r, 401, "unauthorized")
     assert r.headers["www-authenticate"] == "Bearer"
     assert_error(client.post("/api/articles", json={"text": TEXT}, headers={"Authorization": "Bearer wrong"}), 401)
-    assert client.post("/api/articles", json={"text": TEXT}, headers={"Authorization": "Bearer s3cret"}).status_code == 201
+    assert (
+        client.post("/api/articles", json={"text": TEXT}, headers={"Authorization": "Bearer s3cret"}).status_code == 201
+    )
     assert client.get("/api/articles").status_code == 200  # reads stay open on loopback
     assert client.post("/api/ask", json={"question": "army?"}).status_code == 200
     [a] = client.get("/api/articles").json()
@@ -280,9 +310,16 @@ def test_token_guards_writes_on_loopback(tmp_path: Path) -> None:
 
 
 def test_non_loopback_bind_guards_everything_but_healthz(tmp_path: Path) -> None:
-    client, _ = make_client(tmp_path, host="0.0.0.0", api_token=SecretStr("tok"), auth_user="ed", auth_password=SecretStr("pw"))
+    client, _ = make_client(
+        tmp_path, host="0.0.0.0", api_token=SecretStr("tok"), auth_user="ed", auth_password=SecretStr("pw")
+    )
     assert client.get("/healthz").status_code == 200
-    for method, path in [("GET", "/api/articles"), ("POST", "/api/ask"), ("GET", "/v1/models"), ("POST", "/v1/chat/completions")]:
+    for method, path in [
+        ("GET", "/api/articles"),
+        ("POST", "/api/ask"),
+        ("GET", "/v1/models"),
+        ("POST", "/v1/chat/completions"),
+    ]:
         assert_error(client.request(method, path, json={}), 401)
     assert client.get("/api/articles", headers={"Authorization": "Bearer tok"}).status_code == 200
     basic = base64.b64encode(b"ed:pw").decode()
@@ -304,7 +341,9 @@ def test_check_bind_rules() -> None:
         security.check_bind(Settings(host="0.0.0.0", api_token=SecretStr("")))
 
 
-def test_serve_refuses_public_bind_without_credentials(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_serve_refuses_public_bind_without_credentials(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from app.serve.server import main
 
     monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
@@ -322,8 +361,15 @@ def test_safe_filename_never_escapes(name: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("../../etc/passwd", "passwd"), ("C:\\x\\y\\report.pdf", "report.pdf"), (".bashrc", "bashrc"), ("", "upload"),
-     ("a b/../c d.txt", "c d.txt"), ("naïve café.md", "naive cafe.md"), ("x" * 300 + ".txt", "x" * 116 + ".txt")],
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\x\\y\\report.pdf", "report.pdf"),
+        (".bashrc", "bashrc"),
+        ("", "upload"),
+        ("a b/../c d.txt", "c d.txt"),
+        ("naïve café.md", "naive cafe.md"),
+        ("x" * 300 + ".txt", "x" * 116 + ".txt"),
+    ],
 )
 def test_safe_filename_examples(raw: str, expected: str) -> None:
     assert security.safe_filename(raw) == expected
@@ -368,8 +414,15 @@ def test_eval_route_runs_the_injected_runner(tmp_path: Path) -> None:
 
     def evaluate(desk: Any, datasets: list[Path], backends: list[str], **kw: Any) -> EvalReport:
         calls.append((desk, datasets, backends, kw))
-        return EvalReport(created_at=datetime.now(UTC), run_seconds=0.0, config={"k": 3}, versions={}, datasets=[],
-                          retrieval=RetrievalScores(k=3, evidence_recall_at_k=aggregate([]), mrr=aggregate([])), backends={})
+        return EvalReport(
+            created_at=datetime.now(UTC),
+            run_seconds=0.0,
+            config={"k": 3},
+            versions={},
+            datasets=[],
+            retrieval=RetrievalScores(k=3, evidence_recall_at_k=aggregate([]), mrr=aggregate([])),
+            backends={},
+        )
 
     desk = FakeDesk(settings)
     client = TestClient(create_api(desk, settings, evaluate=evaluate), raise_server_exceptions=False)
@@ -392,9 +445,17 @@ def test_dataset_path_stays_in_evals() -> None:
 
 # ---- OpenAPI --------------------------------------------------------------------------------
 EXPECTED_ROUTES = {
-    ("/api/articles", "get"), ("/api/articles", "post"), ("/api/articles/{article_id}", "get"),
-    ("/api/articles/{article_id}", "delete"), ("/api/search", "post"), ("/api/ask", "post"), ("/api/brief", "post"),
-    ("/api/eval", "post"), ("/healthz", "get"), ("/v1/chat/completions", "post"), ("/v1/models", "get"),
+    ("/api/articles", "get"),
+    ("/api/articles", "post"),
+    ("/api/articles/{article_id}", "get"),
+    ("/api/articles/{article_id}", "delete"),
+    ("/api/search", "post"),
+    ("/api/ask", "post"),
+    ("/api/brief", "post"),
+    ("/api/eval", "post"),
+    ("/healthz", "get"),
+    ("/v1/chat/completions", "post"),
+    ("/v1/models", "get"),
 }
 
 
@@ -428,7 +489,10 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
     for path, ops in spec["paths"].items():
         for method, op in ops.items():
             if path != "/healthz":
-                assert _ref(op["responses"]["422"]["content"]["application/json"]["schema"]) == "ErrorResponse", (path, method)
+                assert _ref(op["responses"]["422"]["content"]["application/json"]["schema"]) == "ErrorResponse", (
+                    path,
+                    method,
+                )
     body = spec["paths"]["/api/articles"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "multipart/form-data"}
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -12,7 +12,10 @@ APP = Path(__file__).resolve().parents[1] / "app"
 
 # The pipeline, in order. A module may import its own layer and any earlier one, never a later one.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("core", ("app", "app.settings", "app.models", "app.errors", "app.logs", "app.text", "app.resources", "app.injection")),
+    (
+        "core",
+        ("app", "app.settings", "app.models", "app.errors", "app.logs", "app.text", "app.resources", "app.injection"),
+    ),
     ("ingest", ("app.ingest",)),
     ("chunks", ("app.chunks",)),
     ("store", ("app.store",)),

@@ -42,7 +42,13 @@ def test_ratio_targets() -> None:
     assert not common.Ratio("b", 1.6, 1.5, "<=").met
     assert not common.Ratio("c", 0.0, 0.0, ">").met
     assert common.Ratio("d", 1.23456, 1, "<=").as_dict() == {
-        "name": "d", "value": 1.235, "target": 1, "op": "<=", "detail": "", "met": False}
+        "name": "d",
+        "value": 1.235,
+        "target": 1,
+        "op": "<=",
+        "detail": "",
+        "met": False,
+    }
 
 
 def test_proc_status_and_peak_reset() -> None:
@@ -97,8 +103,17 @@ def test_ingest_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
 def test_retrieval_and_answer_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
     from bench import retrieval_bench
 
-    doc = retrieval_bench.run(tmp_path, embeddings, curve=[30], hybrid_sizes=[60], queries=3, rounds=1, answer_questions=2,
-                              briefings=1, pool=16)
+    doc = retrieval_bench.run(
+        tmp_path,
+        embeddings,
+        curve=[30],
+        hybrid_sizes=[60],
+        queries=3,
+        rounds=1,
+        answer_questions=2,
+        briefings=1,
+        pool=16,
+    )
     _check_doc(doc, "retrieval")
     res = doc["results"]
     assert [c["target"] for c in res["lexical_curve"]] == [30, 60]
@@ -140,6 +155,8 @@ def test_serve_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
     assert res["memory"]["idle_mb"] > 0 and res["memory"]["peak_under_queries_mb"] > 0
     res["phases"] = serve_bench.phases_subprocess(index_dir)
     assert {"imports", "embedding_model_load", "first_answer"} <= set(res["phases"]["steps_s"])
-    doc = common.result("serve", {"chunks": manifest["chunks"], "articles": manifest["articles"], "queries": 1}, res, [], 1.0)
+    doc = common.result(
+        "serve", {"chunks": manifest["chunks"], "articles": manifest["articles"], "queries": 1}, res, [], 1.0
+    )
     _check_doc(doc, "serve")
     assert "Cold start" in report.render({"serve": doc}, tmp_path / "img")

@@ -6,9 +6,9 @@ import json
 import random
 import re
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,10 +18,10 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
 from app.answer.engine import ChatEngine, Engine
-from app.brief.pipeline import BriefingCache, article_chunks, brief, render_markdown
 from app.brief.cues import find_actors, needs_context, open_questions, quantities
 from app.brief.extractive import build_units, lexrank
 from app.brief.llm import parse_notes, parse_sections
+from app.brief.pipeline import BriefingCache, article_chunks, brief, render_markdown
 from app.errors import NewsdeskError
 from app.evaluation import metrics
 from app.evaluation.datasets import load_dataset
@@ -57,7 +57,9 @@ class FakeStore:
     def list_articles(self) -> list[ArticleInfo]:
         counts = {aid: sum(1 for a, _ in self.chunks.values() if a.id == aid) for aid in self.articles}
         return [
-            ArticleInfo(id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text), chunks=counts[a.id])
+            ArticleInfo(
+                id=a.id, title=a.title, source=a.source, published=a.published, chars=len(a.text), chunks=counts[a.id]
+            )
             for a in self.articles.values()
         ]
 

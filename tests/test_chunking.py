@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.chunks.chunking import chunk_article
-from app.text import build_article
 from app.chunks.tokens import count_tokens, get_encoding
+from app.text import build_article
 
 SEED = Path(__file__).resolve().parents[1] / "app" / "data" / "sample"
 ENC = get_encoding("cl100k_base")
@@ -35,7 +35,7 @@ def _check(article, chunks, max_tokens, max_wp=None, wp=None):  # type: ignore[n
             covered[i] = True
     # Every non-space character of the text is inside some chunk.
     missing = [i for i, ch in enumerate(article.text) if not ch.isspace() and not covered[i]]
-    assert not missing, f"uncovered text: {article.text[missing[0]:missing[0] + 40]!r}"
+    assert not missing, f"uncovered text: {article.text[missing[0] : missing[0] + 40]!r}"
     # Chunks advance through the text.
     assert all(a.start < b.start for a, b in itertools.pairwise(chunks))
 
@@ -75,6 +75,8 @@ def test_no_chunk_exceeds_the_embedding_models_window(embeddings) -> None:  # ty
     # Digits and rare words cost many more word pieces than tiktoken tokens.
     dense = " ".join(f"Zxqv{i}kq 9{i}7.{i}3%" for i in range(800)) + "."
     article = build_article("t", dense)
-    chunks = chunk_article(article, max_tokens=400, overlap_tokens=0, encoding=ENC, max_wordpieces=max_wp, wordpieces=wp)
+    chunks = chunk_article(
+        article, max_tokens=400, overlap_tokens=0, encoding=ENC, max_wordpieces=max_wp, wordpieces=wp
+    )
     _check(article, chunks, 400, max_wp, wp)
     assert max(wp(c.text) for c in chunks) <= 256

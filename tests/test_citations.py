@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from app.verify.citations import MARKER, make_citation, normalize_markers, split_cited_sentences, verify
 from app.models import Article, Passage
-from app.verify.support import SupportChecker
 from app.text import build_article
+from app.verify.citations import MARKER, make_citation, normalize_markers, split_cited_sentences, verify
+from app.verify.support import SupportChecker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import DeterministicFakeEmbedding
 
-from app.store.ingest import Ingestor
-from app.retrieve.lexical import LexicalIndex
 from app.ingest.loaders import load_text
+from app.retrieve.lexical import LexicalIndex
 from app.settings import Settings
 from app.store.chroma import ChromaStore, article_of
+from app.store.ingest import Ingestor
 from bench.corpus import write_jsonl
 
 pytestmark = pytest.mark.slow
@@ -61,7 +61,11 @@ def _spawn(index_dir: Path, inputs: list[Path], **env: str) -> subprocess.Popen[
     child_env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir), "NEWSDESK_INGEST_FLUSH_CHUNKS": "16", **env}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, *map(str, inputs)],
-        cwd=ROOT, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 
@@ -174,7 +178,9 @@ else:
 
 def _peer(index_dir: Path, mode: str, text: str) -> str:
     env = {**os.environ, "NEWSDESK_INDEX_DIR": str(index_dir)}
-    done = subprocess.run([sys.executable, "-c", PEER, mode, text], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", PEER, mode, text], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -183,7 +189,11 @@ def test_writes_of_another_process_are_seen_and_kept(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path / "index", embedding_model="fake-hash")
     fake = DeterministicFakeEmbedding(size=16)
     store = ChromaStore(settings, fake)
-    ours, theirs, later = "Harbour cranes stop in Rotterdam.", "Tram line to the airport approved.", "Ferry fares rise next month."
+    ours, theirs, later = (
+        "Harbour cranes stop in Rotterdam.",
+        "Tram line to the airport approved.",
+        "Ferry fares rise next month.",
+    )
     Ingestor(store, settings).ingest_articles([load_text(ours, title="ours")])
     lexical = LexicalIndex(store, settings)
     assert lexical.search("cranes", 1)

@@ -112,7 +112,9 @@ def test_answer_correct_is_normalized_token_containment():
 def test_token_f1_max_over_answers():
     # pred tokens: [security, guarantees, offered]; gold [strong, security, guarantees]: P = R = 2/3
     assert m.token_f1("Security guarantees offered", ["strong security guarantees"]) == pytest.approx(2 / 3)
-    assert m.token_f1("Security guarantees offered", ["strong security guarantees", "security guarantees"]) == pytest.approx(0.8)
+    assert m.token_f1(
+        "Security guarantees offered", ["strong security guarantees", "security guarantees"]
+    ) == pytest.approx(0.8)
     assert m.token_f1("nothing relevant", ["Kyiv"]) == 0.0
     assert m.token_f1("", ["Kyiv"]) == 0.0
     assert m.token_f1("Kyiv", []) is None

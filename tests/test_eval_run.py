@@ -10,10 +10,10 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from app.errors import NewsdeskError
+from app.evaluation.command import eval_command
 from app.evaluation.datasets import DatasetInvalid, load_dataset, parse_dataset
 from app.evaluation.faithfulness import FaithfulnessJudge, make_judge, parse_verdicts
 from app.evaluation.report import check_thresholds, load_thresholds, render_markdown, write_report
-from app.evaluation.command import eval_command
 from app.evaluation.results import EvalReport
 from app.evaluation.runner import run_eval
 from app.models import (
@@ -46,7 +46,9 @@ def _cite(n: int, start: int, end: int) -> Citation:
 
 def _answer(question: str, backend: str, quote: tuple[int, int] | None) -> Answer:
     if quote is None:
-        return Answer(question=question, answer="The indexed articles don't say.", abstained=True, backend=backend, model="m")
+        return Answer(
+            question=question, answer="The indexed articles don't say.", abstained=True, backend=backend, model="m"
+        )
     text = TEXT[quote[0] : quote[1]]
     return Answer(
         question=question,
@@ -104,7 +106,11 @@ QA_LINES = [
     {"id": "q2", "question": "How big is the army?", "answers": ["600,000 troops"], "evidence": ["capped at 600,000 troops"], "answerable": True},
     {"id": "u1", "question": "Who won the election?", "answers": [], "evidence": [], "answerable": False, "tags": ["unanswerable"]},
 ]  # fmt: skip
-BRIEF_LINE = {"id": "b1", "selection": {}, "facts": [{"fact": "cede", "evidence": ["cede Donbas"]}, {"fact": "EU", "evidence": ["Europe objects."]}]}
+BRIEF_LINE = {
+    "id": "b1",
+    "selection": {},
+    "facts": [{"fact": "cede", "evidence": ["cede Donbas"]}, {"fact": "EU", "evidence": ["Europe objects."]}],
+}
 
 
 @pytest.fixture
@@ -114,7 +120,11 @@ def scripted(tmp_path: Path) -> tuple[EvalReport, ScriptedDesk, list[tuple[int, 
     briefs = parse_dataset(json.dumps(BRIEF_LINE), path="briefs.jsonl")
     desk = ScriptedDesk()
     calls: list[tuple[int, int, str]] = []
-    judge = FaithfulnessJudge(FakeListChatModel(responses=['{"statements": [{"statement": "a", "verdict": 1}, {"statement": "b", "verdict": 0}]}']))
+    judge = FaithfulnessJudge(
+        FakeListChatModel(
+            responses=['{"statements": [{"statement": "a", "verdict": 1}, {"statement": "b", "verdict": 0}]}']
+        )
+    )
     report = run_eval(
         [qa, briefs], ["alpha", "beta"], Settings(), k=2, desk=desk, judge=judge,  # type: ignore[arg-type]
         progress=lambda done, total, label: calls.append((done, total, label)),
@@ -171,9 +181,18 @@ def test_report_files(scripted, tmp_path: Path):
     q1 = next(r for r in rows if r["id"] == "q1" and r["backend"] == "alpha")
     assert q1["scores"]["answer_correct"] == 1.0 and q1["citations"][0]["quote"] == "Kyiv must cede Donbas."
     md = (out / "report.md").read_text(encoding="utf-8")
-    for heading in ("## Retrieval", "## Answers and citations", "## Abstention", "## Briefings", "## Latency", "## Support checker"):
+    for heading in (
+        "## Retrieval",
+        "## Answers and citations",
+        "## Abstention",
+        "## Briefings",
+        "## Latency",
+        "## Support checker",
+    ):
         assert heading in md
-    assert "| alpha | 0.500 (2) | 0.000 (3) | 0.200 (2) | 1.000 (1) |" in md  # accuracy, confidently wrong, F1, precision
+    assert (
+        "| alpha | 0.500 (2) | 0.000 (3) | 0.200 (2) | 1.000 (1) |" in md
+    )  # accuracy, confidently wrong, F1, precision
     assert "faithfulness (LLM judge)" in md
     for png in ("metrics.png", "latency.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -272,7 +291,13 @@ def test_extractive_run_is_deterministic(extractive_run, embeddings: Any, tmp_pa
     report, _, _ = extractive_run
     subset = tmp_path / "subset.jsonl"
     subset.write_text("".join(SAMPLE_QA.read_text(encoding="utf-8").splitlines(keepends=True)[:6]), encoding="utf-8")
-    again = run_eval([subset], ["extractive"], Settings(index_dir=tmp_path / "i"), corpus=[sample_corpus_dir()], embeddings=embeddings)
+    again = run_eval(
+        [subset],
+        ["extractive"],
+        Settings(index_dir=tmp_path / "i"),
+        corpus=[sample_corpus_dir()],
+        embeddings=embeddings,
+    )
     before = {r.id: (r.answer, r.scores, [c.model_dump() for c in r.citations]) for r in report.results}
     for r in again.results:
         assert (r.answer, r.scores, [c.model_dump() for c in r.citations]) == before[r.id]

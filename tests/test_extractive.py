@@ -12,7 +12,9 @@ from app.answer.extractive import AnswerType, ExtractiveEngine
 from app.models import ABSTAIN_PREFIX, Answer, Passage
 from app.settings import Settings
 
-ROWS = [json.loads(x) for x in (Path(__file__).parent / "data" / "qa_questions.jsonl").read_text("utf-8").splitlines() if x]
+ROWS = [
+    json.loads(x) for x in (Path(__file__).parent / "data" / "qa_questions.jsonl").read_text("utf-8").splitlines() if x
+]
 
 
 def _params(answerable: bool) -> list:  # type: ignore[type-arg]
@@ -92,7 +94,10 @@ def metrics(answers: dict[str, tuple[Answer, float]], article_text: str) -> dict
         if not r["answerable"] or a.abstained:
             continue
         right += any(x.lower() in a.answer.lower() for x in r["answers"])
-        spans = [(article_text.index(e), article_text.index(e) + len(e)) for e in [r["evidence"], *r.get("also_evidence", [])]]
+        spans = [
+            (article_text.index(e), article_text.index(e) + len(e))
+            for e in [r["evidence"], *r.get("also_evidence", [])]
+        ]
         for c in a.citations:
             cited += 1
             good_cites += any(_overlaps((c.start, c.end), span) for span in spans)
@@ -119,7 +124,9 @@ def engine(embeddings) -> ExtractiveEngine:  # type: ignore[no-untyped-def]
 
 
 def _passage(text: str, n: int = 0, article: str = "art", start: int = 0) -> Passage:
-    return Passage(chunk_id=f"{article}:{n}", article_id=article, text=text, start=start, end=start + len(text), title="T")
+    return Passage(
+        chunk_id=f"{article}:{n}", article_id=article, text=text, start=start, end=start + len(text), title="T"
+    )
 
 
 @pytest.mark.parametrize(
@@ -185,7 +192,9 @@ def test_leading_connective_is_trimmed_but_attribution_is_kept(engine: Extractiv
         "Meanwhile, Russian forces continue their slow advance and are bombing Ukrainian cities and energy infrastructure. "
         "According to the 28-point plan, Ukraine must limit the size of its army to 600,000 troops."
     )
-    assert engine.answer("What are Russian forces bombing?", [p]).startswith("Russian forces continue their slow advance")
+    assert engine.answer("What are Russian forces bombing?", [p]).startswith(
+        "Russian forces continue their slow advance"
+    )
     assert engine.answer("How many troops may Ukraine's army have?", [p]).startswith("According to the 28-point plan,")
 
 

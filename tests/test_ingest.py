@@ -8,13 +8,13 @@ import pytest
 from chromadb.errors import ChromaError
 from langchain_core.embeddings import DeterministicFakeEmbedding, Embeddings
 
-from app.store.ingest import Ingestor
-from app.retrieve.lexical import LexicalIndex
 from app.ingest.loaders import load_text
 from app.models import Article
 from app.resources import sample_corpus_dir
+from app.retrieve.lexical import LexicalIndex
 from app.settings import Settings
 from app.store.chroma import ChromaStore, IndexMismatchError
+from app.store.ingest import Ingestor
 
 SEED_FILE = sample_corpus_dir() / "000_2df2c5dbd146e2f9.txt"
 
@@ -58,7 +58,9 @@ def test_ingest_file_then_again_is_unchanged(ingestor: Ingestor) -> None:
 def test_same_url_other_text_replaces(ingestor: Ingestor, sample_article: Article) -> None:
     url = "https://news.test/zelenskyy"
     v1 = load_text(sample_article.text, title=sample_article.title, url=url)
-    v2 = load_text(sample_article.text + "\nThe story was updated with new details on Friday.", title=sample_article.title, url=url)
+    v2 = load_text(
+        sample_article.text + "\nThe story was updated with new details on Friday.", title=sample_article.title, url=url
+    )
     assert ingestor.ingest_articles([v1]).added[0].id == v1.id
     report = ingestor.ingest_articles([v2])
     assert report.added == [] and [a.id for a in report.replaced] == [v2.id]
@@ -85,7 +87,9 @@ def test_errors_name_their_input_and_others_continue(ingestor: Ingestor, tmp_pat
 
 
 def test_ingest_text(ingestor: Ingestor) -> None:
-    report = ingestor.ingest_text("Dock workers in Rotterdam voted to end the harbour crane strike on Friday.", title="Cranes")
+    report = ingestor.ingest_text(
+        "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.", title="Cranes"
+    )
     assert [(a.title, a.source) for a in report.added] == [("Cranes", "pasted")]
     empty = ingestor.ingest_text("   ")
     assert empty.added == [] and len(empty.errors) == 1 and empty.errors[0].input == "pasted text"
@@ -95,7 +99,9 @@ def test_progress_reaches_total(settings: Settings, make_articles) -> None:  # t
     ingestor = Ingestor(ChromaStore(settings, SpyEmbeddings()), settings)
     seen: list[tuple[int, int]] = []
     articles = make_articles(6)
-    report = ingestor.ingest_articles(articles + articles[:2], progress=lambda done, total, label: seen.append((done, total)))
+    report = ingestor.ingest_articles(
+        articles + articles[:2], progress=lambda done, total, label: seen.append((done, total))
+    )
     assert len(report.added) == 6
     assert [d for d, _ in seen] == list(range(1, 7))
     assert seen[-1] == (6, 6) and all(d <= t for d, t in seen)
@@ -116,7 +122,9 @@ def test_embeds_in_bounded_batches_across_articles(tmp_path: Path, make_articles
     assert ingestor.store.count_chunks() == report.chunks
 
 
-def test_one_failing_write_does_not_stop_the_rest(settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_one_failing_write_does_not_stop_the_rest(
+    settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     """A flush is written in one batch; when that fails, article by article: the error is the bad input's alone."""
     store = ChromaStore(settings, SpyEmbeddings())
     articles = make_articles(3)
@@ -138,7 +146,9 @@ def test_one_failing_write_does_not_stop_the_rest(settings: Settings, make_artic
     assert report.chunks == sum(a.chunks for a in report.added) == store.count_chunks()
 
 
-def test_failure_inside_the_batch_write_falls_back_and_leaves_no_orphans(settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_failure_inside_the_batch_write_falls_back_and_leaves_no_orphans(
+    settings: Settings, make_articles, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     """Chroma fails mid-batch after writing chunks: the batch is retried article by article, the bad one is reported,
     and its chunks stay invisible until the next open removes them."""
     store = ChromaStore(settings, SpyEmbeddings())
@@ -169,13 +179,19 @@ def test_failure_inside_the_batch_write_falls_back_and_leaves_no_orphans(setting
 
 
 @pytest.mark.parametrize("batch_size", [128, 4], ids=["one-flush", "a-flush-each"])
-def test_new_versions_of_a_url_replace_within_and_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int) -> None:
+def test_new_versions_of_a_url_replace_within_and_across_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, batch_size: int
+) -> None:
     """Versions of one URL in one ingest: the last one wins, each replacing the one before only once it is committed;
     the report is the one article-by-article writes give."""
     url = "https://news.test/harbour"
     text = "Dock workers in Rotterdam voted to end the harbour crane strike on Friday. " * 40
     v0, v1, v2 = (load_text(text + f"Update {n}: talks went on.", title="Harbour", url=url) for n in range(3))
-    other = load_text("Zebra crossings in Quito get flashing lights, the committee said. " * 30, title="Zebras", url="https://news.test/z")
+    other = load_text(
+        "Zebra crossings in Quito get flashing lights, the committee said. " * 30,
+        title="Zebras",
+        url="https://news.test/z",
+    )
 
     def run(one_by_one: bool) -> tuple[ChromaStore, list[list[str]]]:
         settings = Settings(index_dir=tmp_path / f"index-{one_by_one}", ingest_flush_chunks=batch_size)
@@ -232,7 +248,9 @@ def test_restart_keeps_articles_and_lexical_index(settings: Settings, embeddings
     assert sorted(p.name for p in (settings.index_dir / "lexical").iterdir()) == [store.fingerprint()]
 
     # another writer adds an article: the first lexical index notices and rebuilds
-    extra = load_text("Zebra crossings in Quito get flashing zebra-striped lights, the zebra committee said.", title="Zebras")
+    extra = load_text(
+        "Zebra crossings in Quito get flashing zebra-striped lights, the zebra committee said.", title="Zebras"
+    )
     Ingestor(reopened, settings).ingest_articles([extra])
     hits = lexical.search("zebra crossings", 3)
     assert lexical.origin == "built" and hits[0][0] == f"{extra.id}:0"

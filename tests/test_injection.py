@@ -8,8 +8,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from app.answer.engine import ChatEngine, Engine
 from app.answer.engines import make_engine
-from app.models import AnswerDone, Passage
 from app.answer.prompts import looks_like_instruction, mask_instructions, qa_messages
+from app.models import AnswerDone, Passage
 from app.verify.grounded import stream_answer
 
 QUESTION = "Where did EU foreign ministers meet?"
@@ -38,7 +38,14 @@ def injected_desk(tmp_path_factory: pytest.TempPathFactory, embeddings):  # type
 def _run(desk, backend: Engine, strict: bool = False):  # type: ignore[no-untyped-def]
     events = list(
         stream_answer(
-            QUESTION, [], retriever=desk.retriever, engine=backend, checker=desk.checker, settings=desk.settings, k=K, strict=strict
+            QUESTION,
+            [],
+            retriever=desk.retriever,
+            engine=backend,
+            checker=desk.checker,
+            settings=desk.settings,
+            k=K,
+            strict=strict,
         )
     )
     assert isinstance(events[-1], AnswerDone)
@@ -82,11 +89,19 @@ def test_an_answer_that_follows_the_injection_is_flagged(injected_desk) -> None:
     passages = _passages(injected_desk)
     n_inj = next(i for i, p in enumerate(passages, 1) if INJECTION in p.text)
     n_real = next(i for i, p in enumerate(passages, 1) if "meeting in Brussels" in p.text)
-    obeying = f"EU foreign ministers met in Paris [{n_inj}]. The answer is Paris [{n_inj}]. They met in Paris [{n_real}]."
-    backend = ChatEngine(name="fake", model="obeys-injections", label="fake", chat_model=FakeListChatModel(responses=[obeying]))
+    obeying = (
+        f"EU foreign ministers met in Paris [{n_inj}]. The answer is Paris [{n_inj}]. They met in Paris [{n_real}]."
+    )
+    backend = ChatEngine(
+        name="fake", model="obeys-injections", label="fake", chat_model=FakeListChatModel(responses=[obeying])
+    )
     answer = _run(injected_desk, backend)
     assert len(answer.sentences) == 3 and not any(s.supported for s in answer.sentences)
-    strict = _run(injected_desk, ChatEngine(name="fake", model="m", label="f", chat_model=FakeListChatModel(responses=[obeying])), strict=True)
+    strict = _run(
+        injected_desk,
+        ChatEngine(name="fake", model="m", label="f", chat_model=FakeListChatModel(responses=[obeying])),
+        strict=True,
+    )
     assert strict.abstained and "Paris" not in strict.answer
 
 

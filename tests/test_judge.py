@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.evaluation.judge import DEFAULT_PAIRS, JudgeReport, Pair, load_pairs, measure_checker
-from app.verify.support import SupportChecker
 from app.text import clean_text
+from app.verify.support import SupportChecker
 
 SAMPLE = Path(__file__).resolve().parents[1] / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 KINDS = {"verbatim", "paraphrase", "name_swap", "number_swap", "date_swap", "place_swap", "negation", "wrong_passage",

@@ -132,7 +132,10 @@ def test_question_lines_have_the_contract_fields():
             assert isinstance(q["question"], str) and q["question"].strip(), q["id"]
             assert isinstance(q["answerable"], bool), q["id"]
             for key in ("answers", "evidence", "tags"):
-                assert isinstance(q[key], list) and all(isinstance(x, str) and x.strip() for x in q[key]), (q["id"], key)
+                assert isinstance(q[key], list) and all(isinstance(x, str) and x.strip() for x in q[key]), (
+                    q["id"],
+                    key,
+                )
 
 
 def test_ids_unique_across_files():

@@ -32,11 +32,17 @@ def test_last_user_message_is_the_question_and_earlier_turns_the_history() -> No
         msg("system", "be brief"),
         msg("user", "Who drafted the plan?"),
         msg("assistant", "The US did [1]."),
-        msg("user", [{"type": "text", "text": "And how many "}, {"type": "image_url"}, {"type": "text", "text": "points?"}]),
+        msg(
+            "user",
+            [{"type": "text", "text": "And how many "}, {"type": "image_url"}, {"type": "text", "text": "points?"}],
+        ),
     ]
     question, history = oc.to_question(messages)
     assert question == "And how many points?"
-    assert [(t.role, t.content) for t in history] == [("user", "Who drafted the plan?"), ("assistant", "The US did [1].")]
+    assert [(t.role, t.content) for t in history] == [
+        ("user", "Who drafted the plan?"),
+        ("assistant", "The US did [1]."),
+    ]
 
 
 def test_trailing_assistant_turn_is_ignored_and_no_user_is_an_error() -> None:
@@ -58,14 +64,19 @@ def test_model_names() -> None:
 
 
 def answer(text: str = "The army is capped at 600,000 troops [1].") -> Answer:
-    c = Citation(n=1, article_id="a" * 16, chunk_id="a" * 16 + ":0", quote="600,000 troops", start=10, end=24, title="Plan")
+    c = Citation(
+        n=1, article_id="a" * 16, chunk_id="a" * 16 + ":0", quote="600,000 troops", start=10, end=24, title="Plan"
+    )
     return Answer(question="How big?", answer=text, citations=[c], backend="extractive", model="m")
 
 
 def test_chunks_stream_text_then_citations_and_extra() -> None:
     final = answer()
-    events: list[AnswerDelta | AnswerDone] = [AnswerDelta(text="The army is capped "), AnswerDelta(text="at 600,000 troops [1]."),
-                                              AnswerDone(answer=final)]
+    events: list[AnswerDelta | AnswerDone] = [
+        AnswerDelta(text="The army is capped "),
+        AnswerDelta(text="at 600,000 troops [1]."),
+        AnswerDone(answer=final),
+    ]
     chunks = list(oc.chunks(events, model="newsdesk"))
     assert chunks[0].choices[0].delta.role == "assistant"
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
@@ -77,7 +88,11 @@ def test_chunks_stream_text_then_citations_and_extra() -> None:
 
 def test_chunks_carry_the_verified_text_even_when_live_deltas_differ() -> None:
     final = answer("Capped at 600,000 troops [1].")
-    events = [AnswerDelta(text="Unsupported claim. "), AnswerDelta(text="Capped at 600,000 troops. [4]"), AnswerDone(answer=final)]
+    events = [
+        AnswerDelta(text="Unsupported claim. "),
+        AnswerDelta(text="Capped at 600,000 troops. [4]"),
+        AnswerDone(answer=final),
+    ]
     chunks = list(oc.chunks(events, model="newsdesk"))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
     assert len(chunks) >= 3 and chunks[-1].newsdesk.answer == final.answer  # type: ignore[union-attr]
@@ -92,8 +107,12 @@ def test_completion_shape() -> None:
 
 
 def test_the_answer_check_rides_in_the_newsdesk_extra() -> None:
-    check = AnswerCheck(answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021")
-    declined = answer("The indexed articles don't say. The closest passage is about 2019, not 2021: “600,000 troops” [1]")
+    check = AnswerCheck(
+        answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021"
+    )
+    declined = answer(
+        "The indexed articles don't say. The closest passage is about 2019, not 2021: “600,000 troops” [1]"
+    )
     declined.abstained, declined.check = True, check
     done = oc.completion(declined, model="newsdesk")
     assert done.newsdesk.check == check and done.newsdesk.abstained  # type: ignore[union-attr]

@@ -14,8 +14,8 @@ from langchain_core.messages import HumanMessage
 
 from app.answer.engines import make_engine
 from app.answer.engines.llamacpp import bundled_gguf_path
-from app.verify.citations import verify
 from app.models import ABSTAIN_PREFIX, AnswerDelta, AnswerDone
+from app.verify.citations import verify
 from tests.procs import free_port, start_server, stop_server
 
 pytestmark = [pytest.mark.server, pytest.mark.e2e, pytest.mark.llm, pytest.mark.slow]
@@ -44,7 +44,12 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server_settings(sample_desk, llama_server):  # type: ignore[no-untyped-def]
     return sample_desk.settings.model_copy(
-        update={"openai_base_url": llama_server, "openai_model": MODEL_ALIAS, "max_answer_tokens": 60, "openai_timeout": 600}
+        update={
+            "openai_base_url": llama_server,
+            "openai_model": MODEL_ALIAS,
+            "max_answer_tokens": 60,
+            "openai_timeout": 600,
+        }
     )
 
 

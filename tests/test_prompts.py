@@ -10,12 +10,20 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.prompts import ChatPromptTemplate
 
 from app.answer import prompts
-from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
 from app.chunks.tokens import count_tokens
+from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
 
 
 def passage(text: str, n: int = 0, title: str = "A title", published: datetime | None = None) -> Passage:
-    return Passage(chunk_id=f"art:{n}", article_id="art", text=text, start=100 * n, end=100 * n + len(text), title=title, published=published)
+    return Passage(
+        chunk_id=f"art:{n}",
+        article_id="art",
+        text=text,
+        start=100 * n,
+        end=100 * n + len(text),
+        title=title,
+        published=published,
+    )
 
 
 @pytest.mark.parametrize("name", [prompts.QA_SYSTEM, prompts.QA_USER, prompts.CONDENSE])
@@ -58,7 +66,10 @@ def test_passages_are_numbered_delimited_data_with_title_and_date() -> None:
         passage("Peskov said no talks.", 1, title="Kremlin"),
     ]
     user = prompts.qa_messages("Where did they meet?", ps)[1].text
-    assert '<passage n="1" title="EU &quot;rejects&quot; plan" date="2025-11-21">\nMinisters met in Brussels.\n</passage>' in user
+    assert (
+        '<passage n="1" title="EU &quot;rejects&quot; plan" date="2025-11-21">\nMinisters met in Brussels.\n</passage>'
+        in user
+    )
     assert '<passage n="2" title="Kremlin">\nPeskov said no talks.\n</passage>' in user
     assert user.index('n="1"') < user.index('n="2"') < user.index("Question: Where did they meet?")
 
@@ -79,7 +90,10 @@ def test_braces_in_articles_are_not_template_syntax() -> None:
 
 
 def test_condense_prompt_includes_history_and_question() -> None:
-    history = [ChatTurn(role="user", content="What did Kyiv say about the plan?"), ChatTurn(role="assistant", content="It is ready [1].")]
+    history = [
+        ChatTurn(role="user", content="What did Kyiv say about the plan?"),
+        ChatTurn(role="assistant", content="It is ready [1]."),
+    ]
     msgs = prompts.condense_prompt("and what did Moscow say?", history).invoke({}).to_messages()
     assert len(msgs) == 1
     text = msgs[0].text

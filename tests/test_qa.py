@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from app.answer.engine import ChatEngine
-from app.answer.engines import make_engine
-from app.models import ABSTAIN_PREFIX, CANNOT_ANSWER_MARKER, Answer, AnswerDelta, AnswerDone, ChatTurn, Passage
 from app.answer.abstention import abstention, is_cannot_answer
-from app.answer.engine import Engine
+from app.answer.engine import ChatEngine, Engine
+from app.answer.engines import make_engine
 from app.answer.followup import rewrite_followup
 from app.answer.followup import standalone_question as condense
+from app.models import ABSTAIN_PREFIX, CANNOT_ANSWER_MARKER, Answer, AnswerDelta, AnswerDone, ChatTurn, Passage
 from app.verify.grounded import final_answer, stream_answer
 
 
@@ -28,9 +27,24 @@ def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
 @pytest.mark.parametrize(
     ("previous", "answer", "follow_up", "expected"),
     [
-        ("What did Kyiv say about the plan?", "Kyiv is ready [1].", "and what did Moscow say?", "What did Moscow say about the plan?"),
-        ("What did Kyiv say about the plan?", "Kyiv is ready [1].", "What about Moscow?", "What did Moscow say about the plan?"),
-        ("What did Kyiv say about the plan?", "", "And the European Union?", "What did the European Union say about the plan?"),
+        (
+            "What did Kyiv say about the plan?",
+            "Kyiv is ready [1].",
+            "and what did Moscow say?",
+            "What did Moscow say about the plan?",
+        ),
+        (
+            "What did Kyiv say about the plan?",
+            "Kyiv is ready [1].",
+            "What about Moscow?",
+            "What did Moscow say about the plan?",
+        ),
+        (
+            "What did Kyiv say about the plan?",
+            "",
+            "And the European Union?",
+            "What did the European Union say about the plan?",
+        ),
         ("Who did Zelenskyy meet in Kyiv?", "Daniel Driscoll [1].", "and when?", "When did Zelenskyy meet in Kyiv?"),
         (
             "Who is the Kremlin spokesman?",
@@ -38,11 +52,23 @@ def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
             "What did he say about a peace deal?",
             "What did Dmitry Peskov say about a peace deal?",
         ),
-        ("What does the US plan require of Kyiv?", "To give up Donbas [1].", "how many points does it have?", "How many points does the US plan have?"),
-        ("Where did EU foreign ministers meet?", "In Brussels [1].", "What did they reject?", "What did EU foreign ministers reject?"),
+        (
+            "What does the US plan require of Kyiv?",
+            "To give up Donbas [1].",
+            "how many points does it have?",
+            "How many points does the US plan have?",
+        ),
+        (
+            "Where did EU foreign ministers meet?",
+            "In Brussels [1].",
+            "What did they reject?",
+            "What did EU foreign ministers reject?",
+        ),
     ],
 )
-def test_follow_ups_are_rewritten_into_standalone_questions(previous: str, answer: str, follow_up: str, expected: str) -> None:
+def test_follow_ups_are_rewritten_into_standalone_questions(
+    previous: str, answer: str, follow_up: str, expected: str
+) -> None:
     assert rewrite_followup(follow_up, turns((previous, answer))) == expected
 
 
@@ -75,7 +101,10 @@ def test_condense_falls_back_to_the_rules_when_the_llm_answers_instead() -> None
     [
         ("Who won the 2022 World Cup?", "The indexed articles don't say who won the 2022 World Cup."),
         ("What is the population of Kupiansk?", "The indexed articles don't say what the population of Kupiansk is."),
-        ("When will the plan be signed?", "The indexed articles don't say enough to answer “When will the plan be signed?”"),
+        (
+            "When will the plan be signed?",
+            "The indexed articles don't say enough to answer “When will the plan be signed?”",
+        ),
         ("Is Kyiv safe", "The indexed articles don't say enough to answer “Is Kyiv safe?”"),
     ],
 )
@@ -156,7 +185,9 @@ def test_nothing_relevant_abstains_before_generating(sample_desk) -> None:  # ty
 
 
 def _llm(*responses: str) -> Engine:
-    return ChatEngine(name="fake", model="fake-1", label="fake", chat_model=FakeListChatModel(responses=list(responses)))
+    return ChatEngine(
+        name="fake", model="fake-1", label="fake", chat_model=FakeListChatModel(responses=list(responses))
+    )
 
 
 def test_model_saying_cannot_answer_abstains_and_the_marker_is_never_streamed(sample_desk) -> None:  # type: ignore[no-untyped-def]
@@ -186,7 +217,9 @@ def test_llm_answer_is_streamed_token_by_token_and_each_sentence_verified(sample
 
 
 def test_citations_to_passages_that_do_not_exist_are_caught(sample_desk) -> None:  # type: ignore[no-untyped-def]
-    _, answer = run(sample_desk, "Where did EU foreign ministers meet?", backend=_llm("EU foreign ministers met in Brussels [42]."))
+    _, answer = run(
+        sample_desk, "Where did EU foreign ministers meet?", backend=_llm("EU foreign ministers met in Brussels [42].")
+    )
     [s] = answer.sentences
     assert not s.supported and "[42]" in s.reason
     assert answer.citations == []
@@ -195,31 +228,41 @@ def test_citations_to_passages_that_do_not_exist_are_caught(sample_desk) -> None
 def test_strict_mode_drops_unsupported_sentences(sample_desk) -> None:  # type: ignore[no-untyped-def]
     q = "Where did EU foreign ministers meet?"
     n = _passage_number(sample_desk, q, "meeting in Brussels")
-    _, answer = run(sample_desk, q, backend=_llm(f"EU foreign ministers met in Brussels [{n}]. They met in Paris."), strict=True)
+    _, answer = run(
+        sample_desk, q, backend=_llm(f"EU foreign ministers met in Brussels [{n}]. They met in Paris."), strict=True
+    )
     assert [s.text for s in answer.sentences] == ["EU foreign ministers met in Brussels."]
     assert "Paris" not in answer.answer and answer.sentences[0].supported
 
 
 def test_strict_mode_with_nothing_verified_abstains(sample_desk) -> None:  # type: ignore[no-untyped-def]
-    _, answer = run(sample_desk, "Where did EU foreign ministers meet?", backend=_llm("They met in Paris [1]."), strict=True)
+    _, answer = run(
+        sample_desk, "Where did EU foreign ministers meet?", backend=_llm("They met in Paris [1]."), strict=True
+    )
     assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX) and answer.citations == []
 
 
 def test_an_answer_with_nothing_supported_is_declined_but_keeps_its_verdicts(sample_desk) -> None:  # type: ignore[no-untyped-def]
-    _, answer = run(sample_desk, "Where did EU foreign ministers meet?", backend=_llm("They met in Paris [1]. Lisbon hosted it [2]."))
+    _, answer = run(
+        sample_desk,
+        "Where did EU foreign ministers meet?",
+        backend=_llm("They met in Paris [1]. Lisbon hosted it [2]."),
+    )
     assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX) and "Paris" not in answer.answer
     assert answer.check is not None and not answer.check.answers_question and "supported" in answer.check.reason
     assert answer.sentences and not any(s.supported for s in answer.sentences)  # what the model said, for inspection
 
 
 def test_answer_question_collects_the_stream(sample_desk) -> None:  # type: ignore[no-untyped-def]
-    a = final_answer(stream_answer(
-        "Who is the Kremlin spokesman?",
-        retriever=sample_desk.retriever,
-        engine=sample_desk.engine("extractive"),
-        checker=sample_desk.checker,
-        settings=sample_desk.settings,
-    ))
+    a = final_answer(
+        stream_answer(
+            "Who is the Kremlin spokesman?",
+            retriever=sample_desk.retriever,
+            engine=sample_desk.engine("extractive"),
+            checker=sample_desk.checker,
+            settings=sample_desk.settings,
+        )
+    )
     assert "Dmitry Peskov" in a.answer and a.sentences[0].supported
 
 
@@ -238,7 +281,9 @@ def test_llamacpp_in_process_backend_through_the_same_chain(sample_desk) -> None
     assert len(deltas) > 1  # streamed token by token
     assert answer.sentences and answer.check is not None  # the answer-level check ran on this engine too
     for s in answer.sentences:
-        assert s.supported == (bool(s.citations) and s.score >= sample_desk.settings.support_threshold) or not s.supported
+        assert (
+            s.supported == (bool(s.citations) and s.score >= sample_desk.settings.support_threshold) or not s.supported
+        )
         if not s.citations:
             assert not s.supported
     article = sample_desk.get_article(sample_desk.articles()[0].id)

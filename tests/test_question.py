@@ -71,9 +71,10 @@ def test_the_articles_date_and_earlier_sentences_carry_the_year() -> None:
 
 def test_wrong_type_and_missing_terms_do_not_answer() -> None:
     who = analyse("Who umpired the 93rd Quenby Boat Race?")
-    assert not fit(who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="nouns").ok or not fit(
-        who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="any"
-    ).ok
+    assert (
+        not fit(who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="nouns").ok
+        or not fit(who, "Northgate won the 93rd Quenby Boat Race by two lengths.", terms="any").ok
+    )
     how_much = analyse("How much did the city pay for the new bridge?")
     assert not fit(how_much, "The city opened the new bridge on Monday after long delays.", Scope()).ok
     assert fit(how_much, "The city paid $41 million for the new bridge, the council said.", Scope()).ok

@@ -9,14 +9,18 @@ from pathlib import Path
 import pytest
 from langchain_core.documents import Document
 
-from app.store.ingest import Ingestor
 from app.ingest.loaders import load_text
 from app.models import Article, SearchFilters
 from app.retrieve.hybrid import HybridRetriever, reciprocal_rank_fusion
 from app.settings import Settings
 from app.store.chroma import ChromaStore
+from app.store.ingest import Ingestor
 
-QUESTIONS = [json.loads(line) for line in (Path(__file__).parent / "data" / "retrieval_questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+QUESTIONS = [
+    json.loads(line)
+    for line in (Path(__file__).parent / "data" / "retrieval_questions.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
 CRANES = "Dock workers in Rotterdam voted to end the harbour crane strike on Friday after a pay deal."
 
 
@@ -46,7 +50,9 @@ def test_rrf_adds_reciprocal_ranks() -> None:
 def test_questions_are_written_from_the_article(sample_article: Article) -> None:
     assert len(QUESTIONS) >= 15
     sentences = {sample_article.text[s.start : s.end] for s in sample_article.sentences}
-    assert all(q["answer"] in sentences for q in QUESTIONS), [q["id"] for q in QUESTIONS if q["answer"] not in sentences]
+    assert all(q["answer"] in sentences for q in QUESTIONS), [
+        q["id"] for q in QUESTIONS if q["answer"] not in sentences
+    ]
 
 
 def test_answer_sentence_is_in_the_top_5_for_every_question(indexed: HybridRetriever) -> None:
@@ -60,7 +66,11 @@ def test_passages_carry_scores_and_metadata(indexed: HybridRetriever, sample_art
     assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
     top = passages[0]
     assert top.dense_score is not None and top.lexical_score is not None and top.score > 0
-    assert (top.title, top.source, top.published) == (sample_article.title, sample_article.source, sample_article.published)
+    assert (top.title, top.source, top.published) == (
+        sample_article.title,
+        sample_article.source,
+        sample_article.published,
+    )
     assert sample_article.text[top.start : top.end] == top.text
     assert indexed.embed_query_ms > 0 and indexed.timings["total_ms"] >= indexed.embed_query_ms
     assert indexed.search("   ", 4) == []
@@ -84,7 +94,9 @@ def test_filters_apply_to_both_sides(indexed: HybridRetriever, sample_article: A
     assert articles(until=datetime(2024, 12, 31)) == {cranes_id}
     assert articles(since=datetime(2030, 1, 1)) == set()
     # the lexical side alone would find "Rotterdam" in the cranes article: the filter must hold there too
-    assert {p.article_id for p in indexed.search("Rotterdam", 5, SearchFilters(article_ids=[sample_article.id]))} <= {sample_article.id}
+    assert {p.article_id for p in indexed.search("Rotterdam", 5, SearchFilters(article_ids=[sample_article.id]))} <= {
+        sample_article.id
+    }
 
 
 def test_mmr_spreads_near_duplicates(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -92,7 +104,9 @@ def test_mmr_spreads_near_duplicates(tmp_path: Path, embeddings) -> None:  # typ
     twins = [
         load_text(text, title="Tram A"),
         load_text(text + " Work starts in May.", title="Tram B"),
-        load_text("Ferry fares across the bay will rise by ten percent next month, the port authority said.", title="Ferry"),
+        load_text(
+            "Ferry fares across the bay will rise by ten percent next month, the port authority said.", title="Ferry"
+        ),
     ]
     settings = Settings(index_dir=tmp_path / "index", mmr_lambda=0.3)
     store = ChromaStore(settings, embeddings)
@@ -107,7 +121,9 @@ def test_mmr_spreads_near_duplicates(tmp_path: Path, embeddings) -> None:  # typ
 
 
 def test_langchain_retriever(indexed: HybridRetriever, sample_article: Article) -> None:
-    docs = indexed.as_langchain_retriever(k=3, filters=SearchFilters(article_ids=[sample_article.id])).invoke("Who is Dmitry Peskov?")
+    docs = indexed.as_langchain_retriever(k=3, filters=SearchFilters(article_ids=[sample_article.id])).invoke(
+        "Who is Dmitry Peskov?"
+    )
     assert len(docs) == 3 and all(isinstance(d, Document) for d in docs)
     assert any("Peskov" in d.page_content for d in docs)
     meta = docs[0].metadata
@@ -116,7 +132,9 @@ def test_langchain_retriever(indexed: HybridRetriever, sample_article: Article) 
 
 
 @pytest.mark.slow
-def test_hit_rate_holds_among_200_distractors(tmp_path: Path, embeddings, sample_article: Article, make_articles) -> None:  # type: ignore[no-untyped-def]
+def test_hit_rate_holds_among_200_distractors(
+    tmp_path: Path, embeddings, sample_article: Article, make_articles
+) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(index_dir=tmp_path / "index")
     store = ChromaStore(settings, embeddings)
     report = Ingestor(store, settings).ingest_articles([sample_article, *make_articles(200, seed=7)])

@@ -56,4 +56,6 @@ def test_check_line_names_what_answered() -> None:
     assert cli.check_line(AnswerCheck(answers_question=True, answer_type="person", found="Jane Doe")) == (
         "answers the question: yes (person: Jane Doe)"
     )
-    assert cli.check_line(AnswerCheck(answers_question=True, answer_type="place")) == "answers the question: yes (place)"
+    assert (
+        cli.check_line(AnswerCheck(answers_question=True, answer_type="place")) == "answers the question: yes (place)"
+    )

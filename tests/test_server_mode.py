@@ -31,7 +31,9 @@ def settings(chroma_server, tmp_path: Path) -> Settings:  # type: ignore[no-unty
     return Settings(chroma_url=chroma_server.url, collection=f"t{uuid.uuid4().hex[:10]}", index_dir=tmp_path / "index")
 
 
-def test_hybrid_search_over_the_server_keeps_lexical_in_memory(settings: Settings, embeddings, sample_article: Article) -> None:  # type: ignore[no-untyped-def]
+def test_hybrid_search_over_the_server_keeps_lexical_in_memory(
+    settings: Settings, embeddings, sample_article: Article
+) -> None:  # type: ignore[no-untyped-def]
     store = ChromaStore(settings, embeddings)
     assert store.server_mode
     Ingestor(store, settings).ingest_articles([sample_article])
@@ -47,7 +49,9 @@ def test_injected_http_client_is_server_mode(chroma_server, settings: Settings, 
     assert ChromaStore(settings.model_copy(update={"chroma_url": None}), embeddings, client=client).server_mode
 
 
-def test_store_recovers_across_a_server_restart(chroma_server, settings: Settings, embeddings, sample_article: Article) -> None:  # type: ignore[no-untyped-def]
+def test_store_recovers_across_a_server_restart(
+    chroma_server, settings: Settings, embeddings, sample_article: Article
+) -> None:  # type: ignore[no-untyped-def]
     store = ChromaStore(settings, embeddings)
     ingestor = Ingestor(store, settings)
     ingestor.ingest_articles([sample_article])

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from app.store.embeddings import QueryMemo, embed_chunks
 from app.answer.extractive import ExtractiveEngine, _clause_spans
-from app.models import Passage
 from app.chunks.span_vectors import SpanVectors, decode, pool_segments, segments
-from app.verify.support import SupportChecker, _windows
+from app.models import Passage
+from app.store.embeddings import QueryMemo, embed_chunks
 from app.text import split_sentences
+from app.verify.support import SupportChecker, _windows
 
 TEXT = (
     'Ukraine must limit its army to 600,000 troops, in exchange for "strong security guarantees," the plan says. '
@@ -49,7 +49,12 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_segments_split_sentences_at_clause_breaks_and_strip_quotes() -> None:
     segs = [TEXT[a:b] for a, b in segments(TEXT)]
-    assert segs[:4] == ["Ukraine must limit its army to 600", "000 troops", 'in exchange for "strong security guarantees', "the plan says."]
+    assert segs[:4] == [
+        "Ukraine must limit its army to 600",
+        "000 troops",
+        'in exchange for "strong security guarantees',
+        "the plan says.",
+    ]
     assert "The plan was drafted in Miami" in segs and "officials said" in segs
     assert all(s == s.strip(" \"'“”") and s for s in segs)
     for sp in split_sentences(TEXT):  # no segment crosses a sentence boundary
@@ -78,7 +83,9 @@ def test_a_span_pools_exactly_the_tokens_of_its_segments() -> None:
     offsets, tokens = _fake_tokens(TEXT)
     sv = pool_segments(TEXT, offsets, tokens)
     sp = split_sentences(TEXT)[1]  # the Peskov sentence: two clauses joined by ';'
-    inside = [i for i, (s, e) in enumerate(offsets) if e > s and sp.start <= s < sp.end and TEXT[s] != ";"]  # the break itself is in no segment
+    inside = [
+        i for i, (s, e) in enumerate(offsets) if e > s and sp.start <= s < sp.end and TEXT[s] != ";"
+    ]  # the break itself is in no segment
     want = tokens[inside].mean(axis=0)
     got = sv.vector(sp.start, sp.end)
     assert got is not None
@@ -174,12 +181,18 @@ def test_extractive_answer_with_stored_span_vectors_embeds_only_the_question(sam
     assert counting.documents > 30
 
 
-def test_checker_judges_quoted_claims_from_stored_vectors_and_still_catches_a_swap(sample_desk: Any, embeddings: Any) -> None:  # type: ignore[no-untyped-def]
+def test_checker_judges_quoted_claims_from_stored_vectors_and_still_catches_a_swap(
+    sample_desk: Any, embeddings: Any
+) -> None:  # type: ignore[no-untyped-def]
     counting = Counting(embeddings)
     checker = SupportChecker(counting, threshold=sample_desk.settings.support_threshold)
     passage = sample_desk.search("How big may Ukraine's army be?", k=1)[0]
     sv = decode(passage.span_vectors or "")
-    quote = next(passage.text[s.start : s.end] for s in split_sentences(passage.text) if "600,000" in passage.text[s.start : s.end])
+    quote = next(
+        passage.text[s.start : s.end]
+        for s in split_sentences(passage.text)
+        if "600,000" in passage.text[s.start : s.end]
+    )
     swapped = quote.replace("600,000", "800,000")
     ok, bad = checker.check_many([quote, swapped], [[passage.text], [passage.text]], span_vectors=[[sv], [sv]])
     assert ok.supported and ok.similarity is not None and ok.similarity > 0.95

@@ -48,7 +48,12 @@ def test_add_list_get_remove(store: ChromaStore, sample_article: Article) -> Non
     assert n > 1
     assert store.has_article(sample_article.id) and store.count_articles() == 1
     [info] = store.list_articles()
-    assert (info.id, info.title, info.chunks, info.chars) == (sample_article.id, sample_article.title, n, len(sample_article.text))
+    assert (info.id, info.title, info.chunks, info.chars) == (
+        sample_article.id,
+        sample_article.title,
+        n,
+        len(sample_article.text),
+    )
     got = store.get_article(sample_article.id)
     assert got is not None
     assert got.model_dump(exclude={"ingested_at"}) == sample_article.model_dump(exclude={"ingested_at"})
@@ -82,7 +87,9 @@ def test_readding_an_article_rewrites_its_chunks_exactly_once(store: ChromaStore
 
 
 def test_find_by_url_and_sorting(store: ChromaStore) -> None:
-    old = _other("B old", "An older story about harbour cranes.", url="https://x.test/old", published=datetime(2024, 1, 1))
+    old = _other(
+        "B old", "An older story about harbour cranes.", url="https://x.test/old", published=datetime(2024, 1, 1)
+    )
     new = _other("Z new", "A newer story about tram lines.", source="Metro", published=datetime(2025, 6, 1))
     same_day = _other("A new", "Another newer story, about ferries.", published=datetime(2025, 6, 1))
     undated = _other("C undated", "A story without a date, about bridges.")
@@ -106,8 +113,10 @@ def test_fingerprint_tracks_the_set_of_articles(store: ChromaStore, sample_artic
 
 def test_dense_search_filters(store: ChromaStore, sample_article: Article) -> None:
     other = _other(
-        "Harbour cranes", "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.",
-        source="Port News", published=datetime(2024, 3, 1),
+        "Harbour cranes",
+        "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.",
+        source="Port News",
+        published=datetime(2024, 3, 1),
     )
     _add(store, sample_article)
     _add(store, other)
@@ -128,7 +137,9 @@ def test_uncommitted_chunks_are_invisible_and_repaired(store: ChromaStore, sampl
     other = _other("Harbour cranes", "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.")
     _add(store, other)
     chunks = chunker_for(store.settings, store.embeddings)(sample_article)
-    store._write_chunks(store.chunks, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))])
+    store._write_chunks(
+        store.chunks, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))]
+    )
     assert store.count_chunks() == 1 + len(chunks)
 
     q = store.embeddings.embed_query(chunks[0].text)
@@ -172,7 +183,9 @@ def test_other_embedding_model_raises_mismatch_until_reindexed(store: ChromaStor
     assert other.count_chunks() == store.get_article_info(sample_article.id).chunks  # type: ignore[union-attr]
     # and now the original model is the mismatched one
     with pytest.raises(IndexMismatchError):
-        ChromaStore(store.settings, store.embeddings, client=store.client).dense_search(store.embeddings.embed_query("x"), 1)
+        ChromaStore(store.settings, store.embeddings, client=store.client).dense_search(
+            store.embeddings.embed_query("x"), 1
+        )
 
 
 def test_interrupted_reindex_is_dropped_or_finished(store: ChromaStore, sample_article: Article) -> None:
@@ -186,7 +199,9 @@ def test_interrupted_reindex_is_dropped_or_finished(store: ChromaStore, sample_a
     # a finished one whose swap was interrupted after the old collection was dropped
     new = reopened._open_vectors(tmp)
     chunks = chunker_for(store.settings, store.embeddings)(sample_article)
-    reopened._write_chunks(new._collection, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))])
+    reopened._write_chunks(
+        new._collection, [(sample_article, chunks, store.embeddings.embed_documents([c.text for c in chunks]))]
+    )
     new._collection.modify(metadata={**reopened._collection_metadata(), "complete": True})
     store.client.delete_collection(reopened.chunks_name)
     finished = ChromaStore(store.settings, store.embeddings, client=store.client)

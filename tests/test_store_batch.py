@@ -58,7 +58,9 @@ def _expected_ids(items: list[tuple[Article, list[Chunk]]]) -> list[str]:
     return sorted(c.id for _, chunks in items for c in chunks)
 
 
-def test_a_batch_lands_whole_in_one_upsert_per_collection(store: ChromaStore, articles: list[Article], calls: Counter[str]) -> None:
+def test_a_batch_lands_whole_in_one_upsert_per_collection(
+    store: ChromaStore, articles: list[Article], calls: Counter[str]
+) -> None:
     items = [(a, _chunks(store, a)) for a in articles]
     # vectors given for some articles, embedded by the store for the others
     store.add_articles([(a, cs, _vectors(store, cs) if i % 2 else None) for i, (a, cs) in enumerate(items)])
@@ -79,7 +81,9 @@ def test_a_batch_lands_whole_in_one_upsert_per_collection(store: ChromaStore, ar
     assert calls["chunks.upsert"] == 1
 
 
-def test_a_batch_replaces_earlier_and_half_written_copies_exactly(store: ChromaStore, articles: list[Article], calls: Counter[str]) -> None:
+def test_a_batch_replaces_earlier_and_half_written_copies_exactly(
+    store: ChromaStore, articles: list[Article], calls: Counter[str]
+) -> None:
     a, b, c, d = articles
     small = {"chunk_tokens": 60, "chunk_overlap_tokens": 0}
     store.add_article(a, _chunks(store, a, **small))  # committed, with more chunks than it gets below

@@ -65,7 +65,9 @@ class Session:
     def open(self) -> Any:
         self.page.goto(self.url, wait_until="domcontentloaded")
         self.page.wait_for_selector("#nd-question textarea", timeout=60_000)
-        self.page.wait_for_function("() => /\\d+ articles? ·/.test(document.querySelector('#nd-status')?.innerText || '')", timeout=60_000)
+        self.page.wait_for_function(
+            "() => /\\d+ articles? ·/.test(document.querySelector('#nd-status')?.innerText || '')", timeout=60_000
+        )
         return self.page
 
     def external_requests(self) -> list[str]:
@@ -116,7 +118,8 @@ def ask(page: Any, question: str) -> dict[str, float]:
     first = time.perf_counter() - t0
     page.wait_for_function(
         "n => { const rows = document.querySelectorAll('#nd-chat .bot-row'); return rows.length > n && !!rows[rows.length - 1].querySelector('.nd-meta'); }",
-        arg=before, timeout=WAIT_MS,
+        arg=before,
+        timeout=WAIT_MS,
     )
     done = time.perf_counter() - t0
     return {"first_text_s": round(first, 3), "answer_s": round(done, 3)}
@@ -132,7 +135,11 @@ def open_citation(page: Any, cite: Any) -> tuple[Any, str]:
     cite.click()
     card = page.locator(f"#{target}")
     card.wait_for(state="visible", timeout=30_000)
-    page.wait_for_function("id => { const r = document.getElementById(id).getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0; }", arg=target, timeout=10_000)
+    page.wait_for_function(
+        "id => { const r = document.getElementById(id).getBoundingClientRect(); return r.top < window.innerHeight && r.bottom > 0; }",
+        arg=target,
+        timeout=10_000,
+    )
     mark = card.locator("mark").first
     return card, squash(mark.inner_text())
 
@@ -315,7 +322,9 @@ def test_unconfigured_engine_is_a_readable_warning_and_reverts(session: Session)
     page = session.open()
     choose_engine(page, "OpenAI-compatible server")
     page.get_by_text("openai is not available").first.wait_for(timeout=60_000)
-    page.wait_for_function("() => document.querySelector('#nd-backend input').value === 'Extractive (offline)'", timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelector('#nd-backend input').value === 'Extractive (offline)'", timeout=30_000
+    )
     assert "extractive (offline)" in page.inner_text("#nd-status")
     assert "Traceback" not in page.inner_text("body")
 

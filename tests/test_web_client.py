@@ -36,7 +36,9 @@ def fake_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Fa
     desk = desk_with_sample(settings)
     demo = create_app(desk, settings)
     opts = mount_options(settings)
-    _, url, _ = demo.queue().launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **opts)
+    _, url, _ = demo.queue().launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, **opts
+    )
     try:
         yield url, desk
     finally:
@@ -77,13 +79,17 @@ def test_ingest_endpoint_uploads_a_file_and_pasted_text(fake_app: tuple[str, Fak
     url, desk = fake_app
     note = tmp_path / "harbour.txt"
     note.write_text("Harbour reopens\nThe harbour of Tallinn reopened on Monday after the storm.\n", encoding="utf-8")
-    result = _client(url).predict([handle_file(str(note))], "", "Pasted note", "A pasted note about bridges and rivers.", api_name="/ingest")
+    result = _client(url).predict(
+        [handle_file(str(note))], "", "Pasted note", "A pasted note about bridges and rivers.", api_name="/ingest"
+    )
     report = IngestReport.model_validate(result)
     assert {a.title for a in report.added} == {"Harbour reopens", "Pasted note"}
     assert {"Harbour reopens", "Pasted note"} <= {a.title for a in desk.articles()}
 
 
-def test_ingest_goes_through_the_same_service_readers_as_the_api(fake_app: tuple[str, FakeDesk], tmp_path: Path) -> None:
+def test_ingest_goes_through_the_same_service_readers_as_the_api(
+    fake_app: tuple[str, FakeDesk], tmp_path: Path
+) -> None:
     """Uploads are parsed in memory by Newsdesk.read_upload and a URL is read by Newsdesk.read_url (as POST
     /api/articles does); here a bad file or URL is one error line and the rest is still indexed."""
     from gradio_client import handle_file
@@ -96,7 +102,9 @@ def test_ingest_goes_through_the_same_service_readers_as_the_api(fake_app: tuple
     empty.write_text("   \n", encoding="utf-8")
     desk.pages["https://example.com/bridge"] = [build_article("Bridge opens", "The new bridge over the river opened on Friday.",
                                                               url="https://example.com/bridge")]  # fmt: skip
-    result = _client(url).predict([handle_file(str(good)), handle_file(str(empty))], "https://example.com/bridge", "", "", api_name="/ingest")
+    result = _client(url).predict(
+        [handle_file(str(good)), handle_file(str(empty))], "https://example.com/bridge", "", "", api_name="/ingest"
+    )
     report = IngestReport.model_validate(result)
     assert {a.title for a in report.added} == {"Ferry resumes", "Bridge opens"}
     assert [(e.input, e.error) for e in report.errors] == [("empty.txt", "empty")]
@@ -128,7 +136,9 @@ def test_eval_endpoint_only_reads_datasets_in_evals(fake_app: tuple[str, FakeDes
         _client(fake_app[0]).predict("/etc/hostname", None, ["extractive"], 6, api_name="/eval")
 
 
-def test_unexpected_failure_is_a_message_not_a_traceback(fake_app: tuple[str, FakeDesk], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_failure_is_a_message_not_a_traceback(
+    fake_app: tuple[str, FakeDesk], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from gradio_client.exceptions import AppError
 
     url, desk = fake_app
@@ -150,7 +160,9 @@ def test_real_server_endpoints(web_server: str, tmp_path: Path) -> None:
     from gradio_client import handle_file
 
     client = _client(web_server)
-    answer = Answer.model_validate(client.predict("How large may Ukraine's army be under the plan?", "", [], api_name="/ask"))
+    answer = Answer.model_validate(
+        client.predict("How large may Ukraine's army be under the plan?", "", [], api_name="/ask")
+    )
     assert not answer.abstained and answer.citations
     assert any("600,000" in c.quote for c in answer.citations), answer.citations
 
@@ -159,14 +171,23 @@ def test_real_server_endpoints(web_server: str, tmp_path: Path) -> None:
     assert briefing.citations and "[1]" in brief["markdown"]
 
     note = tmp_path / "client_note.txt"
-    note.write_text("Lighthouse keepers strike\n\nKeepers of the Skerry lighthouse went on strike on Tuesday over unpaid overtime.\n", encoding="utf-8")
+    note.write_text(
+        "Lighthouse keepers strike\n\nKeepers of the Skerry lighthouse went on strike on Tuesday over unpaid overtime.\n",
+        encoding="utf-8",
+    )
     report = IngestReport.model_validate(client.predict([handle_file(str(note))], "", "", "", api_name="/ingest"))
     assert [a.title for a in report.added + report.unchanged] == ["Lighthouse keepers strike"], report
 
     started = time.perf_counter()
-    summary, files = client.predict(None, handle_file(str(_tiny_dataset(tmp_path))), ["extractive"], 6, api_name="/eval")
+    summary, files = client.predict(
+        None, handle_file(str(_tiny_dataset(tmp_path))), ["extractive"], 6, api_name="/eval"
+    )
     assert summary["backends"]["extractive"]["questions"] == 2
-    assert {Path(f["path"] if isinstance(f, dict) else f).name for f in files} >= {"report.md", "report.json", "metrics.png"}
+    assert {Path(f["path"] if isinstance(f, dict) else f).name for f in files} >= {
+        "report.md",
+        "report.json",
+        "metrics.png",
+    }
     assert time.perf_counter() - started < 600
 
 
@@ -201,7 +222,9 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
 
     from app.serve.web.app import launch
 
-    settings = Settings(index_dir=tmp_path / "index", port=free_port(), auth_user="desk", auth_password=SecretStr("s3cret"))
+    settings = Settings(
+        index_dir=tmp_path / "index", port=free_port(), auth_user="desk", auth_password=SecretStr("s3cret")
+    )
     desk = FakeDesk(settings)
     demo = launch(settings, desk=desk, ensure_sample=False, block=False)
     try:

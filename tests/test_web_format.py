@@ -80,9 +80,14 @@ def test_answer_html_links_citations_and_flags_unsupported_sentences() -> None:
         answer="Dock workers ended the strike [1]. It was sunny [2].",
         sentences=[
             AnswerSentence(text="Dock workers ended the strike.", citations=[1], supported=True, score=0.9),
-            AnswerSentence(text="It was <sunny>.", citations=[2], supported=False, score=0.1, reason="no passage says so"),
+            AnswerSentence(
+                text="It was <sunny>.", citations=[2], supported=False, score=0.1, reason="no passage says so"
+            ),
         ],
-        citations=[cite(1, "Dock workers in Tallinn ended a five-day strike on Tuesday."), cite(2, "The port authority")],
+        citations=[
+            cite(1, "Dock workers in Tallinn ended a five-day strike on Tuesday."),
+            cite(2, "The port authority"),
+        ],
         timings=Timings(total_ms=1530),
     )
     out = fmt.answer_html(a, "a3")
@@ -115,7 +120,9 @@ def test_answer_that_answers_shows_both_verdicts_apart() -> None:
 
 def test_declined_answer_with_its_closest_passage_never_looks_verified() -> None:
     quote = "Dock workers in Tallinn ended a five-day strike on Tuesday."
-    check = AnswerCheck(answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021")
+    check = AnswerCheck(
+        answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019, not 2021"
+    )
     a = answer(
         question="When did the 2021 strike end?",
         answer=f"The indexed articles don't say when the 2021 strike ended. The closest passage is about 2019, not 2021: “{quote}” [1]",
@@ -140,7 +147,9 @@ def test_failed_check_turns_the_sentence_count_amber_even_when_every_sentence_is
 
 
 def test_no_check_no_badge() -> None:
-    assert "nd-check" not in fmt.answer_meta(answer(answer="x [1]", sentences=[AnswerSentence(text="x", supported=True)]))
+    assert "nd-check" not in fmt.answer_meta(
+        answer(answer="x [1]", sentences=[AnswerSentence(text="x", supported=True)])
+    )
 
 
 def test_answer_without_sentence_breakdown_links_markers() -> None:
@@ -149,7 +158,9 @@ def test_answer_without_sentence_breakdown_links_markers() -> None:
 
 
 def test_rewritten_follow_up_is_shown() -> None:
-    a = answer(question="And the pay?", standalone_question="What pay rise did the port authority agree to?", answer="x")
+    a = answer(
+        question="And the pay?", standalone_question="What pay rise did the port authority agree to?", answer="x"
+    )
     assert "Understood as: What pay rise" in fmt.answer_html(a, "a1")
 
 
@@ -207,7 +218,11 @@ def test_context_spans_several_paragraphs_when_the_quote_does() -> None:
 
 def test_sources_panel_lists_each_citation_with_the_sentences_it_supports() -> None:
     c1, c2 = cite(1, "ended a five-day strike"), cite(2, "7 percent pay rise")
-    a = answer(answer="x", citations=[c1, c2], sentences=[AnswerSentence(text="The strike ended.", citations=[1], supported=True)])
+    a = answer(
+        answer="x",
+        citations=[c1, c2],
+        sentences=[AnswerSentence(text="The strike ended.", citations=[1], supported=True)],
+    )
     panel = fmt.sources_panel(a, {ARTICLE.id: ARTICLE}, "a5")
     assert panel.count('class="nd-source"') == 2
     assert "nd-src-a5-1" in panel and "nd-src-a5-2" in panel
@@ -254,7 +269,9 @@ def test_library_rows_newest_first_then_undated() -> None:
 
 def test_ingest_report_html_and_warnings() -> None:
     info = ArticleInfo(id="a", title="Harbour <b>", chunks=4)
-    report = IngestReport(added=[info], unchanged=[info], errors=[IngestError(input="bad.pdf", error="not a PDF")], chunks=4, seconds=1.25)
+    report = IngestReport(
+        added=[info], unchanged=[info], errors=[IngestError(input="bad.pdf", error="not a PDF")], chunks=4, seconds=1.25
+    )
     out = fmt.ingest_html(report)
     assert "2 articles processed, 1 failed, 4 passages in 1.2 s" in out
     assert "Harbour &#60;b&#62;" in out and "Already indexed" in out and "bad.pdf: not a PDF" in out
@@ -270,8 +287,18 @@ def test_eval_table_puts_metrics_in_rows_and_backends_in_columns() -> None:
         "datasets": [{"name": "sample_qa", "items": 40}],
         "retrieval": {"k": 6, "evidence_recall_at_k": {"value": 0.9, "n": 30}, "mrr": {"value": 0.75, "n": 30}},
         "backends": {
-            "extractive": {"model": "none", "answer_accuracy": {"value": 0.5, "n": 30}, "faithfulness": None, "latency_p50_ms": 120.4},
-            "llamacpp": {"model": "smol", "answer_accuracy": {"value": None, "n": 0}, "faithfulness": None, "latency_p50_ms": 2400.0},
+            "extractive": {
+                "model": "none",
+                "answer_accuracy": {"value": 0.5, "n": 30},
+                "faithfulness": None,
+                "latency_p50_ms": 120.4,
+            },
+            "llamacpp": {
+                "model": "smol",
+                "answer_accuracy": {"value": None, "n": 0},
+                "faithfulness": None,
+                "latency_p50_ms": 2400.0,
+            },
         },
         "judge": {"accuracy": 0.875},
         "warnings": ["evidence quote not found"],
@@ -284,4 +311,6 @@ def test_eval_table_puts_metrics_in_rows_and_backends_in_columns() -> None:
     assert table["Latency p50"] == ["120 ms", "2,400 ms"]
     assert "Faithfulness (LLM judge)" not in table and "Citation precision" not in table
     summary = fmt_eval.eval_summary_html(report)
-    assert "sample&#95;qa (40 items)" in summary and "12.3 s" in summary and "0.875" in summary and "1 warning" in summary
+    assert (
+        "sample&#95;qa (40 items)" in summary and "12.3 s" in summary and "0.875" in summary and "1 warning" in summary
+    )

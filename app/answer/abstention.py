@@ -56,5 +56,3 @@ def is_cannot_answer(text: str) -> bool:
         return True
     uncited = not _CITATION.search(t)
     return uncited and (bool(MARKER_PATTERN.search(t)) or (len(t) < REFUSAL_MAX_CHARS and bool(_REFUSALS.search(t))))
-
-

@@ -19,10 +19,10 @@ import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
+from app.chunks import entities
 from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
-from app.chunks import entities
 from app.retrieve.constraints import TermRule, anchor_fit, fit, passage_scope
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
@@ -39,7 +39,12 @@ CLAUSE_DISCOUNT = 0.9  # a comma-separated clause of a long sentence, read alone
 SECOND_SENTENCE_RATIO = 0.9  # a neighbouring second sentence must score this close to the best
 ANCHOR_CANDIDATES = 40  # sentences, best first, searched for one that meets the question's anchors (year, edition...)
 ANCHOR_SCORE_RATIO = 0.2  # ... scoring at least half the best: further down they are about something else
-SELECTION_TERM_RULES: tuple[TermRule, ...] = ("all", "any", "nouns", "none")  # prefer sentences using the question's own words
+SELECTION_TERM_RULES: tuple[TermRule, ...] = (
+    "all",
+    "any",
+    "nouns",
+    "none",
+)  # prefer sentences using the question's own words
 _CACHE_LIMIT = 20_000
 
 STOPWORDS = frozenset(

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 HISTORY_TURNS = 6  # turns of chat history shown to the condense prompt
 HISTORY_CHARS = 400  # each turn is cut to this: enough to resolve a pronoun, short enough for a small model's window
-REWRITE_MAX_GROWTH = 3  # an LLM rewrite longer than 3x the question (+200 chars) is an answer or a ramble, not a rewrite
+REWRITE_MAX_GROWTH = (
+    3  # an LLM rewrite longer than 3x the question (+200 chars) is an answer or a ramble, not a rewrite
+)
 REWRITE_MIN_KEPT = 0.5  # share of the question's content words a rewrite must keep
 
 _LEAD = re.compile(r"^\s*(?:(?:and|but|so|also|ok(?:ay)?|then|well)\b[\s,]*)+|^\s*(?:what|how) about\b\s*", re.I)

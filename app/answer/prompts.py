@@ -96,6 +96,7 @@ def prompt_versions(names: Sequence[str] = (QA_SYSTEM, QA_USER, CONDENSE)) -> di
 
 # ---- passages as data --------------------------------------------------------------------------
 
+
 def mask_instructions(passage: Passage) -> Passage:
     """The passage with sentences that instruct a model blanked out (same length, so offsets stay exact)."""
     masked = mask_instruction_text(passage.text)

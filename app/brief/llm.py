@@ -242,7 +242,12 @@ def _truncate_passage(p: Passage, budget: int, tokenizer: str) -> Passage:
 
 
 def llm_draft(
-    passages: Sequence[Passage], *, engine: Engine, settings: Settings, spec: LengthSpec, progress: Progress | None = None
+    passages: Sequence[Passage],
+    *,
+    engine: Engine,
+    settings: Settings,
+    spec: LengthSpec,
+    progress: Progress | None = None,
 ) -> Draft:
     """Map-reduce the passages into a draft whose points cite passage numbers (1 = passages[0])."""
     tick = progress or (lambda done, total, label: None)

@@ -39,7 +39,9 @@ class _Unit:
 class ChunkLimits:
     """Checks a candidate slice against the tiktoken budget and the optional word-piece window."""
 
-    def __init__(self, encoding: tiktoken.Encoding, max_tokens: int, max_wordpieces: int | None, wordpieces: Counter | None):
+    def __init__(
+        self, encoding: tiktoken.Encoding, max_tokens: int, max_wordpieces: int | None, wordpieces: Counter | None
+    ):
         if max_tokens < 8:
             raise ValueError("chunk size must be at least 8 tokens")
         self.encoding = encoding
@@ -64,7 +66,11 @@ class ChunkLimits:
         bounds the joined count. Counting every candidate slice made chunking quadratic (docs/performance.md)."""
         if self.tokens(text) > self.max_tokens:
             return False
-        if self.max_wordpieces is None or self.wordpieces is None or sum(u.pieces for u in units) <= self.max_wordpieces:
+        if (
+            self.max_wordpieces is None
+            or self.wordpieces is None
+            or sum(u.pieces for u in units) <= self.max_wordpieces
+        ):
             return True
         return self.wordpieces(text) <= self.max_wordpieces
 
@@ -146,7 +152,9 @@ def chunk_article(
             # Prefer to close at a paragraph boundary once the chunk is reasonably full.
             if nxt.para != units[j].para and cur_tokens >= 0.6 * max_tokens:
                 break
-            if cur_tokens + nxt.tokens > max_tokens or not limits.fits_units(text[units[i].start : nxt.end], units[i : j + 2]):
+            if cur_tokens + nxt.tokens > max_tokens or not limits.fits_units(
+                text[units[i].start : nxt.end], units[i : j + 2]
+            ):
                 break
             j += 1
         start, end = units[i].start, units[j].end

@@ -30,7 +30,9 @@ def decode(blob: str | None, text: str) -> tuple[nlp.Entity, ...] | None:
 def within(entities: Sequence[nlp.Entity], start: int, end: int) -> tuple[nlp.Entity, ...]:
     """The entities inside [start, end), with offsets made relative to `start`."""
     return tuple(
-        nlp.Entity(e.start - start, e.end - start, e.label, e.text) for e in entities if e.start >= start and e.end <= end
+        nlp.Entity(e.start - start, e.end - start, e.label, e.text)
+        for e in entities
+        if e.start >= start and e.end <= end
     )
 
 

@@ -89,7 +89,11 @@ class SpanVectors:
         """Compact text for Chroma metadata: int8 means with one float16 scale per segment."""
         n, dim = len(self.starts), self.dim
         scale = np.maximum(np.abs(self.means).max(axis=1), 1e-12) if n else np.zeros(0, dtype=np.float32)
-        q = np.clip(np.rint(self.means / scale[:, None] * 127), -127, 127).astype(np.int8) if n else np.zeros(0, np.int8)
+        q = (
+            np.clip(np.rint(self.means / scale[:, None] * 127), -127, 127).astype(np.int8)
+            if n
+            else np.zeros(0, np.int8)
+        )
         raw = b"".join(
             (
                 _HEADER.pack(_MAGIC, n, dim),
@@ -126,9 +130,7 @@ def decode(blob: str) -> SpanVectors | None:
     return SpanVectors(starts, ends, counts, q * (scale[:, None] / 127))
 
 
-def pool_segments(
-    text: str, offsets: Sequence[tuple[int, int]], token_embeddings: np.ndarray
-) -> SpanVectors:
+def pool_segments(text: str, offsets: Sequence[tuple[int, int]], token_embeddings: np.ndarray) -> SpanVectors:
     """Segments of `text` with the mean of the token embeddings whose characters start inside each.
 
     `offsets[i]` is token i's character span (special tokens have empty spans); `token_embeddings` is (tokens, dim).
@@ -136,7 +138,9 @@ def pool_segments(
     segs = segments(text)
     dim = int(token_embeddings.shape[1])
     if not segs:
-        return SpanVectors(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros((0, dim), np.float32))
+        return SpanVectors(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros((0, dim), np.float32)
+        )
     starts = np.array([a for a, _ in segs], dtype=np.int64)
     ends = np.array([b for _, b in segs], dtype=np.int64)
     tok_start = np.array([s for s, e in offsets], dtype=np.int64)

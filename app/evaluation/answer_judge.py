@@ -68,7 +68,9 @@ def scope_in(article: Article, sentence: str) -> tuple[str, Scope]:
         piece = text[s.start : s.end]
         if wanted in normalize_whitespace(piece) or (len(piece) > 20 and normalize_whitespace(piece) in wanted):
             return piece, passage_scope(text, s.start, s.end, title=article.title, published=article.published)
-    return sentence, Scope(title=article.title, published_year=str(article.published.year) if article.published else None)
+    return sentence, Scope(
+        title=article.title, published_year=str(article.published.year) if article.published else None
+    )
 
 
 def judge_answer_check(pairs: Sequence[AnswerPair], corpus: Path = DEFAULT_CORPUS) -> AnswerJudgeReport:

@@ -25,10 +25,14 @@ def eval_command(
     """`newsdesk eval`: run, write report.json/report.md/results.jsonl/charts into `out`, print a summary (or report.json
     with as_json). Returns the exit code (0). Expected failures raise NewsdeskError (bad dataset lines, empty index)."""
     settings = settings or Settings()
-    report = run_eval(list(datasets), list(backends or [settings.backend]), settings, k=k, corpus=corpus, progress=progress)
+    report = run_eval(
+        list(datasets), list(backends or [settings.backend]), settings, k=k, corpus=corpus, progress=progress
+    )
     folder = write_report(report, Path(out))
     if as_json:
         sys.stdout.write(report_json(report) + "\n")
     else:
-        sys.stdout.write(render_markdown(report) + f"\nWrote {folder}/report.json, report.md, results.jsonl and charts.\n")
+        sys.stdout.write(
+            render_markdown(report) + f"\nWrote {folder}/report.json, report.md, results.jsonl and charts.\n"
+        )
     return 0

@@ -25,8 +25,12 @@ class QAItem(BaseModel):
 
     id: str = Field(min_length=1)
     question: str = Field(min_length=1)
-    answers: list[str] = Field(description="Acceptable short answers; any one matching counts. Empty when unanswerable.")
-    evidence: list[str] = Field(description="Exact quotes from the corpus that support the answer (whitespace-insensitive).")
+    answers: list[str] = Field(
+        description="Acceptable short answers; any one matching counts. Empty when unanswerable."
+    )
+    evidence: list[str] = Field(
+        description="Exact quotes from the corpus that support the answer (whitespace-insensitive)."
+    )
     answerable: bool
     article_id: str | None = None
     tags: list[str] = Field(default_factory=list)
@@ -152,7 +156,9 @@ def parse_dataset(text: str, *, path: str = "<string>", kind: DatasetKind | None
             errors.append(LineError(path=path, line=n, message=_describe(e)))
             continue
         if item.id in seen:
-            errors.append(LineError(path=path, line=n, message=f"duplicate id {item.id!r} (first on line {seen[item.id]})"))
+            errors.append(
+                LineError(path=path, line=n, message=f"duplicate id {item.id!r} (first on line {seen[item.id]})")
+            )
             continue
         seen[item.id] = n
         valid.append(item)
@@ -183,7 +189,9 @@ def load_datasets(paths: list[str | Path]) -> list[Dataset]:
     """Load several files; raise DatasetInvalid listing every bad line of every file, or an empty dataset."""
     datasets = [load_dataset(p) for p in paths]
     errors = [e for d in datasets for e in d.errors]
-    errors += [LineError(path=d.path, line=0, message="dataset has no items") for d in datasets if d.size == 0 and not d.errors]
+    errors += [
+        LineError(path=d.path, line=0, message="dataset has no items") for d in datasets if d.size == 0 and not d.errors
+    ]
     if errors:
         raise DatasetInvalid(errors)
     return datasets

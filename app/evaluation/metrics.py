@@ -250,7 +250,13 @@ def evidence_coverage(answer: Answer, gold_quotes: Sequence[Sequence[SpanRef]]) 
 def briefing_points(briefing: Briefing) -> list[BriefingPoint]:
     """Every cited statement of a briefing: summary, key points, actors' points, facts, disputed points."""
     actors = [p for actor in briefing.actors for p in actor.points]
-    return [*(briefing.summary.parts or [briefing.summary]), *briefing.key_points, *actors, *briefing.facts, *briefing.disputed]
+    return [
+        *(briefing.summary.parts or [briefing.summary]),
+        *briefing.key_points,
+        *actors,
+        *briefing.facts,
+        *briefing.disputed,
+    ]
 
 
 def key_fact_coverage(briefing: Briefing, facts: Sequence[Sequence[SpanRef]]) -> float | None:

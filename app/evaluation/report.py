@@ -12,7 +12,11 @@ from app.evaluation.metrics import Score
 from app.evaluation.results import EvalReport
 
 # Metrics per backend shown in tables and charts: (attribute, label). Retrieval metrics are shared by all backends.
-ANSWER_METRICS = [("answer_accuracy", "answer accuracy"), ("confidently_wrong", "confidently wrong ↓"), ("token_f1", "token F1")]
+ANSWER_METRICS = [
+    ("answer_accuracy", "answer accuracy"),
+    ("confidently_wrong", "confidently wrong ↓"),
+    ("token_f1", "token F1"),
+]
 CITATION_METRICS = [
     ("citation_precision", "citation precision"),
     ("citation_recall", "citation recall"),
@@ -108,7 +112,10 @@ def render_markdown(report: EvalReport) -> str:
         f"- backends: {', '.join(f'{b.backend} ({b.model})' for b in report.backends.values())}; k = {report.retrieval.k}",
         f"- index: {report.config.get('index')}; corpus: {', '.join(a['title'] for a in report.corpus) or 'n/a'}",
     ]
-    out += [f"- dataset `{d.path}` ({d.kind}, {d.items} item{'s' if d.items != 1 else ''}) sha256 `{d.sha256[:16]}`" for d in report.datasets]
+    out += [
+        f"- dataset `{d.path}` ({d.kind}, {d.items} item{'s' if d.items != 1 else ''}) sha256 `{d.sha256[:16]}`"
+        for d in report.datasets
+    ]
     out += ["", "Scores are macro averages over questions; (n) is how many questions the metric is defined for.", ""]
 
     out += ["## Retrieval (shared by all backends)", ""]
@@ -120,28 +127,58 @@ def render_markdown(report: EvalReport) -> str:
             "Answer correctness sits beside citation scores: quoting the top passage verbatim scores high citation "
             "precision and recall while answering nothing. Citation scores are only as good as the support checker "
             "that judges them; its measured accuracy is shown beside them.", ""]  # fmt: skip
-    header = ["backend", *(label for _, label in ANSWER_METRICS + CITATION_METRICS), "checker accuracy",
-              "answer-check accuracy (dev / held-out)"]
+    header = [
+        "backend",
+        *(label for _, label in ANSWER_METRICS + CITATION_METRICS),
+        "checker accuracy",
+        "answer-check accuracy (dev / held-out)",
+    ]
     header += ["faithfulness (LLM judge)"] if judged else []
     rows = []
     for b in report.backends.values():
-        row = [b.backend, *(_cell(getattr(b, key)) for key, _ in ANSWER_METRICS + CITATION_METRICS), judge_acc, answer_acc]
+        row = [
+            b.backend,
+            *(_cell(getattr(b, key)) for key, _ in ANSWER_METRICS + CITATION_METRICS),
+            judge_acc,
+            answer_acc,
+        ]
         rows.append(row + ([_cell(b.faithfulness)] if judged else []))
     out += _table(header, rows)
 
     out += ["", "## Abstention", ""]
     out += _table(
-        ["backend", "answer accuracy", "confidently wrong (lower is better)", "declined when unanswerable (higher is better)",
-         "declined near-miss unanswerable", "declined when answerable (lower is better)"],
-        [[b.backend, _cell(b.answer_accuracy), _cell(b.confidently_wrong), _cell(b.abstention_unanswerable),
-          _cell(b.abstention_near_miss), _cell(b.false_abstention)] for b in report.backends.values()],
+        [
+            "backend",
+            "answer accuracy",
+            "confidently wrong (lower is better)",
+            "declined when unanswerable (higher is better)",
+            "declined near-miss unanswerable",
+            "declined when answerable (lower is better)",
+        ],
+        [
+            [
+                b.backend,
+                _cell(b.answer_accuracy),
+                _cell(b.confidently_wrong),
+                _cell(b.abstention_unanswerable),
+                _cell(b.abstention_near_miss),
+                _cell(b.false_abstention),
+            ]
+            for b in report.backends.values()
+        ],
     )
     if any(b.key_fact_coverage is not None for b in report.backends.values()):
         out += ["", "## Briefings", ""]
         out += _table(
             ["backend", "key-fact coverage", "point citation precision", "checker accuracy", "latency p50"],
             [
-                [b.backend, _cell(b.key_fact_coverage), _cell(b.point_citation_precision), judge_acc, _ms(b.briefing_latency_p50_ms)]
+                [
+                    b.backend,
+                    _cell(b.key_fact_coverage),
+                    _cell(b.point_citation_precision),
+                    judge_acc,
+                    _ms(b.briefing_latency_p50_ms),
+                ]
                 for b in report.backends.values()
             ],
         )
@@ -166,7 +203,9 @@ def render_markdown(report: EvalReport) -> str:
 
 
 # ---- charts ----------------------------------------------------------------------------------------------------------
-def _bars(path: Path, groups: list[str], series: dict[str, list[float]], title: str, ylabel: str, ylim: float | None) -> None:
+def _bars(
+    path: Path, groups: list[str], series: dict[str, list[float]], title: str, ylabel: str, ylim: float | None
+) -> None:
     """Grouped bar chart; Figure() renders with Agg without touching pyplot's global state."""
     from matplotlib.figure import Figure
 
@@ -193,7 +232,9 @@ def write_charts(report: EvalReport, folder: Path) -> list[Path]:
              ("confidently_wrong", "confidently wrong"), ("abstention_near_miss", "declined near-miss"),
              ("key_fact_coverage", "key-fact coverage"), ("point_citation_precision", "point precision"),
              ("faithfulness", "faithfulness")]  # fmt: skip
-    names = [(key, label) for key, label in names if any(metric_value(report, b, key) is not None for b in report.backends)]
+    names = [
+        (key, label) for key, label in names if any(metric_value(report, b, key) is not None for b in report.backends)
+    ]
     series = {b: [metric_value(report, b, key) or 0.0 for key, _ in names] for b in report.backends}
     metrics_png, latency_png = folder / "metrics.png", folder / "latency.png"
     _bars(metrics_png, [label for _, label in names], series, "Scores per backend", "score", 1.05)

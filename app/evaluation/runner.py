@@ -71,11 +71,15 @@ def _desk(
     if not corpus:
         desk = given or Newsdesk(settings, embeddings=embeddings)
         if not desk.articles():
-            raise EvalError(f"the index at {settings.chroma_url or settings.index_dir} is empty; ingest articles or pass --corpus")
+            raise EvalError(
+                f"the index at {settings.chroma_url or settings.index_dir} is empty; ingest articles or pass --corpus"
+            )
         yield desk
         return
     with tempfile.TemporaryDirectory(prefix="newsdesk-eval-") as tmp:
-        temp = settings.model_copy(update={"index_dir": Path(tmp) / "index", "chroma_url": None, "cache_dir": Path(tmp) / "cache"})
+        temp = settings.model_copy(
+            update={"index_dir": Path(tmp) / "index", "chroma_url": None, "cache_dir": Path(tmp) / "cache"}
+        )
         desk = Newsdesk(temp, embeddings=embeddings)
         report = desk.ingest(list(corpus))
         for e in report.errors:
@@ -107,7 +111,11 @@ def _config(settings: Settings, backends: Sequence[str], k: int, corpus: Sequenc
             "rrf_k", "mmr", "mmr_lambda", "context_tokens", "max_answer_tokens", "temperature", "strict",
             "support_threshold", "abstain_threshold", "openai_model", "gguf_path", "judge_model")  # fmt: skip
     dumped = settings.model_dump(mode="json")
-    config: dict[str, Any] = {"k": k, "backends": list(backends), "corpus": [str(c) for c in corpus] if corpus else None}
+    config: dict[str, Any] = {
+        "k": k,
+        "backends": list(backends),
+        "corpus": [str(c) for c in corpus] if corpus else None,
+    }
     config["index"] = "temporary" if corpus else str(settings.chroma_url or settings.index_dir)
     config["settings"] = {key: dumped[key] for key in keep if key in dumped}
     try:
@@ -199,7 +207,9 @@ def summarize(backend: str, results: Sequence[QuestionResult], briefs: Sequence[
         abstention_unanswerable=m.Score(value=m.share([r.abstained for r in unanswerable]), n=len(unanswerable)),
         false_abstention=m.Score(value=m.share([r.abstained for r in answerable]), n=len(answerable)),
         confidently_wrong=col("confidently_wrong"),
-        abstention_near_miss=m.Score(value=m.share([r.abstained for r in near_miss]), n=len(near_miss)) if near_miss else None,
+        abstention_near_miss=m.Score(value=m.share([r.abstained for r in near_miss]), n=len(near_miss))
+        if near_miss
+        else None,
         faithfulness=col("faithfulness") if judged else None,
         key_fact_coverage=col("key_fact_coverage", briefs) if briefs else None,
         point_citation_precision=col("point_citation_precision", briefs) if briefs else None,
@@ -284,7 +294,9 @@ class _Scorer:
         )  # fmt: skip
 
 
-def _briefing_scores(briefing: Briefing | None, facts: list[list[m.SpanRef]], supports: m.Supports) -> dict[str, float | None]:
+def _briefing_scores(
+    briefing: Briefing | None, facts: list[list[m.SpanRef]], supports: m.Supports
+) -> dict[str, float | None]:
     if briefing is None:
         return {"key_fact_coverage": 0.0 if facts else None, "point_citation_precision": None}
     return {
@@ -348,10 +360,14 @@ def run_eval(
         warnings += [f"{b.backend} {b.dataset}/{b.id} failed: {b.error}" for b in briefing_results if b.error]
         judge_report = _judge_accuracy(desk.checker, warnings)
         answer_judge = _answer_judge_accuracy(warnings) if settings.answer_check else None
-        corpus_info = [a.model_dump(mode="json", include={"id", "title", "source", "chunks", "chars"}) for a in desk.articles()]
+        corpus_info = [
+            a.model_dump(mode="json", include={"id", "title", "source", "chunks", "chars"}) for a in desk.articles()
+        ]
         chunks = sum(a["chunks"] for a in corpus_info)
         if chunks and k >= chunks:
-            warnings.append(f"k = {k} retrieves all {chunks} chunks of the corpus: evidence recall@k is trivially 1; read MRR")
+            warnings.append(
+                f"k = {k} retrieves all {chunks} chunks of the corpus: evidence recall@k is trivially 1; read MRR"
+            )
 
     return EvalReport(
         created_at=started,

@@ -50,8 +50,6 @@ def iter_load(inputs: list[str], settings: Settings) -> Iterator[tuple[str, list
             yield from _iter_path(Path(item).expanduser(), settings)
 
 
-
-
 # --- Dispatch -------------------------------------------------------------------------------------------------------
 
 
@@ -131,5 +129,3 @@ def _read_limited(path: Path, limit: int) -> bytes:
     if len(data) > limit:
         raise LoadError(name, f"file is over the {limit:,}-byte limit (max_file_bytes)")
     return data
-
-

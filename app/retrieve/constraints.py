@@ -32,10 +32,16 @@ from app.text import split_sentences
 TermRule = Literal["all", "any", "nouns", "none"]
 
 # Anchor kinds a fact has one value of: a sentence naming another year (and not the asked one) is about another fact.
-EXCLUSIVE: dict[AnchorKind, Callable[[str], set[str]]] = {"year": year_keys, "quarter": quarter_keys, "ordinal": ordinal_keys}
+EXCLUSIVE: dict[AnchorKind, Callable[[str], set[str]]] = {
+    "year": year_keys,
+    "quarter": quarter_keys,
+    "ordinal": ordinal_keys,
+}
 ENTITY_WORDS_MATCHED = 0.5  # share of a multi-word name's words a scope must mention ('the Harbor City race')
 _WORD = re.compile(r"[^\W_][\w’'\-]*")
-_DIGIT_ORDINAL = re.compile(r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I)
+_DIGIT_ORDINAL = re.compile(
+    r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I
+)
 _MONEY = re.compile(
     r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?"
     r"(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b",

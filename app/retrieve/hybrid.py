@@ -49,7 +49,9 @@ def _has_filters(filters: SearchFilters | None) -> bool:
 class HybridRetriever:
     """Passages for a query from dense and BM25 retrieval, fused; the same filters apply to both sides."""
 
-    def __init__(self, store: ChromaStore, embeddings: Embeddings, settings: Settings, lexical: LexicalIndex | None = None) -> None:
+    def __init__(
+        self, store: ChromaStore, embeddings: Embeddings, settings: Settings, lexical: LexicalIndex | None = None
+    ) -> None:
         self.store = store
         self.embeddings = embeddings
         self.settings = settings

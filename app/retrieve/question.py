@@ -14,72 +14,21 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from app import nlp
+from app.retrieve.lexicon import (
+    GENERIC_MODIFIERS,
+    GENERIC_TYPE_NOUNS,
+    LIGHT_VERBS,
+    MONEY_VERBS,
+    NAME_LABELS,
+    ORDINAL_WORDS,
+    SPEECH_LEMMAS,
+    TYPE_NOUNS,
+    AnswerType,
+)
 
-AnswerType = Literal["person", "organisation", "place", "date", "money", "number", "quantity", "quote", "reason", "other"]
 AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier", "term"]
 
-# Entity labels that name something an answer must be about (values are handled as years/quarters/numbers).
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "WORK_OF_ART", "PRODUCT", "LAW"})
 
-# Nouns after 'which/what' (or the asked noun of 'who is the X') and the answer type they ask for. A noun spaCy's
-# parser marks as the head of the asked phrase is looked up here; unknown nouns ask for 'other' (anchors still apply).
-TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
-    "person": frozenset(
-        """person people man woman player athlete runner driver rider swimmer cyclist skier boxer golfer striker
-        goalkeeper coach manager captain author writer novelist poet director actor actress singer musician artist
-        composer conductor architect designer scientist researcher professor economist analyst lawyer judge minister
-        president premier chancellor governor mayor senator lawmaker politician leader candidate spokesperson
-        spokesman spokeswoman official chief executive ceo cfo founder chair chairman chairwoman head winner champion
-        victim suspect witness doctor nurse engineer officer general commander ambassador envoy secretary editor
-        reporter journalist curator astronaut pilot student teacher""".split()
-    ),
-    "organisation": frozenset(
-        """company firm business group organisation organization agency ministry department party team club band
-        union bank insurer lender carrier airline automaker maker manufacturer retailer supplier startup publisher
-        broadcaster newspaper outlet network university college school institute lab laboratory hospital charity
-        council committee court regulator authority government parliament studio label brand operator developer
-        sponsor partner rival buyer bidder investor fund""".split()
-    ),
-    "place": frozenset(
-        """place city town village country nation state region province district county capital venue stadium arena
-        site location port island border area neighbourhood neighborhood street country's""".split()
-    ),
-    "date": frozenset("date day year month week season time decade century".split()),
-    "money": frozenset(
-        """money cash sum price cost revenue revenues sales profit profits loss losses income earnings budget fee fine salary wage
-        wages pay payout prize valuation value worth funding investment deal bill spending debt bonus dividend
-        tariff tax subsidy grant fare rent""".split()
-    ),
-    "number": frozenset(
-        """number count total share percentage percent rate attendance turnout population score tally majority
-        margin ranking rank votes seats""".split()
-    ),
-    "quantity": frozenset(
-        """size length distance height weight speed capacity volume area duration age temperature magnitude
-        output""".split()
-    ),
-}
-# Asked nouns that only say what kind of answer is wanted: the answer need not repeat them.
-GENERIC_TYPE_NOUNS = frozenset(
-    """person people one thing name amount number sum figure total share percentage rate value kind type way
-    date day year time place location organisation organization company firm group situation status state role
-    position view stance reaction response outcome result plan idea point""".split()
-)
-MONEY_VERBS = frozenset(
-    "cost costs pay paid spend spent earn earned raise raised charge charged sell sold buy bought fetch fetched".split()
-)
-SPEECH_LEMMAS = frozenset(
-    """say tell state announce claim argue warn note add describe call insist explain comment reply respond react
-    write declare admit deny""".split()
-)
-ORDINAL_WORDS = {
-    w: i
-    for i, w in enumerate(
-        """first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth
-        fifteenth sixteenth seventeenth eighteenth nineteenth twentieth""".split(),
-        start=1,
-    )
-}
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)(?:\s*[-–/]\s*(\d{2,4}))?\b")
 _QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|(h[12])|(first|second)[\s-]+half)\b",
@@ -92,12 +41,16 @@ _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _BACKGROUND_TIME = re.compile(r"\b(?:before|since|until|prior to)\s+(?:1[89]|20)\d\d\b", re.I)
-_QUARTER_WORDS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
-# Modifiers that do not narrow down which fact is meant.
-GENERIC_MODIFIERS = frozenset(
-    """new old main big large small major minor top key last next latest recent current previous same other whole
-    full total overall final official annual several many much few most more less such certain own exact""".split()
-)
+_QUARTER_WORDS = {
+    "first": "1",
+    "second": "2",
+    "third": "3",
+    "fourth": "4",
+    "1st": "1",
+    "2nd": "2",
+    "3rd": "3",
+    "4th": "4",
+}
 
 
 @dataclass(frozen=True)
@@ -244,7 +197,11 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
     m = _HOW_MANY.match(doc.text)
     if m:
         following = [t for t in doc if t.idx >= m.end() and t.pos_ in {"NOUN", "PROPN"}]
-        if following and following[0].pos_ == "NOUN" and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx):
+        if (
+            following
+            and following[0].pos_ == "NOUN"
+            and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx)
+        ):
             return _head_noun(following[0])
     which = _which_noun(doc)
     if which is not None:
@@ -254,7 +211,11 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
         return None
     # 'What is/was the revenue of X', 'Who is the mayor of X': the attribute or subject noun of the copula.
     for child in root.children:
-        if child.dep_ in {"attr", "nsubj", "nsubjpass"} and child.pos_ in {"NOUN", "PROPN"} and child.lower_ not in {"what", "who", "which"}:
+        if (
+            child.dep_ in {"attr", "nsubj", "nsubjpass"}
+            and child.pos_ in {"NOUN", "PROPN"}
+            and child.lower_ not in {"what", "who", "which"}
+        ):
             return _head_noun(child)
     return None
 
@@ -267,7 +228,11 @@ def _which_noun(doc: nlp.Doc) -> nlp.Token | None:
             # the noun run right after the question word ('which news agency' -> agency; the parser is not relied on:
             # it reads 'On which platform' with 'which' as an object)
             j = nxt.i
-            while j + 1 < len(doc) and doc[j + 1].pos_ in {"NOUN", "PROPN"} and doc[j + 1].dep_ in {"compound", "nsubj", "dobj", "attr", "pobj", "ROOT"}:
+            while (
+                j + 1 < len(doc)
+                and doc[j + 1].pos_ in {"NOUN", "PROPN"}
+                and doc[j + 1].dep_ in {"compound", "nsubj", "dobj", "attr", "pobj", "ROOT"}
+            ):
                 if doc[j].pos_ not in {"NOUN", "ADJ", "PROPN", "NUM"}:
                     break
                 j += 1
@@ -359,13 +324,6 @@ def _qualified_nouns(doc: nlp.Doc, asked: nlp.Token | None) -> list[nlp.Token]:
         if tok.dep_ == "ROOT" and any(c.dep_ == "nsubj" and c.lower_ in {"who", "what", "which"} for c in tok.children):
             nouns += [_head_noun(c) for c in tok.children if c.dep_ in {"dobj", "attr"} and c.pos_ == "NOUN"]
     return nouns
-
-
-# Verbs that carry no content of their own ('who *is* the mayor', 'what *did* X say', 'what *happened*').
-LIGHT_VERBS = frozenset(
-    """be have do say tell get make take go happen become come give put see know think include mean use want seem
-    find keep call""".split()
-)
 
 
 def stem(word: str) -> str:

@@ -158,7 +158,9 @@ class BodyLimitMiddleware:
                 return
             if declared > limit:
                 await _drain(receive)
-                await _send_error(send, 413, "payload_too_large", f"request body of {declared} bytes is over the {limit}-byte limit")
+                await _send_error(
+                    send, 413, "payload_too_large", f"request body of {declared} bytes is over the {limit}-byte limit"
+                )
                 return
         seen = 0
         rejected = False
@@ -205,6 +207,11 @@ async def _send_error(send: Any, status: int, type_: str, message: str) -> None:
     import json
 
     body = json.dumps({"error": {"type": type_, "message": message, "status": status}}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -54,12 +54,21 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
     mount_options = getattr(sys.modules["app.serve.web.app"], "mount_options", None)
     if callable(mount_options):
         kwargs.update(mount_options(settings))  # theme, css: gradio 6 takes them at mount/launch time
-    gr.mount_gradio_app(app, blocks, path="/", server_name=settings.host, server_port=settings.port,
-                        max_file_size=settings.max_file_bytes, **kwargs)
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        server_name=settings.host,
+        server_port=settings.port,
+        max_file_size=settings.max_file_bytes,
+        **kwargs,
+    )
     return True
 
 
-def build_app(settings: Settings, *, desk: Newsdesk | None = None, ensure_sample: bool = True, web: bool = True) -> FastAPI:
+def build_app(
+    settings: Settings, *, desk: Newsdesk | None = None, ensure_sample: bool = True, web: bool = True
+) -> FastAPI:
     """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win)."""
     from app.serve.api.app import create_api
     from app.services import Newsdesk
@@ -83,8 +92,16 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
 
     security.check_bind(settings)
     app = build_app(settings, ensure_sample=ensure_sample, web=web)
-    log.warning("Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+    log.warning(
+        "Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,7 @@ from app.store.records import (
     info_from_metadata,
     passage_from_chunk,
 )
+from app.store.repair import PAGE, REINDEX_SUFFIX
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 
@@ -58,10 +59,7 @@ Item = tuple[Article, Sequence[Chunk], Sequence[Sequence[float]] | None]
 """An article to write, its chunks and their vectors (None: embedded by the store)."""
 _Row = tuple[Article, Sequence[Chunk], Sequence[Sequence[float]]]
 
-_PAGE = 1000
-_REINDEX_SUFFIX = "_chunks_reindex"
-_SERVER_ORPHAN_GRACE_S = 600
-"""Server mode: orphan chunks younger than this may belong to another client's write in progress."""
+
 class IndexMismatchError(NewsdeskError):
     """The index was built with another embedding model than the current settings use."""
 
@@ -160,7 +158,9 @@ class ChromaStore:
     def articles(self) -> Collection:
         if self._articles is None:
             self._articles = self._io(
-                self.client.get_or_create_collection, self.articles_name, embedding_function=None,
+                self.client.get_or_create_collection,
+                self.articles_name,
+                embedding_function=None,
                 configuration={"hnsw": dict(ARTICLES_HNSW)},
             )
         return self._articles
@@ -228,7 +228,10 @@ class ChromaStore:
                 f"(dim {have['embedding_dim']}) but the settings use {want['embedding_provider']}/{want['embedding_model']} "
                 f"(dim {want['embedding_dim']}); run `newsdesk reindex` to rebuild it with the current model"
             )
-        if (meta.get("chunk_tokens"), meta.get("chunk_overlap_tokens")) != (want["chunk_tokens"], want["chunk_overlap_tokens"]):
+        if (meta.get("chunk_tokens"), meta.get("chunk_overlap_tokens")) != (
+            want["chunk_tokens"],
+            want["chunk_overlap_tokens"],
+        ):
             log.warning("index was chunked with other chunk settings; `newsdesk reindex` applies the current ones")
 
     def _collection_names(self) -> set[str]:
@@ -238,10 +241,10 @@ class ChromaStore:
         """All ids of a collection (optionally filtered), page by page, without documents or vectors."""
         offset = 0
         while True:
-            ids = self._get(col, where=where, include=[], limit=_PAGE, offset=offset).ids
+            ids = self._get(col, where=where, include=[], limit=PAGE, offset=offset).ids
             if ids:
                 yield ids
-            if len(ids) < _PAGE:
+            if len(ids) < PAGE:
                 return
             offset += len(ids)
 
@@ -286,10 +289,16 @@ class ChromaStore:
             return set()
         if self._version() is not None:
             return set(wanted) & self._committed_ids()
-        return {i for batch in batches(wanted, _PAGE) for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]}
+        return {
+            i
+            for batch in batches(wanted, PAGE)
+            for i in self._io(self.articles.get, ids=list(batch), include=[])["ids"]
+        }
 
     # ---- writes --------------------------------------------------------------
-    def add_article(self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None) -> None:
+    def add_article(
+        self, article: Article, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]] | None = None
+    ) -> None:
         """Write the chunks (with `vectors`, else embedded here), then the article record that commits them."""
         self.add_articles([(article, chunks, vectors)])
 
@@ -320,13 +329,16 @@ class ChromaStore:
         # Un-commit and clear any earlier or half-written copy, so each chunk set is exactly the new one. A Chroma
         # delete costs tens of ms even when nothing matches (docs/performance.md): look first, delete what is there.
         size = self._max_batch()
-        for part in batches(ids, _PAGE):
+        for part in batches(ids, PAGE):
             if committed := self._io(self.articles.get, ids=list(part), include=[])["ids"]:
                 self._io(self.articles.delete, ids=list(committed))
         new_chunks = {c.id for _, chunks, _ in rows for c in chunks}
         old_chunks = [
-            i for part in batches(ids, _PAGE) for page in self._ids(col, {"article_id": {"$in": list(part)}})
-            for i in page if i not in new_chunks
+            i
+            for part in batches(ids, PAGE)
+            for page in self._ids(col, {"article_id": {"$in": list(part)}})
+            for i in page
+            if i not in new_chunks
         ]
         for stale in batches(old_chunks, size):
             self._io(col.delete, ids=list(stale))
@@ -366,61 +378,15 @@ class ChromaStore:
         return existed
 
     def repair(self, grace: float | None = None) -> int:
-        """Finish or drop an interrupted reindex, then delete chunks whose article has no record. Returns chunks deleted.
+        """Finish or drop an interrupted reindex, then delete chunks whose article has no record (app.store.repair)."""
+        from app.store.repair import repair
 
-        `grace`: leave orphans younger than this many seconds (default: none in embedded mode, where the writer lock
-        rules out a write in progress; 10 minutes in server mode, where another client may be mid-write).
-        Embedded, the scan of every chunk id (seconds at 100,000 chunks) runs only when a write section did not end
-        normally since the last scan (app.store.local_lock's unfinished-write marker) or an older index was never scanned.
-        """
-        if self._local is not None and grace is None and not self._local.needs_repair():
-            return 0
-        with self._writing() as section:
-            section.changed = False
-            names = self._collection_names()
-            tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
-            if tmp in names:
-                section.changed = True
-                col = self._io(self.client.get_collection, tmp, embedding_function=None)
-                if (col.metadata or {}).get("complete") and self.chunks_name not in names:
-                    log.warning("finishing an interrupted reindex")
-                    self._io(col.modify, name=self.chunks_name)
-                    names.add(self.chunks_name)
-                else:
-                    log.warning("dropping an unfinished reindex")
-                    self._io(self.client.delete_collection, tmp)
-            if self.chunks_name not in names:
-                if self._local is not None:
-                    self._local.repaired()
-                return 0
-            col = self._io(self.client.get_collection, self.chunks_name, embedding_function=None)
-            committed = self.article_ids()
-            orphans = [cid for page in self._ids(col) for cid in page if article_of(cid) not in committed]
-            grace = (_SERVER_ORPHAN_GRACE_S if self.server_mode else 0) if grace is None else grace
-            if orphans and grace > 0:
-                orphans = self._stale(col, orphans, grace)
-            for batch in batches(orphans, _PAGE):
-                section.changed = True
-                self._io(col.delete, ids=list(batch))
-            if orphans:
-                log.warning("removed %d chunks of unfinished writes", len(orphans))
-            if self._local is not None:
-                self._local.repaired()
-            return len(orphans)
-
-    def _stale(self, col: Collection, orphans: list[str], grace: float) -> list[str]:
-        """Orphans written longer ago than `grace` seconds (or of unknown age)."""
-        cutoff = time.time() - grace
-        stale: list[str] = []
-        for batch in batches(orphans, _PAGE):
-            got = self._get(col, ids=list(batch), include=["metadatas"])
-            stale += [i for i, m in zip(got.ids, got.metadatas, strict=True) if float(m.get("written_at", 0)) < cutoff]
-        return stale
+        return repair(self, grace)
 
     @_writes
     def reindex(self, chunk: Callable[[Article], list[Chunk]], progress: Progress | None = None) -> int:
         """Re-chunk (with the ingest's chunker) and re-embed every article into a fresh chunks collection."""
-        tmp = f"{self.settings.collection}{_REINDEX_SUFFIX}"
+        tmp = f"{self.settings.collection}{REINDEX_SUFFIX}"
         if tmp in self._collection_names():
             self._io(self.client.delete_collection, tmp)
         new = self._open_vectors(tmp)
@@ -476,11 +442,11 @@ class ChromaStore:
         infos: list[ArticleInfo] = []
         offset = 0
         while True:
-            got = self._get(self.articles, include=["metadatas"], limit=_PAGE, offset=offset)
+            got = self._get(self.articles, include=["metadatas"], limit=PAGE, offset=offset)
             infos += [info_from_metadata(i, m) for i, m in zip(got.ids, got.metadatas, strict=True)]
-            if len(got.ids) < _PAGE:
+            if len(got.ids) < PAGE:
                 break
-            offset += _PAGE
+            offset += PAGE
         infos.sort(key=lambda a: a.title.lower())
         infos.sort(key=lambda a: epoch(a.published) if a.published else float("-inf"), reverse=True)
         return infos
@@ -503,7 +469,9 @@ class ChromaStore:
         return self._io(self.chunks.count)
 
     @_reads
-    def dense_ids(self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
+    def dense_ids(
+        self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[str, float]]:
         """Top-k (chunk id, cosine similarity) among committed articles, honouring the filters, without texts.
 
         Fetching documents and metadata is most of a Chroma query's cost (about 0.2 ms per result here), so the
@@ -513,8 +481,13 @@ class ChromaStore:
         where = chunk_where(filters)
         fetch = k
         while True:
-            got = self._io(self.chunks.query, query_embeddings=[[float(x) for x in query_vector]], n_results=fetch,
-                           where=where, include=["distances"])
+            got = self._io(
+                self.chunks.query,
+                query_embeddings=[[float(x) for x in query_vector]],
+                n_results=fetch,
+                where=where,
+                include=["distances"],
+            )
             ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
             committed = self._committed(article_of(i) for i in ids)
             hits = [(i, _cosine(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
@@ -524,7 +497,9 @@ class ChromaStore:
             fetch *= 2
 
     @_reads
-    def dense_search(self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None) -> list[Passage]:
+    def dense_search(
+        self, query_vector: Sequence[float], k: int, filters: SearchFilters | None = None
+    ) -> list[Passage]:
         """Top-k chunks by cosine similarity (dense_score) among committed articles, honouring the filters."""
         if k <= 0:
             return []
@@ -551,7 +526,7 @@ class ChromaStore:
         return {i for page in self._ids(self.chunks, chunk_where(filters)) for i in page}
 
     @_reads
-    def iter_chunks(self, batch: int = _PAGE) -> Iterator[tuple[list[str], list[str]]]:
+    def iter_chunks(self, batch: int = PAGE) -> Iterator[tuple[list[str], list[str]]]:
         """(ids, texts) of every chunk of a committed article, `batch` at a time."""
         committed = self.article_ids()
         offset = 0

@@ -36,7 +36,6 @@ def make_client(settings: Settings) -> ClientAPI:
     return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
 
 
-
 def is_http(client: Any) -> bool:
     """Whether an injected client talks to a server (so calls are retried across restarts)."""
     server = getattr(client, "_server", None)

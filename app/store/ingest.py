@@ -108,7 +108,9 @@ class Ingestor:
         try:
             article = load_text(text, title=title, source=source)
         except LoadError as e:
-            return IngestReport(errors=[IngestError(input=title or "pasted text", error=getattr(e, "message", None) or str(e))])
+            return IngestReport(
+                errors=[IngestError(input=title or "pasted text", error=getattr(e, "message", None) or str(e))]
+            )
         return self.ingest_articles([article])
 
     def ingest_articles(self, articles: Iterable[Article], progress: Progress | None = None) -> IngestReport:

@@ -16,7 +16,6 @@ from app.retrieve.question import QuestionAnalysis
 VERDICT_TERMS: TermRule = "nouns"  # the asked thing must be named; its verb may be paraphrased
 
 
-
 @dataclass(frozen=True)
 class Closest:
     """The best supported sentence of a declined answer, and why it does not answer."""
@@ -64,7 +63,10 @@ def check_answer(
                 continue
             passage = next((p for p in passages if p.chunk_id == citation.chunk_id), None)
             verdict = fit(
-                analysis, citation.quote, scope_of(citation, passage), entities=quote_entities(citation, passage),
+                analysis,
+                citation.quote,
+                scope_of(citation, passage),
+                entities=quote_entities(citation, passage),
                 terms=VERDICT_TERMS,
             )
             if verdict.ok:
@@ -77,4 +79,6 @@ def check_answer(
         reason = "no sentence of the answer is supported by its citation"
     else:
         reason = closest.fit.reason(analysis.answer_type)
-    return AnswerCheck(answers_question=False, answer_type=analysis.answer_type, anchors=anchors, reason=reason), closest
+    return AnswerCheck(
+        answers_question=False, answer_type=analysis.answer_type, anchors=anchors, reason=reason
+    ), closest

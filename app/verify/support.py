@@ -175,8 +175,6 @@ class _Window:
     clause_spans: tuple[tuple[int, int], ...] = ()  # where the clauses are in the passage
 
 
-
-
 _CLAUSE_STRIP = " \"'“”‘’()"
 
 
@@ -202,7 +200,12 @@ def _windows(passages: Sequence[str]) -> list[_Window]:
                 nxt = spans[k + 1]
                 out.append(
                     _Window(
-                        i, sp.start, nxt.end, text[sp.start : nxt.end], True, clauses[k] + clauses[k + 1],
+                        i,
+                        sp.start,
+                        nxt.end,
+                        text[sp.start : nxt.end],
+                        True,
+                        clauses[k] + clauses[k + 1],
                         cspans[k] + cspans[k + 1],
                     )
                 )

@@ -24,8 +24,6 @@ VENV_BIN = ROOT / ".venv" / "bin"
 SEED_FILE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 
 
-
-
 def wait_until(check: Any, timeout: float, what: str, interval: float = 0.2) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -38,8 +36,14 @@ def wait_until(check: Any, timeout: float, what: str, interval: float = 0.2) -> 
 
 def _base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False",
-               TOKENIZERS_PARALLELISM="false", PYTHONUNBUFFERED="1")
+    env.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        ANONYMIZED_TELEMETRY="False",
+        GRADIO_ANALYTICS_ENABLED="False",
+        TOKENIZERS_PARALLELISM="false",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
@@ -52,12 +56,14 @@ class NewsdeskServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _base_env()
-        self.env.update({
-            "NEWSDESK_INDEX_DIR": str(workdir / "index"),
-            "NEWSDESK_URL_ALLOWLIST": json.dumps(["127.0.0.1"]),
-            "NEWSDESK_URL_TIMEOUT": "2",
-            "NEWSDESK_LOG_LEVEL": "WARNING",
-        })
+        self.env.update(
+            {
+                "NEWSDESK_INDEX_DIR": str(workdir / "index"),
+                "NEWSDESK_URL_ALLOWLIST": json.dumps(["127.0.0.1"]),
+                "NEWSDESK_URL_TIMEOUT": "2",
+                "NEWSDESK_LOG_LEVEL": "WARNING",
+            }
+        )
         self.env.update({f"NEWSDESK_{k.upper()}": v for k, v in settings.items()})
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -68,7 +74,17 @@ class NewsdeskServer:
 
     def start(self, timeout: float = 240.0) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the life of the process
-        cmd = [str(VENV_BIN / "python"), "-m", "app.serve.server", "--host", "127.0.0.1", "--port", str(self.port), "--api-only", "--no-sample"]
+        cmd = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "app.serve.server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--api-only",
+            "--no-sample",
+        ]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
 
@@ -120,7 +136,16 @@ class ChromaProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         log = open(self.path.parent / f"chroma-{self.port}.log", "ab")  # noqa: SIM115
-        cmd = [str(VENV_BIN / "chroma"), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [
+            str(VENV_BIN / "chroma"),
+            "run",
+            "--path",
+            str(self.path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=_base_env())
 
         def ready() -> bool:
@@ -165,7 +190,7 @@ ARTICLE_HTML = """<!doctype html><html><head><title>Harbour reopens after storm<
 
 def scripts_only_html() -> bytes:
     scripts = "".join(f"<script>var a{i} = '{'x' * 200}'; document.write(a{i});</script>" for i in range(2000))
-    return f"<html><head>{scripts}</head><body onload=\"alert(1)\">{scripts}<iframe src=javascript:alert(1)></iframe></body></html>".encode()
+    return f'<html><head>{scripts}</head><body onload="alert(1)">{scripts}<iframe src=javascript:alert(1)></iframe></body></html>'.encode()
 
 
 def nested_html(depth: int = 20000) -> bytes:
@@ -222,7 +247,9 @@ class HostileSite:
                     "/nested.html": lambda: self._send(200, nested_html()),
                     "/huge-declared": lambda: self._send(200, b"<p>tiny</p>", length=str(10**12)),
                     "/bad-encoding": lambda: self._send(200, b"abc", "text/html", Content_Encoding="br-zstd-x"),
-                    "/corrupt-gzip": lambda: self._send(200, b"\x1f\x8b\x08\x00garbage-not-gzip" * 10, "text/html", Content_Encoding="gzip"),
+                    "/corrupt-gzip": lambda: self._send(
+                        200, b"\x1f\x8b\x08\x00garbage-not-gzip" * 10, "text/html", Content_Encoding="gzip"
+                    ),
                 }
                 if self.path == "/slow":
                     time.sleep(6)  # longer than the server's url_timeout (2 s)
@@ -259,8 +286,18 @@ class HostileSite:
 
 
 # ---- articles ---------------------------------------------------------------------------------------
-_HOBBIES = ["sourdough baking", "beekeeping", "origami", "birdwatching", "pottery", "chess openings", "kite flying",
-            "stamp collecting", "rock climbing", "watercolour painting"]
+_HOBBIES = [
+    "sourdough baking",
+    "beekeeping",
+    "origami",
+    "birdwatching",
+    "pottery",
+    "chess openings",
+    "kite flying",
+    "stamp collecting",
+    "rock climbing",
+    "watercolour painting",
+]
 _TOWNS = ["Ambleford", "Brindle", "Castlemoor", "Dunwick", "Eastleigh Vale", "Farrowby", "Glenmarch", "Hollin"]
 
 

@@ -24,7 +24,10 @@ def text(body: str) -> Send:
 
 
 def url(path_or_url: str) -> Send:
-    return lambda c, s: c.post("/api/articles", json={"url": path_or_url if "://" in path_or_url or ":" in path_or_url[:12] else s.url + path_or_url})
+    return lambda c, s: c.post(
+        "/api/articles",
+        json={"url": path_or_url if "://" in path_or_url or ":" in path_or_url[:12] else s.url + path_or_url},
+    )
 
 
 def upload(name: str, data: bytes, ctype: str = "application/octet-stream") -> Send:
@@ -58,9 +61,20 @@ CASES: list[tuple[str, Send, set[int]]] = [
     ("malformed JSON upload", upload("bad.jsonl", b'{"text": "unterminated\n{"title": 3}\n'), {400}),
     ("PDF that is not a PDF", upload("fake.pdf", b"%PDF-1.7\n" + os.urandom(4096), "application/pdf"), {400}),
     # size
-    ("20 MB text as JSON", lambda c, s: c.post("/api/articles", json={"text": "All work and no play. " * (20 * MB // 22)}), {413}),
+    (
+        "20 MB text as JSON",
+        lambda c, s: c.post("/api/articles", json={"text": "All work and no play. " * (20 * MB // 22)}),
+        {413},
+    ),
     ("20 MB text upload", upload("big.txt", b"All work and no play. " * (20 * MB // 22), "text/plain"), {413}),
-    ("huge JSON body (40 MB)", raw("/api/ask", b'{"question": "x", "history": [' + b'{"role":"user","content":"aaaa"},' * (40 * MB // 34) + b"{}]}"), {413}),
+    (
+        "huge JSON body (40 MB)",
+        raw(
+            "/api/ask",
+            b'{"question": "x", "history": [' + b'{"role":"user","content":"aaaa"},' * (40 * MB // 34) + b"{}]}",
+        ),
+        {413},
+    ),
     ("deeply nested JSON", raw("/api/ask", nested_json(100_000)), {400, 422}),
     ("long question", lambda c, s: c.post("/api/ask", json={"question": "why " * 5000}), {422}),
     # HTML
@@ -123,12 +137,30 @@ CASES: list[tuple[str, Send, set[int]]] = [
     ("search with k=0", lambda c, s: c.post("/api/search", json={"query": "x", "k": 0}), {422}),
     ("ask unknown backend", lambda c, s: c.post("/api/ask", json={"question": "x", "backend": "gpt-99"}), {422}),
     ("ask unconfigured backend", lambda c, s: c.post("/api/ask", json={"question": "x", "backend": "openai"}), {400}),
-    ("chat unconfigured model", lambda c, s: c.post("/v1/chat/completions", json={"model": "newsdesk/openai", "messages": [{"role": "user", "content": "x"}]}), {404}),
+    (
+        "chat unconfigured model",
+        lambda c, s: c.post(
+            "/v1/chat/completions", json={"model": "newsdesk/openai", "messages": [{"role": "user", "content": "x"}]}
+        ),
+        {404},
+    ),
     ("brief bad date", lambda c, s: c.post("/api/brief", json={"selection": {"since": "yesterday-ish"}}), {422}),
     ("eval path traversal", lambda c, s: c.post("/api/eval", json={"dataset": "../../etc/passwd"}), {422}),
     ("eval unknown dataset", lambda c, s: c.post("/api/eval", json={"dataset": "nope"}), {404}),
-    ("chat unknown model", lambda c, s: c.post("/v1/chat/completions", json={"model": "gpt-5", "messages": [{"role": "user", "content": "x"}]}), {404}),
-    ("chat no user turn", lambda c, s: c.post("/v1/chat/completions", json={"model": "newsdesk", "messages": [{"role": "system", "content": "x"}]}), {400}),
+    (
+        "chat unknown model",
+        lambda c, s: c.post(
+            "/v1/chat/completions", json={"model": "gpt-5", "messages": [{"role": "user", "content": "x"}]}
+        ),
+        {404},
+    ),
+    (
+        "chat no user turn",
+        lambda c, s: c.post(
+            "/v1/chat/completions", json={"model": "newsdesk", "messages": [{"role": "system", "content": "x"}]}
+        ),
+        {400},
+    ),
 ]
 
 
@@ -138,8 +170,9 @@ def snapshot(c: httpx.Client) -> list[tuple[str, int]]:
     return sorted((a["id"], a["chunks"]) for a in r.json())
 
 
-def test_every_bad_input_is_a_clear_4xx_and_changes_nothing(api_server: NewsdeskServer, hostile_site: HostileSite,
-                                                             figures: dict[str, Any]) -> None:
+def test_every_bad_input_is_a_clear_4xx_and_changes_nothing(
+    api_server: NewsdeskServer, hostile_site: HostileSite, figures: dict[str, Any]
+) -> None:
     failures: list[str] = []
     statuses: dict[str, int] = {}
     with api_server.client(timeout=60) as c:
@@ -149,7 +182,11 @@ def test_every_bad_input_is_a_clear_4xx_and_changes_nothing(api_server: Newsdesk
             statuses[name] = r.status_code
             try:
                 error = r.json()["error"]
-                shape_ok = set(error) == {"type", "message", "status"} and error["status"] == r.status_code and error["message"]
+                shape_ok = (
+                    set(error) == {"type", "message", "status"}
+                    and error["status"] == r.status_code
+                    and error["message"]
+                )
             except (ValueError, KeyError, TypeError):
                 shape_ok = False
             leaked = "Traceback" in r.text or 'File "/' in r.text
@@ -171,7 +208,9 @@ def test_every_bad_input_is_a_clear_4xx_and_changes_nothing(api_server: Newsdesk
     assert healthy
 
 
-def test_script_laden_article_is_ingested_without_its_scripts(api_server: NewsdeskServer, hostile_site: HostileSite) -> None:
+def test_script_laden_article_is_ingested_without_its_scripts(
+    api_server: NewsdeskServer, hostile_site: HostileSite
+) -> None:
     """The positive control: a real page full of scripts and handlers keeps its text and loses its code."""
     with api_server.client(timeout=60) as c:
         r = c.post("/api/articles", json={"url": f"{hostile_site.url}/article.html"})
@@ -191,7 +230,9 @@ def test_requests_with_lying_lengths_do_not_hurt(api_server: NewsdeskServer) -> 
 
     host, port = "127.0.0.1", api_server.port
     with socket.create_connection((host, port), timeout=10) as s:
-        s.sendall(b"POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"text\":")
+        s.sendall(
+            b'POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"text":'
+        )
         s.shutdown(socket.SHUT_WR)
         s.settimeout(10)
         with contextlib.suppress(OSError):

@@ -36,13 +36,21 @@ def check_index(index_dir: Path) -> dict[str, Any]:
     for aid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
         parts = chunks.get(where={"article_id": aid}, include=["documents", "metadatas"])
         ns = sorted(int(m["n"]) for m in parts["metadatas"])
-        exact = all(text[int(m["start"]) : int(m["end"])] == doc for doc, m in zip(parts["documents"], parts["metadatas"], strict=True))
+        exact = all(
+            text[int(m["start"]) : int(m["end"])] == doc
+            for doc, m in zip(parts["documents"], parts["metadatas"], strict=True)
+        )
         if ns != list(range(int(meta["chunks"]))) or not exact:
             incomplete.append(aid)
     orphans = {m["article_id"] for m in chunks.get(include=["metadatas"])["metadatas"]} - set(got["ids"])
-    result = {"ids": got["ids"], "incomplete": incomplete, "orphan_articles": sorted(orphans),
-              "chunks": chunks.count(), "committed_chunks": sum(int(m["chunks"]) for m in got["metadatas"]),
-              "unique": len(set(got["ids"])) == len(got["ids"])}
+    result = {
+        "ids": got["ids"],
+        "incomplete": incomplete,
+        "orphan_articles": sorted(orphans),
+        "chunks": chunks.count(),
+        "committed_chunks": sum(int(m["chunks"]) for m in got["metadatas"]),
+        "unique": len(set(got["ids"])) == len(got["ids"]),
+    }
     del client
     return result
 
@@ -63,7 +71,9 @@ def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: P
         def upload() -> None:
             try:
                 with server.client(timeout=600) as c:
-                    outcome["status"] = c.post("/api/articles", files=[("file", ("big.jsonl", big, "application/jsonl"))]).status_code
+                    outcome["status"] = c.post(
+                        "/api/articles", files=[("file", ("big.jsonl", big, "application/jsonl"))]
+                    ).status_code
             except httpx.TransportError as exc:
                 outcome["error"] = type(exc).__name__
 
@@ -102,7 +112,10 @@ def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: P
                     if stop.is_set():
                         return
                     try:
-                        r = c.post("/api/articles", json={k: v for k, v in json.loads(line).items() if k in ("text", "title", "source")})
+                        r = c.post(
+                            "/api/articles",
+                            json={k: v for k, v in json.loads(line).items() if k in ("text", "title", "source")},
+                        )
                     except httpx.TransportError:
                         return
                     if r.status_code in (200, 201):
@@ -121,12 +134,18 @@ def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: P
         with server.client() as c:
             listed = [a["id"] for a in c.get("/api/articles").json()]
             health = c.get("/healthz").json()
-            assert c.post("/api/ask", json={"question": "What did the finance minister say about the deficit?"}).status_code == 200
+            assert (
+                c.post(
+                    "/api/ask", json={"question": "What did the finance minister say about the deficit?"}
+                ).status_code
+                == 200
+            )
         lost = reported - set(listed)
         assert after_small["unique"] and not after_small["incomplete"], after_small
         assert not lost, lost
         assert len(listed) == len(set(listed)) and health["chunks"] == sum(
-            a["chunks"] for a in httpx.get(f"{server.url}/api/articles", timeout=30).json())
+            a["chunks"] for a in httpx.get(f"{server.url}/api/articles", timeout=30).json()
+        )
         survived += 1
     finally:
         server.stop()
@@ -138,8 +157,10 @@ def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: P
         "articles_reported_ingested": len(reported),
         "articles_lost": len(lost),
         "incomplete_articles": len(after_big["incomplete"]) + len(after_small["incomplete"]),
-        "orphan_chunks_repaired_on_restart": after_big["chunks"] - after_big["committed_chunks"]
-        + after_small["chunks"] - after_small["committed_chunks"],
+        "orphan_chunks_repaired_on_restart": after_big["chunks"]
+        - after_big["committed_chunks"]
+        + after_small["chunks"]
+        - after_small["committed_chunks"],
         "duplicate_articles": 0 if after_small["unique"] and after_big["unique"] else 1,
     }
 
@@ -149,13 +170,22 @@ def test_chroma_server_restart_during_queries(tmp_path: Path, figures: dict[str,
     chroma = ChromaProcess(tmp_path / "chroma-data")
     chroma.start()
     server = NewsdeskServer(tmp_path / "server-mode", chroma_url=chroma.url, collection="faults")
-    questions = ["How many points are in the US peace plan?", "To what size must Ukraine limit its army under the plan?",
-                 "Who is Kaja Kallas?", "What did Zelenskyy say about the plan?"]
+    questions = [
+        "How many points are in the US peace plan?",
+        "To what size must Ukraine limit its army under the plan?",
+        "Who is Kaja Kallas?",
+        "What did Zelenskyy say about the plan?",
+    ]
     results: list[tuple[str, int, Any]] = []
     try:
         server.start()
         with server.client() as c:
-            assert c.post("/api/articles", files=[("file", (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain"))]).status_code == 201
+            assert (
+                c.post(
+                    "/api/articles", files=[("file", (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain"))]
+                ).status_code
+                == 201
+            )
             reference = {q: c.post("/api/ask", json={"question": q}).json()["answer"] for q in questions}
             articles_before = c.get("/api/articles").json()
         stop = threading.Event()
@@ -171,7 +201,13 @@ def test_chroma_server_restart_during_queries(tmp_path: Path, figures: dict[str,
                             results.append(("search", r.status_code, len(r.json()) if r.status_code == 200 else r.text))
                         else:
                             r = c.post("/api/ask", json={"question": q})
-                            results.append(("ask", r.status_code, r.json().get("answer") == reference[q] if r.status_code == 200 else r.text))
+                            results.append(
+                                (
+                                    "ask",
+                                    r.status_code,
+                                    r.json().get("answer") == reference[q] if r.status_code == 200 else r.text,
+                                )
+                            )
                     except httpx.TransportError as exc:
                         results.append(("transport", 0, str(exc)))
                     n += 1

@@ -33,8 +33,14 @@ def fuzz(operation: Any, mode: GenerationMode, n: int, base_url: str, record: An
     """Run n generated cases of one operation against the server; raises on the first failing check."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=n, deadline=None, database=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case: Any) -> None:
         response = case.call(base_url=base_url, timeout=120)
         record(response.status_code)
@@ -55,7 +61,13 @@ def test_api_from_its_openapi_spec(api_server: NewsdeskServer, figures: dict[str
         for mode, n in EXAMPLES.items():
             label = f"{operation.label} ({mode.value})"
             try:
-                fuzz(operation, mode, n, api_server.url, lambda status, label=label: (calls.update([label]), statuses.update([status])))
+                fuzz(
+                    operation,
+                    mode,
+                    n,
+                    api_server.url,
+                    lambda status, label=label: (calls.update([label]), statuses.update([status])),
+                )
             except Unsatisfiable:
                 assert mode is GenerationMode.NEGATIVE  # an operation without inputs has no invalid ones
             except (Exception, BaseExceptionGroup) as exc:  # schemathesis' FailureGroup is a BaseExceptionGroup

@@ -27,8 +27,11 @@ def questions() -> list[str]:
 
 
 def fingerprint(answer: dict[str, Any]) -> tuple[Any, ...]:
-    return (answer["answer"], answer["abstained"],
-            tuple((c["n"], c["article_id"], c["start"], c["end"], c["quote"]) for c in answer["citations"]))
+    return (
+        answer["answer"],
+        answer["abstained"],
+        tuple((c["n"], c["article_id"], c["start"], c["end"], c["quote"]) for c in answer["citations"]),
+    )
 
 
 def plan(client: int) -> list[tuple[str, int]]:
@@ -54,12 +57,22 @@ def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, An
                 if kind == "ask":
                     r = c.post("/api/ask", json={"question": q})
                 elif kind == "chat":
-                    r = c.post("/v1/chat/completions", json={"model": "newsdesk", "messages": [{"role": "user", "content": q}]})
+                    r = c.post(
+                        "/v1/chat/completions", json={"model": "newsdesk", "messages": [{"role": "user", "content": q}]}
+                    )
                 elif kind == "search":
                     r = c.post("/api/search", json={"query": q, "k": 4})
                 else:
                     r = c.post("/api/articles", json=unrelated_article(n % DISTINCT_INGESTS))
-                out.append({"kind": kind, "q": q, "status": r.status_code, "body": r.json(), "ms": (time.perf_counter() - t0) * 1000})
+                out.append(
+                    {
+                        "kind": kind,
+                        "q": q,
+                        "status": r.status_code,
+                        "body": r.json(),
+                        "ms": (time.perf_counter() - t0) * 1000,
+                    }
+                )
         return out
 
     t0 = time.perf_counter()
@@ -80,7 +93,10 @@ def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, An
             different.append(r)
         elif r["kind"] == "chat":
             got = r["body"]["newsdesk"]
-            if (got["answer"], r["body"]["choices"][0]["message"]["content"]) != (reference[r["q"]][0], reference[r["q"]][0]):
+            if (got["answer"], r["body"]["choices"][0]["message"]["content"]) != (
+                reference[r["q"]][0],
+                reference[r["q"]][0],
+            ):
                 different.append(r)
         elif r["kind"] == "search":
             # Ranks may shift as the corpus grows (BM25 statistics change: a club notice "to plan its season" can take
@@ -99,8 +115,12 @@ def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, An
                 searches_same += [p["chunk_id"] for p in r["body"]] == search_ref[r["q"]]
                 foreign += any(p["article_id"] not in base_texts for p in r["body"])
 
-    added = Counter(a["id"] for r in results if r["kind"] == "ingest" and r["status"] in (200, 201) for a in r["body"]["added"])
-    unchanged = Counter(a["id"] for r in results if r["kind"] == "ingest" and r["status"] in (200, 201) for a in r["body"]["unchanged"])
+    added = Counter(
+        a["id"] for r in results if r["kind"] == "ingest" and r["status"] in (200, 201) for a in r["body"]["added"]
+    )
+    unchanged = Counter(
+        a["id"] for r in results if r["kind"] == "ingest" and r["status"] in (200, 201) for a in r["body"]["unchanged"]
+    )
     with api_server.client() as c:
         after = c.get("/api/articles").json()
         health = c.get("/healthz").json()
@@ -140,5 +160,7 @@ def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, An
     assert not different, different[:3]
     assert not torn, torn[:3]
     assert not duplicates and not twice_added and not lost and not unexpected
-    assert len(added) == min(DISTINCT_INGESTS, len({n % DISTINCT_INGESTS for i in range(CLIENTS) for k, n in plan(i) if k == "ingest"}))
+    assert len(added) == min(
+        DISTINCT_INGESTS, len({n % DISTINCT_INGESTS for i in range(CLIENTS) for k, n in plan(i) if k == "ingest"})
+    )
     assert health["articles"] == len(after) and health["chunks"] == sum(a["chunks"] for a in after)

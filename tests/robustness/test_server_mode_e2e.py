@@ -24,8 +24,9 @@ def sse_events(text: str) -> list[tuple[str, Any]]:
     return out
 
 
-def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, hostile_site: HostileSite,
-                                                              figures: dict[str, Any]) -> None:
+def test_two_workers_share_one_chroma_server_through_restarts(
+    tmp_path: Path, hostile_site: HostileSite, figures: dict[str, Any]
+) -> None:
     chroma = ChromaProcess(tmp_path / "chroma-data")
     chroma.start()
     a = NewsdeskServer(tmp_path / "worker-a", chroma_url=chroma.url, collection="e2e")
@@ -39,8 +40,14 @@ def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, ho
             r = ca.post("/api/articles", files=[("file", (SEED_FILE.name, SEED_FILE.read_bytes(), "text/plain"))])
             assert r.status_code == 201, r.text
             seed_id = r.json()["added"][0]["id"]
-            r = ca.post("/api/articles", json={"text": "The harbour of Port Ellis reopened on Tuesday after the storm. "
-                                                       "Harbour master Ines Vargas said 42 boats had returned.", "title": "Harbour"})
+            r = ca.post(
+                "/api/articles",
+                json={
+                    "text": "The harbour of Port Ellis reopened on Tuesday after the storm. "
+                    "Harbour master Ines Vargas said 42 boats had returned.",
+                    "title": "Harbour",
+                },
+            )
             assert r.status_code == 201
             pasted_id = r.json()["added"][0]["id"]
             r = ca.post("/api/articles", json={"url": f"{hostile_site.url}/article.html"})
@@ -51,7 +58,9 @@ def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, ho
 
             # worker B sees the same library and answers the same (its lexical index follows the shared store)
             ids_a = sorted(x["id"] for x in ca.get("/api/articles").json())
-            assert sorted(x["id"] for x in cb.get("/api/articles").json()) == ids_a == sorted([seed_id, pasted_id, url_id])
+            assert (
+                sorted(x["id"] for x in cb.get("/api/articles").json()) == ids_a == sorted([seed_id, pasted_id, url_id])
+            )
             ans_a = ca.post("/api/ask", json={"question": QUESTION}).json()
             ans_b = cb.post("/api/ask", json={"question": QUESTION}).json()
             assert "600,000" in ans_a["answer"] and ans_a["citations"] and not ans_a["abstained"]
@@ -63,7 +72,8 @@ def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, ho
             events = sse_events(ca.post("/api/ask", json={"question": QUESTION, "stream": True}).text)
             assert events[-1][0] == "answer" and events[-1][1]["answer"] == ans_a["answer"]
             chat = openai.OpenAI(base_url=f"{b.url}/v1", api_key="x", max_retries=0).chat.completions.create(
-                model="newsdesk", messages=[{"role": "user", "content": QUESTION}])
+                model="newsdesk", messages=[{"role": "user", "content": QUESTION}]
+            )
             assert chat.choices[0].message.content == ans_a["answer"]
             steps.append("stream and OpenAI chat")
 
@@ -75,8 +85,10 @@ def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, ho
             chroma.restart(down_seconds=2)
             assert ca.post("/api/ask", json={"question": QUESTION}).json()["answer"] == ans_a["answer"]
             assert cb.get("/healthz").json()["articles"] == 3
-            r = cb.post("/api/articles", json={"text": "Kite flying returned to Brindle beach on Sunday, organisers said.",
-                                                "title": "Kites"})
+            r = cb.post(
+                "/api/articles",
+                json={"text": "Kite flying returned to Brindle beach on Sunday, organisers said.", "title": "Kites"},
+            )
             assert r.status_code == 201
             kite_id = r.json()["added"][0]["id"]
             steps.append("chroma restart")
@@ -108,5 +120,10 @@ def test_two_workers_share_one_chroma_server_through_restarts(tmp_path: Path, ho
         a.stop()
         b.stop()
         chroma.stop()
-    figures["server_mode"] = {"workers": 2, "steps_passed": len(steps), "steps": steps, "chroma_restarts": chroma.restarts + 1,
-                              "articles_lost": 0}
+    figures["server_mode"] = {
+        "workers": 2,
+        "steps_passed": len(steps),
+        "steps": steps,
+        "chroma_restarts": chroma.restarts + 1,
+        "articles_lost": 0,
+    }

@@ -34,7 +34,11 @@ class ApiContext:
         """401 unless the request carries the credential its route and the bind address need."""
         rule = security.access_rule(self.settings, request.method, request.url.path)
         if rule.required and not security.credential_ok(self.settings, request.headers.get("authorization")):
-            raise ApiError(401, "unauthorized", f"a valid API token is required ({rule.reason}); send 'Authorization: Bearer <NEWSDESK_API_TOKEN>'")
+            raise ApiError(
+                401,
+                "unauthorized",
+                f"a valid API token is required ({rule.reason}); send 'Authorization: Bearer <NEWSDESK_API_TOKEN>'",
+            )
 
     def read(self, fn: Callable[[], T]) -> T:
         with self.lock.read():
@@ -56,7 +60,9 @@ class ApiContext:
                 self.desk.engine(name)
             except EngineUnavailable as exc:
                 if openai:
-                    raise ApiError(404, "model_not_found", f"model 'newsdesk/{name}' is not available here: {exc}") from None
+                    raise ApiError(
+                        404, "model_not_found", f"model 'newsdesk/{name}' is not available here: {exc}"
+                    ) from None
                 raise ApiError(400, "backend_unavailable", str(exc)) from None
         return name
 

@@ -108,8 +108,9 @@ def usage(question: str, history: Iterable[ChatTurn], answer_text: str) -> Usage
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
 
-def completion(answer: Answer, *, model: str, history: Sequence[ChatTurn] = (),
-               id_: str | None = None, created: int | None = None) -> ChatCompletion:
+def completion(
+    answer: Answer, *, model: str, history: Sequence[ChatTurn] = (), id_: str | None = None, created: int | None = None
+) -> ChatCompletion:
     """A non-streamed chat.completion whose content is the verified answer with its [n] markers."""
     return ChatCompletion(
         id=id_ or new_id(),
@@ -126,8 +127,14 @@ def _pieces(text: str, words: int = PIECE_WORDS) -> list[str]:
     return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
 
 
-def chunks(events: Iterable[AnswerDelta | AnswerDone], *, model: str, history: Sequence[ChatTurn] = (),
-           id_: str | None = None, created: int | None = None) -> Iterator[ChatCompletionChunk]:
+def chunks(
+    events: Iterable[AnswerDelta | AnswerDone],
+    *,
+    model: str,
+    history: Sequence[ChatTurn] = (),
+    id_: str | None = None,
+    created: int | None = None,
+) -> Iterator[ChatCompletionChunk]:
     """chat.completion.chunk objects: a role chunk, the verified answer in pieces, then a final chunk with citations.
 
     Live deltas are text before verification: their [n] markers can be renumbered and strict mode can drop sentences,
@@ -147,7 +154,9 @@ def chunks(events: Iterable[AnswerDelta | AnswerDone], *, model: str, history: S
             for piece in _pieces(answer.answer):
                 yield chunk(ChunkDelta(content=piece))
             yield ChatCompletionChunk(
-                id=id_, created=created, model=model,
+                id=id_,
+                created=created,
+                model=model,
                 choices=[ChunkChoice(delta=ChunkDelta(citations=answer.citations), finish_reason="stop")],
                 newsdesk=extra(answer),
                 usage=usage(answer.question, history, answer.answer),

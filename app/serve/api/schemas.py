@@ -9,7 +9,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchem
 from app.answer.engines import ENGINE_NAMES, check_engine_name
 from app.models import AnswerCheck, AnswerSentence, BriefSelection, ChatTurn, Citation, SearchFilters
 
-BackendName = Annotated[str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})]
+BackendName = Annotated[
+    str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})
+]
 """An engine name from the registry (app.answer.engines)."""
 
 # ---- errors ----------------------------------------------------------------------
@@ -65,7 +67,9 @@ class AskRequest(BaseModel):
 
     question: str = Field(min_length=1, max_length=4000)
     history: list[ChatTurn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
-    backend: BackendName | None = Field(None, description="Answer engine; default from settings. Never falls back silently.")
+    backend: BackendName | None = Field(
+        None, description="Answer engine; default from settings. Never falls back silently."
+    )
     k: int | None = Field(None, ge=1, le=50)
     filters: SearchFilters | None = None
     strict: bool | None = Field(None, description="Drop unsupported sentences instead of marking them.")
@@ -86,7 +90,9 @@ class EvalRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    dataset: str = Field(pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}$", description="Dataset file name under evals/ (without .jsonl).")
+    dataset: str = Field(
+        pattern=r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,79}$", description="Dataset file name under evals/ (without .jsonl)."
+    )
     backends: list[BackendName] = Field(default_factory=lambda: ["extractive"], min_length=1, max_length=3)
     k: int | None = Field(None, ge=1, le=50)
     limit: int | None = Field(None, ge=1, le=500, description="Score only the first N items.")
@@ -146,7 +152,8 @@ class NewsdeskExtra(BaseModel):
     citations: list[Citation] = Field(default_factory=list)
     abstained: bool = False
     check: AnswerCheck | None = Field(
-        None, description="Does the answer answer the question asked (apart from per-sentence support)? None: not checked."
+        None,
+        description="Does the answer answer the question asked (apart from per-sentence support)? None: not checked.",
     )
     backend: str
     model: str
@@ -155,7 +162,9 @@ class NewsdeskExtra(BaseModel):
 class AssistantMessage(BaseModel):
     role: Literal["assistant"] = "assistant"
     content: str
-    citations: list[Citation] = Field(default_factory=list, description="Newsdesk extra: what the [n] markers point to.")
+    citations: list[Citation] = Field(
+        default_factory=list, description="Newsdesk extra: what the [n] markers point to."
+    )
 
 
 class Choice(BaseModel):
@@ -222,7 +231,10 @@ ASK_EVENT: dict[str, Any] = {
     "required": ["event", "data"],
     "properties": {
         "event": {"type": "string", "enum": ["delta", "answer", "error"]},
-        "data": {"type": "string", "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error."},
+        "data": {
+            "type": "string",
+            "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error.",
+        },
     },
 }
 CHAT_EVENT: dict[str, Any] = {
@@ -230,7 +242,10 @@ CHAT_EVENT: dict[str, Any] = {
     "required": ["data"],
     "properties": {
         "event": {"type": "string", "enum": ["message"]},
-        "data": {"type": "string", "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE]."},
+        "data": {
+            "type": "string",
+            "description": "JSON of a chat.completion.chunk (or an ErrorResponse), then [DONE].",
+        },
     },
 }
 

@@ -46,7 +46,12 @@ def theme() -> gr.themes.Base:
         radius_size=gr.themes.sizes.radius_sm,
         font=[gr.themes.LocalFont("IBM Plex Sans"), "system-ui", "sans-serif"],
         font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
-    ).set(body_background_fill="#f6f5f1", block_border_width="1px", button_primary_background_fill="#9f1239", button_primary_background_fill_hover="#881337")
+    ).set(
+        body_background_fill="#f6f5f1",
+        block_border_width="1px",
+        button_primary_background_fill="#9f1239",
+        button_primary_background_fill_hover="#881337",
+    )
 
 
 def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
@@ -89,20 +94,43 @@ def _ask_tab(h: Handlers, backend: gr.Dropdown) -> None:
         with gr.Row():
             with gr.Column(scale=7):
                 chat = gr.Chatbot(
-                    height=CHAT_HEIGHT_PX, show_label=False, elem_id="nd-chat", sanitize_html=False, layout="panel",
-                    feedback_options=None, buttons=[], latex_delimiters=[],
+                    height=CHAT_HEIGHT_PX,
+                    show_label=False,
+                    elem_id="nd-chat",
+                    sanitize_html=False,
+                    layout="panel",
+                    feedback_options=None,
+                    buttons=[],
+                    latex_delimiters=[],
                     placeholder="<div class='nd-empty'><strong>Ask the newsroom's archive.</strong><br>Answers quote the articles and every citation is checked. Try the sample article:</div>",
                     examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
                 )
                 with gr.Row(equal_height=True):
-                    question = gr.Textbox(placeholder="Ask about the indexed articles…", show_label=False, scale=8, elem_id="nd-question", max_lines=QUESTION_MAX_LINES)
+                    question = gr.Textbox(
+                        placeholder="Ask about the indexed articles…",
+                        show_label=False,
+                        scale=8,
+                        elem_id="nd-question",
+                        max_lines=QUESTION_MAX_LINES,
+                    )
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="nd-ask")
                 with gr.Row():
                     clear_btn = gr.Button("New conversation", size="sm", variant="secondary", scale=0)
-                    gr.HTML('<div class="nd-hint">Follow-up questions use the conversation. Click a number to see its source.</div>')
+                    gr.HTML(
+                        '<div class="nd-hint">Follow-up questions use the conversation. Click a number to see its source.</div>'
+                    )
             with gr.Column(scale=5):
-                sources = gr.HTML(fmt.sources_panel(None, {}, "none"), elem_id="nd-sources", js_on_load=(STATIC_DIR / "newsdesk.js").read_text(encoding="utf-8"))
-    ask: dict[str, Any] = {"fn": h.respond, "inputs": [question, conv, backend], "outputs": [chat, conv, sources, question], "api_visibility": "private"}
+                sources = gr.HTML(
+                    fmt.sources_panel(None, {}, "none"),
+                    elem_id="nd-sources",
+                    js_on_load=(STATIC_DIR / "newsdesk.js").read_text(encoding="utf-8"),
+                )
+    ask: dict[str, Any] = {
+        "fn": h.respond,
+        "inputs": [question, conv, backend],
+        "outputs": [chat, conv, sources, question],
+        "api_visibility": "private",
+    }
     question.submit(**ask)
     ask_btn.click(**ask)
     chat.example_select(h.example, outputs=[question], api_visibility="private").then(**ask)
@@ -116,8 +144,17 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
     with gr.Tab("Briefing", id="briefing"):
         with gr.Row():
             with gr.Column(scale=3, elem_classes="nd-card"):
-                articles = gr.Dropdown([], multiselect=True, allow_custom_value=True, label="Articles", info="Empty = the whole library", elem_id="nd-brief-articles")
-                topic = gr.Textbox(label="Topic", placeholder="e.g. security guarantees for Ukraine", elem_id="nd-topic")
+                articles = gr.Dropdown(
+                    [],
+                    multiselect=True,
+                    allow_custom_value=True,
+                    label="Articles",
+                    info="Empty = the whole library",
+                    elem_id="nd-brief-articles",
+                )
+                topic = gr.Textbox(
+                    label="Topic", placeholder="e.g. security guarantees for Ukraine", elem_id="nd-topic"
+                )
                 since = gr.DateTime(label="Published from", include_time=False, type="string", elem_id="nd-since")
                 until = gr.DateTime(label="Published until", include_time=False, type="string", elem_id="nd-until")
                 length = gr.Radio(LENGTHS, value="standard", label="Length")
@@ -126,9 +163,9 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
             with gr.Column(scale=5):
                 view = gr.HTML(fmt.briefing_placeholder(), elem_id="nd-briefing")
         data = gr.JSON(visible=False)
-    brief_btn.click(h.brief, inputs=[articles, topic, since, until, length, backend], outputs=[data], api_name="brief").success(
-        h.show_briefing, inputs=[data], outputs=[view, download], api_visibility="private"
-    )
+    brief_btn.click(
+        h.brief, inputs=[articles, topic, since, until, length, backend], outputs=[data], api_name="brief"
+    ).success(h.show_briefing, inputs=[data], outputs=[view, download], api_visibility="private")
     return articles
 
 
@@ -141,7 +178,13 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> lis
         with gr.Row():
             with gr.Column(scale=2, elem_classes="nd-card"):
                 gr.HTML('<div class="nd-section-title">Add articles</div>')
-                files = gr.File(label="Upload files (txt, md, html, pdf, json, jsonl)", file_count="multiple", file_types=UPLOAD_TYPES, type="filepath", elem_id="nd-upload")
+                files = gr.File(
+                    label="Upload files (txt, md, html, pdf, json, jsonl)",
+                    file_count="multiple",
+                    file_types=UPLOAD_TYPES,
+                    type="filepath",
+                    elem_id="nd-upload",
+                )
                 url = gr.Textbox(label="Or a web address", placeholder="https://…", elem_id="nd-url")
                 with gr.Accordion("Or paste an article", open=False):
                     paste_title = gr.Textbox(label="Title", elem_id="nd-paste-title")
@@ -149,16 +192,34 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> lis
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="nd-add")
                 ingest_status = gr.HTML(elem_id="nd-ingest-status")
             with gr.Column(scale=5):
-                table = gr.Dataframe(headers=fmt.LIBRARY_HEADERS, value=[], interactive=False, wrap=True, elem_id="nd-library",
-                                     column_widths=["42%", "16%", "14%", "12%", "16%"], max_height=520, buttons=["fullscreen"])
+                table = gr.Dataframe(
+                    headers=fmt.LIBRARY_HEADERS,
+                    value=[],
+                    interactive=False,
+                    wrap=True,
+                    elem_id="nd-library",
+                    column_widths=["42%", "16%", "14%", "12%", "16%"],
+                    max_height=520,
+                    buttons=["fullscreen"],
+                )
                 with gr.Row(elem_classes="nd-remove-row"):
-                    remove_pick = gr.Dropdown([], allow_custom_value=True, label="Remove an article (or click its row)", scale=4,
-                                              elem_id="nd-remove-pick")
-                    remove_btn = gr.Button("Remove article", variant="stop", size="md", scale=1, min_width=140, elem_id="nd-remove")
+                    remove_pick = gr.Dropdown(
+                        [],
+                        allow_custom_value=True,
+                        label="Remove an article (or click its row)",
+                        scale=4,
+                        elem_id="nd-remove-pick",
+                    )
+                    remove_btn = gr.Button(
+                        "Remove article", variant="stop", size="md", scale=1, min_width=140, elem_id="nd-remove"
+                    )
         data = gr.JSON(visible=False)
     refreshed = [table, remove_pick, *elsewhere]
     add_btn.click(h.ingest, inputs=[files, url, paste_title, paste_text], outputs=[data], api_name="ingest").success(
-        h.after_ingest, inputs=[data, backend], outputs=[ingest_status, *refreshed, files, url, paste_title, paste_text], api_visibility="private"
+        h.after_ingest,
+        inputs=[data, backend],
+        outputs=[ingest_status, *refreshed, files, url, paste_title, paste_text],
+        api_visibility="private",
     )
     table.select(h.pick_row, outputs=[remove_pick], api_visibility="private")
     remove_btn.click(h.remove, inputs=[remove_pick, backend], outputs=refreshed, api_visibility="private")
@@ -171,16 +232,44 @@ def _evaluate_tab(h: Handlers, settings: Settings) -> None:
         with gr.Row():
             with gr.Column(scale=2, elem_classes="nd-card"):
                 datasets = dataset_choices(evaluation.DATASETS_DIR)
-                dataset = gr.Dropdown(datasets, value=datasets[0][1] if datasets else None, label="Dataset in evals/", elem_id="nd-eval-dataset")
-                upload = gr.File(label="Or upload a JSONL dataset", file_types=[".jsonl", ".json"], type="filepath", elem_id="nd-eval-upload")
+                dataset = gr.Dropdown(
+                    datasets,
+                    value=datasets[0][1] if datasets else None,
+                    label="Dataset in evals/",
+                    elem_id="nd-eval-dataset",
+                )
+                upload = gr.File(
+                    label="Or upload a JSONL dataset",
+                    file_types=[".jsonl", ".json"],
+                    type="filepath",
+                    elem_id="nd-eval-upload",
+                )
                 backends = gr.CheckboxGroup(BACKEND_CHOICES, value=[settings.backend], label="Answer engines")
-                k = gr.Number(value=settings.k, label="Passages per question (k)", precision=0, minimum=1, maximum=MAX_EVAL_K)
+                k = gr.Number(
+                    value=settings.k, label="Passages per question (k)", precision=0, minimum=1, maximum=MAX_EVAL_K
+                )
                 eval_btn = gr.Button("Run evaluation", variant="primary", elem_id="nd-eval")
             with gr.Column(scale=5):
                 summary = gr.HTML(fmt_eval.eval_placeholder())
-                table = gr.Dataframe(headers=["Metric", "Score"], value=[], interactive=False, label="Metrics", wrap=True, visible=False, elem_id="nd-eval-table")
-                chart = gr.Image(label="Scores per engine", visible=False, buttons=["download"], elem_id="nd-eval-chart")
-                files = gr.File(label="Download the report", file_count="multiple", interactive=False, visible=False, elem_id="nd-eval-files")
+                table = gr.Dataframe(
+                    headers=["Metric", "Score"],
+                    value=[],
+                    interactive=False,
+                    label="Metrics",
+                    wrap=True,
+                    visible=False,
+                    elem_id="nd-eval-table",
+                )
+                chart = gr.Image(
+                    label="Scores per engine", visible=False, buttons=["download"], elem_id="nd-eval-chart"
+                )
+                files = gr.File(
+                    label="Download the report",
+                    file_count="multiple",
+                    interactive=False,
+                    visible=False,
+                    elem_id="nd-eval-files",
+                )
         data = gr.JSON(visible=False)
     eval_btn.click(h.evaluate, inputs=[dataset, upload, backends, k], outputs=[data, files], api_name="eval").success(
         h.show_eval, inputs=[data, files], outputs=[table, chart, summary, files], api_visibility="private"
@@ -192,7 +281,9 @@ def dataset_choices(folder: Path) -> list[tuple[str, str]]:
     """(name, path) of the JSONL datasets in evals/, sample_qa first (the support checker's labelled pairs are not one)."""
     found = folder.glob("*.jsonl") if folder.is_dir() else []
     labelled_pairs = ("support_", "answer_pairs")  # the checkers' labelled pairs, not question sets
-    files = sorted((p for p in found if not p.name.startswith(labelled_pairs)), key=lambda p: (p.name != "sample_qa.jsonl", p.name))
+    files = sorted(
+        (p for p in found if not p.name.startswith(labelled_pairs)), key=lambda p: (p.name != "sample_qa.jsonl", p.name)
+    )
     return [(p.name, str(p)) for p in files]
 
 
@@ -222,7 +313,9 @@ def auth_for(settings: Settings) -> tuple[str, str] | None:
     return None
 
 
-def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, ensure_sample: bool = True, block: bool = True) -> gr.Blocks:
+def launch(
+    settings: Settings | None = None, *, desk: Newsdesk | None = None, ensure_sample: bool = True, block: bool = True
+) -> gr.Blocks:
     """Serve the web app alone on settings.host:settings.port (indexing the sample article into an empty index).
 
     `newsdesk serve` (app.serve.server) serves it together with the HTTP API instead."""
@@ -233,8 +326,15 @@ def launch(settings: Settings | None = None, *, desk: Newsdesk | None = None, en
         desk.ensure_sample()
     demo = create_app(desk, settings).queue(default_concurrency_limit=1)
     demo.launch(
-        server_name=settings.host, server_port=settings.port, auth=auth, share=False, show_error=False, quiet=True,
-        max_file_size=settings.max_file_bytes, prevent_thread_lock=not block, **mount_options(settings),
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        share=False,
+        show_error=False,
+        quiet=True,
+        max_file_size=settings.max_file_bytes,
+        prevent_thread_lock=not block,
+        **mount_options(settings),
     )
     return demo  # with block=False the server runs in a thread until demo.close()
 

@@ -51,7 +51,9 @@ def format_date(value: datetime | None) -> str:
     return f"{value.day} {value:%b %Y}" if value else ""
 
 
-def parse_date(value: str | float | datetime | None, *, field: str = "date", end_of_day: bool = False) -> datetime | None:
+def parse_date(
+    value: str | float | datetime | None, *, field: str = "date", end_of_day: bool = False
+) -> datetime | None:
     """A date from a form field: ISO text, a timestamp, a datetime, or empty. Raises ValueError naming the field.
 
     With end_of_day, a bare date means its last second (an inclusive "until")."""
@@ -155,7 +157,9 @@ def answer_html(answer: Answer, scope: str) -> str:
             f"<div>{_marker_html(answer.answer, scope)}</div></div>"
         )
     elif answer.sentences:
-        parts.append('<div class="nd-answer">' + " ".join(_sentence_html(s, scope) for s in answer.sentences) + "</div>")
+        parts.append(
+            '<div class="nd-answer">' + " ".join(_sentence_html(s, scope) for s in answer.sentences) + "</div>"
+        )
     else:
         parts.append(f'<div class="nd-answer">{_marker_html(answer.answer, scope)}</div>')
     parts.append(answer_meta(answer))
@@ -211,7 +215,9 @@ def source_meta(title: str, source: str, published: datetime | None, url: str | 
     bits = [esc(b) for b in (source, format_date(published)) if b]
     link = safe_url(url)
     if link:
-        bits.append(f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">original ↗</a>')
+        bits.append(
+            f'<a href="{html.escape(link, quote=True)}" target="_blank" rel="noopener noreferrer">original ↗</a>'
+        )
     return '<div class="nd-source-meta">' + " · ".join(bits) + "</div>" if bits else ""
 
 
@@ -244,13 +250,17 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
         )
     head = f'<div class="nd-panel-title">Sources</div><div class="nd-panel-q">{esc(answer.question)}</div>'
     if not answer.citations:
-        note = "Nothing was cited: " + ("the articles don't cover this question." if answer.abstained else "no passage supports the answer.")
+        note = "Nothing was cited: " + (
+            "the articles don't cover this question." if answer.abstained else "no passage supports the answer."
+        )
         return f'<div class="nd-panel">{head}<p class="nd-panel-note">{esc(note)}</p></div>'
     by_n: dict[int, list[str]] = {}
     for s in answer.sentences:
         for n in s.citations:
             by_n.setdefault(n, []).append(s.text)
-    cards = "".join(source_card(c, articles.get(c.article_id), scope, sentences=by_n.get(c.n, ())) for c in answer.citations)
+    cards = "".join(
+        source_card(c, articles.get(c.article_id), scope, sentences=by_n.get(c.n, ())) for c in answer.citations
+    )
     if answer.check is not None and not answer.check.answers_question:
         reason = f": {answer.check.reason}" if answer.check.reason else ""
         head += f'<p class="nd-panel-note nd-warn">The closest passage, which does not answer the question{esc(reason)}.</p>'
@@ -286,7 +296,8 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
     ]
     if briefing.actors:
         rows = "".join(
-            f'<li><strong>{esc(a.name)}</strong>: {"; ".join(_point_html(p, scope) for p in a.points)}</li>' for a in briefing.actors
+            f"<li><strong>{esc(a.name)}</strong>: {'; '.join(_point_html(p, scope) for p in a.points)}</li>"
+            for a in briefing.actors
         )
         parts.append(f'<section class="nd-brief-section"><h3>Who’s who</h3><ul>{rows}</ul></section>')
     parts.append(_points_section("Facts and figures", briefing.facts, scope))
@@ -294,7 +305,13 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
     if briefing.open_questions:
         items = "".join(f"<li>{esc(q)}</li>" for q in briefing.open_questions)
         parts.append(f'<section class="nd-brief-section"><h3>Open questions</h3><ul>{items}</ul></section>')
-    points = [briefing.summary, *briefing.key_points, *briefing.facts, *briefing.disputed, *(p for a in briefing.actors for p in a.points)]
+    points = [
+        briefing.summary,
+        *briefing.key_points,
+        *briefing.facts,
+        *briefing.disputed,
+        *(p for a in briefing.actors for p in a.points),
+    ]
     ok = sum(p.supported for p in points)
     cached = " · cached" if briefing.cached else ""
     parts.append(
@@ -303,7 +320,9 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
     )
     if briefing.citations:
         cards = "".join(source_card(c, articles.get(c.article_id), scope) for c in briefing.citations)
-        parts.append(f'<section class="nd-brief-sources"><h3>Sources</h3><div class="nd-brief-sources-list">{cards}</div></section>')
+        parts.append(
+            f'<section class="nd-brief-sources"><h3>Sources</h3><div class="nd-brief-sources-list">{cards}</div></section>'
+        )
     parts.append("</article>")
     return "".join(parts)
 
@@ -322,7 +341,9 @@ LIBRARY_HEADERS = ["Title", "Source", "Published", "Passages", "ID"]
 
 def library_rows(infos: Sequence[ArticleInfo]) -> list[list[str | int]]:
     """Rows for the library table, newest first (undated last)."""
-    ordered = sorted(infos, key=lambda a: (a.published is None, -(a.published.timestamp() if a.published else 0), a.title.lower()))
+    ordered = sorted(
+        infos, key=lambda a: (a.published is None, -(a.published.timestamp() if a.published else 0), a.title.lower())
+    )
     return [[a.title, a.source, format_date(a.published), a.chunks, a.id] for a in ordered]
 
 
@@ -343,8 +364,15 @@ def library_summary(infos: Sequence[ArticleInfo]) -> str:
 def ingest_html(report: IngestReport) -> str:
     """What an ingest did, one line per article or error."""
     rows: list[str] = []
-    for label, cls, items in (("Added", "nd-ok", report.added), ("Replaced", "nd-warn", report.replaced), ("Already indexed", "nd-muted", report.unchanged)):
-        rows += [f'<li><span class="{cls}">{label}</span> {esc(a.title)} <span class="nd-muted">({a.chunks} passages)</span></li>' for a in items]
+    for label, cls, items in (
+        ("Added", "nd-ok", report.added),
+        ("Replaced", "nd-warn", report.replaced),
+        ("Already indexed", "nd-muted", report.unchanged),
+    ):
+        rows += [
+            f'<li><span class="{cls}">{label}</span> {esc(a.title)} <span class="nd-muted">({a.chunks} passages)</span></li>'
+            for a in items
+        ]
     rows += [f'<li><span class="nd-bad">Failed</span> {esc(e.input)}: {esc(e.error)}</li>' for e in report.errors]
     total = len(report.added) + len(report.replaced) + len(report.unchanged)
     head = f"{total} article{'s' if total != 1 else ''} processed, {len(report.errors)} failed, {report.chunks} passages in {report.seconds:.1f} s"

@@ -70,7 +70,11 @@ def eval_summary_html(report: Mapping[str, object]) -> str:
     items = "".join(f"<li>{esc(str(w))}</li>" for w in warnings[:MAX_SHOWN_WARNINGS])
     hidden = len(warnings) - MAX_SHOWN_WARNINGS
     more = f"<li>… {hidden} more in report.md</li>" if hidden > 0 else ""
-    warn_html = f'<details class="nd-warnings"><summary>{len(warnings)} warning(s)</summary><ul>{items}{more}</ul></details>' if warnings else ""
+    warn_html = (
+        f'<details class="nd-warnings"><summary>{len(warnings)} warning(s)</summary><ul>{items}{more}</ul></details>'
+        if warnings
+        else ""
+    )
     return f'<div class="nd-eval-summary"><div class="nd-meta">{" · ".join(bits)}</div>{warn_html}</div>'
 
 

@@ -56,7 +56,9 @@ def _readable(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
         if isinstance(e, NewsdeskError):
             return gr.Error(str(e))
         log.exception("web: %s failed", action)
-        return gr.Error(f"{action} failed ({type(e).__name__}: {str(e)[:ERROR_DETAIL_CHARS]}). The server log has the details.")
+        return gr.Error(
+            f"{action} failed ({type(e).__name__}: {str(e)[:ERROR_DETAIL_CHARS]}). The server log has the details."
+        )
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         if inspect.isgeneratorfunction(fn):
@@ -132,7 +134,12 @@ class Handlers:
             status = fmt.status_line(self._label(backend), infos)
         except NewsdeskError as e:
             status = fmt.status_line(f"{backend} (unavailable: {e})", infos)
-        return gr.Dataframe(value=fmt.library_rows(infos)), gr.Dropdown(choices=choices, value=None), gr.Dropdown(choices=choices), status
+        return (
+            gr.Dataframe(value=fmt.library_rows(infos)),
+            gr.Dropdown(choices=choices, value=None),
+            gr.Dropdown(choices=choices),
+            status,
+        )
 
     # ---- ask ---------------------------------------------------------------
     @_readable("Answering")
@@ -142,7 +149,11 @@ class Handlers:
             gr.Warning("Type a question first.")
             yield conv.messages, conv, gr.skip(), ""
             return
-        messages = [*conv.messages, {"role": "user", "content": fmt.user_html(question)}, {"role": "assistant", "content": fmt.streaming_html("")}]
+        messages = [
+            *conv.messages,
+            {"role": "user", "content": fmt.user_html(question)},
+            {"role": "assistant", "content": fmt.streaming_html("")},
+        ]
         yield messages, conv, gr.skip(), ""
         streamed, answer = "", None
         try:
@@ -162,7 +173,11 @@ class Handlers:
         scope = f"a{index}"
         messages[-1] = {"role": "assistant", "content": fmt.answer_html(answer, scope)}
         panel = fmt.sources_panel(answer, self._articles_for(answer.citations), scope)
-        turns = [*conv.turns, ChatTurn(role="user", content=question), ChatTurn(role="assistant", content=answer.answer)]
+        turns = [
+            *conv.turns,
+            ChatTurn(role="user", content=question),
+            ChatTurn(role="assistant", content=answer.answer),
+        ]
         new = Conversation(turns=turns, messages=messages, panels={**conv.panels, index - 1: panel, index: panel})
         yield messages, new, panel, ""
 
@@ -184,7 +199,9 @@ class Handlers:
             label = self._label(backend)
         except NewsdeskError as e:
             gr.Warning(f"{backend} is not available: {e}")
-            return fmt.status_line(self._label(self.settings.backend), self.desk.articles()), gr.Dropdown(value=self.settings.backend)
+            return fmt.status_line(self._label(self.settings.backend), self.desk.articles()), gr.Dropdown(
+                value=self.settings.backend
+            )
         return fmt.status_line(label, self.desk.articles()), gr.skip()
 
     @_readable("Answering")
@@ -218,7 +235,9 @@ class Handlers:
             )
         except ValueError as e:
             raise gr.Error(str(e)) from None
-        briefing = self.desk.brief(selection, backend=backend or None, length=length or "standard", progress=_progress_cb(progress, "Briefing"))
+        briefing = self.desk.brief(
+            selection, backend=backend or None, length=length or "standard", progress=_progress_cb(progress, "Briefing")
+        )
         return {"briefing": briefing.model_dump(mode="json"), "markdown": render_markdown(briefing)}
 
     @_readable("Showing the briefing")
@@ -226,7 +245,9 @@ class Handlers:
         briefing = Briefing.model_validate(data["briefing"])
         slug = re.sub(r"[^a-z0-9]+", "-", briefing.headline.lower()).strip("-")[:SLUG_CHARS] or "briefing"
         path = self._write_download(f"briefing-{slug}.md", data["markdown"])
-        return fmt.briefing_html(briefing, self._articles_for(briefing.citations)), gr.DownloadButton(value=path, visible=True)
+        return fmt.briefing_html(briefing, self._articles_for(briefing.citations)), gr.DownloadButton(
+            value=path, visible=True
+        )
 
     # ---- library -----------------------------------------------------------
     @_readable("Adding to the library")
@@ -297,7 +318,9 @@ class Handlers:
         from app.evaluation.report import write_report
 
         chosen = list(backends or []) or [self.settings.backend]
-        report = evaluation.evaluate(self.desk, [path], chosen, k=int(k) if k else None, progress=_progress_cb(progress, "Evaluating"))
+        report = evaluation.evaluate(
+            self.desk, [path], chosen, k=int(k) if k else None, progress=_progress_cb(progress, "Evaluating")
+        )
         folder = write_report(report, Path(tempfile.mkdtemp(prefix="newsdesk-eval-")))
         files = [folder / name for name in REPORT_FILES]
         return report.model_dump(mode="json"), [str(f) for f in files if f.exists()]
@@ -307,4 +330,9 @@ class Handlers:
         headers, rows = fmt_eval.eval_table(report)
         chart = next((f for f in files or [] if Path(f).name.endswith("metrics.png")), None)
         table = gr.Dataframe(value=rows, headers=headers, visible=True)
-        return table, gr.Image(value=chart, visible=chart is not None), fmt_eval.eval_summary_html(report), gr.File(visible=True)
+        return (
+            table,
+            gr.Image(value=chart, visible=chart is not None),
+            fmt_eval.eval_summary_html(report),
+            gr.File(visible=True),
+        )

@@ -35,7 +35,11 @@ def check_articles(articles: list[Article], what: str, max_chars: int) -> list[A
         if not WORD.search(a.text):
             raise ApiError(400, "bad_input", f"{what}: no words in the article text")
         if len(a.text) > max_chars:
-            raise ApiError(413, "payload_too_large", f"{what}: article text has {len(a.text)} characters, over the {max_chars} limit")
+            raise ApiError(
+                413,
+                "payload_too_large",
+                f"{what}: article text has {len(a.text)} characters, over the {max_chars} limit",
+            )
     return articles
 
 
@@ -69,12 +73,24 @@ def ingest_files(api: ApiContext, files: list[tuple[str | None, bytes]]) -> Inge
     named = [(security.safe_filename(name), data) for name, data in files]
     for shown, data in named:
         if not security.upload_suffix_ok(shown):
-            raise ApiError(415, "unsupported_media_type",
-                           f"{shown}: unsupported file type; use one of {', '.join(sorted(security.UPLOAD_SUFFIXES))}")
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"{shown}: unsupported file type; use one of {', '.join(sorted(security.UPLOAD_SUFFIXES))}",
+            )
         if len(data) > s.max_file_bytes:
-            raise ApiError(413, "payload_too_large", f"{shown}: {len(data)} bytes, over the {s.max_file_bytes}-byte limit")
-        if shown.lower().endswith(ONE_ARTICLE_SUFFIXES) and len(data) > MAX_UTF8_BYTES_PER_CHAR * s.api_max_article_chars:
-            raise ApiError(413, "payload_too_large", f"{shown}: {len(data)} bytes of text, over the {s.api_max_article_chars}-character article limit")
+            raise ApiError(
+                413, "payload_too_large", f"{shown}: {len(data)} bytes, over the {s.max_file_bytes}-byte limit"
+            )
+        if (
+            shown.lower().endswith(ONE_ARTICLE_SUFFIXES)
+            and len(data) > MAX_UTF8_BYTES_PER_CHAR * s.api_max_article_chars
+        ):
+            raise ApiError(
+                413,
+                "payload_too_large",
+                f"{shown}: {len(data)} bytes of text, over the {s.api_max_article_chars}-character article limit",
+            )
     articles: list[Article] = []
     for shown, data in named:
         articles += check_articles(api.desk.read_upload(shown, data), shown, s.api_max_article_chars)
@@ -85,8 +101,13 @@ def build(api: ApiContext) -> APIRouter:
     router = APIRouter(tags=["articles"])
     desk = api.desk
 
-    @router.post("/articles", response_model=IngestReport, status_code=201, openapi_extra=ARTICLE_BODY,
-                 responses={200: {"model": IngestReport, "description": "Already indexed, unchanged."}})
+    @router.post(
+        "/articles",
+        response_model=IngestReport,
+        status_code=201,
+        openapi_extra=ARTICLE_BODY,
+        responses={200: {"model": IngestReport, "description": "Already indexed, unchanged."}},
+    )
     async def add_articles(request: Request, response: Response) -> IngestReport:
         """Ingest pasted text or a URL (JSON), or uploaded files (multipart field `file`, repeatable)."""
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -98,12 +119,19 @@ def build(api: ApiContext) -> APIRouter:
             report = await run_in_threadpool(ingest_json, api, body)
         elif ctype == "multipart/form-data":
             form = await request.form(max_files=api.settings.max_upload_files, max_fields=MAX_FORM_FIELDS)
-            files = [(f.filename, await f.read()) for key, f in form.multi_items()
-                     if key in UPLOAD_FIELDS and isinstance(f, UploadFile)]
+            files = [
+                (f.filename, await f.read())
+                for key, f in form.multi_items()
+                if key in UPLOAD_FIELDS and isinstance(f, UploadFile)
+            ]
             await form.close()
             report = await run_in_threadpool(ingest_files, api, files)
         else:
-            raise ApiError(415, "unsupported_media_type", f"content type {ctype or '(none)'!r}: send application/json or multipart/form-data")
+            raise ApiError(
+                415,
+                "unsupported_media_type",
+                f"content type {ctype or '(none)'!r}: send application/json or multipart/form-data",
+            )
         response.status_code = 201 if (report.added or report.replaced) else 200
         return report
 

@@ -30,7 +30,14 @@ def build(api: ApiContext, run: Evaluate | None = None) -> APIRouter:
         with api.one_evaluation():
 
             def scored() -> Any:
-                return run(api.desk, [dataset_path(body.dataset)], body.backends, k=body.k, corpus=body.corpus, limit=body.limit)
+                return run(
+                    api.desk,
+                    [dataset_path(body.dataset)],
+                    body.backends,
+                    k=body.k,
+                    corpus=body.corpus,
+                    limit=body.limit,
+                )
 
             # The live index is read throughout; a fresh sample index is the evaluation's own.
             return api.read(scored) if body.corpus == "index" else scored()

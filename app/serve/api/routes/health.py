@@ -27,13 +27,26 @@ def check(api: ApiContext) -> tuple[int, Health]:
         store = api.desk.store
         if store_kind == "server":
             store.client.heartbeat()  # fails fast, unlike the store's retrying calls
-        health = Health(status="ok", version=__version__, backend=s.backend, model=model, store=store_kind,
-                        articles=store.count_articles(), chunks=store.count_chunks())
+        health = Health(
+            status="ok",
+            version=__version__,
+            backend=s.backend,
+            model=model,
+            store=store_kind,
+            articles=store.count_articles(),
+            chunks=store.count_chunks(),
+        )
         return 200, health
     except Exception as exc:
         log.warning("health: store unavailable: %s", exc)
-        return 503, Health(status="unavailable", version=__version__, backend=s.backend, model=model,
-                           store=store_kind, detail=f"the index store is unreachable: {type(exc).__name__}")
+        return 503, Health(
+            status="unavailable",
+            version=__version__,
+            backend=s.backend,
+            model=model,
+            store=store_kind,
+            detail=f"the index store is unreachable: {type(exc).__name__}",
+        )
 
 
 def build(api: ApiContext) -> APIRouter:

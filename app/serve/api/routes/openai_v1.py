@@ -23,9 +23,17 @@ def build(api: ApiContext) -> APIRouter:
     def models() -> ModelList:
         return openai_compat.model_list()
 
-    @router.post("/chat/completions", response_model=ChatCompletion,
-                 responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {"schema": CHAT_EVENT}},
-                                               "description": "A chat.completion, or with stream=true chat.completion.chunk events."}})
+    @router.post(
+        "/chat/completions",
+        response_model=ChatCompletion,
+        responses={
+            **NOT_FOUND,
+            200: {
+                "content": {"text/event-stream": {"schema": CHAT_EVENT}},
+                "description": "A chat.completion, or with stream=true chat.completion.chunk events.",
+            },
+        },
+    )
     def chat_completions(body: ChatCompletionRequest) -> Any:
         """OpenAI-compatible chat: the last user message is the question; citations ride in `citations`/`newsdesk`."""
         try:

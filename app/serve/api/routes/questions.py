@@ -36,9 +36,16 @@ def build(api: ApiContext) -> APIRouter:
         """The best passages for a query (hybrid dense + BM25), with scores and exact spans."""
         return api.read(lambda: desk.search(body.query, k=body.k, filters=body.filters))
 
-    @router.post("/ask", response_model=Answer,
-                 responses={200: {"content": {"text/event-stream": {"schema": ASK_EVENT}},
-                                  "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event."}})
+    @router.post(
+        "/ask",
+        response_model=Answer,
+        responses={
+            200: {
+                "content": {"text/event-stream": {"schema": ASK_EVENT}},
+                "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event.",
+            }
+        },
+    )
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
         backend = api.backend(body.backend)
