@@ -68,6 +68,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         with self._lock:
+            self.llama.reset()  # no KV-cache reuse: the same prompt gives the same text, streamed or not
             out = self.llama.create_chat_completion(messages=to_llama_messages(messages), **self._params(stop))
         choice = out["choices"][0]
         text = choice["message"].get("content") or ""
@@ -82,6 +83,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         with self._lock:
+            self.llama.reset()  # as in _generate
             stream = self.llama.create_chat_completion(
                 messages=to_llama_messages(messages), stream=True, **self._params(stop)
             )

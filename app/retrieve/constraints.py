@@ -217,9 +217,9 @@ def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool,
 
 
 def _term_met(anchor: Anchor, sentence: str, scope: Scope) -> bool:
-    """The question's main verb or asked noun, in any form ('rose' for 'rise'), in the sentence itself (or the one
-    before, for a sentence that opens with a pronoun: 'It was first photographed ...')."""
-    near = [sentence, *scope.before[-1:]] if _PRONOUN_START.match(sentence) else [sentence]
+    """The question's main verb or asked noun, in any form ('rose' for 'rise'), in the sentence itself; a noun may
+    also stand in the sentence just before ('... after eight months of repairs. The works cost 41 million euros.')."""
+    near = [sentence, *scope.before[-1:]] if anchor.strict or _PRONOUN_START.match(sentence) else [sentence]
     return _has_form(anchor.key, near)
 
 
