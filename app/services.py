@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 from app.ingest.formats import SUPPORTED_SUFFIXES, LoadError, load_bytes, load_text, supported_types
 from app.models import (
@@ -58,6 +58,16 @@ def _guarded(name: str, read: Callable[[], list[Article]]) -> list[Article]:
     except Exception as e:
         log.warning("unexpected error loading %s", name, exc_info=True)
         raise LoadError(name, f"unexpected error: {type(e).__name__}: {e}") from e
+
+
+class AskOptions(TypedDict, total=False):
+    """Per-call options of `ask` / `stream_ask`."""
+
+    history: Sequence[ChatTurn]
+    backend: str | None
+    k: int | None
+    filters: SearchFilters | None
+    strict: bool | None
 
 
 class Newsdesk:
@@ -218,21 +228,11 @@ class Newsdesk:
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
         return self.retriever.search(query, k=k or self.settings.k, filters=filters)
 
-    def ask(
-        self,
-        question: str,
-        *,
-        history: Sequence[ChatTurn] = (),
-        backend: str | None = None,
-        k: int | None = None,
-        filters: SearchFilters | None = None,
-        strict: bool | None = None,
-    ) -> Answer:
+    def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
+        """The verified Answer (stream_ask collected); options as for stream_ask."""
         from app.verify.grounded import final_answer
 
-        return final_answer(
-            self.stream_ask(question, history=history, backend=backend, k=k, filters=filters, strict=strict)
-        )
+        return final_answer(self.stream_ask(question, **options))
 
     def stream_ask(
         self,

@@ -213,18 +213,6 @@ class FakeDesk(Newsdesk):
         return Answer(question=question, answer=f"{p.text} [1]", sentences=[sentence], citations=[citation], check=check,
                       backend="extractive", model="fake-extractive")  # fmt: skip
 
-    def ask(
-        self,
-        question: str,
-        *,
-        history: Sequence[ChatTurn] = (),
-        backend: str | None = None,
-        k: int | None = None,
-        filters: SearchFilters | None = None,
-        strict: bool | None = None,
-    ) -> Answer:
-        return self._answer(question)
-
     def stream_ask(
         self,
         question: str,
