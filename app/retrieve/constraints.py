@@ -158,11 +158,15 @@ def _words(text: str) -> list[str]:
 
 
 def _mentions_name(name: str, texts: Sequence[str]) -> bool:
+    return _names_in(name, {w for t in texts for w in _words(t)})
+
+
+def _names_in(name: str, have: set[str]) -> bool:
+    """Whether the words `have` mention the name (most of its words, adjective forms included)."""
     wanted = [w for w in _words(name) if len(w) >= 3 or w.isdigit()]
     if not wanted:
         return True
-    have = {w for t in texts for w in _words(t)}
-    hits = sum(any(same_name(w, h) for h in have) for w in wanted)
+    hits = sum(w in have or any(h[:3] == w[:3] and same_name(w, h) for h in have) for w in wanted)
     return hits >= max(1, round(ENTITY_WORDS_MATCHED * len(wanted) + 1e-9)) if len(wanted) > 1 else hits == 1
 
 
@@ -254,6 +258,29 @@ def fit(
     anchors = anchor_fit(analysis, sentence, scope, terms=terms)
     type_ok, found = type_fit(analysis, sentence, scope, entities)
     return Fit(type_ok, found, anchors.missing, anchors.conflicts)
+
+
+PASSAGE_KINDS = frozenset({"year", "quarter", "ordinal", "number", "entity"})
+"""Anchors a whole passage is ranked by; terms and qualifiers are judged on the answer sentence, not the passage."""
+
+
+def passage_anchor_share(analysis: QuestionAnalysis, text: str, title: str, published_year: str | None) -> float:
+    """Share of the question's passage-level anchors a passage meets (its text, title or, for years, date): a cheap
+    pass for re-ranking retrieval, one set of words per passage."""
+    anchors = [a for a in analysis.anchors if a.kind in PASSAGE_KINDS]
+    if not anchors:
+        return 0.0
+    whole = f"{title}\n{text}"
+    words = set(_words(whole))
+    met = 0
+    for a in anchors:
+        if a.kind in EXCLUSIVE:
+            met += a.key in EXCLUSIVE[a.kind](whole) or (a.kind == "year" and published_year == a.key)
+        elif a.kind == "number":
+            met += a.key in number_keys(whole)
+        else:
+            met += _names_in(a.key, words)
+    return met / len(anchors)
 
 
 def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope(), *, terms: TermRule = "any") -> Fit:
