@@ -239,8 +239,10 @@ def ask(
         return
     out.print()
     if _words(final.answer) != _words(streamed):
-        # Verification changed the text (strict mode dropped sentences): show what stands.
-        out.print(f"\n[bold]Verified answer:[/] {final.answer}")
+        # Verification changed the text: strict mode dropped sentences, or the draft does not answer the question.
+        if final.abstained and streamed.strip():
+            out.print("\n[yellow]The draft above is withdrawn: it does not answer the question.[/]")
+        out.print(f"\n[bold]{'Answer' if final.abstained else 'Verified answer'}:[/] {final.answer}")
     _print_answer_tail(final)
 
 

@@ -72,6 +72,20 @@ def test_follow_ups_are_rewritten_into_standalone_questions(
     assert rewrite_followup(follow_up, turns((previous, answer))) == expected
 
 
+@pytest.mark.parametrize(
+    ("follow_up", "expected"),
+    [
+        ("What about 2023?", "Who won the Golden Lantern in 2023?"),
+        ("and in 2019?", "Who won the Golden Lantern in 2019?"),
+    ],
+)
+def test_a_year_alone_swaps_the_previous_questions_year(follow_up: str, expected: str) -> None:
+    history = turns(("Who won the Golden Lantern in 2021?", "Marta Quillon [1]."))
+    assert rewrite_followup(follow_up, history) == expected
+    quarters = turns(("What was Brightwave's revenue in Q1 2024?", "$31 million [1]."))
+    assert rewrite_followup("And Q2?", quarters) == "What was Brightwave's revenue in Q2 2024?"
+
+
 def test_standalone_questions_and_empty_history_are_left_alone() -> None:
     history = turns(("What did Kyiv say about the plan?", "Ready [1]."))
     assert rewrite_followup("Who is the White House press secretary?", history) is None

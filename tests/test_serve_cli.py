@@ -59,3 +59,20 @@ def test_check_line_names_what_answered() -> None:
     assert (
         cli.check_line(AnswerCheck(answers_question=True, answer_type="place")) == "answers the question: yes (place)"
     )
+
+
+def test_a_withdrawn_draft_is_not_shown_as_the_answer(desk: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The streamed draft quotes a true sentence about another year; the verified reply declines it."""
+    from app.models import AnswerDelta, AnswerDone
+
+    desk.decline = "it is about 2019, not 2021"
+    declined = desk._answer("How large was the army in 2021?")
+
+    def stream(question: str, **options: object):  # type: ignore[no-untyped-def]
+        yield AnswerDelta(text="In 2019 the army had 600,000 troops [1].")
+        yield AnswerDone(answer=declined)
+
+    monkeypatch.setattr(desk, "stream_ask", stream)
+    out = run("How large was the army in 2021?")
+    assert "The draft above is withdrawn: it does not answer the question." in out
+    assert "Answer: The indexed articles don't say" in out and "Verified answer" not in out

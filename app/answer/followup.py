@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from app.answer.abstention import AUXILIARIES, MARKER_PATTERN, WH_QUESTION
 from app.models import ChatTurn
+from app.retrieve.question import QUARTER_PATTERN, YEAR_PATTERN, quarter_keys, year_keys
 
 if TYPE_CHECKING:
     from app.answer.engine import Engine
@@ -125,6 +126,10 @@ def rewrite_followup(question: str, history: Sequence[ChatTurn]) -> str | None:
         return None
     first = bare.split()[0].lower()
 
+    # "what about 2023?" / "and in Q2?" -> the previous question about another year or quarter
+    swapped = _swap_time(bare, prev)
+    if swapped:
+        return swapped
     # "and when?" -> the previous question asked with another question word
     prev_wh = WH_QUESTION.match(prev.rstrip("?"))
     if bare.lower() in _WH_WORDS and prev_wh:
@@ -178,6 +183,22 @@ def clean_rewrite(raw: str, question: str) -> str | None:
     if keep and len(keep & _content_words(line)) < REWRITE_MIN_KEPT * len(keep):
         return None
     return line
+
+
+_TIME_ONLY = re.compile(r"^(?:(?:in|for|during|of)\s+)?(?:the\s+)?(\S+(?:\s+\S+)?)$", re.I)
+
+
+def _swap_time(bare: str, prev: str) -> str | None:
+    """'What about 2023?' after 'Who won the Golden Lantern in 2021?' -> 'Who won the Golden Lantern in 2023?' (a year
+    or quarter alone replaces the previous question's)."""
+    m = _TIME_ONLY.match(bare)
+    if not m:
+        return None
+    new = m.group(1)
+    for keys, pattern in ((year_keys, YEAR_PATTERN), (quarter_keys, QUARTER_PATTERN)):
+        if keys(new) and keys(prev) and pattern.fullmatch(new.strip()):
+            return _question(pattern.sub(new.strip(), prev.rstrip("?!. "), count=1))
+    return None
 
 
 def standalone_question(question: str, history: Sequence[ChatTurn], engine: Engine) -> str | None:

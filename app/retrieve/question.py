@@ -29,6 +29,10 @@ from app.retrieve.lexicon import (
 AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier", "term"]
 
 
+YEAR_PATTERN = re.compile(r"\b(?:1[89]|20)\d\d\b")
+"""A year, as a follow-up may name one alone ('what about 2023?')."""
+QUARTER_PATTERN = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.I)
+"""A quarter or half written short ('and Q2?')."""
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)(?:\s*[-–/]\s*(\d{2,4}))?\b")
 _QUARTER = re.compile(
     r"\b(?:q([1-4])|([1-4])q|(first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter|(h[12])|(first|second)[\s-]+half)\b",
@@ -142,10 +146,13 @@ def same_name(a: str, b: str) -> bool:
 # ---- question analysis --------------------------------------------------------------------------------------------
 
 
+MAX_ANALYSED_CHARS = 2000  # a question longer than this is analysed on its head (spaCy refuses texts over 1M chars)
+
+
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionAnalysis:
     """The question's answer type and anchors (cached: a question is analysed once per process)."""
-    doc = nlp.parse(question.strip())
+    doc = nlp.parse(question.strip()[:MAX_ANALYSED_CHARS])
     text = doc.text
     wh_match = _WH.match(text)
     wh = wh_match.group(1).lower() if wh_match else ""
