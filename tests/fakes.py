@@ -29,7 +29,6 @@ from app.models import (
     Briefing,
     BriefingPoint,
     BriefSelection,
-    ChatTurn,
     Citation,
     IngestReport,
     Passage,
@@ -213,16 +212,7 @@ class FakeDesk(Newsdesk):
         return Answer(question=question, answer=f"{p.text} [1]", sentences=[sentence], citations=[citation], check=check,
                       backend="extractive", model="fake-extractive")  # fmt: skip
 
-    def stream_ask(
-        self,
-        question: str,
-        *,
-        history: Sequence[ChatTurn] = (),
-        backend: str | None = None,
-        k: int | None = None,
-        filters: SearchFilters | None = None,
-        strict: bool | None = None,
-    ) -> Iterator[AnswerDelta | AnswerDone]:
+    def stream_ask(self, question: str, **options: Any) -> Iterator[AnswerDelta | AnswerDone]:  # options ignored
         answer = self._answer(question)
         for i, word in enumerate(answer.answer.split(" ")):
             yield AnswerDelta(text=word if i == 0 else " " + word)
