@@ -98,3 +98,11 @@ def irregular_forms() -> dict[str, str]:
             if lemmas and lemmas[0] != form:
                 out.setdefault(form, lemmas[0])
     return out
+
+
+@lru_cache(maxsize=1)
+def common_nouns() -> frozenset[str]:
+    """The English nouns the model's lemmatizer knows (its WordNet-derived index): 'glacier', 'bank', 'award'. A name
+    ending in one ('Tarn Glacier') is a place or body, not a person known by that last word."""
+    tables = pipeline().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+    return frozenset(tables["noun"]) if "noun" in tables else frozenset()

@@ -84,3 +84,52 @@ def test_a_very_long_question_is_analysed_on_its_head() -> None:
     long = "Who won the 2021 Velarian Cup final? " + "word " * 300_000  # over spaCy's 1M-character limit
     a = analyse(long)
     assert a.answer_type == "person" and ("year", "2021") in {(x.kind, x.key) for x in a.anchors}
+
+
+def test_a_name_is_told_apart_by_its_distinctive_words() -> None:
+    """'the Tarn Glacier' is not 'the Ebbe Glacier'; a person may be named by surname alone; the year inside an event's
+    name is an anchor of its own."""
+    glacier = analyse("How far has the Tarn Glacier retreated since 1990?")
+    assert not fit(glacier, "The neighbouring Ebbe Glacier has retreated 2.1 kilometres over the same period.").ok
+    assert fit(glacier, "The Tarn Glacier has retreated 1.4 kilometres since 1990, the survey found.").ok
+    bounty = analyse("How much did Quill Labs pay Mara Ellsworth for the bug report?")
+    assert fit(bounty, "Quill Labs paid Ellsworth $45,000 for the bug report, the largest reward yet.").ok
+
+
+def test_a_numbered_model_is_not_its_successor() -> None:
+    a = analyse("What battery capacity does the Nimbus 6 have?")
+    assert ("model", "nimbus 6") in {(x.kind, x.key) for x in a.anchors}
+    other = fit(a, "The Nimbus 7 has a 5,400 mAh battery, the company said.")
+    assert not other.ok and other.conflicts and "Nimbus 7" in other.reason(a.answer_type)
+    assert fit(a, "The Nimbus 6 has a 4,300 mAh battery, the company said.").ok
+    # a count after a possessive is not a model number, a date is not either
+    assert not any(x.kind == "model" for x in analyse("How many of Dunmore's 14 wards did Keel win?").anchors)
+    assert not any(x.kind == "model" for x in analyse("What happened on March 5 in Dunmore?").anchors)
+
+
+def test_an_edition_inside_a_name_is_kept() -> None:
+    a = analyse("Which film won best film at the 41st Corrado Prizes?")
+    assert ("ordinal", "41") in {(x.kind, x.key) for x in a.anchors}
+
+
+def test_a_question_about_the_earlier_state_needs_a_sentence_about_it() -> None:
+    """'the record before X broke it' is not answered by the sentence about the new record."""
+    a = analyse("What was the course record before Ilve broke it in 2024?")
+    scope = Scope(before=("Ilve won the race on Sunday.",), published_year="2024")
+    assert not fit(a, "Ilve broke the course record by 34 seconds, finishing in 2:06:41.", scope).ok
+    assert fit(a, "The previous course record, 2:07:15, had stood since 2016.", scope).ok
+    b = analyse("What was the auction record for a Tessarine painter before the 2023 Moll sale?")
+    assert "2023" not in {x.key for x in b.anchors if x.kind == "year"}  # the reference event's year, not the asked
+    sale = Scope(before=("A painting by Moll sold for 8 million crowns at auction, a sale that set a record.",))
+    assert fit(b, "The previous auction record for a Tessarine painter was 5.9 million crowns, paid in 2017.", sale).ok
+
+
+def test_the_fact_must_be_about_what_the_question_is_about() -> None:
+    """A nearby figure about another subject ('the fare scheme' for 'the drug trial') does not answer; the subject may
+    be named anywhere in the passage, not only in the sentence."""
+    a = analyse("How much will the zentravir treatment cost per patient?")
+    fare = "The fare scheme is projected to cost $11 million in its first full year."
+    assert not fit(a, fare, passage_scope(fare, 0, len(fare))).ok
+    text = "Zentravir was approved on Monday. A course of treatment will cost about $9,000 per patient, the maker said."
+    start = text.index("A course")
+    assert fit(a, text[start:], passage_scope(text, start, len(text))).ok

@@ -23,7 +23,7 @@ from app.chunks import entities
 from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
-from app.retrieve.constraints import TermRule, anchor_fit, fit, passage_scope
+from app.retrieve.constraints import TermRule, anchor_fit, fit, passage_scope, same_article
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
@@ -521,7 +521,9 @@ class ExtractiveEngine:
     @staticmethod
     def _fits(analysis: QuestionAnalysis, c: Candidate, passages: Sequence[Passage], terms: TermRule) -> bool:
         p = passages[c.passage]
-        scope = passage_scope(p.text, c.start, c.end, title=p.title, published=p.published)
+        scope = passage_scope(
+            p.text, c.start, c.end, title=p.title, published=p.published, article=same_article(p, passages)
+        )
         stored = entities.decode(p.entities, p.text)
         if stored is None:  # an index from before entities were stored: anchors only (no model call here)
             return anchor_fit(analysis, c.text, scope, terms=terms).ok

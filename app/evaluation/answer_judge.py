@@ -22,6 +22,7 @@ from app.retrieve.constraints import Scope, fit, passage_scope
 from app.retrieve.question import analyse
 from app.settings import Settings
 from app.text import normalize_whitespace, split_sentences
+from app.verify.answer_check import VERDICT_TERMS
 
 DEFAULT_PAIRS = shipped_datasets_dir() / "answer_pairs.jsonl"
 DEFAULT_CORPUS = shipped_datasets_dir() / "news" / "corpus"
@@ -82,7 +83,7 @@ def judge_answer_check(pairs: Sequence[AnswerPair], corpus: Path = DEFAULT_CORPU
     for pair in pairs:
         article = articles[pair.article]
         sentence, scope = scope_in(article, pair.answer)
-        predicted.append(fit(analyse(pair.question), sentence, scope).ok)
+        predicted.append(fit(analyse(pair.question), sentence, scope, terms=VERDICT_TERMS).ok)
     return _report(pairs, predicted)
 
 

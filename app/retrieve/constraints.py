@@ -15,10 +15,12 @@ from datetime import datetime
 from typing import Literal
 
 from app import nlp
+from app.models import Passage
 from app.retrieve.question import (
     Anchor,
     AnchorKind,
     QuestionAnalysis,
+    model_names,
     name_key,
     number_keys,
     ordinal_keys,
@@ -37,8 +39,8 @@ EXCLUSIVE: dict[AnchorKind, Callable[[str], set[str]]] = {
     "quarter": quarter_keys,
     "ordinal": ordinal_keys,
 }
-ENTITY_WORDS_MATCHED = 0.5  # share of a multi-word name's words a scope must mention ('the Harbor City race')
 _WORD = re.compile(r"[^\W_][\w’'\-]*")
+_EDITION_WORD = re.compile(r"(?:1[89]|20)\d\d|\d{1,3}(?:st|nd|rd|th)", re.I)
 _DIGIT_ORDINAL = re.compile(
     r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I
 )
@@ -71,6 +73,12 @@ _NUMBER_WORD = re.compile(
     r"hundred|thousand|million|billion|dozen|half|a third|a quarter)\b",
     re.I,
 )
+_PRIOR_MARKERS = re.compile(
+    r"\b(?:previous(?:ly)?|prior|former(?:ly)?|earlier|before|until|predecessor|replac\w*|succeed\w*|"
+    r"up from|down from|had (?:been |long )?\w+)\b",
+    re.I,
+)
+"""How a sentence speaks of an earlier state: 'the previous record', 'had stood since', 'he succeeds X'."""
 _PERSONAL = re.compile(r"\b(?:he|she|they|his|her|their)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|this|these|the company|the group)\b", re.I)
 
@@ -99,12 +107,16 @@ class Scope:
     """The sentences right after it in its paragraph (a quote's speaker often follows: '..., said Abelard')."""
     passage: str = ""
     """The whole passage (whether it draws a distinction the question makes at all)."""
+    article: str = ""
+    """What else is known of its article: the other retrieved passages of it (what the article is about)."""
 
 
 CONTEXT_SENTENCES = 3  # sentences before an answer sentence that can carry its year or subject ('he said')
 
 
-def passage_scope(text: str, start: int, end: int, *, title: str = "", published: datetime | None = None) -> Scope:
+def passage_scope(
+    text: str, start: int, end: int, *, title: str = "", published: datetime | None = None, article: str = ""
+) -> Scope:
     """The scope of text[start:end] within its passage: up to three sentences before it, the one after it, and the
     passage's lead sentence when the passage opens the article (the lead names the event, its year and place)."""
     sentences = [(s.start, s.end) for s in split_sentences(text)]
@@ -113,7 +125,14 @@ def passage_scope(text: str, start: int, end: int, *, title: str = "", published
     if sentences and sentences[0][1] <= start and text[sentences[0][0] : sentences[0][1]] not in before:
         before.insert(0, text[sentences[0][0] : sentences[0][1]])
     year = str(published.year) if published else None
-    return Scope(before=tuple(before), title=title, published_year=year, after=tuple(after), passage=text)
+    return Scope(
+        before=tuple(before), title=title, published_year=year, after=tuple(after), passage=text, article=article
+    )
+
+
+def same_article(passage: Passage, passages: Sequence[Passage]) -> str:
+    """The text of the other passages of the same article (what else the article is known to say)."""
+    return "\n".join(p.text for p in passages if p.article_id == passage.article_id and p.chunk_id != passage.chunk_id)
 
 
 @dataclass(frozen=True)
@@ -157,17 +176,47 @@ def _words(text: str) -> list[str]:
     return out
 
 
-def _mentions_name(name: str, texts: Sequence[str]) -> bool:
-    return _names_in(name, {w for t in texts for w in _words(t)})
+def _mentions_name(name: str, texts: Sequence[str], *, person: bool | None = False) -> bool:
+    return _names_in(name, {w for t in texts for w in _words(t)}, person=person)
 
 
-def _names_in(name: str, have: set[str]) -> bool:
-    """Whether the words `have` mention the name (most of its words, adjective forms included)."""
-    wanted = [w for w in _words(name) if len(w) >= 3 or w.isdigit()]
-    if not wanted:
-        return True
-    hits = sum(w in have or any(h[:3] == w[:3] and same_name(w, h) for h in have) for w in wanted)
-    return hits >= max(1, round(ENTITY_WORDS_MATCHED * len(wanted) + 1e-9)) if len(wanted) > 1 else hits == 1
+def _lemma(word: str) -> str:
+    low = name_key(word)
+    return nlp.irregular_forms().get(low, low[:-1] if low.endswith("s") and not low.endswith("ss") else low)
+
+
+def distinctive_words(name: str, *, person: bool = False) -> list[str]:
+    """The words of a name that tell it apart from its neighbours. English names put the distinguishing words first
+    and the kind last ('*Brask* Glacier', '*Corven* Savings', '*Harbor City* Marathon'), except 'Bank of *England*';
+    numbers always distinguish ('Oryx *6*', 'Corvid-*1*'); a person is told apart by the surname. Years and editions
+    in an event's name ('2023 Harbor City Marathon') are anchors of their own."""
+    parts = [w for w in name.split() if not _EDITION_WORD.fullmatch(w)]
+    if not parts:
+        return []
+    lowered = [w.lower() for w in parts]
+    if person:
+        chosen = parts[-1:]
+    elif "of" in lowered:
+        chosen = parts[len(lowered) - lowered[::-1].index("of") :]
+    else:
+        chosen = parts[:-1] + [w for w in parts[-1:] if any(ch.isdigit() for ch in w)] if len(parts) > 1 else parts
+    return [w for w in _words(" ".join(chosen)) if len(w) >= 3 or w.isdigit()]
+
+
+def _names_in(name: str, have: set[str], *, person: bool | None = False) -> bool:
+    """Whether the words `have` mention the name: every distinctive word of it, adjective forms included."""
+    if person is None:  # untagged: a person unless it ends in a common noun ('Tarn Glacier', 'Quill Labs')
+        last = name.split()[-1:] or [""]
+        readings = [False] if _lemma(last[0]) in nlp.common_nouns() else [True, False]
+    else:
+        readings = [person]
+    return any(
+        all(
+            w in have or any(h[:3] == w[:3] and same_name(w, h) for h in have)
+            for w in distinctive_words(name, person=p)
+        )
+        for p in readings
+    )
 
 
 def _exclusive_keys(kind: AnchorKind, text: str, *, for_conflict: bool) -> set[str]:
@@ -218,6 +267,21 @@ def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool,
         if keys:
             return False, None  # the nearest time named is another one
     return anchor.kind == "year" and scope.published_year == anchor.key, None
+
+
+def _check_model(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str | None]:
+    """(met, conflicting name) for a numbered name ('Oryx 6'): the sentence naming the same name with another number
+    ('Oryx 7 Max') is about another model; else the nearest earlier sentence (or the title) naming a version decides;
+    a passage naming no version at all meets it (the entity anchor still asks for the name)."""
+    name, number = anchor.key.rsplit(" ", 1)
+    for i, text in enumerate([sentence, *reversed(scope.before), scope.title]):
+        versions = {(n, num) for n, num in model_names(text) if same_name(name_key(n), name)}
+        if (name, number) in {(name_key(n), num) for n, num in versions}:
+            return True, None
+        if versions:
+            found = sorted(f"{n} {num}" for n, num in versions)[0]
+            return False, found if i == 0 else None
+    return True, None
 
 
 def _term_met(anchor: Anchor, sentence: str, scope: Scope) -> bool:
@@ -279,7 +343,7 @@ def passage_anchor_share(analysis: QuestionAnalysis, text: str, title: str, publ
         elif a.kind == "number":
             met += a.key in number_keys(whole)
         else:
-            met += _names_in(a.key, words)
+            met += _names_in(a.key, words, person=a.person)
     return met / len(anchors)
 
 
@@ -303,7 +367,22 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
         elif anchor.kind == "entity":
             # A quote's speaker may be named right after it ('"…," said Abelard'); other names must come before.
             extra = scope.after[:1] if analysis.answer_type == "quote" else ()
-            if not _mentions_name(anchor.key, [*scopes, *extra]):
+            if not _mentions_name(anchor.key, [*scopes, *extra], person=anchor.person):
+                missing.append(anchor)
+        elif anchor.kind == "model":
+            met, other = _check_model(anchor, sentence, scope)
+            if other is not None:
+                conflicts.append((anchor, other))
+            elif not met:
+                missing.append(anchor)
+        elif anchor.kind == "prior":
+            # Asked for the state before something: the sentence (or the one leading to it) must speak of it as earlier.
+            if not any(_PRIOR_MARKERS.search(t) for t in [sentence, *scope.before[-1:]]):
+                missing.append(anchor)
+        elif anchor.kind == "topic":
+            # What the fact is about must be what the answer's passage is about ('veltrimab', 'basketball'), though
+            # not necessarily in the answer sentence itself.
+            if not _has_form(anchor.key, [*scopes, scope.passage, scope.article]):
                 missing.append(anchor)
         elif anchor.kind == "term":
             if not _term_met(anchor, sentence, scope):

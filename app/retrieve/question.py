@@ -26,7 +26,7 @@ from app.retrieve.lexicon import (
     AnswerType,
 )
 
-AnchorKind = Literal["year", "quarter", "ordinal", "number", "entity", "qualifier", "term"]
+AnchorKind = Literal["year", "quarter", "ordinal", "number", "model", "entity", "qualifier", "term", "topic", "prior"]
 
 
 YEAR_PATTERN = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -44,7 +44,69 @@ _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chap
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
-_BACKGROUND_TIME = re.compile(r"\b(?:before|since|until|prior to)\s+(?:1[89]|20)\d\d\b", re.I)
+_DIGIT_EDITION = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.I)
+_MODEL_NAME = re.compile(r"\b([A-Z][\w’']*[A-Za-z])[ -](\d{1,4}[A-Za-z]?)\b(?![.,]\d|\s*(?:%|percent|per cent))")
+_NOT_MODEL_NAMES = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "q",
+        "h",
+        "the",
+        "a",
+        "in",
+        "on",
+        "at",
+        "by",
+        "of",
+        "for",
+        "and",
+        "or",
+        "to",
+        "from",
+        "how",
+        "what",
+        "which",
+        "who",
+        "when",
+        "where",
+        "why",
+    ]
+)
+_PRIOR = re.compile(r"\b(?:previous|previously|prior|earlier|before)\b(?!\s+(?:in\s+)?(?:1[89]|20)\d\d\b)", re.I)
+"""A question about the state before something ('the record *before* Makena broke it', 'the *previous* record')."""
+_BACKGROUND_TIME = re.compile(
+    r"\b(?:before|since|until|prior to)\s+(?:the\s+)?(?:[A-Za-z]+\s+)?(?:1[89]|20)\d\d\b", re.I
+)  # 'before 2020', 'before the 2024 sale', 'before the February 2024 reshuffle': the reference, not the asked time
 _QUARTER_WORDS = {
     "first": "1",
     "second": "2",
@@ -67,6 +129,9 @@ class Anchor:
     strict: bool = True
     """Qualifiers: a compound or adjective ('interior minister') is strict; a possessive category ('men's race') may be
     left implicit by a passage that never draws the distinction."""
+    person: bool | None = False
+    """Entities: a person's name, which a passage may shorten to the surname ('Velloso' for 'Hana Velloso'); None for
+    a run of proper nouns the model did not tag (it may be either)."""
 
 
 @dataclass(frozen=True)
@@ -168,18 +233,28 @@ def analyse(question: str) -> QuestionAnalysis:
     for o in sorted(ordinal_keys(unnamed)):
         anchors.append(Anchor("ordinal", o, o))
     taken = year_keys(text) | ordinal_keys(text)
+    for name, number in model_names(text):
+        anchors.append(Anchor("model", f"{name} {number}", f"{name_key(name)} {number}"))
+        taken.add(number)
     for n in sorted(number_keys(text) - taken):
         if not any(a.kind == "quarter" and n in a.key for a in anchors):
             anchors.append(Anchor("number", n, n))
-    names = _names(doc)
-    for name in names:
-        anchors.append(Anchor("entity", name, name_key(name)))
+    named = _names(doc)
+    names = [name for name, _ in named]
+    for name, person in named:
+        anchors.append(Anchor("entity", name, name_key(name), person=person))
     for q, strict in _qualifiers(doc, asked, names):
         anchors.append(Anchor("qualifier", q, q.lower(), strict))
     for term in _terms(doc, asked, names):
         forms = {stem(term.text.lower()), stem(term.lemma_.lower())}
         # Nouns are rarely paraphrased away ('runners', 'director'); verbs often are ('won' ~ 'was named').
         anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
+    if m := _PRIOR.search(text):
+        anchors.append(Anchor("prior", m.group(0), "prior"))
+    taken_words = {a.text.lower() for a in anchors} | {w.lower() for n in names for w in n.split()}
+    for noun in _topics(doc, taken_words):
+        forms = {stem(noun.text.lower()), stem(noun.lemma_.lower())}
+        anchors.append(Anchor("topic", noun.text, "|".join(sorted(forms)), strict=False))
     return QuestionAnalysis(
         question=text,
         answer_type=answer_type,
@@ -190,12 +265,27 @@ def analyse(question: str) -> QuestionAnalysis:
 
 
 def _mask_names(doc: nlp.Doc) -> str:
-    """The question with titles of works and names blanked ('The *Ninth* Floor' holds no edition number)."""
+    """The question with titles of works and names blanked ('The *Ninth* Floor' holds no edition number); a numbered
+    edition inside a name stays ('the *93rd* Aurelian Awards', which the model may tag as one organisation)."""
     chars = list(doc.text)
     for ent in doc.ents:
         if ent.label_ in {"WORK_OF_ART", "ORG", "PERSON", "PRODUCT", "FAC"}:
-            chars[ent.start_char : ent.end_char] = " " * (ent.end_char - ent.start_char)
+            for tok in ent:
+                if not _DIGIT_EDITION.fullmatch(tok.text):
+                    chars[tok.idx : tok.idx + len(tok.text)] = " " * len(tok.text)
     return "".join(chars)
+
+
+def model_names(text: str) -> list[tuple[str, str]]:
+    """Names carrying a version or model number, as (name, number): 'Oryx 6', 'Corvid-2', 'Apollo 11'. Not dates
+    ('March 5'), years ('Euro 2024' is a year: an anchor of its own) or counts after a possessive ("the city's 14")."""
+    out = []
+    for m in _MODEL_NAME.finditer(text):
+        name, number = m.group(1), m.group(2)
+        if name.lower() in _NOT_MODEL_NAMES or YEAR_PATTERN.fullmatch(number) or name[-2:-1] in {"'", "’"}:
+            continue
+        out.append((name, number.lower()))
+    return out
 
 
 def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
@@ -303,14 +393,15 @@ def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -
     return "other"
 
 
-def _names(doc: nlp.Doc) -> list[str]:
-    """Named entities of the question, and runs of proper nouns the model did not tag (invented names)."""
-    found: list[str] = []
+def _names(doc: nlp.Doc) -> list[tuple[str, bool | None]]:
+    """Named entities of the question, and runs of proper nouns the model did not tag (invented names); each with
+    whether the model reads it as a person."""
+    found: list[tuple[str, bool | None]] = []
     covered: set[int] = set()
     for ent in doc.ents:
         if ent.label_ in NAME_LABELS:
             text = re.sub(r"^(?:the|a|an)\s+", "", ent.text, flags=re.I)
-            found.append(re.sub(r"[’']s$", "", text))
+            found.append((re.sub(r"[’']s$", "", text), ent.label_ == "PERSON"))
             covered.update(range(ent.start, ent.end))
     run: list[str] = []
     for tok in [*doc, None]:
@@ -318,9 +409,9 @@ def _names(doc: nlp.Doc) -> list[str]:
             run.append(tok.text)
             continue
         if run:
-            found.append(re.sub(r"[’']s$", "", " ".join(run)))
+            found.append((re.sub(r"[’']s$", "", " ".join(run)), None))
             run = []
-    return [f for f in found if f and not _WH.match(f)]
+    return [(f, person) for f, person in found if f and not _WH.match(f)]
 
 
 def _qualified_nouns(doc: nlp.Doc, asked: nlp.Token | None) -> list[nlp.Token]:
@@ -329,7 +420,8 @@ def _qualified_nouns(doc: nlp.Doc, asked: nlp.Token | None) -> list[nlp.Token]:
     nouns = [asked] if asked is not None and asked != _which_noun(doc) else []
     for tok in doc:
         if tok.dep_ == "ROOT" and any(c.dep_ == "nsubj" and c.lower_ in {"who", "what", "which"} for c in tok.children):
-            nouns += [_head_noun(c) for c in tok.children if c.dep_ in {"dobj", "attr"} and c.pos_ == "NOUN"]
+            # the object may be a name ('who won the *men's* Harbor City Marathon'): its category still narrows it
+            nouns += [_head_noun(c) for c in tok.children if c.dep_ in {"dobj", "attr"} and c.pos_ in {"NOUN", "PROPN"}]
     return nouns
 
 
@@ -351,7 +443,7 @@ def _terms(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[nlp.
     out: list[nlp.Token] = []
     name_words = {w.lower() for n in names for w in n.split()}
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is not None and root.pos_ in {"VERB", "NOUN"} and root.lemma_.lower() not in LIGHT_VERBS | SPEECH_LEMMAS:
+    if root is not None and _content_root(root) and root.lemma_.lower() not in LIGHT_VERBS | SPEECH_LEMMAS:
         out.append(root)
     which = _which_noun(doc)
     nouns = [asked] if asked is not None and asked != which else []
@@ -361,6 +453,36 @@ def _terms(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[nlp.
         if noun.lower_ not in name_words and noun.lemma_.lower() not in GENERIC_TYPE_NOUNS:
             out.append(noun)
     return [t for t in dict.fromkeys(out) if len(t.text) > 2 and t.pos_ != "PROPN"]
+
+
+def _topics(doc: nlp.Doc, taken: set[str]) -> list[nlp.Token]:
+    """The question's other content nouns ('the *basketball* league', 'the *veltrimab* trial'): what the asked fact is
+    about. Not the 'which X' noun and its modifiers (the answer names an instance of it), not plain type words
+    ('amount', 'person'), not the verb's object (often paraphrased)."""
+    which = _which_noun(doc)
+    out = []
+    for tok in doc:
+        if (
+            tok.pos_ == "NOUN"
+            and tok != which
+            and not (which is not None and tok.head == which)  # 'which *news* agency': the kind, not the topic
+            and len(tok.text) > 2
+            and tok.lower_ not in taken
+            and tok.lemma_.lower() not in GENERIC_TYPE_NOUNS
+            and not tok.ent_type_
+            and tok.dep_ != "dobj"  # what the verb acts on is often paraphrased ('obtained a *copy*' ~ 'a document')
+            and tok.lower_ not in MONEY_VERBS  # 'how much will it *cost*', misread as a noun
+        ):
+            out.append(tok)
+    return out
+
+
+def _content_root(root: nlp.Token) -> bool:
+    """The main verb (or noun) of the question; the small model tags the bare verb after 'did X' as an adjective
+    ('When did the plant *open*?'), which 'do' shows to be a verb."""
+    if root.pos_ in {"VERB", "NOUN"}:
+        return True
+    return root.pos_ == "ADJ" and any(c.dep_ == "aux" and c.lemma_.lower() == "do" for c in root.children)
 
 
 def _qualifiers(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[tuple[str, bool]]:

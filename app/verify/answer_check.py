@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from app import nlp
 from app.chunks import entities
 from app.models import AnswerCheck, AnswerSentence, Citation, Passage
-from app.retrieve.constraints import Fit, Scope, TermRule, fit, passage_scope
+from app.retrieve.constraints import Fit, Scope, TermRule, fit, passage_scope, same_article
 from app.retrieve.question import QuestionAnalysis
 
 VERDICT_TERMS: TermRule = "nouns"  # the asked thing must be named; its verb may be paraphrased
@@ -25,14 +25,17 @@ class Closest:
     fit: Fit
 
 
-def scope_of(citation: Citation, passage: Passage | None) -> Scope:
-    """What surrounds a quote in its passage, and its article's title and year."""
+def scope_of(citation: Citation, passage: Passage | None, passages: Sequence[Passage] = ()) -> Scope:
+    """What surrounds a quote in its passage, the other retrieved passages of its article, its title and year."""
     if passage is None:
         year = str(citation.published.year) if citation.published else None
         return Scope(title=citation.title, published_year=year)
     local = max(0, citation.start - passage.start)
     title = passage.title or citation.title
-    return passage_scope(passage.text, local, local + len(citation.quote), title=title, published=citation.published)
+    article = same_article(passage, passages)
+    return passage_scope(
+        passage.text, local, local + len(citation.quote), title=title, published=citation.published, article=article
+    )
 
 
 def quote_entities(citation: Citation, passage: Passage | None) -> tuple[nlp.Entity, ...]:
@@ -65,7 +68,7 @@ def check_answer(
             verdict = fit(
                 analysis,
                 citation.quote,
-                scope_of(citation, passage),
+                scope_of(citation, passage, passages),
                 entities=quote_entities(citation, passage),
                 terms=VERDICT_TERMS,
             )
