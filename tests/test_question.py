@@ -133,3 +133,19 @@ def test_the_fact_must_be_about_what_the_question_is_about() -> None:
     text = "Zentravir was approved on Monday. A course of treatment will cost about $9,000 per patient, the maker said."
     start = text.index("A course")
     assert fit(a, text[start:], passage_scope(text, start, len(text))).ok
+
+
+def test_a_contrasting_category_or_a_former_holder_does_not_answer() -> None:
+    men = analyse("Who won the men's Dunmore Marathon in 2022?")
+    women = "Ada Keel won the women's race in 2:23:47."
+    assert not fit(men, women, Scope(published_year="2022")).ok
+    after = passage_scope(f"{women} She finished a minute ahead of Lin Orr.", len(women) + 1, len(women) + 44)
+    assert not fit(men, "She finished a minute ahead of Lin Orr.", after).ok  # 'she' is still the women's winner
+    race = Scope(title="Dunmore Marathon results", published_year="2022")
+    assert fit(men, "Tom Brandt won the men's race in 2:08:10.", race).ok
+    head = analyse("Who is the regional president of Dunmore?")
+    scope = Scope(title="Dunmore votes for self-government")
+    assert not fit(head, "The no side was led by the former regional president Ilse Varn.", scope, terms="nouns").ok
+    assert fit(head, "Regional president Otto Brell called the result historic.", scope, terms="nouns").ok
+    earlier = analyse("Who was the former regional president of Dunmore?")
+    assert fit(earlier, "The no side was led by the former regional president Ilse Varn.", scope, terms="nouns").ok

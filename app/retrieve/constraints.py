@@ -79,6 +79,14 @@ _PRIOR_MARKERS = re.compile(
     re.I,
 )
 """How a sentence speaks of an earlier state: 'the previous record', 'had stood since', 'he succeeds X'."""
+_FORMER_ROLE = re.compile(r"\b(?:former|ex-|erstwhile|outgoing|late)\s*(?:[\w-]+\s+){0,2}[\w-]+", re.I)
+"""'the former regional president': the role words after 'former', which do not name the current holder."""
+_CONTRASTING_QUALIFIERS = {
+    "men": "women", "women": "men", "male": "female", "female": "male", "boys": "girls", "girls": "boys",
+    "junior": "senior", "senior": "junior", "singles": "doubles", "doubles": "singles", "indoor": "outdoor",
+    "outdoor": "indoor", "amateur": "professional", "professional": "amateur",
+}  # fmt: skip
+"""Category qualifiers that exclude each other: a sentence about the women's race does not answer for the men's."""
 _PERSONAL = re.compile(r"\b(?:he|she|they|his|her|their)\b", re.I)
 _PRONOUN_START = re.compile(r"^\W*(?:he|she|it|they|this|these|the company|the group)\b", re.I)
 
@@ -284,10 +292,13 @@ def _check_model(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str
     return True, None
 
 
-def _term_met(anchor: Anchor, sentence: str, scope: Scope) -> bool:
+def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = False) -> bool:
     """The question's main verb or asked noun, in any form ('rose' for 'rise'), in the sentence itself; a noun may
-    also stand in the sentence just before ('... after eight months of repairs. The works cost 41 million euros.')."""
+    also stand in the sentence just before ('... after eight months of repairs. The works cost 41 million euros.').
+    A 'former president' is not the president asked about, unless the question asks about an earlier holder."""
     near = [sentence, *scope.before[-1:]] if anchor.strict or _PRONOUN_START.match(sentence) else [sentence]
+    if not former_ok and anchor.strict:
+        near = [_FORMER_ROLE.sub(" ", t) for t in near]
     return _has_form(anchor.key, near)
 
 
@@ -300,6 +311,19 @@ def _has_form(key: str, texts: Sequence[str]) -> bool:
             if stem(w) in forms or (w in irregular and stem(irregular[w]) in forms):
                 return True
     return False
+
+
+_FORMER_WORDS = re.compile(r"\b(?:former|ex-|erstwhile|outgoing|late|then)\b", re.I)
+
+
+def _contrasting(anchor: Anchor, texts: Sequence[str]) -> str | None:
+    """The contrasting category the sentence (and, for 'she ...', the one before) names instead of the asked one
+    ('women' for 'men'), if it does."""
+    other = _CONTRASTING_QUALIFIERS.get(anchor.key)
+    if other is None:
+        return None
+    words = {w for t in texts for w in _words(t)}
+    return other if other in words and anchor.key not in words else None
 
 
 def _qualifier_met(anchor: Anchor, scopes: Sequence[str], passage: str) -> bool:
@@ -351,6 +375,7 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     """The anchors alone (no model call): which the sentence meets, misses or contradicts. `terms`: whether every term
     of the question (main verb, asked noun) must be there, at least one, or none ('any': paraphrases change words)."""
     scopes = [sentence, *reversed(scope.before), scope.title]
+    former_ok = bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question))
     missing: list[Anchor] = []
     unmet_terms: list[Anchor] = []
     conflicts: list[tuple[Anchor, str]] = []
@@ -385,8 +410,12 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
             if not _has_form(anchor.key, [*scopes, scope.passage, scope.article]):
                 missing.append(anchor)
         elif anchor.kind == "term":
-            if not _term_met(anchor, sentence, scope):
+            if not _term_met(anchor, sentence, scope, former_ok=former_ok):
                 unmet_terms.append(anchor)
+        elif (
+            other := _contrasting(anchor, [sentence, *(scope.before[-1:] if _PRONOUN_START.match(sentence) else [])])
+        ) is not None:
+            conflicts.append((anchor, other))
         elif not _qualifier_met(anchor, scopes, scope.passage):
             missing.append(anchor)
     all_terms = [a for a in analysis.anchors if a.kind == "term"]
