@@ -122,6 +122,17 @@ class AnswerType:
     )  # fmt: skip
 
 
+_ANALYSED_TYPES = {
+    "person": AnswerType.PERSON,
+    "place": AnswerType.PLACE,
+    "date": AnswerType.TIME,
+    "number": AnswerType.NUMBER,
+    "money": AnswerType.NUMBER,
+    "reason": AnswerType.REASON,
+}
+"""The question analysis' answer types (app.retrieve.question) as the scorer's."""
+
+
 @dataclass(frozen=True)
 class QuestionProfile:
     """What a question asks for."""
@@ -196,6 +207,17 @@ class ExtractiveEngine:
         return self._stemmer.stemWords([t for t in toks if t not in STOPWORDS and len(t) > 1])
 
     def profile(self, question: str) -> QuestionProfile:
+        """The regex profile, its answer type replaced by the question analysis' where that one is sure (the model
+        reads 'what share of voters' as a number, the regex as 'which X')."""
+        prof = self._regex_profile(question)
+        if not self.settings.answer_check:
+            return prof
+        mapped = _ANALYSED_TYPES.get(analyse(question).answer_type)
+        if mapped is None or prof.answer_type in {AnswerType.SPEECH, AnswerType.DURATION}:
+            return prof
+        return replace(prof, answer_type=mapped)
+
+    def _regex_profile(self, question: str) -> QuestionProfile:
         q = question.strip()
         low = q.lower()
         names = [w for w in words(q) if w[:1].isupper() and w.lower() not in STOPWORDS | _QUESTION_WORDS]
