@@ -149,3 +149,14 @@ def test_a_contrasting_category_or_a_former_holder_does_not_answer() -> None:
     assert fit(head, "Regional president Otto Brell called the result historic.", scope, terms="nouns").ok
     earlier = analyse("Who was the former regional president of Dunmore?")
     assert fit(earlier, "The no side was led by the former regional president Ilse Varn.", scope, terms="nouns").ok
+
+
+def test_a_domestic_article_need_not_name_its_own_country() -> None:
+    """A Portuguese paper's budget story may never say 'Portugal'; one that names another country answers for that one."""
+    a = analyse("What is Portugal's health budget for 2025?")
+    assert any(x.kind == "entity" and x.place for x in a.anchors)
+    text = "Finance Minister Ed Varn presented the 2025 budget on Tuesday. Health spending rises to 39 billion crowns."
+    start = text.index("Health")
+    assert fit(a, text[start:], passage_scope(text, start, len(text))).ok
+    abroad = text.replace("Finance Minister", "Spain's finance minister")
+    assert not fit(a, abroad[abroad.index("Health") :], passage_scope(abroad, abroad.index("Health"), len(abroad))).ok

@@ -316,6 +316,16 @@ def _has_form(key: str, texts: Sequence[str]) -> bool:
 _FORMER_WORDS = re.compile(r"\b(?:former|ex-|erstwhile|outgoing|late|then)\b", re.I)
 
 
+def _names_no_place(scope: Scope) -> bool:
+    """Whether the passage (and what else is known of its article) names no country or region at all: a domestic
+    outlet's story about its own country ('the 2025 budget') is about the asked country; one naming others is not."""
+    texts = [t for t in (scope.passage, scope.article, scope.title) if t]
+    return bool(texts) and not any(e.label in _PLACE_LABELS for t in texts for e in nlp.entities(t))
+
+
+_PLACE_LABELS = frozenset({"GPE", "NORP"})
+
+
 def _contrasting(anchor: Anchor, texts: Sequence[str]) -> str | None:
     """The contrasting category the sentence (and, for 'she ...', the one before) names instead of the asked one
     ('women' for 'men'), if it does."""
@@ -392,7 +402,9 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
         elif anchor.kind == "entity":
             # A quote's speaker may be named right after it ('"…," said Abelard'); other names must come before.
             extra = scope.after[:1] if analysis.answer_type == "quote" else ()
-            if not _mentions_name(anchor.key, [*scopes, *extra], person=anchor.person):
+            if not _mentions_name(anchor.key, [*scopes, *extra], person=anchor.person) and not (
+                anchor.place and _names_no_place(scope)
+            ):
                 missing.append(anchor)
         elif anchor.kind == "model":
             met, other = _check_model(anchor, sentence, scope)

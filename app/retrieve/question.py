@@ -129,6 +129,8 @@ class Anchor:
     strict: bool = True
     """Qualifiers: a compound or adjective ('interior minister') is strict; a possessive category ('men's race') may be
     left implicit by a passage that never draws the distinction."""
+    place: bool = False
+    """Entities: a country or region ('Velaria'), which a domestic outlet's article may never name."""
     person: bool | None = False
     """Entities: a person's name, which a passage may shorten to the surname ('Velloso' for 'Hana Velloso'); None for
     a run of proper nouns the model did not tag (it may be either)."""
@@ -241,8 +243,9 @@ def analyse(question: str) -> QuestionAnalysis:
             anchors.append(Anchor("number", n, n))
     named = _names(doc)
     names = [name for name, _ in named]
+    places = {e.text for e in doc.ents if e.label_ in {"GPE", "NORP"}}
     for name, person in named:
-        anchors.append(Anchor("entity", name, name_key(name), person=person))
+        anchors.append(Anchor("entity", name, name_key(name), person=person, place=name in places))
     for q, strict in _qualifiers(doc, asked, names):
         anchors.append(Anchor("qualifier", q, q.lower(), strict))
     for term in _terms(doc, asked, names):
