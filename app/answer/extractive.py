@@ -19,6 +19,27 @@ import numpy as np
 import Stemmer
 from langchain_core.embeddings import Embeddings
 
+from app.answer.patterns import (
+    CONNECTIVES,
+    DURATION,
+    LEADING_PREPOSITIONAL,
+    NUMBER_WORDS,
+    PLACE,
+    PRONOUN_START,
+    QUESTION_WORDS,
+    QUOTES,
+    REASON,
+    SPEECH_QUESTION,
+    SPEECH_VERBS,
+    STOPWORDS,
+    TERMINAL,
+    TIME,
+    TIME_WEAK,
+    TITLE_WORDS,
+    TOKEN,
+    WORD,
+    AnswerType,
+)
 from app.chunks import entities
 from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
@@ -46,81 +67,6 @@ SELECTION_TERM_RULES: tuple[TermRule, ...] = (
     "none",
 )  # prefer sentences using the question's own words
 _CACHE_LIMIT = 20_000
-
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what when where
-    which while who whom whose why will with would you your yours according much many long big large may might
-    must shall""".split()  # noqa: SIM905
-)  # fmt: skip
-_QUESTION_WORDS = frozenset(
-    """who whom whose what which where when why how""".split()  # noqa: SIM905
-)  # fmt: skip
-_SPEECH_VERBS = re.compile(
-    r"\b(?:said|says|say|stated|states|told|tells|wrote|writes|announced|announces|confirmed|confirms|noted|notes|"
-    r"added|adding|declared|argued|claimed|warned|insisted|explained|commented|replied|responded|reported|according to)\b",
-    re.I,
-)
-_SPEECH_QUESTION = re.compile(
-    r"\bwhat (?:did|does|do|has|have|had|was|is)\s+(?P<who>.+?)\s+(?:say|said|write|wrote|tell|told|announce|state|"
-    r"claim|argue|warn|note|report|confirm)\b|\bhow (?:did|does|do|has|have)\s+(?P<who2>.+?)\s+(?:react|respond)",
-    re.I,
-)
-_TITLE_WORDS = frozenset(
-    """president minister secretary spokesman spokeswoman spokesperson envoy chief chancellor premier king queen
-    prince general admiral senator governor mayor ambassador director chairman chair ceo official officer
-    commander judge pope prime foreign defence defense press special deputy vice head leader mr mrs ms dr sir lord
-    lady house office staff army state white""".split()  # noqa: SIM905
-)  # fmt: skip
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half"
-)
-_NUMBER = re.compile(rf"\b(?:\d[\d,.]*%?|{_NUMBER_WORDS})\b", re.I)
-_MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-_TIME = re.compile(
-    rf"\b(?:(?:{_MONTHS})\.?\s+\d{{1,2}}|\d{{1,2}}\s+(?:{_MONTHS})|(?:19|20)\d\d|monday|tuesday|wednesday|thursday|friday|"
-    r"saturday|sunday|today|tonight|yesterday|tomorrow|this (?:week|month|year|morning|afternoon|evening)|"
-    r"(?:last|next|coming|previous|past) (?:few )?(?:days?|weeks?|months?|years?|decades?)|"
-    r"\d{1,2}:\d\d|(?:a|an|one|two|three|four|five|six|\d+) (?:days?|weeks?|months?|years?) (?:ago|earlier|later)|"
-    r"in the (?:coming|next|past|last) (?:days?|weeks?|months?|years?|hours?))\b",
-    re.I,
-)
-_TIME_WEAK = re.compile(r"\b(?:earlier|later|soon|recently|since|until|after|before|during|when)\b", re.I)
-_DURATION = re.compile(
-    rf"\b(?:for|over|nearly|almost|about|more than|less than)?\s*(?:about |nearly |almost |around )?"
-    rf"(?:a|an|one|several|few|\d[\d,.]*|{_NUMBER_WORDS}) (?:hours?|days?|weeks?|months?|years?|decades?)\b|\bsince\b",
-    re.I,
-)
-_PLACE = re.compile(
-    r"\b(?:in|at|from|near|into|on|across|outside|inside|to|of the city of)\s+(?:the\s+)?([A-Z][\w’'\-]+)"
-)
-_REASON = re.compile(
-    r"\b(?:because|due to|as a result|since|in order to|so that|after|amid|following|caused by)\b", re.I
-)
-_CONNECTIVES = re.compile(
-    r"^(?:at the same time|meanwhile|in turn|specifically|however|in addition|moreover|furthermore|still|also|"
-    r"in contrast(?: to [^,]{1,60})?|on the other hand|as a result|by contrast|for its part|separately)\s*,\s*",
-    re.I,
-)
-_LEADING_PREPOSITIONAL = re.compile(
-    r"^(?:on|in|at|after|before|during|despite|with|while|amid|for)\s[^,\"“]{1,60},\s*", re.I
-)
-_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
-_WORD = re.compile(r"[^\W_][\w’'\-]*")
-_TOKEN = re.compile(r"\d[\d,.]*\d%?|\d%?|[^\W\d_][\w’'\-]*")
-_QUOTES = re.compile(r"[\"“”]")
-_PRONOUN_START = re.compile(r"^(?:[\"“]|.*\b(?:he|she|they|his|her|their)\b)", re.I)
-
-
-class AnswerType:
-    PERSON, PLACE, TIME, DURATION, NUMBER, SPEECH, REASON, ENTITY, OTHER = (
-        "person", "place", "time", "duration", "number", "speech", "reason", "entity", "other"
-    )  # fmt: skip
-
 
 _ANALYSED_TYPES = {
     "person": AnswerType.PERSON,
@@ -180,7 +126,7 @@ class Scored:
 
 
 def words(text: str) -> list[str]:
-    return [w.removesuffix("'s").removesuffix("’s") for w in _WORD.findall(text)]
+    return [w.removesuffix("'s").removesuffix("’s") for w in WORD.findall(text)]
 
 
 class ExtractiveEngine:
@@ -220,9 +166,9 @@ class ExtractiveEngine:
     def _regex_profile(self, question: str) -> QuestionProfile:
         q = question.strip()
         low = q.lower()
-        names = [w for w in words(q) if w[:1].isupper() and w.lower() not in STOPWORDS | _QUESTION_WORDS]
+        names = [w for w in words(q) if w[:1].isupper() and w.lower() not in STOPWORDS | QUESTION_WORDS]
         speaker: list[str] = []
-        m = _SPEECH_QUESTION.search(q)
+        m = SPEECH_QUESTION.search(q)
         if m:
             atype = AnswerType.SPEECH
             speaker = self.stems(m.group("who") or m.group("who2") or "")
@@ -307,7 +253,7 @@ class ExtractiveEngine:
     @staticmethod
     def _usable(text: str) -> bool:
         """Real sentences only: headlines, datelines and page furniture lack terminal punctuation; injections are data."""
-        return len(words(text)) >= 4 and bool(_TERMINAL.search(text.strip())) and not looks_like_instruction(text)
+        return len(words(text)) >= 4 and bool(TERMINAL.search(text.strip())) and not looks_like_instruction(text)
 
     # ---- scoring ---------------------------------------------------------------------------------
     def _vectors_for(self, passages: Sequence[Passage], wanted: list[tuple[int, int, int, str]]) -> np.ndarray:
@@ -349,7 +295,7 @@ class ExtractiveEngine:
             for j, name in enumerate(prof.names):
                 if name in sent_stems[i]:
                     credit[i, j] = 1.0
-                elif name in ctx_stems[i] and _PRONOUN_START.search(c.text):
+                elif name in ctx_stems[i] and PRONOUN_START.search(c.text):
                     credit[i, j] = 0.75
                 elif name in passage_stems[c.passage]:
                     credit[i, j] = 0.4
@@ -363,23 +309,23 @@ class ExtractiveEngine:
         if atype == AnswerType.PERSON:
             return 1.0 if self._new_person(prof, text) else 0.0
         if atype == AnswerType.PLACE:
-            if any(self._is_new(prof, m.group(1)) for m in _PLACE.finditer(text)):
+            if any(self._is_new(prof, m.group(1)) for m in PLACE.finditer(text)):
                 return 1.0
             return 1.0 if self._new_name_near_focus(prof, text) else 0.0
         if atype == AnswerType.TIME:
-            return 1.0 if _TIME.search(text) else (0.5 if _TIME_WEAK.search(text) else 0.0)
+            return 1.0 if TIME.search(text) else (0.5 if TIME_WEAK.search(text) else 0.0)
         if atype == AnswerType.DURATION:
-            return 1.0 if _DURATION.search(text) else 0.0
+            return 1.0 if DURATION.search(text) else 0.0
         if atype == AnswerType.NUMBER:
             return self._number_fit(prof, text)
         if atype == AnswerType.SPEECH:
-            spoken = bool(_SPEECH_VERBS.search(text) or _QUOTES.search(text))
+            spoken = bool(SPEECH_VERBS.search(text) or QUOTES.search(text))
             about = self._mentions(prof.speaker, text) or (
-                bool(_PRONOUN_START.search(text)) and self._mentions(prof.speaker, cand.context)
+                bool(PRONOUN_START.search(text)) and self._mentions(prof.speaker, cand.context)
             )
             return 0.5 * spoken + 0.5 * about
         if atype == AnswerType.REASON:
-            return 1.0 if _REASON.search(text) else 0.3
+            return 1.0 if REASON.search(text) else 0.3
         if atype == AnswerType.ENTITY:
             if self._new_name_near_focus(prof, text):
                 return 1.0
@@ -389,12 +335,12 @@ class ExtractiveEngine:
 
     def _number_fit(self, prof: QuestionProfile, text: str) -> float:
         """1 for a new number next to a word of the question ('600,000 troops'), less for a lone number."""
-        toks = _TOKEN.findall(text)
+        toks = TOKEN.findall(text)
         stems = [self._stemmer.stemWord(t.lower()) for t in toks]
         best = 0.0
         for i, t in enumerate(toks):
             digit = t[:1].isdigit()
-            if not (digit or re.fullmatch(_NUMBER_WORDS, t, re.I)) or not self._is_new(prof, t):
+            if not (digit or re.fullmatch(NUMBER_WORDS, t, re.I)) or not self._is_new(prof, t):
                 continue
             if t.lower() == "one" and i + 1 < len(toks) and toks[i + 1].lower() == "of":
                 continue  # "one of the ..." is not a count
@@ -406,7 +352,7 @@ class ExtractiveEngine:
         """A capitalised word the question lacks, right next to the noun it asks about ('the Donbas region')."""
         if not prof.focus:
             return False
-        toks = _TOKEN.findall(text)
+        toks = TOKEN.findall(text)
         for i, t in enumerate(toks):
             if self._stemmer.stemWord(t.lower()) != prof.focus:
                 continue
@@ -426,13 +372,13 @@ class ExtractiveEngine:
         """A name (after a title, or two capitalised words) that the question does not already contain."""
         toks = words(text)
         for i, w in enumerate(toks):
-            if not w[:1].isupper() or w.lower() in _TITLE_WORDS or w.lower() in STOPWORDS or w.isupper():
+            if not w[:1].isupper() or w.lower() in TITLE_WORDS or w.lower() in STOPWORDS or w.isupper():
                 continue
             before = toks[i - 1] if i else ""
             after = toks[i + 1] if i + 1 < len(toks) else ""
-            titled = before.lower() in _TITLE_WORDS and before[:1].isupper()
-            paired = (after[:1].isupper() and after.lower() not in _TITLE_WORDS and not after.isupper()) or (
-                before[:1].isupper() and before.lower() not in _TITLE_WORDS and i > 1 and not before.isupper()
+            titled = before.lower() in TITLE_WORDS and before[:1].isupper()
+            paired = (after[:1].isupper() and after.lower() not in TITLE_WORDS and not after.isupper()) or (
+                before[:1].isupper() and before.lower() not in TITLE_WORDS and i > 1 and not before.isupper()
             )
             if (titled or paired) and self._is_new(prof, w):
                 return True
@@ -555,13 +501,13 @@ class ExtractiveEngine:
         """A neighbour that completes the best sentence's quotation, continues what the speaker said, or scores close."""
         cands, scores, fit = scored.candidates, scored.scores, scored.features["type"]
         b = cands[best]
-        if len(_QUOTES.findall(b.text)) % 2 == 1:  # an unbalanced quotation runs into a neighbour
+        if len(QUOTES.findall(b.text)) % 2 == 1:  # an unbalanced quotation runs into a neighbour
             neighbour = b.next if b.text.lstrip()[:1] in '"“' else b.prev
             if neighbour is not None:
                 return neighbour
         if prof.answer_type == AnswerType.SPEECH and b.next is not None:
             nxt = cands[b.next]
-            if fit[b.next] >= 1.0 and (nxt.text.lstrip()[:1] in '"“' or _PRONOUN_START.search(nxt.text)):
+            if fit[b.next] >= 1.0 and (nxt.text.lstrip()[:1] in '"“' or PRONOUN_START.search(nxt.text)):
                 return b.next
         for n in (b.next, b.prev):
             if n is not None and scores[n] >= SECOND_SENTENCE_RATIO * scores[best] and fit[n] >= fit[best]:
@@ -570,9 +516,9 @@ class ExtractiveEngine:
 
     def _trim(self, prof: QuestionProfile, text: str) -> int:
         """Characters of a leading clause that does not answer (a connective, or a scene-setting phrase)."""
-        m = _CONNECTIVES.match(text)
+        m = CONNECTIVES.match(text)
         if not m:
-            m = _LEADING_PREPOSITIONAL.match(text)
+            m = LEADING_PREPOSITIONAL.match(text)
             if m and (
                 prof.answer_type in {AnswerType.PLACE, AnswerType.TIME} or set(prof.terms) & set(self.stems(m.group(0)))
             ):
