@@ -160,3 +160,20 @@ def test_a_domestic_article_need_not_name_its_own_country() -> None:
     assert fit(a, text[start:], passage_scope(text, start, len(text))).ok
     abroad = text.replace("Finance Minister", "Spain's finance minister")
     assert not fit(a, abroad[abroad.index("Health") :], passage_scope(abroad, abroad.index("Health"), len(abroad))).ok
+
+
+def test_a_number_must_measure_what_is_asked() -> None:
+    """'How many' wants a count, not a percentage or a sum; 'how much does it weigh' wants a mass."""
+    patients = analyse("How many patients stopped treatment because of side effects?")
+    assert patients.dimension == "count"
+    assert not fit(patients, "Side effects made 11 percent of patients stop treatment.").ok
+    assert fit(patients, "Side effects made 42 patients stop treatment.").ok
+    jobs = analyse("How many permanent jobs will the plant create?")
+    assert fit(jobs, "The plant will create about 1,100 permanent jobs.").ok  # 'permanent' is not 'per cent'
+    weight = analyse("How much does the Tarnhelm satellite weigh?")
+    assert weight.dimension == "mass"
+    assert not fit(weight, "The Tarnhelm satellite cost 74 million crowns.").ok
+    assert fit(weight, "The Tarnhelm satellite weighs 640 kilograms.").ok
+    offer = analyse("How much had the rival bank offered for the lender?")
+    assert offer.answer_type == "money"
+    assert not fit(offer, "The board recommended the offer after a rival approach was withdrawn in July.").ok

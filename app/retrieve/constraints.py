@@ -16,6 +16,7 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
+from app.retrieve.lexicon import DIMENSION_UNITS
 from app.retrieve.question import (
     Anchor,
     AnchorKind,
@@ -443,6 +444,39 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     return Fit(True, "", tuple(missing), tuple(conflicts))
 
 
+_VALUE = re.compile(
+    r"(?P<cur>[$€£¥]\s?)?(?P<num>\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|hundred|a dozen|dozens|hundreds|thousands))(?:\s*-?\s*(?:million|billion|"
+    r"thousand|m|bn))?(?P<unit>\s*(?:%|per\s?cent\b)|[\s-]*[A-Za-z]+)?",
+    re.I,
+)
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
+    r"days?|weeks?|months?|years?|decades?)\b",
+    re.I,
+)
+
+
+def _measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
+    """A number of the asked dimension, new to the question: a count for 'how many' (not a percentage or a sum of
+    money), a mass for 'how heavy', a length for 'how far'."""
+    asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
+    for m in _VALUE.finditer(sentence):
+        value = m.group(0).strip()
+        unit = (m.group("unit") or "").strip(" -").lower()
+        if (number_keys(value) and number_keys(value) <= asked_values) or year_keys(m.group("num")):
+            continue
+        if analysis.dimension == "count":
+            if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit):
+                continue
+            if _MONEY.match(value):
+                continue
+            return True, value[: m.end("num") - m.start()].strip()
+        if unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
+            return True, value
+    return False, ""
+
+
 def type_fit(
     analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope(), entities: Sequence[nlp.Entity] | None = None
 ) -> tuple[bool, str]:
@@ -462,6 +496,8 @@ def type_fit(
     if atype == "reason":
         m = _REASON.search(sentence)
         return bool(m), m.group(0) if m else ""
+    if atype in {"number", "quantity"} and analysis.dimension:
+        return _measured(analysis, sentence)
     ents = entities if entities is not None else nlp.entities(sentence)
     labels = TYPE_LABELS[atype]
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
@@ -474,6 +510,8 @@ def type_fit(
                 continue  # a name the question already gives is not the answer
         elif number_keys(ent.text) and number_keys(ent.text) <= asked_values:
             continue  # the asked year or figure itself
+        elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not _DURATION.search(ent.text):
+            continue  # 'in July' is a date, not an amount; 'for 18 months' is one
         return True, ent.text
     if atype == "money" and (m := _MONEY.search(sentence)):
         return True, m.group(0)

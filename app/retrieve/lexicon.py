@@ -57,7 +57,8 @@ GENERIC_TYPE_NOUNS = frozenset("""
 """.split())  # fmt: skip  # noqa: SIM905
 
 MONEY_VERBS = frozenset("""
-    bought buy charge charged cost costs earn earned fetch fetched paid pay raise raised sell sold spend spent
+    bid bought buy charge charged cost costs earn earned fetch fetched fine fined offer offered paid pay raise raised
+    sell sold spend spent
 """.split())  # fmt: skip  # noqa: SIM905
 
 SPEECH_LEMMAS = frozenset("""
@@ -84,3 +85,78 @@ LIGHT_VERBS = frozenset("""
 
 # Entity labels that name something an answer must be about (values are handled as years/quarters/numbers).
 NAME_LABELS = frozenset(["EVENT", "FAC", "GPE", "LAW", "LOC", "NORP", "ORG", "PERSON", "PRODUCT", "WORK_OF_ART"])
+
+# What a 'how ...' question measures, by its words, and the units that measure it: 'how much does it *weigh*' wants a
+# mass, which '74 million crowns' is not. Physical dimensions of everyday English, not a fit to any article.
+DIMENSION_CUES: dict[str, frozenset[str]] = {
+    "mass": frozenset(["weigh", "weighs", "weighed", "weight", "heavy", "heavier", "mass"]),
+    "length": frozenset(
+        [
+            "tall",
+            "high",
+            "height",
+            "altitude",
+            "far",
+            "distance",
+            "deep",
+            "depth",
+            "thick",
+            "thickness",
+            "wide",
+            "width",
+            "length",
+            "long-distance",
+        ]
+    ),
+}
+DIMENSION_UNITS: dict[str, frozenset[str]] = {
+    "mass": frozenset(
+        [
+            "kg",
+            "kilogram",
+            "kilograms",
+            "kilo",
+            "kilos",
+            "gram",
+            "grams",
+            "g",
+            "tonne",
+            "tonnes",
+            "ton",
+            "tons",
+            "pound",
+            "pounds",
+            "lb",
+            "lbs",
+        ]
+    ),
+    "length": frozenset(
+        [
+            "m",
+            "metre",
+            "metres",
+            "meter",
+            "meters",
+            "km",
+            "kilometre",
+            "kilometres",
+            "kilometer",
+            "kilometers",
+            "cm",
+            "centimetre",
+            "centimetres",
+            "mm",
+            "millimetre",
+            "millimetres",
+            "mile",
+            "miles",
+            "foot",
+            "feet",
+            "ft",
+            "inch",
+            "inches",
+            "yard",
+            "yards",
+        ]
+    ),
+}

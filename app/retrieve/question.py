@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from app import nlp
 from app.retrieve.lexicon import (
+    DIMENSION_CUES,
     GENERIC_MODIFIERS,
     GENERIC_TYPE_NOUNS,
     LIGHT_VERBS,
@@ -147,6 +148,8 @@ class QuestionAnalysis:
     """Lower-cased names in the question: an answer naming only these names nobody new."""
     speaker: str = ""
     """For 'what did X say': X."""
+    dimension: str = ""
+    """What a number must measure: 'count' ('how many'), 'mass', 'length' (lexicon.DIMENSION_CUES), or '' (any)."""
 
     def of_kind(self, kind: AnchorKind) -> tuple[Anchor, ...]:
         return tuple(a for a in self.anchors if a.kind == kind)
@@ -264,7 +267,21 @@ def analyse(question: str) -> QuestionAnalysis:
         anchors=tuple(dict.fromkeys(anchors)),
         names=tuple(dict.fromkeys(name_key(w) for n in names for w in n.split())),
         speaker=speaker,
+        dimension=_dimension(text, answer_type),
     )
+
+
+def _dimension(text: str, answer_type: AnswerType) -> str:
+    """What the asked number measures ('how many' -> a count; 'how much does it weigh' -> a mass)."""
+    if answer_type not in {"number", "quantity"}:
+        return ""
+    if _HOW_MANY.match(text) and re.match(r"^\s*how\s+many\b", text, re.I):
+        return "count"
+    words = {w.lower() for w in re.findall(r"[\w-]+", text)}
+    for dimension, cues in DIMENSION_CUES.items():
+        if words & cues:
+            return dimension
+    return ""
 
 
 def _mask_names(doc: nlp.Doc) -> str:
