@@ -177,3 +177,14 @@ def test_a_number_must_measure_what_is_asked() -> None:
     offer = analyse("How much had the rival bank offered for the lender?")
     assert offer.answer_type == "money"
     assert not fit(offer, "The board recommended the offer after a rival approach was withdrawn in July.").ok
+
+
+def test_ordering_words_and_words_about_the_article_are_not_anchors() -> None:
+    """'before saying ...' orders two events (it does not ask for an earlier state); 'quoted in the article' is about
+    the articles, not the fact; 'how does X respond' asks for a reaction that need not use the word."""
+    a = analyse("With whom did Ilse Varn hold talks before saying she was ready to sign?")
+    assert not a.of_kind("prior")
+    b = analyse("What is the name of the finance minister quoted in the article?")
+    assert "article" not in {x.text for x in b.anchors}
+    c = analyse("How does the Dunmore side respond to the reported capture of Tarn?")
+    assert "respond" not in {x.text for x in c.anchors if x.kind == "topic"}

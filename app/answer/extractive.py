@@ -77,6 +77,7 @@ _ANALYSED_TYPES = {
     "reason": AnswerType.REASON,
 }
 """The question analysis' answer types (app.retrieve.question) as the scorer's."""
+_VALUE_TYPES = frozenset({AnswerType.NUMBER, AnswerType.TIME})
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,10 @@ class ExtractiveEngine:
         mapped = _ANALYSED_TYPES.get(analyse(question).answer_type)
         if mapped is None or prof.answer_type in {AnswerType.SPEECH, AnswerType.DURATION}:
             return prof
+        if mapped not in _VALUE_TYPES:
+            return (
+                prof  # names and places: the regex scorer's own reading ('which area' -> a name by 'area') does better
+            )
         return replace(prof, answer_type=mapped)
 
     def _regex_profile(self, question: str) -> QuestionProfile:

@@ -103,7 +103,9 @@ _NOT_MODEL_NAMES = frozenset(
         "why",
     ]
 )
-_PRIOR = re.compile(r"\b(?:previous|previously|prior|earlier|before)\b(?!\s+(?:in\s+)?(?:1[89]|20)\d\d\b)", re.I)
+_PRIOR = re.compile(
+    r"\b(?:previous|previously|prior|earlier|before)\b(?!\s+(?:in\s+)?(?:1[89]|20)\d\d\b)(?!\s+\w+ing\b)", re.I
+)  # not 'before saying ...': that orders two events, it does not ask for the earlier state
 """A question about the state before something ('the record *before* Makena broke it', 'the *previous* record')."""
 _BACKGROUND_TIME = re.compile(
     r"\b(?:before|since|until|prior to)\s+(?:the\s+)?(?:[A-Za-z]+\s+)?(?:1[89]|20)\d\d\b", re.I
@@ -491,7 +493,7 @@ def _topics(doc: nlp.Doc, taken: set[str]) -> list[nlp.Token]:
             and tok.lemma_.lower() not in GENERIC_TYPE_NOUNS
             and not tok.ent_type_
             and tok.dep_ != "dobj"  # what the verb acts on is often paraphrased ('obtained a *copy*' ~ 'a document')
-            and tok.lower_ not in MONEY_VERBS  # 'how much will it *cost*', misread as a noun
+            and tok.lower_ not in MONEY_VERBS | SPEECH_LEMMAS  # 'how much will it *cost*', misread as a noun
         ):
             out.append(tok)
     return out
