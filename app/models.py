@@ -205,13 +205,48 @@ class IngestError(BaseModel):
     error: str
 
 
+class IngestDuplicate(BaseModel):
+    """An input whose text is an article already kept under another title or URL (issue 16): the first is kept and
+    this input's URL is recorded as an alternate source of it."""
+
+    input: str
+    title: str
+    url: str | None = None
+    duplicate_of: str = Field(description="Id of the article kept.")
+    duplicate_of_title: str = ""
+
+
+class IngestNote(BaseModel):
+    """An input skipped (with the reason) or indexed with a caveat, e.g. a feed item indexed from the feed's own text."""
+
+    input: str
+    note: str
+
+
 class IngestReport(BaseModel):
     added: list[ArticleInfo] = Field(default_factory=list)
     replaced: list[ArticleInfo] = Field(default_factory=list)
     unchanged: list[ArticleInfo] = Field(default_factory=list)
+    duplicates: list[IngestDuplicate] = Field(default_factory=list)
+    skipped: list[IngestNote] = Field(default_factory=list)
+    notes: list[IngestNote] = Field(default_factory=list, description="Caveats of inputs that were indexed.")
     errors: list[IngestError] = Field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
+
+    def merge(self, other: IngestReport) -> None:
+        """Add another report's lines and counts to this one."""
+        for name in ("added", "replaced", "unchanged", "duplicates", "skipped", "notes", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+        self.chunks += other.chunks
+        self.seconds += other.seconds
+
+    def summary(self) -> str:
+        """The counts, one line, every fate named."""
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged, "
+            f"{len(self.duplicates)} duplicate, {len(self.skipped)} skipped, {len(self.errors)} failed"
+        )
 
 
 class BriefSelection(BaseModel):
