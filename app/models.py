@@ -270,3 +270,34 @@ class AnswerDone(BaseModel):
 
     type: Literal["answer"] = "answer"
     answer: Answer
+
+
+# ---- feeds (issue 16) -------------------------------------------------------------------------------------------
+
+
+class FeedSubscription(BaseModel):
+    """A followed RSS/Atom feed, as stored beside the index."""
+
+    url: str
+    every_seconds: int = Field(1800, description="Refresh interval.")
+    title: str = ""
+    added_at: datetime | None = None
+    last_refresh: datetime | None = Field(None, description="When the last refresh ended (success or not).")
+    last_status: Literal["never", "ok", "not-modified", "error"] = "never"
+    last_error: str | None = None
+    last_added: int = Field(0, description="Articles the last refresh added or replaced.")
+    etag: str | None = None
+    last_modified: str | None = None
+    seen: list[str] = Field(default_factory=list, description="Guids of items already ingested (not fetched again).")
+
+
+class FeedRefresh(BaseModel):
+    """What one refresh of one feed did."""
+
+    url: str
+    status: Literal["ok", "not-modified", "error"]
+    error: str | None = None
+    requests: int = Field(0, description="HTTP requests made: the feed's, plus one per new item's page.")
+    already_seen: int = Field(0, description="Items ingested by an earlier refresh, not fetched again.")
+    report: IngestReport = Field(default_factory=IngestReport)
+    seconds: float = 0.0

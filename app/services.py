@@ -19,6 +19,8 @@ from app.models import (
     Briefing,
     BriefSelection,
     ChatTurn,
+    FeedRefresh,
+    FeedSubscription,
     IngestError,
     IngestReport,
     Passage,
@@ -33,6 +35,7 @@ if TYPE_CHECKING:
     from app.answer.engine import Engine
     from app.retrieve.hybrid import HybridRetriever
     from app.store.chroma import ChromaStore
+    from app.store.feeds import FeedStore
     from app.store.ingest import Ingestor
     from app.verify.support import SupportChecker
 
@@ -58,6 +61,12 @@ def _guarded(name: str, read: Callable[[], list[Article]]) -> list[Article]:
     except Exception as e:
         log.warning("unexpected error loading %s", name, exc_info=True)
         raise LoadError(name, f"unexpected error: {type(e).__name__}: {e}") from e
+
+
+DEFAULT_FEED_EVERY = 30 * 60
+"""Seconds between refreshes of a followed feed unless told otherwise: news feeds change every few minutes to hours."""
+MIN_FEED_EVERY = 60
+"""Shortest refresh interval accepted: polling a feed more often than once a minute only loads its server."""
 
 
 class AskOptions(TypedDict, total=False):
@@ -223,6 +232,47 @@ class Newsdesk:
         if self.store.count_articles() > 0:
             return None
         return self.ingest([sample_corpus_dir()])
+
+    # ---- feeds (issue 16) ----------------------------------------------------
+    @cached_property
+    def feeds(self) -> FeedStore:
+        from app.store.feeds import FeedStore
+
+        return FeedStore(self.settings.index_dir)
+
+    def feed_list(self) -> list[FeedSubscription]:
+        return self.feeds.list()
+
+    def feed_add(self, url: str, every_seconds: int = DEFAULT_FEED_EVERY) -> FeedSubscription:
+        """Follow a feed (checked as a well-formed http(s) URL; LoadError otherwise). It is refreshed when due."""
+        from app.ingest.fetch import parse_url
+
+        url = str(parse_url(url))
+        if every_seconds < MIN_FEED_EVERY:
+            raise LoadError(url, f"refresh interval must be at least {MIN_FEED_EVERY} seconds")
+        return self.feeds.add(url, every_seconds)
+
+    def feed_remove(self, url: str) -> bool:
+        """Stop following a feed (its articles stay in the library)."""
+        return self.feeds.remove(url.strip())
+
+    def feed_refresh(self, url: str | None = None, *, only_due: bool = False) -> list[FeedRefresh]:
+        """Refresh one followed feed, or all (only those due when `only_due`); each feed's outcome, errors included."""
+        from datetime import UTC, datetime
+
+        from app.store.feed_refresh import is_due, refresh_feed
+
+        subs = self.feeds.list()
+        if url is not None:
+            subs = [s for s in subs if s.url == url.strip()]
+            if not subs:
+                raise LoadError(url, "not a followed feed (add it with `newsdesk feeds add`)")
+        now = datetime.now(UTC)
+        return [
+            refresh_feed(s.url, self.feeds, self.ingestor, self.settings)
+            for s in subs
+            if not only_due or is_due(s, now)
+        ]
 
     # ---- questions ---------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:

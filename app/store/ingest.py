@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from chromadb.errors import ChromaError
 
+from app.ingest.feed_pull import ItemResult
+
 from app.models import Article, ArticleInfo, Chunk, IngestDuplicate, IngestError, IngestNote, IngestReport
 from app.settings import Settings
 from app.store.alternates import AlternateSources
@@ -112,12 +114,22 @@ class Ingestor:
     # ---- entry points ---------------------------------------------------------
     def ingest(self, inputs: list[str], progress: Progress | None = None) -> IngestReport:
         """Files, folders or URLs (whatever loaders.iter_load accepts); every input is tried."""
-        from app.ingest.loaders import LoadError, iter_load
+        from app.ingest.loaders import iter_load
+
+        return self.ingest_results(iter_load(inputs, self.settings), progress)
+
+    def ingest_results(self, results: Iterable[tuple[str, ItemResult]], progress: Progress | None = None) -> IngestReport:
+        """Loaded inputs (label, articles | LoadError | IngestNote), e.g. a feed's items; every one gets a line."""
+        from app.ingest.feed_pull import FEED_TEXT_NOTE
+        from app.ingest.loaders import LoadError
 
         run, t0 = _Run(IngestReport(), progress), time.perf_counter()
-        for label, result in iter_load(inputs, self.settings):
+        for label, result in results:
             if isinstance(result, LoadError):
                 run.error(label, getattr(result, "message", None) or str(result))
+                continue
+            if isinstance(result, IngestNote):
+                (run.report.notes if result.note.startswith(FEED_TEXT_NOTE) else run.report.skipped).append(result)
                 continue
             for article in result:
                 self._queue(run, article, label)
@@ -145,7 +157,8 @@ class Ingestor:
         self._flush(run)
         indexed = {a.id for a in (*run.report.added, *run.report.replaced, *run.report.unchanged)}
         try:  # an alternate source is recorded only for an article that is indexed
-            self.alternates.add_many([(i, url) for i, url in run.alternates if i in indexed])
+            pairs = [(i, url) for i, url in run.alternates if i in indexed or self.store.has_article(i)]
+            self.alternates.add_many(pairs)
         except OSError as e:
             log.warning("cannot record alternate sources", extra={"error": str(e)})
         run.report.seconds = time.perf_counter() - t0
