@@ -143,3 +143,46 @@ def test_feed_add_checks_the_url_and_remove_forgets_it(desk: Newsdesk) -> None:
     assert desk.feed_list() == []
     with pytest.raises(LoadError, match="not a followed feed"):
         desk.feed_refresh("https://example.org/feed.xml")
+
+
+# ---- the CLI ------------------------------------------------------------------------------------------------------
+
+
+def test_cli_feeds_add_refresh_list_remove(site: Site, desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    runner = CliRunner()
+    site.add_items(range(2))
+    url = site.base + "/atom.xml"
+    added = runner.invoke(cli.cli, ["feeds", "add", url, "--every", "2h"])
+    assert added.exit_code == 0 and "every 120 min" in added.stdout
+    refreshed = runner.invoke(cli.cli, ["feeds", "refresh", "--json"])
+    assert refreshed.exit_code == 0, refreshed.output
+    [result] = json.loads(refreshed.stdout)
+    assert result["status"] == "ok" and len(result["report"]["added"]) == 2 and result["requests"] == 3
+    again = runner.invoke(cli.cli, ["feeds", "refresh", url])
+    assert again.exit_code == 0 and "unchanged" in again.stdout and "1 request(s)" in again.stdout
+    listed = runner.invoke(cli.cli, ["feeds", "list", "--json"])
+    assert [(f["title"], f["last_status"]) for f in json.loads(listed.stdout)] == [("Ashby Atom", "not-modified")]
+    # ingest of the same feed URL: every item has a line (here: unchanged), nothing silently dropped
+    ingested = runner.invoke(cli.cli, ["ingest", url])
+    assert ingested.exit_code == 0 and ingested.stdout.count("unchanged ") == 2
+    assert "0 added, 0 replaced, 2 unchanged, 0 duplicate, 0 skipped, 0 failed" in ingested.stdout
+    assert runner.invoke(cli.cli, ["feeds", "remove", url]).exit_code == 0
+    assert runner.invoke(cli.cli, ["feeds", "remove", url]).exit_code == 1
+    bad = runner.invoke(cli.cli, ["feeds", "add", url, "--every", "soon"])
+    assert bad.exit_code == 2
+
+
+def test_cli_refresh_of_a_broken_feed_exits_nonzero(site: Site, desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    desk.feed_add(site.base + "/garbage.xml")
+    result = CliRunner().invoke(cli.cli, ["feeds", "refresh"])
+    assert result.exit_code == 1 and "not an RSS or Atom feed" in result.output
