@@ -275,8 +275,8 @@ class AnswerDone(BaseModel):
 # ---- feeds (issue 16) -------------------------------------------------------------------------------------------
 
 
-class FeedSubscription(BaseModel):
-    """A followed RSS/Atom feed, as stored beside the index."""
+class FeedInfo(BaseModel):
+    """A followed RSS/Atom feed as listed: its schedule and the outcome of its last refresh."""
 
     url: str
     every_seconds: int = Field(1800, description="Refresh interval.")
@@ -286,6 +286,12 @@ class FeedSubscription(BaseModel):
     last_status: Literal["never", "ok", "not-modified", "error"] = "never"
     last_error: str | None = None
     last_added: int = Field(0, description="Articles the last refresh added or replaced.")
+
+
+class FeedSubscription(FeedInfo):
+    """A followed feed as stored beside the index: what is listed plus the conditional-GET validators and the items
+    already ingested."""
+
     etag: str | None = None
     last_modified: str | None = None
     seen: list[str] = Field(default_factory=list, description="Guids of items already ingested (not fetched again).")

@@ -256,8 +256,12 @@ class Newsdesk:
         """Stop following a feed (its articles stay in the library)."""
         return self.feeds.remove(url.strip())
 
-    def feed_refresh(self, url: str | None = None, *, only_due: bool = False) -> list[FeedRefresh]:
-        """Refresh one followed feed, or all (only those due when `only_due`); each feed's outcome, errors included."""
+    def feed_refresh(
+        self, url: str | None = None, *, only_due: bool = False, write: Callable[[Callable[[], Any]], Any] | None = None
+    ) -> list[FeedRefresh]:
+        """Refresh one followed feed, or all (only those due when `only_due`); each feed's outcome, errors included.
+
+        `write(fn)` wraps each index write (a server passes its write lock; fetching happens outside it)."""
         from datetime import UTC, datetime
 
         from app.store.feed_refresh import is_due, refresh_feed
@@ -269,7 +273,7 @@ class Newsdesk:
                 raise LoadError(url, "not a followed feed (add it with `newsdesk feeds add`)")
         now = datetime.now(UTC)
         return [
-            refresh_feed(s.url, self.feeds, self.ingestor, self.settings)
+            refresh_feed(s.url, self.feeds, self.ingestor, self.settings, write=write or (lambda fn: fn()))
             for s in subs
             if not only_due or is_due(s, now)
         ]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from app.ingest.feed_pull import pull_feed
 from app.ingest.formats import LoadError
@@ -19,9 +21,20 @@ from app.store.ingest import Ingestor
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+Write = Callable[[Callable[[], Any]], Any]
+"""write(fn) -> fn(): runs an index write, e.g. under a server's write lock."""
 
-def refresh_feed(url: str, feeds: FeedStore, ingestor: Ingestor, settings: Settings) -> FeedRefresh:
-    """One refresh of the subscription `url` (which must exist)."""
+
+def _direct(fn: Callable[[], T]) -> T:
+    return fn()
+
+
+def refresh_feed(
+    url: str, feeds: FeedStore, ingestor: Ingestor, settings: Settings, *, write: Write = _direct
+) -> FeedRefresh:
+    """One refresh of the subscription `url`. The feed and its pages are fetched first, with no lock held; only the
+    indexing runs inside `write` (a server's write lock), so answers are not held up by slow feed servers."""
     t0 = time.perf_counter()
     sub = feeds.get(url) or FeedSubscription(url=url)
     try:
@@ -43,7 +56,7 @@ def refresh_feed(url: str, feeds: FeedStore, ingestor: Ingestor, settings: Setti
 
         feeds.update(url, unchanged)
         return FeedRefresh(url=url, status="not-modified", requests=1, seconds=time.perf_counter() - t0)
-    report = ingestor.ingest_results(pull.results)
+    report = write(lambda: ingestor.ingest_results(pull.results))
     failed_labels = {e.input for e in report.errors}
     done = [guid for guid, label in pull.guids if label not in failed_labels]  # a failed item is tried again
 
