@@ -22,6 +22,7 @@ from app.models import (
     FeedRefresh,
     FeedSubscription,
     IngestError,
+    IngestNote,
     IngestReport,
     Passage,
     SearchFilters,
@@ -67,6 +68,14 @@ DEFAULT_FEED_EVERY = 30 * 60
 """Seconds between refreshes of a followed feed unless told otherwise: news feeds change every few minutes to hours."""
 MIN_FEED_EVERY = 60
 """Shortest refresh interval accepted: polling a feed more often than once a minute only loads its server."""
+
+
+def add_notes(report: IngestReport, notes: Sequence[IngestNote]) -> None:
+    """Feed-item notes into a report: "indexed from the feed's own text" caveats, the rest as skipped lines."""
+    from app.ingest.feed_pull import FEED_TEXT_NOTE
+
+    for n in notes:
+        (report.notes if n.note.startswith(FEED_TEXT_NOTE) else report.skipped).append(n)
 
 
 class AskOptions(TypedDict, total=False):
@@ -141,13 +150,31 @@ class Newsdesk:
         """An Article from pasted text; raises LoadError when it is empty."""
         return load_text(text, title=title, source=source)
 
-    def read_url(self, url: str, *, errors: list[LoadError] | None = None) -> list[Article]:
-        """Fetch one http(s) URL (address checks, size and time limits) and parse it by its content type.
+    def read_url(
+        self, url: str, *, errors: list[LoadError] | None = None, notes: list[IngestNote] | None = None
+    ) -> list[Article]:
+        """Fetch one http(s) URL (address checks, size and time limits) and parse it by its content type; an RSS or
+        Atom feed gives its items' articles (each page fetched the same way, the feed's text when it cannot be).
 
-        Raises LoadError; with `errors`, the bad records of a JSON/JSONL page go there and the rest still loads."""
-        from app.ingest.fetch import load_url
+        Raises LoadError; with `errors`, the bad records of a JSON/JSONL page and the feed items that failed go there
+        and the rest still loads. `notes` receives the items skipped or indexed from the feed's own text."""
+        from app.ingest.feed_pull import feed_results, fetch_feed_or_page
 
-        return load_url(url, self.settings, errors=errors)
+        articles: list[Article] = []
+        failed: list[LoadError] = []
+        for _, result in feed_results(fetch_feed_or_page(url, self.settings), url, self.settings):
+            if isinstance(result, LoadError):
+                failed.append(result)
+            elif isinstance(result, IngestNote):
+                if notes is not None:
+                    notes.append(result)
+            else:
+                articles += result
+        if failed and errors is None:
+            raise failed[0]
+        if errors is not None:
+            errors += failed
+        return articles
 
     def read_upload(self, name: str, data: bytes, *, errors: list[LoadError] | None = None) -> list[Article]:
         """Articles parsed in memory from one uploaded file's bytes, the format chosen by the suffix of `name`.
@@ -190,8 +217,11 @@ class Newsdesk:
         )
 
     def ingest_url(self, url: str, progress: Progress | None = None) -> IngestReport:
-        """One http(s) URL, fetched and parsed; a failure is an error line in the report."""
-        return self._ingest_each([(url, lambda errors: self.read_url(url, errors=errors))], progress)
+        """One http(s) URL, fetched and parsed (a feed's URL: each item); a failure is an error line in the report."""
+        notes: list[IngestNote] = []
+        report = self._ingest_each([(url, lambda errors: self.read_url(url, errors=errors, notes=notes))], progress)
+        add_notes(report, notes)
+        return report
 
     def ingest_uploads(self, uploads: Sequence[Upload], progress: Progress | None = None) -> IngestReport:
         """Uploaded files, parsed in memory; each bad file or record is an error line and the others are indexed."""

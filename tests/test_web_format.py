@@ -17,6 +17,8 @@ from app.models import (
     BriefingPoint,
     Citation,
     IngestError,
+    IngestDuplicate,
+    IngestNote,
     IngestReport,
     Span,
     Timings,
@@ -272,9 +274,12 @@ def test_ingest_report_html_and_warnings() -> None:
     report = IngestReport(
         added=[info], unchanged=[info], errors=[IngestError(input="bad.pdf", error="not a PDF")], chunks=4, seconds=1.25
     )
+    report.duplicates.append(IngestDuplicate(input="u", title="Copy", url="https://b.example/x", duplicate_of="a"))
+    report.skipped.append(IngestNote(input="empty.html", note="'Empty' has no text to index"))
     out = fmt.ingest_html(report)
-    assert "2 articles processed, 1 failed, 4 passages in 1.2 s" in out
+    assert "1 added, 0 replaced, 1 unchanged, 1 duplicate, 1 skipped, 1 failed; 4 passages in 1.2 s" in out
     assert "Harbour &#60;b&#62;" in out and "Already indexed" in out and "bad.pdf: not a PDF" in out
+    assert "Duplicate</span> https://b.example/x: same text as a" in out and "Skipped</span> empty.html" in out
     assert fmt.ingest_warnings(report) == ["bad.pdf: not a PDF"]
     merged = fmt.merge_reports([report, IngestReport(added=[info], chunks=2, seconds=0.5)])
     assert (len(merged.added), merged.chunks, merged.seconds, len(merged.errors)) == (2, 6, 1.75, 1)
