@@ -290,6 +290,10 @@ def brief(
     query: Annotated[str | None, typer.Option("--query", help="Topic to brief.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Published on/after.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Published on/before.")] = None,
+    added_since: Annotated[datetime | None, typer.Option(help="Added to the index on/after (e.g. by feeds).")] = None,
+    since_last: Annotated[
+        bool, typer.Option("--since-last", help="Only what was added since the previous briefing.")
+    ] = False,
     length: Annotated[str, typer.Option(help="short | standard | long")] = "standard",
     fmt: Annotated[str, typer.Option("--format", help="md | json")] = "md",
     backend: BackendOpt = None,
@@ -301,7 +305,14 @@ def brief(
 
     if length not in ("short", "standard", "long") or fmt not in ("md", "json"):
         raise typer.BadParameter("--length is short|standard|long and --format is md|json")
-    selection = BriefSelection(article_ids=article or None, query=query, since=since, until=until)
+    selection = BriefSelection(
+        article_ids=article or None,
+        query=query,
+        since=since,
+        until=until,
+        added_since=added_since,
+        since_last_briefing=since_last,
+    )
     with _progress("Briefing", enabled=fmt == "md" and output is None) as progress:
         briefing = _desk().brief(selection, backend=backend, length=length, strict=strict or None, progress=progress)
     text = briefing.model_dump_json(indent=2) if fmt == "json" else render_markdown(briefing)

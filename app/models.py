@@ -47,6 +47,7 @@ class ArticleInfo(BaseModel):
     published: datetime | None = None
     chunks: int = 0
     chars: int = 0
+    ingested_at: datetime | None = Field(None, description="When it was added to the index.")
 
 
 class Chunk(BaseModel):
@@ -256,6 +257,10 @@ class BriefSelection(BaseModel):
     query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
     since: datetime | None = None
     until: datetime | None = None
+    added_since: datetime | None = Field(None, description="Only articles added to the index on/after this time.")
+    since_last_briefing: bool = Field(
+        False, description="Only articles added since the previous briefing of this index (e.g. what feeds brought)."
+    )
 
 
 class AnswerDelta(BaseModel):

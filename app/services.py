@@ -351,10 +351,18 @@ class Newsdesk:
         strict: bool | None = None,
         progress: Progress | None = None,
     ) -> Briefing:
-        from app.brief.pipeline import brief
+        from datetime import UTC, datetime
 
-        return brief(
-            selection or BriefSelection(),
+        from app.brief.pipeline import brief
+        from app.store.last_briefing import last_briefing, mark_briefing
+
+        selection = selection or BriefSelection()
+        started = datetime.now(UTC)  # what arrives while this briefing runs is new for the next one
+        if selection.since_last_briefing and selection.added_since is None:
+            previous = last_briefing(self.settings.index_dir)  # none yet: everything is new
+            selection = selection.model_copy(update={"added_since": previous})
+        briefing = brief(
+            selection,
             store=self.store,
             retriever=self.retriever,
             engine=self.engine(backend),
@@ -365,3 +373,8 @@ class Newsdesk:
             progress=progress,
             embeddings=self.embeddings,
         )
+        try:
+            mark_briefing(self.settings.index_dir, started)
+        except OSError as e:
+            log.warning("cannot record the briefing time", extra={"error": str(e)})
+        return briefing

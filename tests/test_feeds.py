@@ -186,3 +186,22 @@ def test_cli_refresh_of_a_broken_feed_exits_nonzero(site: Site, desk: Newsdesk, 
     desk.feed_add(site.base + "/garbage.xml")
     result = CliRunner().invoke(cli.cli, ["feeds", "refresh"])
     assert result.exit_code == 1 and "not an RSS or Atom feed" in result.output
+
+
+# ---- briefing since the last one ----------------------------------------------------------------------------------
+
+
+def test_briefing_since_last_covers_what_the_feed_brought(site: Site, desk: Newsdesk) -> None:
+    from app.models import BriefSelection
+
+    site.add_items(range(2))
+    desk.feed_add(site.base + "/rss.xml")
+    desk.feed_refresh()
+    first = desk.brief(BriefSelection(since_last_briefing=True), backend="extractive", length="short")
+    assert len({c.article_id for c in first.citations}) >= 1  # no earlier briefing: everything is new
+    site.add_items([5])
+    [refresh] = desk.feed_refresh()
+    [new] = refresh.report.added
+    second = desk.brief(BriefSelection(since_last_briefing=True), backend="extractive", length="short")
+    assert second.citations and {c.article_id for c in second.citations} == {new.id}
+    assert [a.id for a in second.sources] == [new.id]
