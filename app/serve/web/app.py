@@ -158,6 +158,9 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                 )
                 since = gr.DateTime(label="Published from", include_time=False, type="string", elem_id="nd-since")
                 until = gr.DateTime(label="Published until", include_time=False, type="string", elem_id="nd-until")
+                since_last = gr.Checkbox(
+                    False, label="Only what is new since my last briefing (e.g. from feeds)", elem_id="nd-since-last"
+                )
                 length = gr.Radio(LENGTHS, value="standard", label="Length")
                 brief_btn = gr.Button("Write briefing", variant="primary", elem_id="nd-brief")
                 download = gr.DownloadButton("Download Markdown", visible=False, elem_id="nd-download")
@@ -165,7 +168,7 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                 view = gr.HTML(fmt.briefing_placeholder(), elem_id="nd-briefing")
         data = gr.JSON(visible=False)
     brief_btn.click(
-        h.brief, inputs=[articles, topic, since, until, length, backend], outputs=[data], api_name="brief"
+        h.brief, inputs=[articles, topic, since, until, length, backend, since_last], outputs=[data], api_name="brief"
     ).success(h.show_briefing, inputs=[data], outputs=[view, download], api_visibility="private")
     return articles
 

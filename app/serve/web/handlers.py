@@ -224,6 +224,7 @@ class Handlers:
         until: str | float | None,
         length: str,
         backend: str | None,
+        since_last: bool = False,
         progress: gr.Progress = gr.Progress(),
     ) -> dict[str, Any]:
         from app.brief.pipeline import render_markdown
@@ -234,6 +235,7 @@ class Handlers:
                 query=(topic or "").strip() or None,
                 since=fmt.parse_date(since, field="From"),
                 until=fmt.parse_date(until, field="Until", end_of_day=True),
+                since_last_briefing=bool(since_last),
             )
         except ValueError as e:
             raise gr.Error(str(e)) from None
