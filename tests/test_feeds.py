@@ -14,7 +14,7 @@ from app.ingest.formats import LoadError
 from app.services import Newsdesk
 from app.settings import Settings
 from app.store.alternates import AlternateSources
-from tests.feed_site import Site, serve_site, story
+from bench.feed_site import Site, serve_site, story
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from app.serve.api.app import create_api
 from app.serve.feed_scheduler import FeedScheduler, attach_feed_scheduler
 from app.services import Newsdesk
 from app.settings import Settings
-from tests.feed_site import Site, serve_site
+from bench.feed_site import Site, serve_site
 
 WAIT_SECONDS = 30
 """Upper bound of every wait for the background thread."""
