@@ -411,7 +411,9 @@ def feeds_add(
     if as_json:
         _print_json(sub)
     else:
-        out.print(f"following {sub.url} (every {sub.every_seconds // 60} min); run `newsdesk feeds refresh` to fetch now")
+        out.print(
+            f"following {sub.url} (every {sub.every_seconds // 60} min); run `newsdesk feeds refresh` to fetch now"
+        )
 
 
 @feeds_cli.command("list")

@@ -271,7 +271,7 @@ class Newsdesk:
         return FeedStore(self.settings.index_dir)
 
     def feed_list(self) -> list[FeedSubscription]:
-        return self.feeds.list()
+        return self.feeds.all()
 
     def feed_add(self, url: str, every_seconds: int = DEFAULT_FEED_EVERY) -> FeedSubscription:
         """Follow a feed (checked as a well-formed http(s) URL; LoadError otherwise). It is refreshed when due."""
@@ -296,7 +296,7 @@ class Newsdesk:
 
         from app.store.feed_refresh import is_due, refresh_feed
 
-        subs = self.feeds.list()
+        subs = self.feeds.all()
         if url is not None:
             subs = [s for s in subs if s.url == url.strip()]
             if not subs:

@@ -8,8 +8,8 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
@@ -72,7 +72,7 @@ class Site:
         )
         return (
             '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
-            f'<title>Ashby Atom</title><id>urn:ashby</id><updated>2026-11-30T10:00:00Z</updated>{entries}</feed>'
+            f"<title>Ashby Atom</title><id>urn:ashby</id><updated>2026-11-30T10:00:00Z</updated>{entries}</feed>"
         )
 
 
@@ -81,7 +81,9 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:
             pass
 
-        def send(self, status: int, body: str = "", ctype: str = "text/html", headers: dict[str, str] | None = None) -> None:
+        def send(
+            self, status: int, body: str = "", ctype: str = "text/html", headers: dict[str, str] | None = None
+        ) -> None:
             data = body.encode("utf-8")
             self.send_response(status)
             if status != 304:
@@ -93,14 +95,16 @@ def make_handler(site: Site) -> type[BaseHTTPRequestHandler]:
             if status != 304:
                 self.wfile.write(data)
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             path = self.path
             site.hits[path] += 1
             if path in ("/rss.xml", "/atom.xml"):
                 if self.headers.get("If-None-Match") == site.etag():
                     self.send(304, headers={"ETag": site.etag()})
                     return
-                body, ctype = (site.rss(), "application/rss+xml") if path == "/rss.xml" else (site.atom(), "application/atom+xml")
+                body, ctype = (
+                    (site.rss(), "application/rss+xml") if path == "/rss.xml" else (site.atom(), "application/atom+xml")
+                )
                 self.send(200, body, ctype, {"ETag": site.etag()})
             elif path == "/garbage.xml":
                 self.send(200, "<html><body>this is not a feed <<<", "application/xml")

@@ -81,7 +81,10 @@ def test_same_text_under_another_url_is_a_duplicate_with_an_alternate_source(sit
         (kept.id, "https://other.example/copy-7"),
         (kept.id, "https://third.example/7"),
     ]
-    assert AlternateSources(desk.settings.index_dir).get(kept.id) == ["https://other.example/copy-7", "https://third.example/7"]
+    assert AlternateSources(desk.settings.index_dir).get(kept.id) == [
+        "https://other.example/copy-7",
+        "https://third.example/7",
+    ]
     assert len(desk.articles()) == 1
 
 
@@ -177,7 +180,9 @@ def test_cli_feeds_add_refresh_list_remove(site: Site, desk: Newsdesk, monkeypat
     assert bad.exit_code == 2
 
 
-def test_cli_refresh_of_a_broken_feed_exits_nonzero(site: Site, desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_refresh_of_a_broken_feed_exits_nonzero(
+    site: Site, desk: Newsdesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from app import cli

@@ -29,7 +29,11 @@ def site() -> Iterator[Site]:
 @pytest.fixture
 def desk(tmp_path: Path, embeddings) -> Newsdesk:  # type: ignore[no-untyped-def]
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, index_dir=tmp_path / "index", url_allowlist=["127.0.0.1"], url_timeout=3, feed_check_seconds=0.05
+        _env_file=None,
+        index_dir=tmp_path / "index",
+        url_allowlist=["127.0.0.1"],
+        url_timeout=3,
+        feed_check_seconds=0.05,
     )
     return Newsdesk(settings, embeddings=embeddings)
 

@@ -50,7 +50,7 @@ class FeedScheduler:
         try:
             for r in self.desk.feed_refresh(only_due=True, write=self.write):
                 log.info("feed refresh", extra={"feed": r.url, "status": r.status, "error": r.error})
-        except Exception:  # noqa: BLE001 - the scheduler must outlive any one bad round
+        except Exception:
             log.warning("feed refresh round failed", exc_info=True)
         self.rounds += 1
 

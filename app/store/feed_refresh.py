@@ -39,7 +39,7 @@ def refresh_feed(
     sub = feeds.get(url) or FeedSubscription(url=url)
     try:
         pull = pull_feed(url, settings, etag=sub.etag, last_modified=sub.last_modified, seen=set(sub.seen))
-    except Exception as e:  # noqa: BLE001 - one feed's failure (or a parser bug) is its error line, never a crash
+    except Exception as e:
         message = e.message if isinstance(e, LoadError) else f"unexpected error: {type(e).__name__}: {e}"
         if not isinstance(e, LoadError):
             log.warning("feed refresh failed", exc_info=True, extra={"feed": url})

@@ -28,16 +28,16 @@ class FeedStore:
         self.path = Path(index_dir) / FILE_NAME
         self._lock = _lock_for(self.path)
 
-    def list(self) -> list[FeedSubscription]:
+    def all(self) -> list[FeedSubscription]:
         return [FeedSubscription.model_validate(d) for d in read_json(self.path, [])]
 
     def get(self, url: str) -> FeedSubscription | None:
-        return next((s for s in self.list() if s.url == url), None)
+        return next((s for s in self.all() if s.url == url), None)
 
     def add(self, url: str, every_seconds: int) -> FeedSubscription:
         """Subscribe (or change the interval of an existing subscription)."""
         with self._lock:
-            subs = self.list()
+            subs = self.all()
             for s in subs:
                 if s.url == url:
                     s.every_seconds = every_seconds
@@ -49,7 +49,7 @@ class FeedStore:
 
     def remove(self, url: str) -> bool:
         with self._lock:
-            subs = self.list()
+            subs = self.all()
             kept = [s for s in subs if s.url != url]
             if len(kept) == len(subs):
                 return False
@@ -59,7 +59,7 @@ class FeedStore:
     def update(self, url: str, change: Callable[[FeedSubscription], None]) -> FeedSubscription | None:
         """Apply `change` to the stored subscription (read-modify-write under the lock); None if it was removed."""
         with self._lock:
-            subs = self.list()
+            subs = self.all()
             for s in subs:
                 if s.url == url:
                     change(s)

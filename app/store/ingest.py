@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from chromadb.errors import ChromaError
 
 from app.ingest.feed_pull import ItemResult
-
 from app.models import Article, ArticleInfo, Chunk, IngestDuplicate, IngestError, IngestNote, IngestReport
 from app.settings import Settings
 from app.store.alternates import AlternateSources
@@ -118,7 +117,9 @@ class Ingestor:
 
         return self.ingest_results(iter_load(inputs, self.settings), progress)
 
-    def ingest_results(self, results: Iterable[tuple[str, ItemResult]], progress: Progress | None = None) -> IngestReport:
+    def ingest_results(
+        self, results: Iterable[tuple[str, ItemResult]], progress: Progress | None = None
+    ) -> IngestReport:
         """Loaded inputs (label, articles | LoadError | IngestNote), e.g. a feed's items; every one gets a line."""
         from app.ingest.feed_pull import FEED_TEXT_NOTE
         from app.ingest.loaders import LoadError

@@ -232,7 +232,9 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tup
     listed = [feeds_view, feed_pick]
     follow.click(h.feed_add, inputs=[feed_url, every], outputs=[*listed, feed_url], api_visibility="private")
     unfollow.click(h.feed_remove, inputs=[feed_pick], outputs=listed, api_visibility="private")
-    refresh.click(h.feed_refresh, inputs=[backend], outputs=[*listed, ingest_status, *refreshed], api_visibility="private")
+    refresh.click(
+        h.feed_refresh, inputs=[backend], outputs=[*listed, ingest_status, *refreshed], api_visibility="private"
+    )
     return refreshed, listed
 
 

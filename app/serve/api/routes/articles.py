@@ -15,8 +15,8 @@ from app.models import Article, ArticleInfo, IngestError, IngestNote, IngestRepo
 from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
-from app.services import add_notes
 from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, RemoveResult
+from app.services import add_notes
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 """At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
