@@ -319,3 +319,19 @@ def test_eval_table_puts_metrics_in_rows_and_backends_in_columns() -> None:
     assert (
         "sample&#95;qa (40 items)" in summary and "12.3 s" in summary and "0.875" in summary and "1 warning" in summary
     )
+
+
+def test_feeds_html_lists_each_feed_with_its_last_refresh_and_error() -> None:
+    from datetime import datetime
+
+    from app.models import FeedInfo
+    from app.serve.web.format_feeds import feeds_html
+
+    assert "No feeds followed" in feeds_html([])
+    out = feeds_html([
+        FeedInfo(url="https://a.example/rss", title="A <news>", every_seconds=3600, last_status="ok", last_added=3,
+                 last_refresh=datetime(2026, 12, 1, 9, 30)),
+        FeedInfo(url="https://b.example/atom", last_status="error", last_error="timed out after 15s"),
+    ])  # fmt: skip
+    assert "A &#60;news&#62;" in out and "every 1 h · last refresh 2026-12-01 09:30 UTC" in out and "3 new" in out
+    assert "https://b.example/atom" in out and "timed out after 15s" in out and "never" in out

@@ -18,7 +18,7 @@ def every_label(seconds: int) -> str:
 
 
 def feeds_html(feeds: Sequence[FeedInfo]) -> str:
-    """One row per followed feed: title, schedule, last refresh, what it added, its error."""
+    """One block per followed feed: title, address, schedule, last refresh, its status, what it added, its error."""
     if not feeds:
         return '<div class="nd-feeds nd-muted">No feeds followed yet.</div>'
     rows = []
@@ -27,12 +27,11 @@ def feeds_html(feeds: Sequence[FeedInfo]) -> str:
         when = f.last_refresh.strftime("%Y-%m-%d %H:%M UTC") if f.last_refresh else "never"
         error = f'<div class="nd-bad">{esc(f.last_error)}</div>' if f.last_error else ""
         rows.append(
-            f"<tr><td><strong>{esc(f.title or f.url)}</strong><div class='nd-muted'>{esc(f.url)}</div>{error}</td>"
-            f"<td>{every_label(f.every_seconds)}</td><td>{when}</td>"
-            f'<td><span class="{cls}">{status}</span></td><td>{f.last_added} new</td></tr>'
+            f'<li><strong>{esc(f.title or f.url)}</strong><div class="nd-muted" style="overflow-wrap:anywhere">'
+            f"{esc(f.url)}</div><div>{every_label(f.every_seconds)} · last refresh {when} · "
+            f'<span class="{cls}">{status}</span> · {f.last_added} new</div>{error}</li>'
         )
-    head = "<tr><th>Feed</th><th>Schedule</th><th>Last refresh</th><th>Status</th><th>Added</th></tr>"
-    return f'<table class="nd-feeds">{head}{"".join(rows)}</table>'
+    return f'<ul class="nd-feeds">{"".join(rows)}</ul>'
 
 
 def refresh_summary(results: Sequence[FeedRefresh]) -> str:

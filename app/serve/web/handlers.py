@@ -335,7 +335,8 @@ class Handlers:
             if r.status == "error":
                 gr.Warning(f"{r.url}: {r.error}")
         report = fmt.merge_reports([r.report for r in results])
-        status = fmt.ingest_html(report) + f"<pre class='nd-muted'>{fmt.esc(fmt_feeds.refresh_summary(results))}</pre>"
+        summary = fmt.esc(fmt_feeds.refresh_summary(results))
+        status = f'{fmt.ingest_html(report)}<div class="nd-muted" style="white-space:pre-wrap;overflow-wrap:anywhere">{summary}</div>'
         return (*self.feeds_updates(), status, *self.library_updates(backend))
 
     @staticmethod
