@@ -210,3 +210,18 @@ def test_briefing_since_last_covers_what_the_feed_brought(site: Site, desk: News
     second = desk.brief(BriefSelection(since_last_briefing=True), backend="extractive", length="short")
     assert second.citations and {c.article_id for c in second.citations} == {new.id}
     assert [a.id for a in second.sources] == [new.id]
+
+
+def test_concurrent_subscription_writes_are_not_lost(tmp_path: Path) -> None:
+    import threading
+
+    from app.store.feeds import FeedStore
+
+    stores = [FeedStore(tmp_path / "index") for _ in range(8)]  # separate objects, as separate requests would have
+    threads = [threading.Thread(target=s.add, args=(f"https://n{i}.example/rss", 600)) for i, s in enumerate(stores)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(s.url for s in stores[0].all()) == sorted(f"https://n{i}.example/rss" for i in range(8))
+    assert not list((tmp_path / "index").glob("*.tmp"))  # atomic writes leave no temp files behind

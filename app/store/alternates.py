@@ -3,10 +3,9 @@ index in `alternates.json` as {article id: [url, ...]} (issue 16)."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from app.store.jsonfile import read_json, write_json
+from app.store.jsonfile import locked, read_json, write_json
 
 FILE_NAME = "alternates.json"
 
@@ -14,7 +13,6 @@ FILE_NAME = "alternates.json"
 class AlternateSources:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / FILE_NAME
-        self._lock = threading.Lock()
 
     def get(self, article_id: str) -> list[str]:
         data: dict[str, list[str]] = read_json(self.path, {})
@@ -24,7 +22,7 @@ class AlternateSources:
         """Record (article id, alternate url) pairs; a url already recorded for that article is kept once."""
         if not pairs:
             return
-        with self._lock:
+        with locked(self.path):
             data: dict[str, list[str]] = read_json(self.path, {})
             for article_id, url in pairs:
                 urls = data.setdefault(article_id, [])

@@ -1,32 +1,22 @@
-"""Feed subscriptions, kept beside the index in `feeds.json` (atomic writes; one lock per file in this process)."""
+"""Feed subscriptions, kept beside the index in `feeds.json` (atomic writes; read-modify-writes under a file lock)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from app.models import FeedSubscription
-from app.store.jsonfile import read_json, write_json
+from app.store.jsonfile import locked, read_json, write_json
 
 FILE_NAME = "feeds.json"
 MAX_SEEN = 2000
 """Item guids remembered per feed: far above any feed's length, so a still-listed item is never fetched twice."""
 
-_LOCKS: dict[Path, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
-
-def _lock_for(path: Path) -> threading.Lock:
-    with _LOCKS_GUARD:
-        return _LOCKS.setdefault(path.resolve(), threading.Lock())
-
 
 class FeedStore:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / FILE_NAME
-        self._lock = _lock_for(self.path)
 
     def all(self) -> list[FeedSubscription]:
         return [FeedSubscription.model_validate(d) for d in read_json(self.path, [])]
@@ -36,7 +26,7 @@ class FeedStore:
 
     def add(self, url: str, every_seconds: int) -> FeedSubscription:
         """Subscribe (or change the interval of an existing subscription)."""
-        with self._lock:
+        with locked(self.path):
             subs = self.all()
             for s in subs:
                 if s.url == url:
@@ -48,7 +38,7 @@ class FeedStore:
             return sub
 
     def remove(self, url: str) -> bool:
-        with self._lock:
+        with locked(self.path):
             subs = self.all()
             kept = [s for s in subs if s.url != url]
             if len(kept) == len(subs):
@@ -58,7 +48,7 @@ class FeedStore:
 
     def update(self, url: str, change: Callable[[FeedSubscription], None]) -> FeedSubscription | None:
         """Apply `change` to the stored subscription (read-modify-write under the lock); None if it was removed."""
-        with self._lock:
+        with locked(self.path):
             subs = self.all()
             for s in subs:
                 if s.url == url:

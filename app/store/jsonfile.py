@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_GUARD = threading.Lock()
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Exclusive use of `path` for a read-modify-write: across threads (a lock per file) and across processes (flock
+    on a `.lock` file beside it), so `newsdesk serve`'s refreshes and a CLI command never lose each other's update."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(path.resolve(), threading.Lock())
+    with thread_lock, open(path.with_name(f".{path.name}.lock"), "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def read_json(path: Path, default: Any) -> Any:
