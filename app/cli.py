@@ -20,7 +20,16 @@ from rich.table import Table
 
 from app.errors import NewsdeskError
 from app.logs import configure_logging
-from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, BriefSelection, ChatTurn, SearchFilters
+from app.models import (
+    Answer,
+    AnswerCheck,
+    AnswerDelta,
+    AnswerDone,
+    BriefSelection,
+    ChatTurn,
+    IngestReport,
+    SearchFilters,
+)
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -116,20 +125,28 @@ def ingest(
     if as_json:
         _print_json(report)
     else:
-        for a in report.added:
-            out.print(f"[green]added[/]     {a.id}  {a.title}  ({a.chunks} chunks)")
-        for a in report.replaced:
-            out.print(f"[yellow]replaced[/]  {a.id}  {a.title}  ({a.chunks} chunks)")
-        for a in report.unchanged:
-            out.print(f"[dim]unchanged[/] {a.id}  {a.title}")
-        for e in report.errors:
-            err.print(f"[red]error[/] {e.input}: {e.error}")
-        out.print(
-            f"{len(report.added)} added, {len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
-            f"{len(report.errors)} failed; {report.chunks} chunks in {report.seconds:.1f}s"
-        )
-    if report.errors and not (report.added or report.replaced or report.unchanged):
+        _print_report(report)
+    if report.errors and not (report.added or report.replaced or report.unchanged or report.duplicates):
         raise typer.Exit(1)
+
+
+def _print_report(report: IngestReport) -> None:
+    """One line per input, whatever its fate, then the counts."""
+    for a in report.added:
+        out.print(f"[green]added[/]     {a.id}  {escape(a.title)}  ({a.chunks} chunks)")
+    for a in report.replaced:
+        out.print(f"[yellow]replaced[/]  {a.id}  {escape(a.title)}  ({a.chunks} chunks)")
+    for a in report.unchanged:
+        out.print(f"[dim]unchanged[/] {a.id}  {escape(a.title)}")
+    for d in report.duplicates:
+        out.print(f"[cyan]duplicate[/] of {d.duplicate_of}  {escape(d.url or d.input)}  ({escape(d.title)})")
+    for n in report.notes:
+        out.print(f"[yellow]note[/]      {escape(n.input)}: {escape(n.note)}")
+    for n in report.skipped:
+        out.print(f"[dim]skipped[/]   {escape(n.input)}: {escape(n.note)}")
+    for e in report.errors:
+        err.print(f"[red]error[/] {escape(e.input)}: {escape(e.error)}")
+    out.print(f"{report.summary()}; {report.chunks} chunks in {report.seconds:.1f}s")
 
 
 @cli.command()
@@ -273,6 +290,10 @@ def brief(
     query: Annotated[str | None, typer.Option("--query", help="Topic to brief.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Published on/after.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Published on/before.")] = None,
+    added_since: Annotated[datetime | None, typer.Option(help="Added to the index on/after (e.g. by feeds).")] = None,
+    since_last: Annotated[
+        bool, typer.Option("--since-last", help="Only what was added since the previous briefing.")
+    ] = False,
     length: Annotated[str, typer.Option(help="short | standard | long")] = "standard",
     fmt: Annotated[str, typer.Option("--format", help="md | json")] = "md",
     backend: BackendOpt = None,
@@ -284,7 +305,14 @@ def brief(
 
     if length not in ("short", "standard", "long") or fmt not in ("md", "json"):
         raise typer.BadParameter("--length is short|standard|long and --format is md|json")
-    selection = BriefSelection(article_ids=article or None, query=query, since=since, until=until)
+    selection = BriefSelection(
+        article_ids=article or None,
+        query=query,
+        since=since,
+        until=until,
+        added_since=added_since,
+        since_last_briefing=since_last,
+    )
     with _progress("Briefing", enabled=fmt == "md" and output is None) as progress:
         briefing = _desk().brief(selection, backend=backend, length=length, strict=strict or None, progress=progress)
     text = briefing.model_dump_json(indent=2) if fmt == "json" else render_markdown(briefing)
@@ -348,6 +376,107 @@ def reindex() -> None:
     desk = _desk()
     n = desk.reindex()
     out.print(f"reindexed {n} articles")
+
+
+# ---- feeds (issue 16) -------------------------------------------------------------------------------------------
+
+feeds_cli = typer.Typer(no_args_is_help=True, help="Follow RSS/Atom feeds: add, list, remove, refresh.")
+cli.add_typer(feeds_cli, name="feeds")
+_EVERY = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
+_UNIT_SECONDS = {"": 60, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_every(value: str) -> int:
+    """'30m', '2h', '90s', '1d' or a bare number of minutes → seconds."""
+    m = _EVERY.match(value.lower())
+    if not m:
+        raise typer.BadParameter(f"{value!r}: use a number with s, m, h or d, e.g. 30m")
+    return int(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+
+
+@feeds_cli.command("add")
+def feeds_add(
+    url: str,
+    every: Annotated[str, typer.Option("--every", help="Refresh interval: 90s, 30m, 2h, 1d.")] = "30m",
+    as_json: JsonOpt = False,
+) -> None:
+    """Follow a feed (refreshed by `feeds refresh` and, when due, by `newsdesk serve`)."""
+    from app.ingest.formats import LoadError
+
+    try:
+        sub = _desk().feed_add(url, parse_every(every))
+    except LoadError as e:
+        err.print(f"[red]error[/] {escape(str(e))}")
+        raise typer.Exit(2) from e
+    if as_json:
+        _print_json(sub)
+    else:
+        out.print(
+            f"following {sub.url} (every {sub.every_seconds // 60} min); run `newsdesk feeds refresh` to fetch now"
+        )
+
+
+@feeds_cli.command("list")
+def feeds_list(as_json: JsonOpt = False) -> None:
+    """Followed feeds with their last refresh, new items and errors."""
+    subs = _desk().feed_list()
+    if as_json:
+        _print_json(subs)
+        return
+    if not subs:
+        out.print("no feeds followed (add one with `newsdesk feeds add URL`)")
+        return
+    table = Table("feed", "every", "last refresh", "status", "new", "error")
+    for s in subs:
+        table.add_row(
+            escape(s.title or s.url) + ("" if not s.title else f"\n[dim]{escape(s.url)}[/]"),
+            f"{s.every_seconds // 60} min",
+            _date(s.last_refresh),
+            s.last_status,
+            str(s.last_added),
+            escape(s.last_error or ""),
+        )
+    out.print(table)
+
+
+@feeds_cli.command("remove")
+def feeds_remove(url: str) -> None:
+    """Stop following a feed (its articles stay in the library)."""
+    if not _desk().feed_remove(url):
+        err.print(f"[red]error[/] not a followed feed: {escape(url)}")
+        raise typer.Exit(1)
+    out.print(f"stopped following {url}")
+
+
+@feeds_cli.command("refresh")
+def feeds_refresh(
+    url: Annotated[str | None, typer.Argument(help="One followed feed (default: all).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch followed feeds now (conditional GET: an unchanged feed costs one request) and ingest new items."""
+    from app.ingest.formats import LoadError
+
+    try:
+        results = _desk().feed_refresh(url)
+    except LoadError as e:
+        err.print(f"[red]error[/] {escape(str(e))}")
+        raise typer.Exit(2) from e
+    if as_json:
+        _print_json(results)
+    else:
+        for r in results:
+            head = {"ok": "[green]refreshed[/]", "not-modified": "[dim]unchanged[/]", "error": "[red]failed[/]"}
+            out.print(f"{head[r.status]} {escape(r.url)}: {r.requests} request(s) in {r.seconds:.1f}s")
+            if r.status == "error":
+                err.print(f"[red]error[/] {escape(r.url)}: {escape(r.error or '')}")
+            elif r.status == "ok":
+                if r.already_seen:
+                    out.print(f"[dim]{r.already_seen} item(s) already ingested by an earlier refresh[/]")
+                _print_report(r.report)
+        if not results:
+            out.print("no feeds followed")
+    if any(r.status == "error" for r in results):
+        raise typer.Exit(1)
 
 
 def main() -> None:

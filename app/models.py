@@ -47,6 +47,7 @@ class ArticleInfo(BaseModel):
     published: datetime | None = None
     chunks: int = 0
     chars: int = 0
+    ingested_at: datetime | None = Field(None, description="When it was added to the index.")
 
 
 class Chunk(BaseModel):
@@ -205,13 +206,48 @@ class IngestError(BaseModel):
     error: str
 
 
+class IngestDuplicate(BaseModel):
+    """An input whose text is an article already kept under another title or URL (issue 16): the first is kept and
+    this input's URL is recorded as an alternate source of it."""
+
+    input: str
+    title: str
+    url: str | None = None
+    duplicate_of: str = Field(description="Id of the article kept.")
+    duplicate_of_title: str = ""
+
+
+class IngestNote(BaseModel):
+    """An input skipped (with the reason) or indexed with a caveat, e.g. a feed item indexed from the feed's own text."""
+
+    input: str
+    note: str
+
+
 class IngestReport(BaseModel):
     added: list[ArticleInfo] = Field(default_factory=list)
     replaced: list[ArticleInfo] = Field(default_factory=list)
     unchanged: list[ArticleInfo] = Field(default_factory=list)
+    duplicates: list[IngestDuplicate] = Field(default_factory=list)
+    skipped: list[IngestNote] = Field(default_factory=list)
+    notes: list[IngestNote] = Field(default_factory=list, description="Caveats of inputs that were indexed.")
     errors: list[IngestError] = Field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
+
+    def merge(self, other: IngestReport) -> None:
+        """Add another report's lines and counts to this one."""
+        for name in ("added", "replaced", "unchanged", "duplicates", "skipped", "notes", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+        self.chunks += other.chunks
+        self.seconds += other.seconds
+
+    def summary(self) -> str:
+        """The counts, one line, every fate named."""
+        return (
+            f"{len(self.added)} added, {len(self.replaced)} replaced, {len(self.unchanged)} unchanged, "
+            f"{len(self.duplicates)} duplicate, {len(self.skipped)} skipped, {len(self.errors)} failed"
+        )
 
 
 class BriefSelection(BaseModel):
@@ -221,6 +257,10 @@ class BriefSelection(BaseModel):
     query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
     since: datetime | None = None
     until: datetime | None = None
+    added_since: datetime | None = Field(None, description="Only articles added to the index on/after this time.")
+    since_last_briefing: bool = Field(
+        False, description="Only articles added since the previous briefing of this index (e.g. what feeds brought)."
+    )
 
 
 class AnswerDelta(BaseModel):
@@ -235,3 +275,40 @@ class AnswerDone(BaseModel):
 
     type: Literal["answer"] = "answer"
     answer: Answer
+
+
+# ---- feeds (issue 16) -------------------------------------------------------------------------------------------
+
+
+class FeedInfo(BaseModel):
+    """A followed RSS/Atom feed as listed: its schedule and the outcome of its last refresh."""
+
+    url: str
+    every_seconds: int = Field(1800, description="Refresh interval.")
+    title: str = ""
+    added_at: datetime | None = None
+    last_refresh: datetime | None = Field(None, description="When the last refresh ended (success or not).")
+    last_status: Literal["never", "ok", "not-modified", "error"] = "never"
+    last_error: str | None = None
+    last_added: int = Field(0, description="Articles the last refresh added or replaced.")
+
+
+class FeedSubscription(FeedInfo):
+    """A followed feed as stored beside the index: what is listed plus the conditional-GET validators and the items
+    already ingested."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    seen: list[str] = Field(default_factory=list, description="Guids of items already ingested (not fetched again).")
+
+
+class FeedRefresh(BaseModel):
+    """What one refresh of one feed did."""
+
+    url: str
+    status: Literal["ok", "not-modified", "error"]
+    error: str | None = None
+    requests: int = Field(0, description="HTTP requests made: the feed's, plus one per new item's page.")
+    already_seen: int = Field(0, description="Items ingested by an earlier refresh, not fetched again.")
+    report: IngestReport = Field(default_factory=IngestReport)
+    seconds: float = 0.0

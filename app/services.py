@@ -19,7 +19,10 @@ from app.models import (
     Briefing,
     BriefSelection,
     ChatTurn,
+    FeedRefresh,
+    FeedSubscription,
     IngestError,
+    IngestNote,
     IngestReport,
     Passage,
     SearchFilters,
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from app.answer.engine import Engine
     from app.retrieve.hybrid import HybridRetriever
     from app.store.chroma import ChromaStore
+    from app.store.feeds import FeedStore
     from app.store.ingest import Ingestor
     from app.verify.support import SupportChecker
 
@@ -58,6 +62,20 @@ def _guarded(name: str, read: Callable[[], list[Article]]) -> list[Article]:
     except Exception as e:
         log.warning("unexpected error loading %s", name, exc_info=True)
         raise LoadError(name, f"unexpected error: {type(e).__name__}: {e}") from e
+
+
+DEFAULT_FEED_EVERY = 30 * 60
+"""Seconds between refreshes of a followed feed unless told otherwise: news feeds change every few minutes to hours."""
+MIN_FEED_EVERY = 60
+"""Shortest refresh interval accepted: polling a feed more often than once a minute only loads its server."""
+
+
+def add_notes(report: IngestReport, notes: Sequence[IngestNote]) -> None:
+    """Feed-item notes into a report: "indexed from the feed's own text" caveats, the rest as skipped lines."""
+    from app.ingest.feed_pull import FEED_TEXT_NOTE
+
+    for n in notes:
+        (report.notes if n.note.startswith(FEED_TEXT_NOTE) else report.skipped).append(n)
 
 
 class AskOptions(TypedDict, total=False):
@@ -132,13 +150,31 @@ class Newsdesk:
         """An Article from pasted text; raises LoadError when it is empty."""
         return load_text(text, title=title, source=source)
 
-    def read_url(self, url: str, *, errors: list[LoadError] | None = None) -> list[Article]:
-        """Fetch one http(s) URL (address checks, size and time limits) and parse it by its content type.
+    def read_url(
+        self, url: str, *, errors: list[LoadError] | None = None, notes: list[IngestNote] | None = None
+    ) -> list[Article]:
+        """Fetch one http(s) URL (address checks, size and time limits) and parse it by its content type; an RSS or
+        Atom feed gives its items' articles (each page fetched the same way, the feed's text when it cannot be).
 
-        Raises LoadError; with `errors`, the bad records of a JSON/JSONL page go there and the rest still loads."""
-        from app.ingest.fetch import load_url
+        Raises LoadError; with `errors`, the bad records of a JSON/JSONL page and the feed items that failed go there
+        and the rest still loads. `notes` receives the items skipped or indexed from the feed's own text."""
+        from app.ingest.feed_pull import feed_results, fetch_feed_or_page
 
-        return load_url(url, self.settings, errors=errors)
+        articles: list[Article] = []
+        failed: list[LoadError] = []
+        for _, result in feed_results(fetch_feed_or_page(url, self.settings), url, self.settings):
+            if isinstance(result, LoadError):
+                failed.append(result)
+            elif isinstance(result, IngestNote):
+                if notes is not None:
+                    notes.append(result)
+            else:
+                articles += result
+        if failed and errors is None:
+            raise failed[0]
+        if errors is not None:
+            errors += failed
+        return articles
 
     def read_upload(self, name: str, data: bytes, *, errors: list[LoadError] | None = None) -> list[Article]:
         """Articles parsed in memory from one uploaded file's bytes, the format chosen by the suffix of `name`.
@@ -181,8 +217,11 @@ class Newsdesk:
         )
 
     def ingest_url(self, url: str, progress: Progress | None = None) -> IngestReport:
-        """One http(s) URL, fetched and parsed; a failure is an error line in the report."""
-        return self._ingest_each([(url, lambda errors: self.read_url(url, errors=errors))], progress)
+        """One http(s) URL, fetched and parsed (a feed's URL: each item); a failure is an error line in the report."""
+        notes: list[IngestNote] = []
+        report = self._ingest_each([(url, lambda errors: self.read_url(url, errors=errors, notes=notes))], progress)
+        add_notes(report, notes)
+        return report
 
     def ingest_uploads(self, uploads: Sequence[Upload], progress: Progress | None = None) -> IngestReport:
         """Uploaded files, parsed in memory; each bad file or record is an error line and the others are indexed."""
@@ -223,6 +262,51 @@ class Newsdesk:
         if self.store.count_articles() > 0:
             return None
         return self.ingest([sample_corpus_dir()])
+
+    # ---- feeds (issue 16) ----------------------------------------------------
+    @cached_property
+    def feeds(self) -> FeedStore:
+        from app.store.feeds import FeedStore
+
+        return FeedStore(self.settings.index_dir)
+
+    def feed_list(self) -> list[FeedSubscription]:
+        return self.feeds.all()
+
+    def feed_add(self, url: str, every_seconds: int = DEFAULT_FEED_EVERY) -> FeedSubscription:
+        """Follow a feed (checked as a well-formed http(s) URL; LoadError otherwise). It is refreshed when due."""
+        from app.ingest.fetch import parse_url
+
+        url = str(parse_url(url))
+        if every_seconds < MIN_FEED_EVERY:
+            raise LoadError(url, f"refresh interval must be at least {MIN_FEED_EVERY} seconds")
+        return self.feeds.add(url, every_seconds)
+
+    def feed_remove(self, url: str) -> bool:
+        """Stop following a feed (its articles stay in the library)."""
+        return self.feeds.remove(url.strip())
+
+    def feed_refresh(
+        self, url: str | None = None, *, only_due: bool = False, write: Callable[[Callable[[], Any]], Any] | None = None
+    ) -> list[FeedRefresh]:
+        """Refresh one followed feed, or all (only those due when `only_due`); each feed's outcome, errors included.
+
+        `write(fn)` wraps each index write (a server passes its write lock; fetching happens outside it)."""
+        from datetime import UTC, datetime
+
+        from app.store.feed_refresh import is_due, refresh_feed
+
+        subs = self.feeds.all()
+        if url is not None:
+            subs = [s for s in subs if s.url == url.strip()]
+            if not subs:
+                raise LoadError(url, "not a followed feed (add it with `newsdesk feeds add`)")
+        now = datetime.now(UTC)
+        return [
+            refresh_feed(s.url, self.feeds, self.ingestor, self.settings, write=write or (lambda fn: fn()))
+            for s in subs
+            if not only_due or is_due(s, now)
+        ]
 
     # ---- questions ---------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
@@ -267,10 +351,18 @@ class Newsdesk:
         strict: bool | None = None,
         progress: Progress | None = None,
     ) -> Briefing:
-        from app.brief.pipeline import brief
+        from datetime import UTC, datetime
 
-        return brief(
-            selection or BriefSelection(),
+        from app.brief.pipeline import brief
+        from app.store.last_briefing import last_briefing, mark_briefing
+
+        selection = selection or BriefSelection()
+        started = datetime.now(UTC)  # what arrives while this briefing runs is new for the next one
+        if selection.since_last_briefing and selection.added_since is None:
+            previous = last_briefing(self.settings.index_dir)  # none yet: everything is new
+            selection = selection.model_copy(update={"added_since": previous})
+        briefing = brief(
+            selection,
             store=self.store,
             retriever=self.retriever,
             engine=self.engine(backend),
@@ -281,3 +373,8 @@ class Newsdesk:
             progress=progress,
             embeddings=self.embeddings,
         )
+        try:
+            mark_briefing(self.settings.index_dir, started)
+        except OSError as e:
+            log.warning("cannot record the briefing time", extra={"error": str(e)})
+        return briefing

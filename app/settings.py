@@ -125,6 +125,14 @@ class Settings(BaseSettings):
     judge_api_key: SecretStr | None = None
     judge_timeout: float = 120.0
 
+    # Feeds (issue 16)
+    feed_check_seconds: float = Field(
+        60.0, description="How often `newsdesk serve` looks for followed feeds that are due; 0 turns it off."
+    )
+    feed_stop_seconds: float = Field(
+        5.0, description="On shutdown, how long to wait for a feed refresh in progress before leaving it behind."
+    )
+
     # Misc
     cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")
     log_level: str = "WARNING"

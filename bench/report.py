@@ -14,7 +14,7 @@ from bench.common import BENCH_DIR, RESULTS_DIR, ROOT, load_results
 DOC = ROOT / "docs" / "performance.md"
 IMG = ROOT / "docs" / "img"
 NOTES = BENCH_DIR / "notes.md"
-ORDER = ["ingest", "retrieval", "baseline", "serve"]
+ORDER = ["ingest", "retrieval", "baseline", "serve", "feeds"]
 
 
 def _fmt(x: Any, nd: int = 2) -> str:
@@ -352,6 +352,27 @@ def serve_section(doc: dict[str, Any], img_dir: Path) -> str:
     )
 
 
+def feeds_section(doc: dict[str, Any]) -> str:
+    """Issue 16: a followed feed's refreshes (bench/feeds_bench.py)."""
+    res, items = doc["results"], doc["params"]["items"]
+    rows = [
+        [f"first refresh ({items} items)", res["first"]["status"], f"{res['first']['seconds']:.2f}",
+         res["first"]["requests_received"], res["first"]["added"]],
+        [f"the {items} pages ingested as URLs (same run)", "—", f"{res['direct']['seconds']:.2f}",
+         res["direct"]["requests_received"], res["direct"]["added"]],
+        ["refresh after 1 new item", res["one_new"]["status"], f"{res['one_new']['seconds']:.2f}",
+         res["one_new"]["requests_received"], res["one_new"]["added"]],
+        ["repeated refresh, feed unchanged", res["repeated"]["status"], f"{res['repeated']['seconds']:.3f}",
+         res["repeated"]["requests_received"], res["repeated"]["added"]],
+    ]  # fmt: skip
+    table = _table(["refresh", "status", "seconds", "requests received", "articles added"], rows)
+    return (
+        f"`python -m bench.feeds_bench --items {items}`: a loopback site serves an RSS feed and its pages; requests are "
+        "counted by the site. The feed is fetched with If-None-Match, so an unchanged feed is one 304 and nothing is "
+        f"ingested; items already ingested are never fetched again.\n\n{table}"
+    )
+
+
 def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
     parts = [
         "# Performance",
@@ -378,6 +399,8 @@ def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
         parts += ["## 4. Baseline: plain LangChain RAG", "", baseline_section(results["baseline"]), ""]
     if "serve" in results:
         parts += ["## 5–6. Memory and cold start of `newsdesk serve`", "", serve_section(results["serve"], img_dir), ""]
+    if "feeds" in results:
+        parts += ["## 7. Feed refresh", "", feeds_section(results["feeds"]), ""]
     return "\n".join(parts).rstrip() + "\n"
 
 

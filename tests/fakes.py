@@ -30,6 +30,7 @@ from app.models import (
     BriefingPoint,
     BriefSelection,
     Citation,
+    IngestNote,
     IngestReport,
     Passage,
     SearchFilters,
@@ -130,7 +131,9 @@ class FakeDesk(Newsdesk):
         return FakeEngine()
 
     # ---- library -----------------------------------------------------------
-    def read_url(self, url: str, *, errors: list[LoadError] | None = None) -> list[Article]:
+    def read_url(
+        self, url: str, *, errors: list[LoadError] | None = None, notes: list[IngestNote] | None = None
+    ) -> list[Article]:
         self.fetched.append(url)
         page = self.pages.get(url, LoadError(url, "HTTP 404 Not Found"))
         if isinstance(page, LoadError):

@@ -103,8 +103,10 @@ def test_progress_reaches_total(settings: Settings, make_articles) -> None:  # t
         articles + articles[:2], progress=lambda done, total, label: seen.append((done, total))
     )
     assert len(report.added) == 6
-    assert [d for d, _ in seen] == list(range(1, 7))
-    assert seen[-1] == (6, 6) and all(d <= t for d, t in seen)
+    # every input has a fate: the two repeats are reported as duplicates of the articles kept (issue 16)
+    assert [d.duplicate_of for d in report.duplicates] == [articles[0].id, articles[1].id]
+    assert [d for d, _ in seen] == list(range(1, 9))
+    assert seen[-1] == (8, 8) and all(d <= t for d, t in seen)
 
 
 def test_embeds_in_bounded_batches_across_articles(tmp_path: Path, make_articles) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,9 @@ from app.models import (
     Briefing,
     BriefingPoint,
     Citation,
+    IngestDuplicate,
     IngestError,
+    IngestNote,
     IngestReport,
     Span,
     Timings,
@@ -272,9 +274,12 @@ def test_ingest_report_html_and_warnings() -> None:
     report = IngestReport(
         added=[info], unchanged=[info], errors=[IngestError(input="bad.pdf", error="not a PDF")], chunks=4, seconds=1.25
     )
+    report.duplicates.append(IngestDuplicate(input="u", title="Copy", url="https://b.example/x", duplicate_of="a"))
+    report.skipped.append(IngestNote(input="empty.html", note="'Empty' has no text to index"))
     out = fmt.ingest_html(report)
-    assert "2 articles processed, 1 failed, 4 passages in 1.2 s" in out
+    assert "1 added, 0 replaced, 1 unchanged, 1 duplicate, 1 skipped, 1 failed; 4 passages in 1.2 s" in out
     assert "Harbour &#60;b&#62;" in out and "Already indexed" in out and "bad.pdf: not a PDF" in out
+    assert "Duplicate</span> https://b.example/x: same text as a" in out and "Skipped</span> empty.html" in out
     assert fmt.ingest_warnings(report) == ["bad.pdf: not a PDF"]
     merged = fmt.merge_reports([report, IngestReport(added=[info], chunks=2, seconds=0.5)])
     assert (len(merged.added), merged.chunks, merged.seconds, len(merged.errors)) == (2, 6, 1.75, 1)
@@ -314,3 +319,19 @@ def test_eval_table_puts_metrics_in_rows_and_backends_in_columns() -> None:
     assert (
         "sample&#95;qa (40 items)" in summary and "12.3 s" in summary and "0.875" in summary and "1 warning" in summary
     )
+
+
+def test_feeds_html_lists_each_feed_with_its_last_refresh_and_error() -> None:
+    from datetime import datetime
+
+    from app.models import FeedInfo
+    from app.serve.web.format_feeds import feeds_html
+
+    assert "No feeds followed" in feeds_html([])
+    out = feeds_html([
+        FeedInfo(url="https://a.example/rss", title="A <news>", every_seconds=3600, last_status="ok", last_added=3,
+                 last_refresh=datetime(2026, 12, 1, 9, 30)),
+        FeedInfo(url="https://b.example/atom", last_status="error", last_error="timed out after 15s"),
+    ])  # fmt: skip
+    assert "A &#60;news&#62;" in out and "every 1 h · last refresh 2026-12-01 09:30 UTC" in out and "3 new" in out
+    assert "https://b.example/atom" in out and "timed out after 15s" in out and "never" in out

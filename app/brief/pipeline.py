@@ -194,6 +194,8 @@ def resolve_selection(
         raise NewsdeskError("no articles are indexed yet; add some first (newsdesk ingest PATH)")
     ids = _match_ids(selection.article_ids, infos) if selection.article_ids else list(infos)
     ids = [i for i in ids if in_period(infos[i].published, selection.since, selection.until)]
+    if selection.added_since is not None:  # what arrived since then (e.g. from feeds), whatever its publication date
+        ids = [i for i in ids if in_period(infos[i].ingested_at, selection.added_since, None)]
     if not ids:
         raise NewsdeskError(f"no indexed article matches the selection ({_describe(selection)})")
     passages: list[Passage] | None = None
@@ -214,7 +216,7 @@ def resolve_selection(
 
 
 def _describe(selection: BriefSelection) -> str:
-    parts = [f"{k}={v}" for k, v in selection.model_dump(exclude_none=True).items()]
+    parts = [f"{k}={v}" for k, v in selection.model_dump(exclude_none=True, exclude_defaults=True).items()]
     return ", ".join(parts) or "all articles"
 
 

@@ -42,6 +42,9 @@ class Fetched:
     content_type: str  # media type without parameters, e.g. "text/html"
     body: bytes  # decompressed
     encoding: str | None  # charset from the Content-Type header
+    status: int = 200  # 304 when a conditional GET found the resource unchanged (body empty)
+    etag: str | None = None  # validators for the next conditional GET
+    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +160,18 @@ def make_client(settings: Settings, *, verify: ssl.SSLContext | bool = True) -> 
     )
 
 
-def fetch_url(url: str, settings: Settings, *, client: httpx.Client | None = None) -> Fetched:
+def fetch_url(
+    url: str,
+    settings: Settings,
+    *,
+    client: httpx.Client | None = None,
+    headers: dict[str, str] | None = None,
+    content_types: dict[str, str] | None = None,
+) -> Fetched:
     """GET `url`, following up to settings.url_max_redirects redirects and checking every hop.
+
+    `headers` are added to each request (e.g. If-None-Match for a conditional GET: a 304 answer is a Fetched with
+    status 304 and no body); `content_types` replaces the accepted media types (default CONTENT_TYPES).
 
     settings.url_timeout bounds the whole fetch (not DNS look-ups); settings.max_url_bytes bounds the
     (decompressed) body. A passed-in `client` must not use a proxy, or the address check means nothing.
@@ -175,7 +188,9 @@ def fetch_url(url: str, settings: Settings, *, client: httpx.Client | None = Non
                 if current == url:
                     raise
                 raise LoadError(url, f"redirected to {current}: {e.message}") from e
-            location = _request(client, target, settings, deadline, original=url)
+            location = _request(
+                client, target, settings, deadline, original=url, headers=headers, content_types=content_types
+            )
             if isinstance(location, Fetched):
                 return location
             try:
@@ -194,9 +209,17 @@ def fetch_url(url: str, settings: Settings, *, client: httpx.Client | None = Non
 
 
 def _request(
-    client: httpx.Client, target: _Target, settings: Settings, deadline: float, *, original: str
+    client: httpx.Client,
+    target: _Target,
+    settings: Settings,
+    deadline: float,
+    *,
+    original: str,
+    headers: dict[str, str] | None = None,
+    content_types: dict[str, str] | None = None,
 ) -> Fetched | str:
     """One hop: the Fetched result, or the Location of a redirect."""
+    types = content_types or CONTENT_TYPES
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise httpx.ReadTimeout("fetch deadline passed")
@@ -206,10 +229,11 @@ def _request(
         headers={
             "Host": target.url.netloc.decode("ascii"),
             "User-Agent": _USER_AGENT,
-            "Accept": _ACCEPT,
+            "Accept": _ACCEPT if content_types is None else ", ".join(types) + ";q=0.9, */*;q=0.1",
             "Accept-Encoding": "gzip, deflate",  # the only ones _Inflater decodes (with a size cap)
             # Pooled connections are keyed by the pinned IP; never reuse one that TLS verified for another name.
             "Connection": "close",
+            **(headers or {}),
         },
         extensions={"sni_hostname": target.host},
         timeout=httpx.Timeout(remaining),
@@ -221,16 +245,21 @@ def _request(
             if not location:
                 raise LoadError(original, f"HTTP {response.status_code} redirect without a Location header")
             return location
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if response.status_code == 304:
+            return Fetched(str(target.url), "", b"", None, status=304, etag=etag, last_modified=modified)
         if response.status_code >= 400:
             raise LoadError(original, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
         media_type, charset = _content_type(response.headers.get("content-type", ""))
-        if media_type not in CONTENT_TYPES:
+        if media_type not in types:
             raise LoadError(
                 original,
-                f"unsupported content type '{media_type or 'none'}' (supported: {', '.join(sorted(CONTENT_TYPES))})",
+                f"unsupported content type '{media_type or 'none'}' (supported: {', '.join(sorted(types))})",
             )
         body = _read_body(response, settings.max_url_bytes, deadline, original)
-        return Fetched(url=str(target.url), content_type=media_type, body=body, encoding=charset)
+        return Fetched(
+            url=str(target.url), content_type=media_type, body=body, encoding=charset, etag=etag, last_modified=modified
+        )
     finally:
         response.close()
 

@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from app.ingest.fetch import load_url
+from app.ingest.feed_pull import ItemResult, feed_results, fetch_feed_or_page
 from app.ingest.formats import SUPPORTED_SUFFIXES, LoadError, is_url, load_bytes, load_text, supported_types
 from app.models import Article
 from app.settings import Settings
@@ -37,10 +37,13 @@ def load_path(path: str | Path, settings: Settings, *, errors: list[LoadError] |
     return articles
 
 
-def iter_load(inputs: list[str], settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:
-    """(input, articles or error) per file, directory member or http(s) URL; never raises for a bad input.
+def iter_load(inputs: list[str], settings: Settings) -> Iterator[tuple[str, ItemResult]]:
+    """(input, articles or error or note) per file, directory member, http(s) URL or feed item; never raises for a
+    bad input.
 
-    A JSON/JSONL file with some bad records yields its good articles and then one LoadError per bad record.
+    A JSON/JSONL file with some bad records yields its good articles and then one LoadError per bad record. A URL
+    that serves an RSS/Atom feed yields each item (labelled by its link); an item indexed from the feed's own text
+    is preceded by an IngestNote saying so.
     """
     for raw in inputs:
         item = str(raw).strip()
@@ -73,8 +76,15 @@ def _guarded(
         yield name, err
 
 
-def _iter_url(url: str, settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:
-    yield from _guarded(url, lambda errors: load_url(url, settings, errors=errors))
+def _iter_url(url: str, settings: Settings) -> Iterator[tuple[str, ItemResult]]:
+    try:
+        fetched = fetch_feed_or_page(url, settings)
+        yield from feed_results(fetched, url, settings)
+    except LoadError as e:
+        yield url, e
+    except Exception as e:  # one input's parser bug must not stop the others; logged with its traceback
+        logger.warning("unexpected error loading %s", url, exc_info=True)
+        yield url, LoadError(url, f"unexpected error: {type(e).__name__}: {e}")
 
 
 def _iter_path(path: Path, settings: Settings) -> Iterator[tuple[str, list[Article] | LoadError]]:

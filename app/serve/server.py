@@ -67,7 +67,12 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
 
 
 def build_app(
-    settings: Settings, *, desk: Newsdesk | None = None, ensure_sample: bool = True, web: bool = True
+    settings: Settings,
+    *,
+    desk: Newsdesk | None = None,
+    ensure_sample: bool = True,
+    web: bool = True,
+    feeds: bool = True,
 ) -> FastAPI:
     """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win)."""
     from app.serve.api.app import create_api
@@ -83,6 +88,10 @@ def build_app(
     app = create_api(desk, settings)
     if web:
         mount_web(app, desk, settings)
+    if feeds:
+        from app.serve.feed_scheduler import attach_feed_scheduler
+
+        attach_feed_scheduler(app, desk)  # refreshes due feeds while the server runs (issue 16)
     return app
 
 

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from chromadb.errors import ChromaError
 
-from app.models import Article, ArticleInfo, Chunk, IngestError, IngestReport
+from app.ingest.feed_pull import ItemResult
+from app.models import Article, ArticleInfo, Chunk, IngestDuplicate, IngestError, IngestNote, IngestReport
 from app.settings import Settings
+from app.store.alternates import AlternateSources
 from app.store.chroma import ChromaStore
 from app.store.embeddings import embed_chunk_list
 
@@ -40,6 +42,13 @@ def article_info(article: Article, chunks: int) -> ArticleInfo:
     )
 
 
+def _another_copy(article: Article, kept: ArticleInfo) -> bool:
+    """Whether `article` (same text as `kept`) arrived under another URL, or, without URLs, another title."""
+    if article.url and kept.url:
+        return article.url != kept.url
+    return bool(article.url) != bool(kept.url) or article.title != kept.title
+
+
 @dataclass
 class _Pending:
     article: Article
@@ -53,7 +62,8 @@ class _Run:
 
     report: IngestReport
     progress: Progress | None
-    seen: set[str] = field(default_factory=set)
+    kept: dict[str, Article] = field(default_factory=dict)  # id -> the first article of this call with that text
+    alternates: list[tuple[str, str]] = field(default_factory=list)  # (kept id, other url)
     pending: list[_Pending] = field(default_factory=list)
     pending_chunks: int = 0
     total: int = 0
@@ -68,6 +78,19 @@ class _Run:
         self.report.errors.append(IngestError(input=label, error=message))
         log.warning("ingest failed", extra={"input": label, "error": message})
 
+    def skip(self, label: str, reason: str) -> None:
+        self.report.skipped.append(IngestNote(input=label, note=reason))
+        log.info("ingest skipped", extra={"input": label, "reason": reason})
+
+    def duplicate(self, label: str, article: Article, kept_id: str, kept_title: str, kept_url: str | None) -> None:
+        self.report.duplicates.append(
+            IngestDuplicate(
+                input=label, title=article.title, url=article.url, duplicate_of=kept_id, duplicate_of_title=kept_title
+            )
+        )
+        if article.url and article.url != kept_url:
+            self.alternates.append((kept_id, article.url))
+
 
 class Ingestor:
     """Adds articles to a store; duplicates, unchanged and replaced articles are told apart in the report."""
@@ -77,6 +100,7 @@ class Ingestor:
         self.settings = settings
         self._chunker = chunker
         self.flush_chunks = max(1, settings.ingest_flush_chunks)
+        self.alternates = AlternateSources(settings.index_dir)
 
     @property
     def chunker(self) -> Chunker:
@@ -89,18 +113,28 @@ class Ingestor:
     # ---- entry points ---------------------------------------------------------
     def ingest(self, inputs: list[str], progress: Progress | None = None) -> IngestReport:
         """Files, folders or URLs (whatever loaders.iter_load accepts); every input is tried."""
-        from app.ingest.loaders import LoadError, iter_load
+        from app.ingest.loaders import iter_load
+
+        return self.ingest_results(iter_load(inputs, self.settings), progress)
+
+    def ingest_results(
+        self, results: Iterable[tuple[str, ItemResult]], progress: Progress | None = None
+    ) -> IngestReport:
+        """Loaded inputs (label, articles | LoadError | IngestNote), e.g. a feed's items; every one gets a line."""
+        from app.ingest.feed_pull import FEED_TEXT_NOTE
+        from app.ingest.loaders import LoadError
 
         run, t0 = _Run(IngestReport(), progress), time.perf_counter()
-        for label, result in iter_load(inputs, self.settings):
+        for label, result in results:
             if isinstance(result, LoadError):
                 run.error(label, getattr(result, "message", None) or str(result))
                 continue
+            if isinstance(result, IngestNote):
+                (run.report.notes if result.note.startswith(FEED_TEXT_NOTE) else run.report.skipped).append(result)
+                continue
             for article in result:
                 self._queue(run, article, label)
-        self._flush(run)
-        run.report.seconds = time.perf_counter() - t0
-        return run.report
+        return self._finish(run, t0)
 
     def ingest_text(self, text: str, *, title: str | None = None, source: str = "pasted") -> IngestReport:
         from app.ingest.loaders import LoadError, load_text
@@ -117,19 +151,34 @@ class Ingestor:
         run, t0 = _Run(IngestReport(), progress), time.perf_counter()
         for article in articles:
             self._queue(run, article, article.url or article.title or article.id)
+        return self._finish(run, t0)
+
+    # ---- stages -----------------------------------------------------------------
+    def _finish(self, run: _Run, t0: float) -> IngestReport:
         self._flush(run)
+        indexed = {a.id for a in (*run.report.added, *run.report.replaced, *run.report.unchanged)}
+        try:  # an alternate source is recorded only for an article that is indexed
+            pairs = [(i, url) for i, url in run.alternates if i in indexed or self.store.has_article(i)]
+            self.alternates.add_many(pairs)
+        except OSError as e:
+            log.warning("cannot record alternate sources", extra={"error": str(e)})
         run.report.seconds = time.perf_counter() - t0
         return run.report
 
-    # ---- stages -----------------------------------------------------------------
     def _queue(self, run: _Run, article: Article, label: str) -> None:
-        if article.id in run.seen:  # the same article twice in one call counts once
-            return
-        run.seen.add(article.id)
         run.total += 1
+        first = run.kept.get(article.id)
+        if first is not None:  # the same text twice in one call: the first is kept, this one is reported
+            run.duplicate(label, article, first.id, first.title, first.url)
+            run.tick(article.title)
+            return
+        run.kept[article.id] = article
         if self.store.has_article(article.id):
             info = self.store.get_article_info(article.id) or article_info(article, 0)
-            run.report.unchanged.append(info)
+            if _another_copy(article, info):  # same text under another URL or title: a syndicated copy
+                run.duplicate(label, article, info.id, info.title, info.url)
+            else:
+                run.report.unchanged.append(info)
             run.tick(article.title)
             return
         try:
@@ -139,7 +188,7 @@ class Ingestor:
             run.tick(article.title)
             return
         if not chunks:
-            run.error(label, f"{article.title!r} has no text to index")
+            run.skip(label, f"{article.title!r} has no text to index")
             run.tick(article.title)
             return
         run.pending.append(_Pending(article, label, chunks))

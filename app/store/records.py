@@ -83,6 +83,7 @@ def info_from_metadata(article_id: str, meta: dict[str, Any]) -> ArticleInfo:
         published=_parse_dt(meta.get("published")),
         chunks=int(meta.get("chunks", 0)),
         chars=int(meta.get("chars", 0)),
+        ingested_at=_parse_dt(meta.get("ingested_at")),
     )
 
 

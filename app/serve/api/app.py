@@ -17,7 +17,7 @@ from app import __version__
 from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import ERRORS, ApiError, install_error_handlers
-from app.serve.api.routes import articles, evaluation, health, openai_v1, questions
+from app.serve.api.routes import articles, evaluation, feeds, health, openai_v1, questions
 from app.serve.api.routes.evaluation import Evaluate
 from app.serve.api.schemas import document_naive_datetimes
 from app.settings import Settings
@@ -51,7 +51,7 @@ def create_api(desk: Newsdesk, settings: Settings | None = None, *, evaluate: Ev
 
     app.include_router(health.build(api))
     areas = [("/api", articles.build(api)), ("/api", questions.build(api)), ("/api", evaluation.build(api, evaluate)),
-             ("/v1", openai_v1.build(api))]  # fmt: skip
+             ("/api", feeds.build(api)), ("/v1", openai_v1.build(api))]  # fmt: skip
     for prefix, router in areas:
         app.include_router(router, prefix=prefix, dependencies=[Depends(guard)], responses=ERRORS)
     _answer_unknown_routes(app, areas)

@@ -65,10 +65,11 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
         with gr.Tabs():
             _ask_tab(h, backend)
             brief_articles = _briefing_tab(h, backend)
-            library = _library_tab(h, backend, [brief_articles, status])
+            library, feeds = _library_tab(h, backend, [brief_articles, status])
             _evaluate_tab(h, settings)
         gr.api(h.api_ask, api_name="ask")  # outside gr.Tabs, which may only hold tabs
         demo.load(h.library_updates, inputs=[backend], outputs=library, api_visibility="private")
+        demo.load(h.feeds_updates, outputs=feeds, api_visibility="private")
         backend.change(h.change_backend, inputs=[backend], outputs=[status, backend], api_visibility="private")
     return demo
 
@@ -157,6 +158,9 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                 )
                 since = gr.DateTime(label="Published from", include_time=False, type="string", elem_id="nd-since")
                 until = gr.DateTime(label="Published until", include_time=False, type="string", elem_id="nd-until")
+                since_last = gr.Checkbox(
+                    False, label="Only what is new since my last briefing (e.g. from feeds)", elem_id="nd-since-last"
+                )
                 length = gr.Radio(LENGTHS, value="standard", label="Length")
                 brief_btn = gr.Button("Write briefing", variant="primary", elem_id="nd-brief")
                 download = gr.DownloadButton("Download Markdown", visible=False, elem_id="nd-download")
@@ -164,16 +168,16 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                 view = gr.HTML(fmt.briefing_placeholder(), elem_id="nd-briefing")
         data = gr.JSON(visible=False)
     brief_btn.click(
-        h.brief, inputs=[articles, topic, since, until, length, backend], outputs=[data], api_name="brief"
+        h.brief, inputs=[articles, topic, since, until, length, backend, since_last], outputs=[data], api_name="brief"
     ).success(h.show_briefing, inputs=[data], outputs=[view, download], api_visibility="private")
     return articles
 
 
-def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> list[Any]:
-    """Add (files, a URL, pasted text) on the left, the library with a remove picker on the right.
+def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Add (files, a URL, pasted text, a feed to follow) on the left, the library with a remove picker on the right.
 
-    Returns every output a library change refreshes: its table and picker, then `elsewhere` (the briefing's article
-    picker and the status line)."""
+    Returns every output a library change refreshes (its table and picker, then `elsewhere`: the briefing's article
+    picker and the status line), and the feed list's outputs."""
     with gr.Tab("Library", id="library"):
         with gr.Row():
             with gr.Column(scale=2, elem_classes="nd-card"):
@@ -191,6 +195,7 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> lis
                     paste_text = gr.Textbox(label="Text", lines=6, elem_id="nd-paste-text")
                 add_btn = gr.Button("Add to library", variant="primary", elem_id="nd-add")
                 ingest_status = gr.HTML(elem_id="nd-ingest-status")
+                feed_parts = _feeds_card()
             with gr.Column(scale=5):
                 table = gr.Dataframe(
                     headers=fmt.LIBRARY_HEADERS,
@@ -223,7 +228,33 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> lis
     )
     table.select(h.pick_row, outputs=[remove_pick], api_visibility="private")
     remove_btn.click(h.remove, inputs=[remove_pick, backend], outputs=refreshed, api_visibility="private")
-    return refreshed
+    feed_url, every, follow, feeds_view, feed_pick, unfollow, refresh = feed_parts
+    listed = [feeds_view, feed_pick]
+    follow.click(h.feed_add, inputs=[feed_url, every], outputs=[*listed, feed_url], api_visibility="private")
+    unfollow.click(h.feed_remove, inputs=[feed_pick], outputs=listed, api_visibility="private")
+    refresh.click(
+        h.feed_refresh, inputs=[backend], outputs=[*listed, ingest_status, *refreshed], api_visibility="private"
+    )
+    return refreshed, listed
+
+
+FEED_INTERVALS = [("every 15 min", "900"), ("every 30 min", "1800"), ("every hour", "3600"), ("every 6 hours", "21600"),
+                  ("once a day", "86400")]  # fmt: skip
+
+
+def _feeds_card() -> tuple[Any, ...]:
+    """Follow an RSS/Atom feed, see each feed's last refresh, new items and error, unfollow one (issue 16)."""
+    with gr.Accordion("Follow feeds (RSS / Atom)", open=False, elem_id="nd-feeds-card"):
+        with gr.Row():
+            feed_url = gr.Textbox(label="Feed address", placeholder="https://…/rss.xml", scale=3, elem_id="nd-feed-url")
+            every = gr.Dropdown(FEED_INTERVALS, value="1800", label="Refresh", scale=1, elem_id="nd-feed-every")
+        follow = gr.Button("Follow feed", elem_id="nd-feed-add")
+        feeds_view = gr.HTML(elem_id="nd-feeds")
+        with gr.Row():
+            feed_pick = gr.Dropdown([], label="Unfollow a feed", scale=3, elem_id="nd-feed-pick")
+            unfollow = gr.Button("Unfollow", variant="stop", scale=1, elem_id="nd-feed-remove")
+        refresh = gr.Button("Refresh feeds now", elem_id="nd-feed-refresh")
+    return feed_url, every, follow, feeds_view, feed_pick, unfollow, refresh
 
 
 def _evaluate_tab(h: Handlers, settings: Settings) -> None:

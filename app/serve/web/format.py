@@ -362,7 +362,8 @@ def library_summary(infos: Sequence[ArticleInfo]) -> str:
 
 
 def ingest_html(report: IngestReport) -> str:
-    """What an ingest did, one line per article or error."""
+    """What an ingest did, one line per input whatever its fate (added, replaced, unchanged, duplicate, skipped,
+    failed), with notes such as "indexed from the feed's own text"."""
     rows: list[str] = []
     for label, cls, items in (
         ("Added", "nd-ok", report.added),
@@ -373,9 +374,15 @@ def ingest_html(report: IngestReport) -> str:
             f'<li><span class="{cls}">{label}</span> {esc(a.title)} <span class="nd-muted">({a.chunks} passages)</span></li>'
             for a in items
         ]
+    rows += [
+        f'<li><span class="nd-warn">Duplicate</span> {esc(d.url or d.input)}: same text as '
+        f'{esc(d.duplicate_of_title or d.duplicate_of)} <span class="nd-muted">({esc(d.duplicate_of)})</span></li>'
+        for d in report.duplicates
+    ]
+    rows += [f'<li><span class="nd-muted">Note</span> {esc(n.input)}: {esc(n.note)}</li>' for n in report.notes]
+    rows += [f'<li><span class="nd-muted">Skipped</span> {esc(n.input)}: {esc(n.note)}</li>' for n in report.skipped]
     rows += [f'<li><span class="nd-bad">Failed</span> {esc(e.input)}: {esc(e.error)}</li>' for e in report.errors]
-    total = len(report.added) + len(report.replaced) + len(report.unchanged)
-    head = f"{total} article{'s' if total != 1 else ''} processed, {len(report.errors)} failed, {report.chunks} passages in {report.seconds:.1f} s"
+    head = f"{report.summary()}; {report.chunks} passages in {report.seconds:.1f} s"
     return f'<div class="nd-ingest"><div class="nd-ingest-head">{esc(head)}</div><ul>{"".join(rows)}</ul></div>'
 
 
@@ -396,10 +403,5 @@ def merge_reports(reports: Sequence[IngestReport]) -> IngestReport:
     """One report for several ingest calls made by a single form submission."""
     merged = IngestReport()
     for r in reports:
-        merged.added += r.added
-        merged.replaced += r.replaced
-        merged.unchanged += r.unchanged
-        merged.errors += r.errors
-        merged.chunks += r.chunks
-        merged.seconds += r.seconds
+        merged.merge(r)
     return merged

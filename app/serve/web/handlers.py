@@ -17,10 +17,12 @@ from typing import Any
 import gradio as gr
 
 from app.errors import NewsdeskError
+from app.ingest.formats import LoadError
 from app.models import AnswerDelta, AnswerDone, Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
 from app.serve import evaluate as evaluation
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
+from app.serve.web import format_feeds as fmt_feeds
 from app.services import Newsdesk, Upload
 from app.settings import Settings
 
@@ -222,6 +224,7 @@ class Handlers:
         until: str | float | None,
         length: str,
         backend: str | None,
+        since_last: bool = False,
         progress: gr.Progress = gr.Progress(),
     ) -> dict[str, Any]:
         from app.brief.pipeline import render_markdown
@@ -232,6 +235,7 @@ class Handlers:
                 query=(topic or "").strip() or None,
                 since=fmt.parse_date(since, field="From"),
                 until=fmt.parse_date(until, field="Until", end_of_day=True),
+                since_last_briefing=bool(since_last),
             )
         except ValueError as e:
             raise gr.Error(str(e)) from None
@@ -294,6 +298,46 @@ class Handlers:
             raise gr.Error(f"No article with id {article_id} (already removed?).")
         gr.Info("Article removed.")
         return self.library_updates(backend)
+
+    # ---- feeds (issue 16) ----------------------------------------------------
+    @_readable("Loading the feeds")
+    def feeds_updates(self) -> tuple[Any, ...]:
+        """The feed list and the unfollow picker."""
+        subs = self.desk.feed_list()
+        return fmt_feeds.feeds_html(subs), gr.Dropdown(choices=[s.url for s in subs], value=None)
+
+    @_readable("Following the feed")
+    def feed_add(self, url: str | None, every: str) -> tuple[Any, ...]:
+        url = (url or "").strip()
+        if not fmt.safe_url(url):
+            raise gr.Error(f"'{url}' is not a web address: it must start with http:// or https://")
+        try:
+            sub = self.desk.feed_add(url, int(every))
+        except LoadError as e:
+            raise gr.Error(str(e)) from None
+        gr.Info(f"Following {sub.url}; its items arrive at the next refresh.")
+        return (*self.feeds_updates(), "")
+
+    @_readable("Unfollowing the feed")
+    def feed_remove(self, url: str | None) -> tuple[Any, ...]:
+        if not url:
+            raise gr.Error("Choose a feed to unfollow first.")
+        if not self.desk.feed_remove(url):
+            raise gr.Error(f"Not a followed feed: {url} (already removed?).")
+        gr.Info("Feed unfollowed; its articles stay in the library.")
+        return self.feeds_updates()
+
+    @_readable("Refreshing the feeds")
+    def feed_refresh(self, backend: str, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        progress(None, desc="Fetching feeds")
+        results = self.desk.feed_refresh()
+        for r in results:
+            if r.status == "error":
+                gr.Warning(f"{r.url}: {r.error}")
+        report = fmt.merge_reports([r.report for r in results])
+        summary = fmt.esc(fmt_feeds.refresh_summary(results))
+        status = f'{fmt.ingest_html(report)}<div class="nd-muted" style="white-space:pre-wrap;overflow-wrap:anywhere">{summary}</div>'
+        return (*self.feeds_updates(), status, *self.library_updates(backend))
 
     @staticmethod
     def pick_row(evt: gr.SelectData) -> Any:

@@ -10,11 +10,13 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from app.models import Article, ArticleInfo, IngestReport
+from app.ingest.formats import LoadError
+from app.models import Article, ArticleInfo, IngestError, IngestNote, IngestReport
 from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
 from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, RemoveResult
+from app.services import add_notes
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 """At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
@@ -55,12 +57,25 @@ def ingest_json(api: ApiContext, body: ArticleCreate) -> IngestReport:
     """Pasted text or a URL; read (fetched) outside the lock, then indexed."""
     limit = api.settings.api_max_article_chars
     if body.url is not None:
-        return commit(api, check_articles(api.desk.read_url(body.url.strip()), body.url, limit))
+        return ingest_url(api, body.url.strip(), limit)
     assert body.text is not None
     if len(body.text) > limit:
         raise ApiError(413, "payload_too_large", f"text has {len(body.text)} characters, over the {limit} limit")
     article = api.desk.read_text(body.text, title=body.title, source=body.source)
     return commit(api, check_articles([article], "text", limit))
+
+
+def ingest_url(api: ApiContext, url: str, limit: int) -> IngestReport:
+    """A page, or a feed's items (issue 16): a failed item or a feed-text caveat is a line of the report."""
+    errors: list[LoadError] = []
+    notes: list[IngestNote] = []
+    articles = api.desk.read_url(url, errors=errors, notes=notes)
+    if errors and not articles:
+        raise ApiError(400, "bad_input", "; ".join(str(e) for e in errors))
+    report = commit(api, check_articles(articles, url, limit))
+    report.errors[:0] = [IngestError(input=e.input, error=e.message) for e in errors]
+    add_notes(report, notes)
+    return report
 
 
 def ingest_files(api: ApiContext, files: list[tuple[str | None, bytes]]) -> IngestReport:
