@@ -350,6 +350,29 @@ def reindex() -> None:
     out.print(f"reindexed {n} articles")
 
 
+@cli.command(name="settings")
+def settings_(
+    env_example: Annotated[
+        bool, typer.Option("--env-example", help="Print .env.example: every setting at its default.")
+    ] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's settings table.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the effective settings (secrets masked), or generate .env.example / the README table from them."""
+    from app.settings import env_example as env_text
+    from app.settings import settings_table
+
+    if env_example or markdown:
+        sys.stdout.write(env_text() if env_example else settings_table())
+        return
+    values = json.loads(_state.settings.model_dump_json())  # SecretStr dumps as '**********'
+    if as_json:
+        _print_json(values)
+        return
+    for name, value in values.items():
+        out.print(f"NEWSDESK_{name.upper()}={'' if value is None else value}", markup=False, highlight=False)
+
+
 def main() -> None:
     try:
         cli()

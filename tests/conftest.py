@@ -21,7 +21,7 @@ SEED_FILE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point every NEWSDESK_ path at tmp_path so no test touches the user's index."""
     for key in list(os.environ):
-        if key.startswith("NEWSDESK_"):
+        if key.startswith("NEWSDESK_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):  # fallbacks
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "index"))
     yield
