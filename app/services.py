@@ -215,9 +215,9 @@ class Newsdesk:
     def remove(self, article_id: str) -> bool:
         return self.store.remove_article(article_id)
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""
-        return self.store.reindex(self.ingestor.chunker)
+        return self.store.reindex(self.ingestor.chunker, progress=progress)
 
     def ensure_sample(self) -> IngestReport | None:
         """Index the bundled sample article when the index is empty (the out-of-the-box demo)."""

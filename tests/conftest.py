@@ -117,7 +117,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m app.serve.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
+    """`newsdesk serve` (`python -m app.cli serve`: API + web app) on a free loopback port over a fresh index
     holding the sample article; yields its base URL."""
     import sys
 
@@ -133,7 +133,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     })  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     # Cold start loads the embedding model and ingests the sample article.
-    cmd = [sys.executable, "-m", "app.serve.server", "--port", str(port)]
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)
     try:
         yield url
