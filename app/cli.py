@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,6 +26,7 @@ from app.models import (
     AnswerCheck,
     AnswerDelta,
     AnswerDone,
+    AnswerEvent,
     BriefSelection,
     ChatTurn,
     IngestReport,
@@ -43,7 +45,32 @@ cli = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
 
-BackendOpt = Annotated[str | None, typer.Option("--backend", "-b", help="extractive | openai | llamacpp")]
+
+# ---- issue 17: CLI conventions (choices in --help, exit codes) ----
+class Backend(StrEnum):
+    """Answer engines (the names of app.answer.engines.REGISTRY, listed here so --help needs no engine import)."""
+
+    extractive = "extractive"
+    openai = "openai"
+    llamacpp = "llamacpp"
+
+
+class Length(StrEnum):
+    short = "short"
+    standard = "standard"
+    long = "long"
+
+
+class Format(StrEnum):
+    md = "md"
+    json = "json"
+
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+"""Exit codes: done; a domain error (nothing indexed, unknown id, engine unavailable); bad usage (click's own code);
+an ingest where some inputs failed and others were indexed."""
+
+BackendOpt = Annotated[Backend | None, typer.Option("--backend", "-b", help="Answer engine.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 PROGRESS_LABEL_CHARS = 60
 """Longest label beside a progress bar, so bar and label stay on one terminal line."""
@@ -56,8 +83,19 @@ class State:
 _state = State()
 
 
+def _version(value: bool) -> None:
+    if value:
+        from app import __version__
+
+        out.print(f"newsdesk {__version__}", highlight=False)
+        raise typer.Exit(EXIT_OK)
+
+
 @cli.callback()
 def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO level.")] = False,
     index_dir: Annotated[
         Path | None, typer.Option("--index", help="Index folder (default: ./index or NEWSDESK_INDEX_DIR).")
@@ -126,8 +164,9 @@ def ingest(
         _print_json(report)
     else:
         _print_report(report)
-    if report.errors and not (report.added or report.replaced or report.unchanged or report.duplicates):
-        raise typer.Exit(1)
+    if report.errors:
+        kept = report.added or report.replaced or report.unchanged or report.duplicates
+        raise typer.Exit(EXIT_PARTIAL if kept else EXIT_ERROR)
 
 
 def _print_report(report: IngestReport) -> None:
@@ -163,12 +202,17 @@ def articles(as_json: JsonOpt = False) -> None:
 
 
 @cli.command()
-def remove(article_id: str) -> None:
+def remove(article_id: str, as_json: JsonOpt = False) -> None:
     """Delete an article with all its chunks."""
-    if not _desk().remove(article_id):
+    removed = _desk().remove(article_id)
+    if as_json:
+        _print_json({"id": article_id, "removed": removed})
+    elif removed:
+        out.print(f"removed {article_id}")
+    else:
         err.print(f"[red]error[/] no article with id {article_id}")
-        raise typer.Exit(1)
-    out.print(f"removed {article_id}")
+    if not removed:
+        raise typer.Exit(EXIT_ERROR)
 
 
 def _filters(
@@ -242,7 +286,18 @@ def ask(
 ) -> None:
     """Answer a question from the indexed articles, with verified citations."""
     desk = _desk()
-    events = desk.stream_ask(question, backend=backend, k=k, strict=strict or None)
+    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None)
+    final = _show_answer(events, as_json=as_json)
+    if as_json:
+        _print_json(final)
+
+
+def _name(backend: Backend | None) -> str | None:
+    return backend.value if backend else None
+
+
+def _show_answer(events: Iterator[AnswerEvent], *, as_json: bool) -> Answer:
+    """Print the draft as it streams, then the verified answer where verification changed it, then its sources."""
     final, streamed = None, ""
     for event in events:
         if isinstance(event, AnswerDelta) and not as_json:
@@ -250,10 +305,10 @@ def ask(
             out.print(event.text, end="")
         elif isinstance(event, AnswerDone):
             final = event.answer
-    assert final is not None
+    if final is None:
+        raise NewsdeskError("the answer engine stopped without an answer")
     if as_json:
-        _print_json(final)
-        return
+        return final
     out.print()
     if _words(final.answer) != _words(streamed):
         # Verification changed the text: strict mode dropped sentences, or the draft does not answer the question.
@@ -261,26 +316,31 @@ def ask(
             out.print("\n[yellow]The draft above is withdrawn: it does not answer the question.[/]")
         out.print(f"\n[bold]{'Answer' if final.abstained else 'Verified answer'}:[/] {final.answer}")
     _print_answer_tail(final)
+    return final
 
 
 @cli.command()
-def chat(backend: BackendOpt = None) -> None:
-    """Multi-turn questions in the terminal (follow-ups are rewritten with the chat history)."""
+def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
+    """Multi-turn questions in the terminal, answers streamed (follow-ups are rewritten with the chat history).
+
+    With --json, one Answer JSON object per line for each question read from stdin."""
     desk = _desk()
     history: list[ChatTurn] = []
-    out.print("Ask about the indexed articles; an empty line quits.")
+    if not as_json:
+        out.print("Ask about the indexed articles; an empty line quits.")
     while True:
         try:
-            question = input("> ").strip()
+            question = input("" if as_json else "> ").strip()
         except EOFError:
             break
         if not question:
             break
-        answer = desk.ask(question, history=history, backend=backend)
-        if answer.standalone_question and answer.standalone_question != question:
+        answer = _show_answer(desk.stream_ask(question, history=history, backend=_name(backend)), as_json=as_json)
+        if as_json:
+            sys.stdout.write(answer.model_dump_json() + "\n")
+            sys.stdout.flush()
+        elif answer.standalone_question and answer.standalone_question != question:
             out.print(f"[dim](understood as: {answer.standalone_question})[/]")
-        out.print(answer.answer)
-        _print_answer_tail(answer)
         history += [ChatTurn(role="user", content=question), ChatTurn(role="assistant", content=answer.answer)]
 
 
@@ -294,17 +354,17 @@ def brief(
     since_last: Annotated[
         bool, typer.Option("--since-last", help="Only what was added since the previous briefing.")
     ] = False,
-    length: Annotated[str, typer.Option(help="short | standard | long")] = "standard",
-    fmt: Annotated[str, typer.Option("--format", help="md | json")] = "md",
+    length: Annotated[Length, typer.Option(help="Briefing length.")] = Length.standard,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.md,
     backend: BackendOpt = None,
     strict: Annotated[bool, typer.Option(help="Drop unverified points.")] = False,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
     """Write a cited briefing of one article, a topic, or a period."""
     from app.brief.pipeline import render_markdown
 
-    if length not in ("short", "standard", "long") or fmt not in ("md", "json"):
-        raise typer.BadParameter("--length is short|standard|long and --format is md|json")
+    fmt = Format.json if as_json else fmt
     selection = BriefSelection(
         article_ids=article or None,
         query=query,
@@ -313,9 +373,11 @@ def brief(
         added_since=added_since,
         since_last_briefing=since_last,
     )
-    with _progress("Briefing", enabled=fmt == "md" and output is None) as progress:
-        briefing = _desk().brief(selection, backend=backend, length=length, strict=strict or None, progress=progress)
-    text = briefing.model_dump_json(indent=2) if fmt == "json" else render_markdown(briefing)
+    with _progress("Briefing", enabled=fmt is Format.md and output is None) as progress:
+        briefing = _desk().brief(
+            selection, backend=_name(backend), length=length.value, strict=strict or None, progress=progress
+        )
+    text = briefing.model_dump_json(indent=2) if fmt is Format.json else render_markdown(briefing)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
         err.print(f"wrote {output}")
@@ -330,7 +392,7 @@ def eval_(
         list[Path] | None, typer.Option("--corpus", help="Articles to index into a fresh temporary index.")
     ] = None,
     backend: Annotated[
-        list[str] | None, typer.Option("--backend", "-b", help="Backend(s) to score side by side.")
+        list[Backend] | None, typer.Option("--backend", "-b", help="Backend(s) to score side by side.")
     ] = None,
     k: Annotated[int | None, typer.Option("-k")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Report folder.")] = Path("evals/reports/latest"),
@@ -344,7 +406,7 @@ def eval_(
             settings=_state.settings,
             datasets=dataset,
             corpus=corpus or None,
-            backends=backend or [_state.settings.backend],
+            backends=[b.value for b in backend] if backend else [_state.settings.backend],
             k=k,
             out=out_dir,
             as_json=as_json,
@@ -358,8 +420,9 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 7860).")] = None,
     sample: Annotated[bool, typer.Option(help="Index the bundled sample article when the index is empty.")] = True,
+    api_only: Annotated[bool, typer.Option("--api-only", help="Serve /api and /v1 without the web app.")] = False,
 ) -> None:
-    """Serve the web app and the HTTP API."""
+    """Serve the web app and the HTTP API (/api, OpenAI-compatible /v1) in one process."""
     from app.serve.server import serve as run_server
 
     settings = _state.settings
@@ -367,15 +430,42 @@ def serve(
         settings.host = host
     if port:
         settings.port = port
-    run_server(settings, ensure_sample=sample)
+    run_server(settings, ensure_sample=sample, web=not api_only)
 
 
 @cli.command()
-def reindex() -> None:
+def reindex(as_json: JsonOpt = False) -> None:
     """Re-chunk and re-embed every article with the current settings (after changing the embedding model)."""
     desk = _desk()
-    n = desk.reindex()
-    out.print(f"reindexed {n} articles")
+    with _progress("Reindexing", enabled=not as_json) as progress:
+        n = desk.reindex(progress=progress)
+    if as_json:
+        _print_json({"reindexed": n})
+    else:
+        out.print(f"reindexed {n} articles")
+
+
+@cli.command(name="settings")
+def settings_(
+    env_example: Annotated[
+        bool, typer.Option("--env-example", help="Print .env.example: every setting at its default.")
+    ] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the README's settings table.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show the effective settings (secrets masked), or generate .env.example / the README table from them."""
+    from app.settings import env_example as env_text
+    from app.settings import settings_table
+
+    if env_example or markdown:
+        sys.stdout.write(env_text() if env_example else settings_table())
+        return
+    values = json.loads(_state.settings.model_dump_json())  # SecretStr dumps as '**********'
+    if as_json:
+        _print_json(values)
+        return
+    for name, value in values.items():
+        out.print(f"NEWSDESK_{name.upper()}={'' if value is None else value}", markup=False, highlight=False)
 
 
 # ---- feeds (issue 16) -------------------------------------------------------------------------------------------
@@ -407,7 +497,7 @@ def feeds_add(
         sub = _desk().feed_add(url, parse_every(every))
     except LoadError as e:
         err.print(f"[red]error[/] {escape(str(e))}")
-        raise typer.Exit(2) from e
+        raise typer.Exit(EXIT_ERROR) from e
     if as_json:
         _print_json(sub)
     else:
@@ -440,12 +530,16 @@ def feeds_list(as_json: JsonOpt = False) -> None:
 
 
 @feeds_cli.command("remove")
-def feeds_remove(url: str) -> None:
+def feeds_remove(url: str, as_json: JsonOpt = False) -> None:
     """Stop following a feed (its articles stay in the library)."""
-    if not _desk().feed_remove(url):
+    removed = _desk().feed_remove(url)
+    if as_json:
+        _print_json({"url": url, "removed": removed})
+    elif removed:
+        out.print(f"stopped following {url}")
+    if not removed:
         err.print(f"[red]error[/] not a followed feed: {escape(url)}")
-        raise typer.Exit(1)
-    out.print(f"stopped following {url}")
+        raise typer.Exit(EXIT_ERROR)
 
 
 @feeds_cli.command("refresh")
@@ -460,7 +554,7 @@ def feeds_refresh(
         results = _desk().feed_refresh(url)
     except LoadError as e:
         err.print(f"[red]error[/] {escape(str(e))}")
-        raise typer.Exit(2) from e
+        raise typer.Exit(EXIT_ERROR) from e
     if as_json:
         _print_json(results)
     else:
@@ -476,7 +570,7 @@ def feeds_refresh(
         if not results:
             out.print("no feeds followed")
     if any(r.status == "error" for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_PARTIAL if any(r.status != "error" for r in results) else EXIT_ERROR)
 
 
 def main() -> None:
@@ -484,7 +578,7 @@ def main() -> None:
         cli()
     except NewsdeskError as e:
         err.print(f"[red]error[/] {e}")
-        sys.exit(2)
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

@@ -270,6 +270,15 @@ class AnswerDelta(BaseModel):
     text: str
 
 
+class AnswerSentenceVerified(BaseModel):
+    """One answer sentence as soon as it is verified, with its final [n] markers (streamed only when asked for)."""
+
+    type: Literal["sentence"] = "sentence"
+    text: str = Field(description="Markdown to append to what came before: separator, sentence, [n] markers.")
+    sentence: AnswerSentence | None = Field(None, description="Its verdict; None for a lead-in line.")
+    citations: list[Citation] = Field(default_factory=list, description="Citations this sentence uses first.")
+
+
 class AnswerDone(BaseModel):
     """The final, verified answer that closes a stream."""
 
@@ -312,3 +321,7 @@ class FeedRefresh(BaseModel):
     already_seen: int = Field(0, description="Items ingested by an earlier refresh, not fetched again.")
     report: IngestReport = Field(default_factory=IngestReport)
     seconds: float = 0.0
+
+
+AnswerEvent = AnswerDelta | AnswerSentenceVerified | AnswerDone
+"""What an answer stream yields: draft text, verified sentences (when asked for), then the verified Answer."""

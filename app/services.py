@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 from app.ingest.formats import SUPPORTED_SUFFIXES, LoadError, load_bytes, load_text, supported_types
 from app.models import (
     Answer,
-    AnswerDelta,
-    AnswerDone,
+    AnswerEvent,
     Article,
     ArticleInfo,
     Briefing,
@@ -86,6 +85,8 @@ class AskOptions(TypedDict, total=False):
     k: int | None
     filters: SearchFilters | None
     strict: bool | None
+    temperature: float | None
+    max_tokens: int | None
 
 
 class Newsdesk:
@@ -253,9 +254,9 @@ class Newsdesk:
     def remove(self, article_id: str) -> bool:
         return self.store.remove_article(article_id)
 
-    def reindex(self) -> int:
+    def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""
-        return self.store.reindex(self.ingestor.chunker)
+        return self.store.reindex(self.ingestor.chunker, progress=progress)
 
     def ensure_sample(self) -> IngestReport | None:
         """Index the bundled sample article when the index is empty (the out-of-the-box demo)."""
@@ -327,19 +328,27 @@ class Newsdesk:
         k: int | None = None,
         filters: SearchFilters | None = None,
         strict: bool | None = None,
-    ) -> Iterator[AnswerDelta | AnswerDone]:
+        sentences: bool = False,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Answer events; `sentences` adds each verified sentence as it settles; temperature / max_tokens apply to
+        this call only, where the engine is an LLM (the extractive engine ignores them)."""
+        from app.answer.engine import with_sampling
         from app.verify.grounded import stream_answer
 
+        engine = with_sampling(self.engine(backend), temperature=temperature, max_tokens=max_tokens)
         yield from stream_answer(
             question,
             history=list(history),
             retriever=self.retriever,
-            engine=self.engine(backend),
+            engine=engine,
             checker=self.checker,
             settings=self.settings,
             k=k or self.settings.k,
             filters=filters,
             strict=self.settings.strict if strict is None else strict,
+            sentences=sentences,
         )
 
     def brief(

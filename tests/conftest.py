@@ -21,7 +21,7 @@ SEED_FILE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Point every NEWSDESK_ path at tmp_path so no test touches the user's index."""
     for key in list(os.environ):
-        if key.startswith("NEWSDESK_"):
+        if key.startswith("NEWSDESK_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):  # fallbacks
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "index"))
     yield
@@ -117,7 +117,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaSe
 
 @pytest.fixture(scope="session")
 def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m app.serve.server` (what `newsdesk serve` runs: API + web app) on a free loopback port over a fresh index
+    """`newsdesk serve` (`python -m app.cli serve`: API + web app) on a free loopback port over a fresh index
     holding the sample article; yields its base URL."""
     import sys
 
@@ -133,7 +133,7 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     })  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     # Cold start loads the embedding model and ingests the sample article.
-    cmd = [sys.executable, "-m", "app.serve.server", "--port", str(port)]
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)
     try:
         yield url

@@ -23,7 +23,9 @@ from app.models import (
     AnswerCheck,
     AnswerDelta,
     AnswerDone,
+    AnswerEvent,
     AnswerSentence,
+    AnswerSentenceVerified,
     Article,
     ArticleInfo,
     Briefing,
@@ -215,10 +217,13 @@ class FakeDesk(Newsdesk):
         return Answer(question=question, answer=f"{p.text} [1]", sentences=[sentence], citations=[citation], check=check,
                       backend="extractive", model="fake-extractive")  # fmt: skip
 
-    def stream_ask(self, question: str, **options: Any) -> Iterator[AnswerDelta | AnswerDone]:  # options ignored
+    def stream_ask(self, question: str, **options: Any) -> Iterator[AnswerEvent]:  # options ignored but `sentences`
         answer = self._answer(question)
         for i, word in enumerate(answer.answer.split(" ")):
             yield AnswerDelta(text=word if i == 0 else " " + word)
+        if options.get("sentences") and not answer.abstained:
+            sentence = answer.sentences[0] if answer.sentences else None
+            yield AnswerSentenceVerified(text=answer.answer, sentence=sentence, citations=answer.citations)
         yield AnswerDone(answer=answer)
 
     def brief(

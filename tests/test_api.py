@@ -344,10 +344,13 @@ def test_check_bind_rules() -> None:
 def test_serve_refuses_public_bind_without_credentials(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from app.serve.server import main
+    from app.cli import EXIT_ERROR, main
 
     monkeypatch.setenv("NEWSDESK_HOST", "0.0.0.0")
-    assert main(["--api-only", "--no-sample"]) == 2
+    monkeypatch.setattr("sys.argv", ["newsdesk", "serve", "--api-only", "--no-sample"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == EXIT_ERROR
     assert "refusing to serve on '0.0.0.0'" in capsys.readouterr().err
 
 

@@ -9,7 +9,7 @@ import openai
 import pytest
 from pydantic import SecretStr
 
-from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, Citation
+from app.models import Answer, AnswerCheck, AnswerDelta, AnswerDone, AnswerEvent, AnswerSentenceVerified, Citation
 from app.serve.api import openai_compat as oc
 from app.serve.api.app import create_api
 from app.serve.api.schemas import ChatMessage
@@ -70,33 +70,65 @@ def answer(text: str = "The army is capped at 600,000 troops [1].") -> Answer:
     return Answer(question="How big?", answer=text, citations=[c], backend="extractive", model="m")
 
 
-def test_chunks_stream_text_then_citations_and_extra() -> None:
-    final = answer()
-    events: list[AnswerDelta | AnswerDone] = [
-        AnswerDelta(text="The army is capped "),
-        AnswerDelta(text="at 600,000 troops [1]."),
+def test_chunks_stream_each_verified_sentence_then_citations_and_extra() -> None:
+    final = answer("The army is capped at 600,000 troops [1]. It has 28 points [1].")
+    first = AnswerSentenceVerified(text="The army is capped at 600,000 troops [1].", citations=final.citations)
+    events: list[AnswerEvent] = [
+        AnswerDelta(text="The army is capped "),  # draft text is never sent: it may still change
+        first,
+        AnswerDelta(text="It has 28 points. [4]"),
+        AnswerSentenceVerified(text=" It has 28 points [1]."),
         AnswerDone(answer=final),
     ]
     chunks = list(oc.chunks(events, model="newsdesk"))
     assert chunks[0].choices[0].delta.role == "assistant"
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
+    contents = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
+    assert contents == ["The army is capped at 600,000 troops [1].", " It has 28 points [1]."]
+    assert chunks[1].citations == [f"newsdesk://article/{'a' * 16}#10-24"]  # the sentence brings its citation
     last = chunks[-1]
     assert last.choices[0].finish_reason == "stop" and last.choices[0].delta.citations == final.citations
+    assert last.citations == chunks[1].citations
     assert last.newsdesk is not None and last.newsdesk.answer == final.answer
     assert len({c.id for c in chunks}) == 1
 
 
-def test_chunks_carry_the_verified_text_even_when_live_deltas_differ() -> None:
-    final = answer("Capped at 600,000 troops [1].")
-    events = [
-        AnswerDelta(text="Unsupported claim. "),
-        AnswerDelta(text="Capped at 600,000 troops. [4]"),
-        AnswerDone(answer=final),
+def test_a_decline_after_streamed_sentences_is_sent_as_a_withdrawal() -> None:
+    declined = answer("The indexed articles don't say. The closest passage is about 2019: “600,000 troops” [1]")
+    declined.abstained = True
+    declined.check = AnswerCheck(
+        answers_question=False, answer_type="date", anchors=["2021"], reason="it is about 2019"
+    )
+    events = [AnswerSentenceVerified(text="Capped at 600,000 troops [1]."), AnswerDone(answer=declined)]
+    text = "".join(c.choices[0].delta.content or "" for c in oc.chunks(events, model="newsdesk"))
+    assert text.startswith("Capped at 600,000 troops [1].") and text.endswith(declined.answer)
+    assert f"{oc.WITHDRAWN} (it is about 2019)" in text
+    # Nothing streamed (an abstention before any sentence): the verified text is sent whole, once.
+    only = "".join(c.choices[0].delta.content or "" for c in oc.chunks([AnswerDone(answer=declined)], model="m"))
+    assert only == declined.answer
+
+
+def test_citation_refs_use_http_urls_only_else_a_stable_newsdesk_reference() -> None:
+    base = answer().citations[0]
+    web = base.model_copy(update={"n": 2, "url": "https://news.example/plan"})
+    unsafe = base.model_copy(update={"n": 3, "url": "javascript:alert(1)", "article_id": "x/y"})
+    assert oc.citation_refs([unsafe, web, base]) == [
+        f"newsdesk://article/{'a' * 16}#10-24",
+        "https://news.example/plan",
+        "newsdesk://article/x%2Fy#10-24",
     ]
-    chunks = list(oc.chunks(events, model="newsdesk"))
-    assert "".join(c.choices[0].delta.content or "" for c in chunks) == final.answer
-    assert len(chunks) >= 3 and chunks[-1].newsdesk.answer == final.answer  # type: ignore[union-attr]
-    assert oc._pieces("a b  c\nd") and "".join(oc._pieces("a b  c\nd e f g h")) == "a b  c\nd e f g h"
+    footer = oc.sources_footer([base, web])
+    assert footer.startswith("\n\n**Sources**") and "2. [Plan](https://news.example/plan)" in footer
+    done = oc.completion(answer(), model="newsdesk", footer=True)
+    assert done.choices[0].message.content.endswith(f"1. [Plan](newsdesk://article/{'a' * 16}#10-24)")
+    assert done.citations == [f"newsdesk://article/{'a' * 16}#10-24"]
+    assert oc.sources_footer([]) == ""
+
+
+def test_models_say_which_parameters_each_backend_ignores() -> None:
+    cards = {m.id: m for m in oc.model_list("openai").data}
+    assert cards["newsdesk"].backend == "openai" and "temperature" not in cards["newsdesk"].ignored_parameters
+    assert {"temperature", "max_tokens"} <= set(cards["newsdesk/extractive"].ignored_parameters)
+    assert "top_p" in cards["newsdesk/openai"].ignored_parameters
 
 
 def test_completion_shape() -> None:

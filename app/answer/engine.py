@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from langchain_core.output_parsers import StrOutputParser
@@ -86,3 +86,27 @@ class ChatEngine:
         if rewritten is None:
             log.info("LLM rewrite rejected; using the rule-based rewrite")
         return rewritten
+
+
+def with_sampling(engine: Engine, *, temperature: float | None = None, max_tokens: int | None = None) -> Engine:
+    """The engine with one request's temperature / reply cap; engines without a chat model (extractive) ignore both.
+
+    An in-process model shares one window between prompt and reply, so its cap can be lowered, never raised.
+    """
+    if not isinstance(engine, ChatEngine) or (temperature is None and max_tokens is None):
+        return engine
+    if max_tokens is not None and engine.shared_window and engine.max_tokens is not None:
+        max_tokens = min(max_tokens, engine.max_tokens)
+    update: dict[str, object] = {}
+    fields = type(engine.chat_model).model_fields
+    if temperature is not None and "temperature" in fields:
+        update["temperature"] = temperature
+    if max_tokens is not None and "max_tokens" in fields:
+        update["max_tokens"] = max_tokens
+        extra_body = getattr(engine.chat_model, "extra_body", None)
+        if isinstance(extra_body, dict) and "max_tokens" in extra_body:  # servers that only read max_tokens
+            update["extra_body"] = {**extra_body, "max_tokens": max_tokens}
+    chat_model = engine.chat_model.model_copy(update=update)
+    return replace(
+        engine, chat_model=chat_model, max_tokens=max_tokens if max_tokens is not None else engine.max_tokens
+    )

@@ -1,8 +1,10 @@
-"""One uvicorn process serving the HTTP API (/api, /v1, /healthz) with the Gradio web app mounted at /."""
+"""One uvicorn process serving the HTTP API (/api, /v1, /healthz) with the Gradio web app mounted at /.
+
+Started by `newsdesk serve` (app.cli), the one command line: --host, --port, --no-sample, --api-only.
+"""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import sys
 from typing import TYPE_CHECKING, Any
@@ -111,31 +113,3 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
         log_level="warning",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m app.serve.server [--host H] [--port P] [--no-sample] [--api-only]`."""
-    from app.logs import configure_logging
-
-    parser = argparse.ArgumentParser(prog="python -m app.serve.server", description=__doc__)
-    parser.add_argument("--host")
-    parser.add_argument("--port", type=int)
-    parser.add_argument("--no-sample", action="store_true", help="Do not index the sample article into an empty index.")
-    parser.add_argument("--api-only", action="store_true", help="Do not mount the web app.")
-    args = parser.parse_args(argv)
-    settings = Settings()
-    if args.host:
-        settings.host = args.host
-    if args.port:
-        settings.port = args.port
-    configure_logging(settings.log_level, settings.log_json)
-    try:
-        serve(settings, ensure_sample=not args.no_sample, web=not args.api_only)
-    except NewsdeskError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
+from pydantic import SecretStr
 
 from app.settings import Settings
 
@@ -95,8 +96,11 @@ def make_embeddings(settings: Settings) -> Embeddings:
             OpenAIEmbeddings(
                 model=settings.embedding_model,
                 openai_api_base=settings.openai_base_url,
-                openai_api_key=settings.openai_api_key,
+                # a compatible server without keys still needs one for the client to start (issue 17)
+                openai_api_key=settings.openai_api_key or SecretStr("unused-by-the-server"),
                 chunk_size=max(settings.embedding_batch_size, settings.ingest_flush_chunks),  # texts per API request
+                # Compatible servers (vLLM, Ollama) take text, not the token ids langchain sends to check length.
+                check_embedding_ctx_length=settings.openai_base_url is None,
             )
         )
     from langchain_huggingface import HuggingFaceEmbeddings

@@ -3,14 +3,17 @@
 Chroma's PersistentClient is not process-safe: another process's writes reach `get()` (SQLite) but not `query()`
 (the HNSW index this process holds in memory), and two writers can corrupt the HNSW files
 (https://github.com/chroma-core/chroma/issues/3792, https://cookbook.chromadb.dev/core/system_constraints/).
-So, per index folder and process, there is one client; writers take an exclusive file lock and leave a marker
+So, per index folder and process, there is one client; writers take the folder's file lock and leave a marker
 naming their process; before each operation a store compares the marker and, when another process wrote, the
-client is reopened (under a shared lock, so it never loads half-written files).
+client is reopened (under the same lock, so it never loads half-written files).
+
+The lock is `filelock.FileLock` (fcntl on Unix, msvcrt on Windows), so the store imports on every platform. Reopens
+take it exclusively too: they are rare (only after another process wrote) and short, so readers sharing it would gain
+little.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -24,6 +27,7 @@ from typing import ClassVar
 import chromadb
 from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
+from filelock import FileLock
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +70,8 @@ class LocalIndex:
         self._depth = 0
         self._written = 0
         self._failed = False
-        with self._flock(fcntl.LOCK_SH):
+        self._file_lock = FileLock(self.path / _LOCK_FILE)
+        with self._locked():
             self._seen = self._read_marker()
             self.client = self._new_client()
 
@@ -74,13 +79,10 @@ class LocalIndex:
         return chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
 
     @contextmanager
-    def _flock(self, mode: int) -> Iterator[None]:
-        fd = os.open(self.path / _LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, mode)
+    def _locked(self) -> Iterator[None]:
+        """The folder's cross-process lock (waits for it; a crashed holder's lock is freed by the OS)."""
+        with self._file_lock:
             yield
-        finally:
-            os.close(fd)  # closing releases the lock
 
     def _read_marker(self) -> str:
         try:
@@ -94,7 +96,7 @@ class LocalIndex:
             if self._depth:  # inside our own write section the view is current
                 return self.epoch
             if self._foreign_write():
-                with self._flock(fcntl.LOCK_SH):
+                with self._locked():
                     self._reopen()
             return self.epoch
 
@@ -129,7 +131,7 @@ class LocalIndex:
                 finally:
                     self._depth -= 1
                 return
-            with self._flock(fcntl.LOCK_EX):
+            with self._locked():
                 if self._foreign_write():  # checked under the lock: nobody can write between this and our write
                     self._reopen()
                 section = WriteSection(self.epoch)

@@ -267,3 +267,9 @@ def _tidy(markdown: str) -> str:
         lines.append(line.replace(_REMOVED, "").rstrip())
     text = re.sub(r"(?<=\S)[ \t]{2,}", " ", "\n".join(lines))
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def cited_sentences(text: str) -> tuple[str, list[tuple[int, int, list[int]]]]:
+    """The text without markers, and each sentence's (start, end) in it with the passage numbers it cites."""
+    stripped, sents = _sentences(text)
+    return stripped, [(s.start, s.end, s.numbers) for s in sents]

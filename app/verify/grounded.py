@@ -21,7 +21,9 @@ from app.models import (
     AnswerCheck,
     AnswerDelta,
     AnswerDone,
+    AnswerEvent,
     AnswerSentence,
+    AnswerSentenceVerified,
     ChatTurn,
     Citation,
     Passage,
@@ -32,6 +34,7 @@ from app.retrieve.question import analyse
 from app.settings import Settings
 from app.verify.answer_check import Closest, check_answer
 from app.verify.citations import Verified, verify
+from app.verify.sentence_stream import SentenceStream
 
 if TYPE_CHECKING:
     from app.answer.engine import Engine
@@ -139,8 +142,13 @@ def stream_answer(
     k: int | None = None,
     filters: SearchFilters | None = None,
     strict: bool = False,
-) -> Iterator[AnswerDelta | AnswerDone]:
-    """Stream answer text as it is generated, then the verified Answer (the authoritative text) as AnswerDone."""
+    sentences: bool = False,
+) -> Iterator[AnswerEvent]:
+    """Stream answer text as it is generated, then the verified Answer (the authoritative text) as AnswerDone.
+
+    With `sentences`, each draft sentence is also verified as soon as the next one begins and sent as an
+    AnswerSentenceVerified with its final [n] (for clients that cannot replace streamed text, such as /v1 chat).
+    """
     run = _Run(question, standalone_question(question, history, engine), engine)
     query = run.standalone or question
     t1, run.timings.condense_ms = run.lap(run.t0)
@@ -158,9 +166,12 @@ def stream_answer(
     # Sentences that address a model ("Ignore previous instructions ...") are neither shown nor accepted as evidence.
     guarded = [mask_instructions(p) for p in shown]
     draft = _Draft()
+    live = SentenceStream(guarded, checker, strict=strict) if sentences else None
     for piece in engine.draft(query, guarded):
         if (visible := draft.feed(piece)) is not None:
             yield AnswerDelta(text=visible)
+            if live is not None:
+                yield from _settled(live, draft.text, shown)
     t3, run.timings.generate_ms = run.lap(t2)
 
     if is_cannot_answer(draft.text):
@@ -172,6 +183,8 @@ def stream_answer(
         return
     if not draft.streamed:
         yield AnswerDelta(text=draft.text)
+    if live is not None:
+        yield from _settled(live, draft.text, shown, final=True)
 
     verified = verify(MARKER_PATTERN.sub("", draft.text).strip(), guarded, checker, strict=strict)
     verified.citations = exact_quotes(verified.citations, shown)
@@ -192,6 +205,13 @@ def stream_answer(
     yield run.done(verified.answer, abstained=False, verified=verified, check=check)
 
 
+def _settled(
+    live: SentenceStream, draft: str, shown: Sequence[Passage], *, final: bool = False
+) -> Iterator[AnswerSentenceVerified]:
+    for event in live.feed(MARKER_PATTERN.sub("", draft).strip(), final=final):
+        yield event.model_copy(update={"citations": exact_quotes(event.citations, shown)})
+
+
 def decline(query: str, check: AnswerCheck, closest: Closest | None, verified: Verified) -> Verified:
     """'The indexed articles don't say who won in 2021. The closest passage is about 2019, not 2021: “…” [1].' With no
     supported sentence at all, the draft's sentences stay listed with their verdicts (all unsupported) for inspection."""
@@ -208,7 +228,7 @@ def decline(query: str, check: AnswerCheck, closest: Closest | None, verified: V
     return Verified(answer=f"{text} {note}", sentences=[sentence], citations=[citation])
 
 
-def final_answer(events: Iterator[AnswerDelta | AnswerDone]) -> Answer:
+def final_answer(events: Iterator[AnswerEvent]) -> Answer:
     """The Answer a stream of answer events ends with (`final_answer(stream_answer(...))` collects one answer)."""
     final = [e.answer for e in events if isinstance(e, AnswerDone)]
     if not final:

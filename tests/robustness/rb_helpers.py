@@ -48,7 +48,7 @@ def _base_env() -> dict[str, str]:
 
 
 class NewsdeskServer:
-    """`python -m app.serve.server --api-only` as a subprocess on a free loopback port, restartable on the same port/index."""
+    """`python -m app.cli serve --api-only` as a subprocess on a free loopback port, restartable on the same port/index."""
 
     def __init__(self, workdir: Path, **settings: str) -> None:
         self.workdir = workdir
@@ -77,7 +77,8 @@ class NewsdeskServer:
         cmd = [
             str(VENV_BIN / "python"),
             "-m",
-            "app.serve.server",
+            "app.cli",
+            "serve",
             "--host",
             "127.0.0.1",
             "--port",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from urllib.parse import quote, urlsplit
 
 from app.answer.engines import ENGINE_NAMES
 from app.chunks.tokens import count_tokens
 from app.errors import NewsdeskError
-from app.models import Answer, AnswerDelta, AnswerDone, ChatTurn
+from app.models import Answer, AnswerDone, AnswerEvent, AnswerSentenceVerified, ChatTurn, Citation
 from app.serve.api.schemas import (
     AssistantMessage,
     ChatCompletion,
@@ -28,10 +28,16 @@ from app.serve.api.schemas import (
 MODEL_ID = "newsdesk"
 BACKENDS: tuple[str, ...] = ENGINE_NAMES
 SSE_DONE = "data: [DONE]\n\n"
-PIECE_WORDS = 6
-"""Words per streamed content chunk of the verified answer: small enough to read as a stream, few enough chunks."""
+WITHDRAWN = "The text above is withdrawn"
+"""Lead of the note sent when the closing answer check declines sentences already streamed (a client cannot unsend)."""
 ID_HEX_CHARS = 24
 """Length of the random part of a completion id, as OpenAI's 'chatcmpl-...' ids have."""
+LLM_BACKENDS = frozenset({"openai", "llamacpp"})
+"""Backends that sample text, so temperature and max_tokens apply; the extractive engine quotes."""
+ALWAYS_IGNORED = ("top_p", "presence_penalty", "frequency_penalty", "logit_bias", "stop", "seed", "tools", "logprobs")
+"""Accepted for compatibility, never applied: the answer is drafted from retrieved passages and then verified."""
+REF_SCHEME = "newsdesk://article/"
+"""Citation reference for an article without an http(s) URL: newsdesk://article/ID#start-end (stable offsets)."""
 
 
 class UnknownModel(NewsdeskError):
@@ -46,8 +52,16 @@ def model_ids() -> list[str]:
     return [MODEL_ID, *(f"{MODEL_ID}/{b}" for b in BACKENDS)]
 
 
-def model_list() -> ModelList:
-    return ModelList(data=[ModelCard(id=m) for m in model_ids()])
+def ignored_parameters(backend: str) -> list[str]:
+    """chat.completions parameters a backend accepts without applying them (sampling is the LLM's, not a quote's)."""
+    sampling = [] if backend in LLM_BACKENDS else ["temperature", "max_tokens", "max_completion_tokens"]
+    return [*sampling, *ALWAYS_IGNORED]
+
+
+def model_list(default_backend: str) -> ModelList:
+    cards = [ModelCard(id=MODEL_ID, backend=default_backend, ignored_parameters=ignored_parameters(default_backend))]
+    cards += [ModelCard(id=f"{MODEL_ID}/{b}", backend=b, ignored_parameters=ignored_parameters(b)) for b in BACKENDS]
+    return ModelList(data=cards)
 
 
 def backend_for_model(model: str) -> str | None:
@@ -108,61 +122,114 @@ def usage(question: str, history: Iterable[ChatTurn], answer_text: str) -> Usage
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
 
+def citation_ref(c: Citation) -> str:
+    """The article's http(s) URL, else a stable newsdesk:// reference to the quoted span."""
+    if c.url and urlsplit(c.url).scheme in ("http", "https"):
+        return c.url
+    return f"{REF_SCHEME}{quote(c.article_id, safe='')}#{c.start}-{c.end}"
+
+
+def citation_refs(citations: Sequence[Citation]) -> list[str]:
+    """One reference per cited passage, in [n] order (refs[n-1] is where [n] points)."""
+    return [citation_ref(c) for c in sorted(citations, key=lambda c: c.n)]
+
+
+def sources_footer(citations: Sequence[Citation]) -> str:
+    """A Markdown 'Sources' list for clients that render only the message text."""
+    if not citations:
+        return ""
+    lines = []
+    for c in sorted(citations, key=lambda c: c.n):
+        meta = ", ".join(x for x in (c.source, c.published.date().isoformat() if c.published else "") if x)
+        title = (c.title or c.article_id).replace("]", ")").replace("[", "(")
+        lines.append(f"{c.n}. [{title}]({citation_ref(c)})" + (f" — {meta}" if meta else ""))
+    return "\n\n**Sources**\n\n" + "\n".join(lines)
+
+
 def completion(
-    answer: Answer, *, model: str, history: Sequence[ChatTurn] = (), id_: str | None = None, created: int | None = None
+    answer: Answer,
+    *,
+    model: str,
+    history: Sequence[ChatTurn] = (),
+    footer: bool = False,
+    id_: str | None = None,
+    created: int | None = None,
 ) -> ChatCompletion:
     """A non-streamed chat.completion whose content is the verified answer with its [n] markers."""
+    content = answer.answer + (sources_footer(answer.citations) if footer else "")
     return ChatCompletion(
         id=id_ or new_id(),
         created=created or int(time.time()),
         model=model,
-        choices=[Choice(message=AssistantMessage(content=answer.answer, citations=answer.citations))],
-        usage=usage(answer.question, history, answer.answer),
+        choices=[Choice(message=AssistantMessage(content=content, citations=answer.citations))],
+        usage=usage(answer.question, history, content),
+        citations=citation_refs(answer.citations),
         newsdesk=extra(answer),
     )
 
 
-def _pieces(text: str, words: int = PIECE_WORDS) -> list[str]:
-    tokens = re.findall(r"\S+\s*|\s+", text)
-    return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)]
-
-
 def chunks(
-    events: Iterable[AnswerDelta | AnswerDone],
+    events: Iterable[AnswerEvent],
     *,
     model: str,
     history: Sequence[ChatTurn] = (),
+    footer: bool = False,
     id_: str | None = None,
     created: int | None = None,
 ) -> Iterator[ChatCompletionChunk]:
-    """chat.completion.chunk objects: a role chunk, the verified answer in pieces, then a final chunk with citations.
+    """chat.completion.chunk objects: a role chunk, each answer sentence once verified, then a final chunk.
 
-    Live deltas are text before verification: their [n] markers can be renumbered and strict mode can drop sentences,
-    and a chat client cannot take streamed text back. So the content streamed here is the verified answer, sent when
-    verification ends (the /api/ask stream shows the live text and replaces it).
+    Live draft deltas are not sent: a chat client cannot take streamed text back, and verification can renumber or drop
+    what the draft said. Each verified sentence (AnswerSentenceVerified) is final, with its [n] and the growing
+    top-level `citations`. If the closing check then declines the answer, the withdrawal follows as more text.
     """
     id_ = id_ or new_id()
     created = created or int(time.time())
+    streamed: list[str] = []
+    cited: list[Citation] = []
 
-    def chunk(delta: ChunkDelta) -> ChatCompletionChunk:
-        return ChatCompletionChunk(id=id_, created=created, model=model, choices=[ChunkChoice(delta=delta)])
+    def chunk(delta: ChunkDelta, refs: list[str] | None = None) -> ChatCompletionChunk:
+        return ChatCompletionChunk(
+            id=id_, created=created, model=model, choices=[ChunkChoice(delta=delta)], citations=refs
+        )
 
     yield chunk(ChunkDelta(role="assistant", content=""))
     for event in events:
-        if isinstance(event, AnswerDone):
+        if isinstance(event, AnswerSentenceVerified):
+            streamed.append(event.text)
+            cited += event.citations
+            yield chunk(ChunkDelta(content=event.text), citation_refs(cited) if event.citations else None)
+        elif isinstance(event, AnswerDone):
             answer = event.answer
-            for piece in _pieces(answer.answer):
-                yield chunk(ChunkDelta(content=piece))
+            tail = closing_text("".join(streamed), answer)
+            if footer:
+                tail += sources_footer(answer.citations)
+            if tail:
+                streamed.append(tail)
+                yield chunk(ChunkDelta(content=tail))
             yield ChatCompletionChunk(
                 id=id_,
                 created=created,
                 model=model,
                 choices=[ChunkChoice(delta=ChunkDelta(citations=answer.citations), finish_reason="stop")],
+                citations=citation_refs(answer.citations),
                 newsdesk=extra(answer),
-                usage=usage(answer.question, history, answer.answer),
+                usage=usage(answer.question, history, "".join(streamed)),
             )
             return
     raise RuntimeError("the answer stream ended without a final answer")
+
+
+def closing_text(streamed: str, answer: Answer) -> str:
+    """What still has to be sent so the client's text ends with the verified answer (usually nothing)."""
+    if streamed == answer.answer:
+        return ""
+    if not streamed:
+        return answer.answer
+    if answer.answer.startswith(streamed):
+        return answer.answer[len(streamed) :]
+    reason = answer.check.reason if answer.check and answer.check.reason else "verification changed the answer"
+    return f"\n\n_{WITHDRAWN} ({reason})._\n\n{answer.answer}"
 
 
 def sse_data(chunk: ChatCompletionChunk) -> str:

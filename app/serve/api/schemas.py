@@ -130,6 +130,17 @@ class ChatMessage(BaseModel):
     name: str | None = None
 
 
+class ChatOptions(BaseModel):
+    """Newsdesk options of a /v1 chat request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filters: SearchFilters | None = Field(None, description="Answer only from these articles / source / dates.")
+    sources_footer: bool | None = Field(
+        None, description="Append a Markdown 'Sources' list to the text (default: settings.openai_sources_footer)."
+    )
+
+
 class ChatCompletionRequest(BaseModel):
     """The subset of OpenAI's chat.completions request Newsdesk uses; other parameters are accepted and ignored."""
 
@@ -139,8 +150,14 @@ class ChatCompletionRequest(BaseModel):
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: bool = False
     n: int | None = Field(None, ge=1, le=1, description="Only one choice is produced.")
-    temperature: float | None = None
-    max_tokens: int | None = None
+    temperature: float | None = Field(None, ge=0, le=2, description="LLM backends only; the extractive one ignores it.")
+    max_tokens: int | None = Field(None, ge=1, description="Reply cap; LLM backends only.")
+    max_completion_tokens: int | None = Field(
+        None, ge=1, description="Newer name of max_tokens; wins when both are set."
+    )
+    newsdesk: ChatOptions | None = Field(
+        None, description="Newsdesk's extra body field (openai SDK: extra_body={'newsdesk': {...}})."
+    )
 
 
 class NewsdeskExtra(BaseModel):
@@ -187,6 +204,10 @@ class ChatCompletion(BaseModel):
     model: str
     choices: list[Choice]
     usage: Usage = Field(default_factory=Usage)
+    citations: list[str] = Field(
+        default_factory=list,
+        description="Where [n] points, n-1 indexed: article URL or newsdesk://article/ID#start-end.",
+    )
     newsdesk: NewsdeskExtra
 
 
@@ -209,6 +230,7 @@ class ChatCompletionChunk(BaseModel):
     created: int
     model: str
     choices: list[ChunkChoice]
+    citations: list[str] | None = Field(None, description="Where [n] points so far (as in a chat.completion).")
     newsdesk: NewsdeskExtra | None = Field(None, description="On the last chunk only.")
     usage: Usage | None = None
 
@@ -218,6 +240,10 @@ class ModelCard(BaseModel):
     object: Literal["model"] = "model"
     created: int = 0
     owned_by: str = "newsdesk"
+    backend: str | None = Field(None, description="The answer engine behind this model id.")
+    ignored_parameters: list[str] = Field(
+        default_factory=list, description="chat.completions parameters this model accepts but does not apply."
+    )
 
 
 class ModelList(BaseModel):

@@ -7,12 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.models import AnswerDelta, AnswerDone
+from app.models import AnswerEvent
 from app.serve.api import openai_compat
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
-from app.serve.api.schemas import CHAT_EVENT, ChatCompletion, ChatCompletionRequest, ModelList
+from app.serve.api.schemas import CHAT_EVENT, ChatCompletion, ChatCompletionRequest, ChatOptions, ModelList
 from app.serve.api.streaming import event_stream
+from app.services import AskOptions
 
 
 def build(api: ApiContext) -> APIRouter:
@@ -21,7 +22,7 @@ def build(api: ApiContext) -> APIRouter:
 
     @router.get("/models", response_model=ModelList)
     def models() -> ModelList:
-        return openai_compat.model_list()
+        return openai_compat.model_list(desk.settings.backend)
 
     @router.post(
         "/chat/completions",
@@ -44,16 +45,24 @@ def build(api: ApiContext) -> APIRouter:
             question, history = openai_compat.to_question(body.messages)
         except openai_compat.NoQuestion as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
-        if not body.stream:
-            answer = api.read(lambda: desk.ask(question, history=history, backend=backend))
-            return openai_compat.completion(answer, model=body.model, history=history)
+        options = body.newsdesk or ChatOptions()
+        footer = desk.settings.openai_sources_footer if options.sources_footer is None else options.sources_footer
 
-        def chunks(events: Iterator[AnswerDelta | AnswerDone]) -> Iterator[str]:
-            for chunk in openai_compat.chunks(events, model=body.model, history=history):
+        ask = AskOptions(history=history, backend=backend, filters=options.filters, temperature=body.temperature,
+                         max_tokens=body.max_completion_tokens or body.max_tokens)  # fmt: skip
+
+        def events() -> Iterator[AnswerEvent]:
+            return desk.stream_ask(question, sentences=True, **ask)
+
+        if not body.stream:
+            answer = api.read(lambda: desk.ask(question, **ask))
+            return openai_compat.completion(answer, model=body.model, history=history, footer=footer)
+
+        def chunks(stream: Iterator[AnswerEvent]) -> Iterator[str]:
+            for chunk in openai_compat.chunks(stream, model=body.model, history=history, footer=footer):
                 yield openai_compat.sse_data(chunk)
             yield openai_compat.SSE_DONE
 
-        return event_stream(lambda: desk.stream_ask(question, history=history, backend=backend), api.lock, chunks,
-                            openai_compat.sse_error)  # fmt: skip
+        return event_stream(events, api.lock, chunks, openai_compat.sse_error)
 
     return router

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.models import Answer, AnswerDelta, AnswerDone, Briefing, Passage
+from app.models import Answer, AnswerDelta, AnswerDone, AnswerEvent, Briefing, Passage
 from app.serve.api.context import ApiContext
 from app.serve.api.schemas import ASK_EVENT, AskRequest, BriefRequest, SearchRequest
 from app.serve.api.streaming import event_stream
@@ -18,12 +18,12 @@ def sse(event: str, data: str) -> str:
     return f"event: {event}\ndata: {data}\n\n"
 
 
-def ask_events(events: Iterator[AnswerDelta | AnswerDone]) -> Iterator[str]:
+def ask_events(events: Iterator[AnswerEvent]) -> Iterator[str]:
     """`delta` events {text} as the answer is written, then one `answer` event with the verified Answer."""
     for event in events:
         if isinstance(event, AnswerDelta):
             yield sse("delta", json.dumps({"text": event.text}, ensure_ascii=False))
-        else:
+        elif isinstance(event, AnswerDone):
             yield sse("answer", event.answer.model_dump_json())
 
 
@@ -54,7 +54,7 @@ def build(api: ApiContext) -> APIRouter:
             return desk.ask(body.question, history=body.history, backend=backend, k=body.k, filters=body.filters,
                             strict=body.strict)  # fmt: skip
 
-        def events() -> Iterator[AnswerDelta | AnswerDone]:
+        def events() -> Iterator[AnswerEvent]:
             return desk.stream_ask(body.question, history=body.history, backend=backend, k=body.k,
                                    filters=body.filters, strict=body.strict)  # fmt: skip
 

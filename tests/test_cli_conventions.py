@@ -1,0 +1,121 @@
+"""CLI conventions: --version, choices in --help, --json on every command, exit codes (0 ok, 1 domain error, 2 usage,
+3 partial ingest), reindex progress, a streamed chat, one command line for the server. Library commands run over a real
+Newsdesk (embedded Chroma, MiniLM); answers over the shared fake."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from app import __version__, cli
+from app.answer.engines import ENGINE_NAMES
+from app.models import Answer, AnswerDelta, AnswerDone
+from app.services import Newsdesk
+from app.settings import Settings
+from tests.conftest import SEED_FILE
+from tests.fakes import FakeDesk
+
+TEXT = "Ukraine must limit the size of its army to 600,000 troops under the plan. The plan has 28 points."
+NO_JSON = {"serve"}  # a long-running server prints nothing to parse; `settings` has --json for its values
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeDesk:
+    desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
+    desk.ingest_text(TEXT, title="Peace plan")
+    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    return desk
+
+
+@pytest.fixture
+def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embeddings) -> Newsdesk:  # type: ignore[no-untyped-def]
+    desk = Newsdesk(Settings(_env_file=None, index_dir=tmp_path / "real-index"), embeddings=embeddings)  # type: ignore[call-arg]
+    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    return desk
+
+
+def test_version() -> None:
+    result = runner.invoke(cli.cli, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"newsdesk {__version__}"
+
+
+def test_choices_are_listed_in_help_and_checked() -> None:
+    assert [b.value for b in cli.Backend] == list(ENGINE_NAMES)  # the CLI's list is the registry's
+    assert "extractive|openai|llamacpp" in runner.invoke(cli.cli, ["ask", "--help"], env={"COLUMNS": "200"}).stdout
+    brief_help = runner.invoke(cli.cli, ["brief", "--help"], env={"COLUMNS": "200"}).stdout
+    assert "short|standard|long" in brief_help and "md|json" in brief_help
+    bad = runner.invoke(cli.cli, ["ask", "q", "--backend", "gpt"])
+    assert bad.exit_code == cli.EXIT_USAGE == 2
+
+
+def test_every_command_has_json() -> None:
+    commands = typer.main.get_command(cli.cli).commands  # type: ignore[attr-defined]
+    assert {"ingest", "ask", "chat", "remove", "reindex", "brief", "serve", "settings"} <= set(commands)
+    leaves = [(name, c) for name, c in commands.items() if not hasattr(c, "commands")]
+    leaves += [(f"{g} {name}", c) for g, group in commands.items() for name, c in getattr(group, "commands", {}).items()]
+    assert "feeds refresh" in dict(leaves)
+    for name, command in leaves:
+        flags = {opt for p in command.params for opt in getattr(p, "opts", [])}
+        assert ("--json" in flags) or name in NO_JSON, f"`newsdesk {name}` has no --json"
+    assert "--api-only" in {o for p in commands["serve"].params for o in getattr(p, "opts", [])}
+
+
+def test_ingest_exit_codes_and_json(real: Newsdesk, tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.txt")
+    partial = runner.invoke(cli.cli, ["ingest", str(SEED_FILE), missing, "--json"])
+    assert partial.exit_code == cli.EXIT_PARTIAL == 3
+    report = json.loads(partial.stdout)
+    assert len(report["added"]) == 1 and report["errors"][0]["input"] == missing
+    failed = runner.invoke(cli.cli, ["ingest", missing])
+    assert failed.exit_code == cli.EXIT_ERROR == 1
+    assert runner.invoke(cli.cli, ["ingest", str(SEED_FILE)]).exit_code == 0  # unchanged is fine
+
+
+def test_reindex_reports_progress_and_json(real: Newsdesk) -> None:
+    assert not real.ingest([SEED_FILE]).errors
+    seen: list[tuple[int, int]] = []
+    assert real.reindex(progress=lambda done, total, label="": seen.append((done, total))) == 1
+    assert seen and seen[-1] == (1, 1)
+    result = runner.invoke(cli.cli, ["reindex", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout) == {"reindexed": 1}
+
+
+def test_remove_json_and_exit_code(fake: FakeDesk) -> None:
+    [article_id] = list(fake.docs)
+    gone = runner.invoke(cli.cli, ["remove", article_id, "--json"])
+    assert gone.exit_code == 0 and json.loads(gone.stdout) == {"id": article_id, "removed": True}
+    again = runner.invoke(cli.cli, ["remove", article_id, "--json"])
+    assert again.exit_code == cli.EXIT_ERROR and json.loads(again.stdout)["removed"] is False
+
+
+def test_chat_streams_the_draft_then_the_verified_answer(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    final = fake.ask("How big may the army be?")
+
+    def stream_ask(question: str, **options: object):  # type: ignore[no-untyped-def]
+        yield AnswerDelta(text="Drafting the answer... ")
+        yield AnswerDone(answer=final)
+
+    monkeypatch.setattr(fake, "stream_ask", stream_ask)
+    result = runner.invoke(cli.cli, ["chat"], input="How big may the army be?\n\n")
+    assert result.exit_code == 0
+    assert "Drafting the answer..." in result.stdout and "600,000 troops" in result.stdout
+    lines = runner.invoke(cli.cli, ["chat", "--json"], input="How big?\nAnd the points?\n").stdout.splitlines()
+    assert [Answer.model_validate_json(line).answer for line in lines] == [final.answer, final.answer]
+
+
+def test_a_domain_error_exits_1(
+    fake: FakeDesk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.store.chroma import StoreUnavailable
+
+    fake.fail_with = StoreUnavailable("the Chroma server at http://127.0.0.1:9 is unreachable")
+    monkeypatch.setattr("sys.argv", ["newsdesk", "articles", "--json"])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_ERROR
+    assert "unreachable" in capsys.readouterr().err
