@@ -57,7 +57,9 @@ def test_every_command_has_json() -> None:
     commands = typer.main.get_command(cli.cli).commands  # type: ignore[attr-defined]
     assert {"ingest", "ask", "chat", "remove", "reindex", "brief", "serve", "settings"} <= set(commands)
     leaves = [(name, c) for name, c in commands.items() if not hasattr(c, "commands")]
-    leaves += [(f"{g} {name}", c) for g, group in commands.items() for name, c in getattr(group, "commands", {}).items()]
+    leaves += [
+        (f"{g} {name}", c) for g, group in commands.items() for name, c in getattr(group, "commands", {}).items()
+    ]
     assert "feeds refresh" in dict(leaves)
     for name, command in leaves:
         flags = {opt for p in command.params for opt in getattr(p, "opts", [])}
