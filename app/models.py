@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 ABSTAIN_PREFIX = "The indexed articles don't say"
 """Start of every abstention; prompts, engines, evals and tests use this one constant."""
@@ -95,6 +95,14 @@ class SearchFilters(BaseModel):
     until: datetime | None = None
 
 
+def http_url_only(url: str | None) -> str | None:
+    """An http(s) URL unchanged; any other scheme (javascript:, data:, file:) None, so no door hands it out as a link."""
+    if url is None:
+        return None
+    cleaned = url.strip()
+    return cleaned if cleaned.lower().startswith(("http://", "https://")) else None
+
+
 class Citation(BaseModel):
     """A numbered citation: an exact quote of an article with its offsets."""
 
@@ -102,7 +110,7 @@ class Citation(BaseModel):
     article_id: str
     title: str = ""
     source: str = ""
-    url: str | None = None
+    url: Annotated[str | None, AfterValidator(http_url_only)] = None  # issue 14: a stored javascript: URL never leaves
     published: datetime | None = None
     chunk_id: str
     passage: int | None = Field(

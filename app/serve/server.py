@@ -48,9 +48,9 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
 
     blocks = create_app(desk, settings)
     kwargs: dict[str, Any] = {}
-    if security.has_gradio_auth(settings):
-        assert settings.auth_user and settings.auth_password
-        kwargs["auth"] = (settings.auth_user, settings.auth_password.get_secret_value())
+    if security.web_login_required(settings):
+        # The one rule (app.serve.security): any credential set means a login for the page and gradio's API routes.
+        kwargs["auth"] = lambda user, password: security.web_login_ok(settings, user, password)
     mount_options = getattr(sys.modules["app.serve.web.app"], "mount_options", None)
     if callable(mount_options):
         kwargs.update(mount_options(settings))  # theme, css: gradio 6 takes them at mount/launch time
@@ -90,7 +90,7 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     """Serve on settings.host:settings.port; refuses a non-loopback address without credentials (UnsafeBindError)."""
     import uvicorn
 
-    security.check_bind(settings)
+    security.check_bind(settings, web=web)
     app = build_app(settings, ensure_sample=ensure_sample, web=web)
     log.warning(
         "Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port
