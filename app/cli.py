@@ -215,6 +215,13 @@ def _print_answer_tail(answer: Answer) -> None:
         out.print(f"    “{c.quote}”")
 
 
+def _question(text: str) -> str:
+    """The one question limit every door applies (app.serve.security): too long or blank is an error, not a run."""
+    from app.serve.security import check_question
+
+    return check_question(text, _state.settings)
+
+
 @cli.command()
 def ask(
     question: str,
@@ -223,7 +230,8 @@ def ask(
     strict: Annotated[bool, typer.Option(help="Drop unverified sentences.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer a question from the indexed articles, with verified citations."""
+    """Answer a question from the indexed articles, with verified citations ('-' reads the question from stdin)."""
+    question = _question(sys.stdin.read(_state.settings.max_question_chars + 1) if question == "-" else question)
     desk = _desk()
     events = desk.stream_ask(question, backend=backend, k=k, strict=strict or None)
     final, streamed = None, ""
@@ -259,6 +267,11 @@ def chat(backend: BackendOpt = None) -> None:
             break
         if not question:
             break
+        try:
+            question = _question(question)
+        except NewsdeskError as e:
+            err.print(f"[red]error[/] {e}")
+            continue
         answer = desk.ask(question, history=history, backend=backend)
         if answer.standalone_question and answer.standalone_question != question:
             out.print(f"[dim](understood as: {answer.standalone_question})[/]")

@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 ABSTAIN_PREFIX = "The indexed articles don't say"
 """Start of every abstention; prompts, engines, evals and tests use this one constant."""
 
 CANNOT_ANSWER_MARKER = "CANNOT_ANSWER"
 """What an LLM is told to reply when the passages don't contain the answer."""
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_only(value: object) -> object:
+    """Dates in requests are ISO 8601 ('2025-11-21', '2025-11-21T10:00:00Z'): a bare number such as "-1" is refused,
+    not read as seconds since 1970."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and not _ISO_DATE.match(value.strip())):
+        raise ValueError("must be an ISO 8601 date such as 2025-11-21 (or 2025-11-21T10:00:00Z)")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_date_only)]
+"""A request's date field (issue 14: "since": "-1" was accepted as 1969-12-31)."""
+
+
+def http_url_only(url: str | None) -> str | None:
+    """An http(s) URL unchanged; any other scheme (javascript:, data:, file:) None, so no door hands it out as a link."""
+    if url is None:
+        return None
+    cleaned = url.strip()
+    return cleaned if cleaned.lower().startswith(("http://", "https://")) else None
 
 
 class Span(BaseModel):
@@ -91,16 +115,8 @@ class Passage(BaseModel):
 class SearchFilters(BaseModel):
     article_ids: list[str] | None = None
     source: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-
-
-def http_url_only(url: str | None) -> str | None:
-    """An http(s) URL unchanged; any other scheme (javascript:, data:, file:) None, so no door hands it out as a link."""
-    if url is None:
-        return None
-    cleaned = url.strip()
-    return cleaned if cleaned.lower().startswith(("http://", "https://")) else None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class Citation(BaseModel):
@@ -227,8 +243,8 @@ class BriefSelection(BaseModel):
 
     article_ids: list[str] | None = None
     query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class AnswerDelta(BaseModel):

@@ -63,6 +63,10 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
         max_file_size=settings.max_file_bytes,
         **kwargs,
     )
+    # gradio checks that a request's FileData paths lie in its upload folder only once the Blocks "has launched"
+    # (processing_utils._check_allowed); mount_gradio_app never sets that, so without this line a client could name
+    # any server file as an upload. Handlers.uploaded_path checks the same again at the point of use.
+    blocks.has_launched = True
     return True
 
 
