@@ -135,14 +135,18 @@ def test_logged_in_ingest_accepts_only_files_from_the_upload_dir(locked: Server,
     secret = tmp_path / "memo.txt"
     secret.write_text(SECRET_TEXT)
     with _login(locked) as c:
-        event, data = _gradio_call(c, "ingest", [[{"path": str(secret), "meta": {"_type": "gradio.FileData"}}], "", "", ""])
+        event, data = _gradio_call(
+            c, "ingest", [[{"path": str(secret), "meta": {"_type": "gradio.FileData"}}], "", "", ""]
+        )
         assert event == "error", (event, data)
         assert "7741-ZETA" not in _article_texts(c)
 
         up = c.post("/gradio_api/upload", files={"files": ("harbour.txt", PLANTED.encode(), "text/plain")})
         assert up.status_code == 200, up.text
         uploaded = up.json()[0]
-        event, data = _gradio_call(c, "ingest", [[{"path": uploaded, "meta": {"_type": "gradio.FileData"}}], "", "", ""])
+        event, data = _gradio_call(
+            c, "ingest", [[{"path": uploaded, "meta": {"_type": "gradio.FileData"}}], "", "", ""]
+        )
         assert event == "complete", data
         assert "container terminal" in _article_texts(c)
 
@@ -204,7 +208,11 @@ def test_one_question_limit_on_every_door(locked: Server) -> None:
         r = c.post("/v1/chat/completions", json={"model": "newsdesk", "messages": [{"role": "user", "content": huge}]})
         assert r.status_code == 413 and "limit is 4000" in r.json()["error"]["message"], r.text[:300]
         assert time.monotonic() - t0 < 30  # refused before any analysis, not after a minute of it
-        history = [{"role": "user", "content": over}, {"role": "assistant", "content": "ok"}, {"role": "user", "content": "Who?"}]
+        history = [
+            {"role": "user", "content": over},
+            {"role": "assistant", "content": "ok"},
+            {"role": "user", "content": "Who?"},
+        ]
         assert c.post("/v1/chat/completions", json={"model": "newsdesk", "messages": history}).status_code == 413
         assert c.post("/api/ask", json={"question": over}).status_code == 413
         r = c.post("/api/ask", json={"question": "Who?", "history": [{"role": "user", "content": over}]})

@@ -102,4 +102,3 @@ def _document_naive_datetimes(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-
