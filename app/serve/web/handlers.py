@@ -51,15 +51,15 @@ def new_conversation() -> Conversation:
 
 def _error(message: str) -> gr.Error:
     """A gr.Error whose message is shown as text: gradio renders toast messages as HTML, so it is escaped here."""
-    return gr.Error(html.escape(message))
+    return gr.Error(html.escape(message, quote=False))
 
 
 def _warning(message: str) -> None:
-    gr.Warning(html.escape(message))
+    gr.Warning(html.escape(message, quote=False))
 
 
 def _info(message: str) -> None:
-    gr.Info(html.escape(message))
+    gr.Info(html.escape(message, quote=False))
 
 
 def uploaded_path(path: str) -> str:
