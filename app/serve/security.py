@@ -274,10 +274,9 @@ class EmptyQuestion(NewsdeskError):
 def check_question(text: str | None, settings: Settings, *, what: str = "question") -> str:
     """The question stripped; the one size rule every door applies (API, /v1, web chat, CLI) before any work."""
     limit = settings.max_question_chars
-    raw = text or ""
-    if len(raw) > limit:
-        raise QuestionTooLong(f"the {what} is {len(raw)} characters long; the limit is {limit}")
-    question = raw.strip()
+    question = (text or "").strip()
+    if len(question) > limit:
+        raise QuestionTooLong(f"the {what} is {len(question)} characters long; the limit is {limit}")
     if not question:
         raise EmptyQuestion(f"the {what} is empty (only whitespace)")
     return question
