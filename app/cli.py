@@ -276,6 +276,13 @@ def _print_answer_tail(answer: Answer) -> None:
         out.print(f"    “{c.quote}”")
 
 
+def _question(text: str) -> str:
+    """The one question limit every door applies (app.serve.security): too long or blank is an error, not a run."""
+    from app.serve.security import check_question
+
+    return check_question(text, _state.settings)
+
+
 @cli.command()
 def ask(
     question: str,
@@ -284,7 +291,8 @@ def ask(
     strict: Annotated[bool, typer.Option(help="Drop unverified sentences.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Answer a question from the indexed articles, with verified citations."""
+    """Answer a question from the indexed articles, with verified citations ('-' reads the question from stdin)."""
+    question = _question(sys.stdin.read(_state.settings.max_question_chars + 1) if question == "-" else question)
     desk = _desk()
     events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None)
     final = _show_answer(events, as_json=as_json)
@@ -335,6 +343,11 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
             break
         if not question:
             break
+        try:
+            question = _question(question)
+        except NewsdeskError as e:
+            err.print(f"[red]error[/] {e}")
+            continue
         answer = _show_answer(desk.stream_ask(question, history=history, backend=_name(backend)), as_json=as_json)
         if as_json:
             sys.stdout.write(answer.model_dump_json() + "\n")

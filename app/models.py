@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 ABSTAIN_PREFIX = "The indexed articles don't say"
 """Start of every abstention; prompts, engines, evals and tests use this one constant."""
 
 CANNOT_ANSWER_MARKER = "CANNOT_ANSWER"
 """What an LLM is told to reply when the passages don't contain the answer."""
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def iso_date_only(value: object) -> object:
+    """Dates in requests are ISO 8601 ('2025-11-21', '2025-11-21T10:00:00Z'): a bare number such as "-1" is refused,
+    not read as seconds since 1970."""
+    if isinstance(value, bool | int | float) or (isinstance(value, str) and not _ISO_DATE.match(value.strip())):
+        raise ValueError("must be an ISO 8601 date such as 2025-11-21 (or 2025-11-21T10:00:00Z)")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(iso_date_only)]
+"""A request's date field (issue 14: "since": "-1" was accepted as 1969-12-31)."""
+
+
+def http_url_only(url: str | None) -> str | None:
+    """An http(s) URL unchanged; any other scheme (javascript:, data:, file:) None, so no door hands it out as a link."""
+    if url is None:
+        return None
+    cleaned = url.strip()
+    return cleaned if cleaned.lower().startswith(("http://", "https://")) else None
 
 
 class Span(BaseModel):
@@ -92,8 +116,8 @@ class Passage(BaseModel):
 class SearchFilters(BaseModel):
     article_ids: list[str] | None = None
     source: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class Citation(BaseModel):
@@ -103,7 +127,7 @@ class Citation(BaseModel):
     article_id: str
     title: str = ""
     source: str = ""
-    url: str | None = None
+    url: Annotated[str | None, AfterValidator(http_url_only)] = None  # issue 14: a stored javascript: URL never leaves
     published: datetime | None = None
     chunk_id: str
     passage: int | None = Field(
@@ -255,9 +279,9 @@ class BriefSelection(BaseModel):
 
     article_ids: list[str] | None = None
     query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
-    since: datetime | None = None
-    until: datetime | None = None
-    added_since: datetime | None = Field(None, description="Only articles added to the index on/after this time.")
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
+    added_since: IsoDateTime | None = Field(None, description="Only articles added to the index on/after this time.")
     since_last_briefing: bool = Field(
         False, description="Only articles added since the previous briefing of this index (e.g. what feeds brought)."
     )

@@ -201,7 +201,8 @@ class Newsdesk:
         limit = self.settings.max_file_bytes
         if len(data) > limit:
             raise LoadError(name, f"file is over the {limit:,}-byte limit (max_file_bytes)")
-        return load_bytes(data, kind, name=name, source=Path(name).stem, errors=errors)
+        return load_bytes(data, kind, name=name, source=Path(name).stem, errors=errors,
+                          max_record_chars=self.settings.api_max_article_chars)  # fmt: skip
 
     # ---- library -----------------------------------------------------------
     def ingest(self, inputs: Sequence[str | Path], progress: Progress | None = None) -> IngestReport:

@@ -143,6 +143,10 @@ class Settings(BaseSettings):
     api_max_article_chars: int = Field(
         2_000_000, description="Longest article text (characters) the API ingests (413 above)."
     )
+    # Issue 14: one size limit for questions and chat messages on every door (API, /v1, web chat, CLI).
+    max_question_chars: int = Field(
+        4000, ge=1, description="Longest question or chat message (characters) any door accepts (413 above)."
+    )
 
     # Evaluation: optional LLM judge (RAGAS-style faithfulness) on any OpenAI-compatible endpoint; off unless a model is set
     judge_model: str | None = Field(

@@ -83,6 +83,7 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str]]:
         + _get(chroma, "faults_survived")
         + (_get(server, "chroma_restarts") if server else 0)
     )
+    doors = figures.get("security_doors", {})
     lost = sum(_get(figures, k, "articles_lost") for k in ("load", "kill9", "chroma_restart", "server_mode"))
     return [
         (
@@ -106,6 +107,11 @@ def summary(figures: dict[str, Any]) -> list[tuple[str, str]]:
         (
             "Fuzz requests from the OpenAPI spec / 5xx",
             f"{_get(fuzz, 'requests')} over {_get(fuzz, 'operations')} operations / {_get(fuzz, 'server_errors')}",
+        ),
+        (
+            "Attacks on every door (web app, cross-site, sizes, dates) / refused with a clear 4xx",
+            f"{_get(doors, 'attacks_tried')} / {_get(doors, 'refused_with_4xx')} (article list changed: "
+            f"{_get(doors, 'article_list_changed')}; external URLs in /docs: {_get(doors, 'docs_external_urls')})",
         ),
         ("Articles lost", str(lost)),
         ("Articles duplicated", str(_get(load, "articles_duplicated") + _get(kill, "duplicate_articles"))),
@@ -153,6 +159,11 @@ def render(figures: dict[str, Any], tests: list[dict[str, Any]], code: int, seco
         "checks: no 5xx, documented status codes, content types and response schemas.",
         "- **server mode** (`test_server_mode_e2e.py`): two workers sharing one `chroma run`: ingest, ask, stream, "
         "OpenAI chat, brief, remove, Chroma restart, worker restart, Chroma down (503) and back.",
+        "- **security doors** (`test_security_doors_e2e.py`): with the web app mounted, a token-guarded server's gradio "
+        "routes without the login (a server file named as an upload, pasted text, eval, ask, file=, config, upload) and "
+        "an open server's cross-site posts (Origin/Referer of another site), oversized /v1 and /api/ask messages and "
+        "history, a blank question, numeric dates, a 3 M-character JSON record and deeply nested JSONL; each must be a "
+        "4xx, the article lists must not change, and /docs must load nothing from outside the machine.",
         "",
         "## Raw figures",
         "",

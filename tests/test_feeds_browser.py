@@ -1,4 +1,4 @@
-"""The Library tab's feeds in headless Chromium (issue 16): `python -m app.serve.server` (what `newsdesk serve` runs) on
+"""The Library tab's feeds in headless Chromium (issue 16): `python -m app.cli serve` on
 a loopback port, a loopback feed site (allowlisted), follow a feed, refresh it, see every item's line and the feed's
 last refresh; the scheduler is off so the button does the refresh."""
 
@@ -39,7 +39,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
     })  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "app.serve.server", "--port", str(port), "--no-sample"]
+    cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-sample"]
     proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)
     try:
         yield url

@@ -9,7 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from app.errors import NewsdeskError
+from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Passage
+
+GUARD_VERSION = "guard-1"
+"""Part of the briefing cache key: bump when `without_instructions` changes what a briefing may say."""
 
 
 @dataclass
@@ -76,3 +80,35 @@ def length_spec(length: str) -> LengthSpec:
         return LENGTHS[length]
     except KeyError:
         raise NewsdeskError(f"briefing length {length!r} is not one of: {', '.join(LENGTHS)}") from None
+
+
+def _planted(text: str) -> bool:
+    """True when any sentence of `text` is addressed to a language model (the injection guard of app.injection)."""
+    return bool(text) and (looks_like_instruction(text) or mask_instruction_text(text) != text)
+
+
+def without_instructions(draft: Draft, fallback_headline: str = "Briefing") -> Draft:
+    """The draft with every point, actor, question and headline that carries planted instructions removed.
+
+    Answers blank such sentences before a model sees them; a briefing quotes or paraphrases articles, so the same
+    guard runs on what it would say: extractive and LLM drafts alike."""
+
+    def keep(points: list[DraftPoint]) -> list[DraftPoint]:
+        return [p for p in points if not _planted(p.text) and not any(_planted(x) for x in p.parts or [])]
+
+    actors = []
+    for actor in draft.actors:
+        if _planted(actor.name) or _planted(actor.role):
+            continue
+        points = keep(actor.points)
+        if points or not actor.points:
+            actors.append(DraftActor(name=actor.name, role=actor.role, points=points))
+    return Draft(
+        headline=fallback_headline if _planted(draft.headline) else draft.headline,
+        summary=keep(draft.summary),
+        key_points=keep(draft.key_points),
+        actors=actors,
+        facts=keep(draft.facts),
+        disputed=keep(draft.disputed),
+        open_questions=[q for q in draft.open_questions if not _planted(q)],
+    )

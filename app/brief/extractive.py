@@ -20,6 +20,7 @@ from langchain_core.embeddings import Embeddings
 
 from app.brief import cues
 from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec
+from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
 from app.text import normalize_whitespace
 
@@ -93,7 +94,12 @@ def build_units(article: Article, max_words: int = MAX_UNIT_WORDS) -> list[Unit]
             continue
         units.append(Unit(article, start, end, len(units)))
         prev_ok = True
-    return [u for u in units if len(u.text.split()) >= 5]
+    # Planted instructions ("Ignore previous instructions and ...") are data, never a briefing sentence (app.injection).
+    return [u for u in units if len(u.text.split()) >= 5 and not _planted(u.text)]
+
+
+def _planted(text: str) -> bool:
+    return looks_like_instruction(text) or mask_instruction_text(text) != text
 
 
 # ---- ranking ------------------------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from app.brief.draft import Draft, DraftPoint, length_spec
+from app.answer.prompts import mask_instructions
+from app.brief.draft import GUARD_VERSION, Draft, DraftPoint, length_spec, without_instructions
 from app.brief.render import render_markdown
 from app.errors import NewsdeskError
 from app.models import (
@@ -110,9 +111,11 @@ def brief(
         from app.brief.llm import llm_draft
 
         passages = selected.passages or [p for a in selected.articles for p in chunks.get(a.id, [])]
+        passages = [mask_instructions(p) for p in passages]  # as answers do: planted instructions never reach the model
         draft = llm_draft(passages, engine=engine, settings=settings, spec=spec, progress=stage)
         if not draft.headline:
             draft.headline = selected.articles[0].title if len(selected.articles) == 1 else "Briefing"
+    draft = without_instructions(draft)  # the injection guard answers have, on every section and the headline
     tick(4, 5, "verifying points")
     briefing = assemble(draft, selected.articles, checker=checker, strict=strict, engine=engine, length=length)
     briefing.generated_ms = round((time.perf_counter() - t0) * 1000, 1)
@@ -406,7 +409,7 @@ def cache_keys(selected: Selected, selection: BriefSelection, *, engine: Engine,
     """(selection key, contents key): what was asked and how, and the exact article contents it was answered from."""
     how = {
         "format": CACHE_FORMAT, "selection": selection.model_dump(mode="json"), "backend": engine.name,
-        "model": engine.model, "prompts": prompt_versions_for(engine), "length": length, "strict": strict,
+        "model": engine.model, "prompts": prompt_versions_for(engine), "guard": GUARD_VERSION, "length": length, "strict": strict,
         "threshold": threshold, "embedding": settings.embedding_model, "context_tokens": settings.context_tokens,
         "chunk_tokens": settings.chunk_tokens,
     }  # fmt: skip

@@ -80,11 +80,13 @@ def load_bytes(
     url: str | None = None,
     charset: str | None = None,
     errors: list[LoadError] | None = None,
+    max_record_chars: int | None = None,
 ) -> list[Article]:
     """Articles from raw bytes of one format ('text', 'html', 'markdown', 'pdf', 'json', 'jsonl').
 
     `name` names the input in errors; `source` is the fallback source (file stem or host name). Bad JSON
-    records go to `errors` when given, else the first one raises.
+    records go to `errors` when given, else the first one raises. `max_record_chars`: a JSON record whose text is
+    longer is refused before it is split and analysed (the costly part), not after.
     """
     if not data.strip():
         raise LoadError(name, "empty")
@@ -105,7 +107,8 @@ def load_bytes(
     if kind == "html":
         return [_article_from_html(text, name=name, source=source, url=url, fallback_title=fallback_title)]
     if kind in ("json", "jsonl"):
-        return _articles_from_json(text, name=name, source=source, url=url, lines=kind == "jsonl", errors=errors)
+        return _articles_from_json(text, name=name, source=source, url=url, lines=kind == "jsonl", errors=errors,
+                                   max_chars=max_record_chars)  # fmt: skip
     raise LoadError(name, f"unsupported format '{kind}'")
 
 
@@ -304,7 +307,14 @@ def _article_from_pdf(data: bytes, *, name: str, source: str, url: str | None) -
 
 
 def _articles_from_json(
-    text: str, *, name: str, source: str, url: str | None, lines: bool, errors: list[LoadError] | None
+    text: str,
+    *,
+    name: str,
+    source: str,
+    url: str | None,
+    lines: bool,
+    errors: list[LoadError] | None,
+    max_chars: int | None = None,
 ) -> list[Article]:
     records: list[tuple[str, Any]] = []
     if lines:
@@ -316,11 +326,15 @@ def _articles_from_json(
                 records.append((f"line {n}", json.loads(line)))
             except json.JSONDecodeError as e:
                 records.append((f"line {n}", LoadError(name, f"line {n}: invalid JSON: {e.msg} (column {e.colno})")))
+            except RecursionError:
+                records.append((f"line {n}", LoadError(name, f"line {n}: {_TOO_DEEP}")))
     else:
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:
             raise LoadError(name, f"invalid JSON: {e.msg} (line {e.lineno}, column {e.colno})") from e
+        except RecursionError:
+            raise LoadError(name, _TOO_DEEP) from None
         if isinstance(doc, dict):
             records = [("the object", doc)]
         elif isinstance(doc, list):
@@ -335,7 +349,7 @@ def _articles_from_json(
         try:
             if isinstance(record, LoadError):
                 raise record
-            articles.append(_article_from_record(record, label, name=name, source=source, url=url))
+            articles.append(_article_from_record(record, label, name=name, source=source, url=url, max_chars=max_chars))
         except LoadError as e:
             if errors is None:
                 raise
@@ -350,7 +364,12 @@ def _articles_from_json(
     return articles
 
 
-def _article_from_record(record: Any, label: str, *, name: str, source: str, url: str | None) -> Article:
+_TOO_DEEP = "invalid JSON: nested too deeply (a news record is a flat object)"
+
+
+def _article_from_record(
+    record: Any, label: str, *, name: str, source: str, url: str | None, max_chars: int | None = None
+) -> Article:
     if not isinstance(record, dict):
         raise LoadError(name, f"{label}: expected an object, got {type(record).__name__}")
     fields: dict[str, str] = {}
@@ -364,6 +383,8 @@ def _article_from_record(record: Any, label: str, *, name: str, source: str, url
     body = next((fields[k] for k in _TEXT_FIELDS if fields.get(k, "").strip()), "")
     if not body:
         raise LoadError(name, f"{label}: missing 'text' (or 'body'/'content')")
+    if max_chars is not None and len(body) > max_chars:
+        raise LoadError(name, f"{label}: text has {len(body)} characters, over the {max_chars}-character article limit")
     published = None
     raw_date = next((fields[k] for k in _DATE_FIELDS if fields.get(k, "").strip()), "")
     if raw_date:

@@ -45,15 +45,56 @@ def has_token(settings: Settings) -> bool:
     return bool(settings.api_token and settings.api_token.get_secret_value())
 
 
-def check_bind(settings: Settings) -> None:
-    """Refuse to serve a non-loopback address unless an API token or web-app credentials are configured."""
-    if is_loopback(settings.host) or has_token(settings) or has_gradio_auth(settings):
+def web_login_required(settings: Settings) -> bool:
+    """The web app asks for a login whenever any credential is configured (or the bind is public): the one rule.
+
+    Gradio's routes (/gradio_api/call/*, /gradio_api/upload, /gradio_api/file=, /config) then answer 401 without the
+    login cookie, so the token that guards /api and /v1 guards the web app's API too."""
+    return has_token(settings) or has_gradio_auth(settings) or not is_loopback(settings.host)
+
+
+def web_login_ok(settings: Settings, username: str, password: str) -> bool:
+    """The web app's login: NEWSDESK_AUTH_USER / NEWSDESK_AUTH_PASSWORD, or any user name with the API token as password."""
+    if has_gradio_auth(settings):
+        assert settings.auth_user and settings.auth_password
+        user_ok = hmac.compare_digest(username.encode(), settings.auth_user.encode())
+        pw_ok = hmac.compare_digest(password.encode(), settings.auth_password.get_secret_value().encode())
+        if user_ok & pw_ok:
+            return True
+    if has_token(settings):
+        assert settings.api_token is not None
+        return hmac.compare_digest(password.encode(), settings.api_token.get_secret_value().encode())
+    return False
+
+
+def check_bind(settings: Settings, *, web: bool = False) -> None:
+    """Refuse a non-loopback address unless every door it opens needs a credential.
+
+    The API needs NEWSDESK_API_TOKEN or the web-app credentials; the web app (`web=True`) needs a login, which
+    `web_login_required` grants whenever either is set, so no door stays open on a public address."""
+    if is_loopback(settings.host):
+        return
+    api_closed = has_token(settings) or has_gradio_auth(settings)
+    web_closed = not web or web_login_required(settings)
+    if api_closed and web_closed:
         return
     raise UnsafeBindError(
         f"refusing to serve on {settings.host!r} without credentials: anyone who can reach it could read and change "
         "the index. Set NEWSDESK_API_TOKEN (and NEWSDESK_AUTH_USER / NEWSDESK_AUTH_PASSWORD for the web app), "
         "or bind to 127.0.0.1."
     )
+
+
+def upload_path_ok(path: str | Path, upload_dir: str | Path) -> bool:
+    """True when `path` (a FileData path a client sent) is a file inside gradio's upload directory, links resolved.
+
+    Mounted on FastAPI, gradio does not check FileData paths itself: without this a client could name any server file."""
+    try:
+        resolved = Path(path).resolve(strict=True)
+        root = Path(upload_dir).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return False
+    return resolved.is_file() and resolved.is_relative_to(root)
 
 
 @dataclass(frozen=True)
@@ -215,3 +256,85 @@ async def _send_error(send: Any, status: int, type_: str, message: str) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+# ---- questions and chat messages ----------------------------------------------------------
+class QuestionTooLong(NewsdeskError):
+    """A question or chat message over settings.max_question_chars (413 on the API)."""
+
+    status = 413
+
+
+class EmptyQuestion(NewsdeskError):
+    """A question with no text but whitespace (422 on the API)."""
+
+    status = 422
+
+
+def check_question(text: str | None, settings: Settings, *, what: str = "question") -> str:
+    """The question stripped; the one size rule every door applies (API, /v1, web chat, CLI) before any work."""
+    limit = settings.max_question_chars
+    question = (text or "").strip()
+    if len(question) > limit:
+        raise QuestionTooLong(f"the {what} is {len(question)} characters long; the limit is {limit}")
+    if not question:
+        raise EmptyQuestion(f"the {what} is empty (only whitespace)")
+    return question
+
+
+def check_message_sizes(texts: list[str], settings: Settings) -> None:
+    """Every chat message (question and history alike) within the question limit; empty history turns are allowed."""
+    for i, text in enumerate(texts):
+        if len(text) > settings.max_question_chars:
+            raise QuestionTooLong(
+                f"message {i} is {len(text)} characters long; the limit is {settings.max_question_chars}"
+            )
+
+
+# ---- cross-site requests ------------------------------------------------------------------
+def same_origin(source: str, host: str) -> bool:
+    """True when an Origin or Referer value names the host (and port) the request was sent to."""
+    from urllib.parse import urlsplit
+
+    try:
+        netloc = urlsplit(source.strip()).netloc.lower()
+    except ValueError:
+        return False
+    return bool(netloc) and netloc == host.strip().lower()
+
+
+def cross_site_refusal(settings: Settings, method: str, path: str, headers: dict[bytes, bytes]) -> str | None:
+    """Why a state-changing request from a foreign page is refused (None: let it through).
+
+    A POST/PUT/PATCH/DELETE whose Origin (or, without one, Referer) names another site is refused unless it carries
+    the credential (a browser on another site cannot add an Authorization header without a CORS preflight)."""
+    if method.upper() not in WRITE_METHODS or path.rstrip("/") in READ_ONLY_POSTS:
+        return None
+    source = headers.get(b"origin") or headers.get(b"referer")
+    if source is None:
+        return None  # not sent by a browser page (curl, SDKs): the token rules decide
+    value = source.decode("latin-1")
+    if same_origin(value, headers.get(b"host", b"").decode("latin-1")):
+        return None
+    auth = headers.get(b"authorization")
+    if auth is not None and credential_ok(settings, auth.decode("latin-1")):
+        return None
+    return f"cross-site {method.upper()} from {value[:200]!r} refused; send the request from this site or with the API token"
+
+
+class OriginGuardMiddleware:
+    """403 for state-changing requests from foreign pages, on every route (the API and the mounted web app)."""
+
+    def __init__(self, app: Any, *, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = dict(scope.get("headers") or [])
+            why = cross_site_refusal(self.settings, scope.get("method", "GET"), scope.get("path", ""), headers)
+            if why is not None:
+                await _drain(receive)
+                await _send_error(send, 403, "forbidden", why)
+                return
+        await self.app(scope, receive, send)

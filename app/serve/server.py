@@ -50,9 +50,9 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
 
     blocks = create_app(desk, settings)
     kwargs: dict[str, Any] = {}
-    if security.has_gradio_auth(settings):
-        assert settings.auth_user and settings.auth_password
-        kwargs["auth"] = (settings.auth_user, settings.auth_password.get_secret_value())
+    if security.web_login_required(settings):
+        # The one rule (app.serve.security): any credential set means a login for the page and gradio's API routes.
+        kwargs["auth"] = lambda user, password: security.web_login_ok(settings, user, password)
     mount_options = getattr(sys.modules["app.serve.web.app"], "mount_options", None)
     if callable(mount_options):
         kwargs.update(mount_options(settings))  # theme, css: gradio 6 takes them at mount/launch time
@@ -65,6 +65,10 @@ def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
         max_file_size=settings.max_file_bytes,
         **kwargs,
     )
+    # gradio checks that a request's FileData paths lie in its upload folder only once the Blocks "has launched"
+    # (processing_utils._check_allowed); mount_gradio_app never sets that, so without this line a client could name
+    # any server file as an upload. Handlers.uploaded_path checks the same again at the point of use.
+    blocks.has_launched = True
     return True
 
 
@@ -101,7 +105,7 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     """Serve on settings.host:settings.port; refuses a non-loopback address without credentials (UnsafeBindError)."""
     import uvicorn
 
-    security.check_bind(settings)
+    security.check_bind(settings, web=web)
     app = build_app(settings, ensure_sample=ensure_sample, web=web)
     log.warning(
         "Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port

@@ -48,9 +48,11 @@ def _base_env() -> dict[str, str]:
 
 
 class NewsdeskServer:
-    """`python -m app.cli serve --api-only` as a subprocess on a free loopback port, restartable on the same port/index."""
+    """`python -m app.cli serve --api-only` (with `web=True`: API and web app) as a subprocess on a free loopback port,
+    restartable on the same port/index."""
 
-    def __init__(self, workdir: Path, **settings: str) -> None:
+    def __init__(self, workdir: Path, *, web: bool = False, **settings: str) -> None:
+        self.web = web
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -83,9 +85,10 @@ class NewsdeskServer:
             "127.0.0.1",
             "--port",
             str(self.port),
-            "--api-only",
+            *([] if self.web else ["--api-only"]),
             "--no-sample",
         ]
+        self.env["GRADIO_TEMP_DIR"] = str(self.workdir / "gradio")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
 

@@ -76,7 +76,20 @@ CASES: list[tuple[str, Send, set[int]]] = [
         {413},
     ),
     ("deeply nested JSON", raw("/api/ask", nested_json(100_000)), {400, 422}),
-    ("long question", lambda c, s: c.post("/api/ask", json={"question": "why " * 5000}), {422}),
+    ("long question", lambda c, s: c.post("/api/ask", json={"question": "why " * 5000}), {413}),
+    # issue 14: one question limit on every door, blank questions, numeric dates, JSON records sized before analysis
+    ("blank question", lambda c, s: c.post("/api/ask", json={"question": " \n\t "}), {422}),
+    (
+        "900 KB chat message",
+        lambda c, s: c.post(
+            "/v1/chat/completions",
+            json={"model": "newsdesk", "messages": [{"role": "user", "content": "why " * 225_000}]},
+        ),
+        {413},
+    ),
+    ("brief since -1", lambda c, s: c.post("/api/brief", json={"selection": {"since": "-1"}}), {422}),
+    ("3 M-character JSON record", upload("big.json", b'{"text": "' + b"Word word. " * 300_000 + b'"}'), {413}),
+    ("deeply nested JSONL upload", upload("deep.jsonl", b"[" * 100_000 + b"]" * 100_000), {400}),
     # HTML
     ("deeply nested HTML upload", upload("nested.html", nested_html(), "text/html"), {400}),
     ("script-only HTML upload", upload("scripts.html", scripts_only_html(), "text/html"), {400}),

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, FastAPI, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.serve import security
@@ -35,7 +36,9 @@ def create_api(desk: Newsdesk, settings: Settings | None = None, *, evaluate: Ev
     """The FastAPI app over one Newsdesk. `evaluate` defaults to app.serve.evaluate.evaluate (tests inject one)."""
     settings = settings or desk.settings
     api = ApiContext(desk, settings)
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package (under
+    # /static-offline-docs), where plain FastAPI loads them from a public CDN.
+    app = FastAPIOffline(
         title="Newsdesk API",
         version=__version__,
         description="Grounded answers and briefings from news articles; every claim cites the exact passage it came from.",
@@ -43,6 +46,8 @@ def create_api(desk: Newsdesk, settings: Settings | None = None, *, evaluate: Ev
     app.state.api = api
     install_error_handlers(app)
     app.add_middleware(security.BodyLimitMiddleware, limit_for=_body_limits(settings))
+    # Outermost: a foreign page's POST is refused before any body is read, on the API and the mounted web app alike.
+    app.add_middleware(security.OriginGuardMiddleware, settings=settings)
 
     bearer = HTTPBearer(auto_error=False, description="NEWSDESK_API_TOKEN")
 

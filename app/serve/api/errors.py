@@ -31,6 +31,7 @@ class ApiError(Exception):
 _STATUS_TYPES = {
     400: "bad_request",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
@@ -162,7 +163,7 @@ class UnexpectedErrorMiddleware:
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse, "description": _STATUS_TYPES[code]} for code in (400, 401, 413, 415, 422, 503)
+    code: {"model": ErrorResponse, "description": _STATUS_TYPES[code]} for code in (400, 401, 403, 413, 415, 422, 503)
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorResponse, "description": "not_found"}}
 

@@ -65,7 +65,9 @@ class SearchRequest(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=4000)
+    question: str = Field(
+        min_length=1, description="At most settings.max_question_chars (4000) characters (413 above)."
+    )
     history: list[ChatTurn] = Field(default_factory=list, max_length=50, description="Earlier turns, oldest first.")
     backend: BackendName | None = Field(
         None, description="Answer engine; default from settings. Never falls back silently."

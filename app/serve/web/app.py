@@ -330,17 +330,11 @@ def mount_options(settings: Settings | None = None) -> dict[str, Any]:
     }
 
 
-def auth_for(settings: Settings) -> tuple[str, str] | None:
-    """The login to require (None when unset); refuses a non-loopback bind without any credential."""
-    security.check_bind(settings)
-    if security.has_gradio_auth(settings):
-        assert settings.auth_user and settings.auth_password
-        return settings.auth_user, settings.auth_password.get_secret_value()
-    if not security.is_loopback(settings.host):
-        raise security.UnsafeBindError(
-            f"refusing to serve the web app on {settings.host!r} without a login: set NEWSDESK_AUTH_USER and "
-            "NEWSDESK_AUTH_PASSWORD, or bind to 127.0.0.1."
-        )
+def auth_for(settings: Settings) -> Any:
+    """The login check to require (None: no credential set, loopback); refuses a public bind without any credential."""
+    security.check_bind(settings, web=True)
+    if security.web_login_required(settings):
+        return lambda user, password: security.web_login_ok(settings, user, password)
     return None
 
 

@@ -5,6 +5,7 @@ Failures become readable gr.Error messages, never a stack trace in the page.
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.api, gr.Progress).
 import functools
+import html
 import inspect
 import logging
 import re
@@ -20,6 +21,7 @@ from app.errors import NewsdeskError
 from app.ingest.formats import LoadError
 from app.models import AnswerDelta, AnswerDone, Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
 from app.serve import evaluate as evaluation
+from app.serve import security
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
 from app.serve.web import format_feeds as fmt_feeds
@@ -49,6 +51,32 @@ def new_conversation() -> Conversation:
     return Conversation()
 
 
+def _error(message: str) -> gr.Error:
+    """A gr.Error whose message is shown as text: gradio renders toast messages as HTML, so it is escaped here."""
+    return gr.Error(html.escape(message, quote=False))
+
+
+def _warning(message: str) -> None:
+    gr.Warning(html.escape(message, quote=False))
+
+
+def _info(message: str) -> None:
+    gr.Info(html.escape(message, quote=False))
+
+
+def uploaded_path(path: str) -> str:
+    """`path` when it is a file gradio saved in its upload directory; a client naming any other server file is refused."""
+    if not security.upload_path_ok(path, gradio_upload_dir()):
+        raise _error("That file was not uploaded through this page; upload it again.")
+    return path
+
+
+def gradio_upload_dir() -> str:
+    from gradio.utils import get_upload_folder
+
+    return get_upload_folder()
+
+
 def _readable(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Turn failures into readable gr.Error messages (never a stack trace in the page); log unexpected ones."""
 
@@ -56,9 +84,9 @@ def _readable(action: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]
         if isinstance(e, gr.Error):
             return e
         if isinstance(e, NewsdeskError):
-            return gr.Error(str(e))
+            return _error(str(e))  # escaped: a fetched page's error text may carry markup
         log.exception("web: %s failed", action)
-        return gr.Error(
+        return _error(
             f"{action} failed ({type(e).__name__}: {str(e)[:ERROR_DETAIL_CHARS]}). The server log has the details."
         )
 
@@ -146,10 +174,15 @@ class Handlers:
     # ---- ask ---------------------------------------------------------------
     @_readable("Answering")
     def respond(self, question: str, conv: Conversation, backend: str) -> Iterator[tuple[Any, ...]]:
-        question = (question or "").strip()
-        if not question:
-            gr.Warning("Type a question first.")
+        if not (question or "").strip():
+            _warning("Type a question first.")
             yield conv.messages, conv, gr.skip(), ""
+            return
+        try:
+            question = security.check_question(question, self.settings)  # the limit every door shares
+        except security.QuestionTooLong as e:
+            _warning(str(e))
+            yield conv.messages, conv, gr.skip(), gr.skip()
             return
         messages = [
             *conv.messages,
@@ -200,7 +233,7 @@ class Handlers:
         try:
             label = self._label(backend)
         except NewsdeskError as e:
-            gr.Warning(f"{backend} is not available: {e}")
+            _warning(f"{backend} is not available: {e}")
             return fmt.status_line(self._label(self.settings.backend), self.desk.articles()), gr.Dropdown(
                 value=self.settings.backend
             )
@@ -209,10 +242,10 @@ class Handlers:
     @_readable("Answering")
     def api_ask(self, question: str, backend: str = "", history: list[dict[str, str]] | None = None) -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the Answer (sentences, verified citations) as JSON."""
-        if not (question or "").strip():
-            raise gr.Error("question is empty")
+        question = security.check_question(question, self.settings)  # empty or too long: a readable error
         turns = [ChatTurn.model_validate(t) for t in history or []]
-        return self.desk.ask(question.strip(), history=turns, backend=backend or None).model_dump(mode="json")
+        security.check_message_sizes([t.content for t in turns], self.settings)
+        return self.desk.ask(question, history=turns, backend=backend or None).model_dump(mode="json")
 
     # ---- briefing ----------------------------------------------------------
     @_readable("Writing the briefing")
@@ -238,7 +271,7 @@ class Handlers:
                 since_last_briefing=bool(since_last),
             )
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise _error(str(e)) from None
         briefing = self.desk.brief(
             selection, backend=backend or None, length=length or "standard", progress=_progress_cb(progress, "Briefing")
         )
@@ -265,13 +298,13 @@ class Handlers:
     ) -> dict[str, Any]:
         url = (url or "").strip()
         if url and not fmt.safe_url(url):  # never let the address box name a server-side path
-            raise gr.Error(f"'{url}' is not a web address: it must start with http:// or https://")
+            raise _error(f"'{url}' is not a web address: it must start with http:// or https://")
         text = (text or "").strip()
         if not files and not url and not text:
-            raise gr.Error("Nothing to add: upload a file, enter a URL or paste an article.")
+            raise _error("Nothing to add: upload a file, enter a URL or paste an article.")
         reports = []
         if files:
-            uploads = [read_uploaded(path, self.settings.max_file_bytes) for path in files]
+            uploads = [read_uploaded(uploaded_path(path), self.settings.max_file_bytes) for path in files]
             reports.append(self.desk.ingest_uploads(uploads, progress=_progress_cb(progress, "Indexing")))
         if url:
             reports.append(self.desk.ingest_url(url, progress=_progress_cb(progress, "Indexing")))
@@ -284,19 +317,19 @@ class Handlers:
     def after_ingest(self, data: dict[str, Any], backend: str) -> tuple[Any, ...]:
         report = IngestReport.model_validate(data)
         for message in fmt.ingest_warnings(report):
-            gr.Warning(message)
+            _warning(message)
         if report.added or report.replaced:
-            gr.Info(f"Added {len(report.added) + len(report.replaced)} article(s) to the library.")
+            _info(f"Added {len(report.added) + len(report.replaced)} article(s) to the library.")
         clear = "" if not report.errors else gr.skip()
         return (fmt.ingest_html(report), *self.library_updates(backend), None, clear, clear, clear)
 
     @_readable("Removing the article")
     def remove(self, article_id: str | None, backend: str) -> tuple[Any, ...]:
         if not article_id:
-            raise gr.Error("Choose an article to remove first.")
+            raise _error("Choose an article to remove first.")
         if not self.desk.remove(article_id):
-            raise gr.Error(f"No article with id {article_id} (already removed?).")
-        gr.Info("Article removed.")
+            raise _error(f"No article with id {article_id} (already removed?).")
+        _info("Article removed.")
         return self.library_updates(backend)
 
     # ---- feeds (issue 16) ----------------------------------------------------
@@ -354,11 +387,11 @@ class Handlers:
         k: float | None,
         progress: gr.Progress = gr.Progress(),
     ) -> tuple[dict[str, Any], list[str]]:
-        path = upload or dataset
+        path = uploaded_path(upload) if upload else dataset
         if not path:
-            raise gr.Error("Choose a dataset from evals/ or upload a JSONL file.")
+            raise _error("Choose a dataset from evals/ or upload a JSONL file.")
         if not upload and not evaluation.is_shipped(path):
-            raise gr.Error(f"{path} is not a dataset in evals/; upload it instead.")
+            raise _error(f"{path} is not a dataset in evals/; upload it instead.")
         from app.evaluation.report import write_report
 
         chosen = list(backends or []) or [self.settings.backend]

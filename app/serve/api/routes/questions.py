@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.models import Answer, AnswerDelta, AnswerDone, AnswerEvent, Briefing, Passage
+from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.schemas import ASK_EVENT, AskRequest, BriefRequest, SearchRequest
 from app.serve.api.streaming import event_stream
@@ -48,14 +49,16 @@ def build(api: ApiContext) -> APIRouter:
     )
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
+        question = security.check_question(body.question, api.settings)  # 413 / 422, the limit every door shares
+        security.check_message_sizes([turn.content for turn in body.history], api.settings)
         backend = api.backend(body.backend)
 
         def answer() -> Answer:
-            return desk.ask(body.question, history=body.history, backend=backend, k=body.k, filters=body.filters,
+            return desk.ask(question, history=body.history, backend=backend, k=body.k, filters=body.filters,
                             strict=body.strict)  # fmt: skip
 
         def events() -> Iterator[AnswerEvent]:
-            return desk.stream_ask(body.question, history=body.history, backend=backend, k=body.k,
+            return desk.stream_ask(question, history=body.history, backend=backend, k=body.k,
                                    filters=body.filters, strict=body.strict)  # fmt: skip
 
         if not body.stream:
