@@ -243,8 +243,10 @@ def test_briefing_carries_no_planted_instructions(locked: Server) -> None:
     with locked.client() as c:
         r = c.post("/api/articles", json={"text": PLANTED, "title": "Terminal approved"}, headers=AUTH)
         assert r.status_code in (200, 201), r.text
-        aid = (r.json()["added"] or r.json()["replaced"] or r.json()["unchanged"])[0]
-        r = c.post("/api/brief", json={"selection": {"article_ids": [aid["id"]]}, "length": "long"})
+        report = r.json()
+        kept = [a["id"] for a in report["added"] + report["replaced"] + report["unchanged"]]
+        aid = (kept or [d["duplicate_of"] for d in report["duplicates"]])[0]  # an earlier test may have posted it
+        r = c.post("/api/brief", json={"selection": {"article_ids": [aid]}, "length": "long"})
         assert r.status_code == 200, r.text
         briefing = r.json()
     text = json.dumps(briefing)
