@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         256, description="Chunks embedded and written to the store together during an ingest (memory stays flat)."
     )
     embedding_device: str = "cpu"
+    # Issue 18: a cold ask without torch
+    embedding_onnx: bool = Field(
+        True,
+        description="Embed queries with the local model's ONNX export beside the index (no torch import); false: torch.",
+    )
 
     # Chunking
     chunk_tokens: int = Field(
