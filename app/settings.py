@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -42,8 +43,12 @@ class Settings(BaseSettings):
     embedding_device: str = "cpu"
     # Issue 18: a cold ask without torch
     embedding_onnx: bool = Field(
-        True,
-        description="Embed queries with the local model's ONNX export beside the index (no torch import); false: torch.",
+        True, description="Embed with the local model's ONNX export (no torch import on a cold ask); false: torch."
+    )
+    embedding_onnx_dir: Path | None = Field(
+        None,
+        description="Where the ONNX export is cached (one per machine, not per index); defaults to "
+        "$XDG_CACHE_HOME/newsdesk/onnx or ~/.cache/newsdesk/onnx.",
     )
 
     # Chunking
@@ -134,6 +139,13 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")
     log_level: str = "WARNING"
     log_json: bool = False
+
+    @property
+    def resolved_onnx_dir(self) -> Path:
+        if self.embedding_onnx_dir is not None:
+            return self.embedding_onnx_dir.expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "newsdesk" / "onnx"
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -103,7 +103,7 @@ def make_embeddings(settings: Settings) -> Embeddings:
 
 
 class LocalEmbeddings(Embeddings):
-    """The local sentence-transformers model. Vectors come from its ONNX export beside the index when there is one
+    """The local sentence-transformers model. Vectors come from its cached ONNX export when there is one
     (onnxruntime + tokenizers: no torch import, app/store/onnx_encoder.py), else from torch; torch is loaded only
     when needed (no export yet, or ingest's token vectors and tokenizer through `_client`), and exports once then."""
 
@@ -112,7 +112,7 @@ class LocalEmbeddings(Embeddings):
 
         self.settings = settings
         self.model_path = path
-        self.onnx_file = onnx_path(settings.index_dir, path)
+        self.onnx_file = onnx_path(settings.resolved_onnx_dir, path)
         self.encode_kwargs: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.embedding_batch_size}
         self.multi_process = False
         self._torch: Any = None

@@ -1,7 +1,7 @@
 """The bundled sentence-transformers model run through ONNX Runtime: the same weights, without importing torch.
 
-`export` (needs torch, run when the index is built) writes the transformer as an ONNX graph beside the index, with a
-sidecar naming the weights it came from; `OnnxEncoder` (onnxruntime + tokenizers only) then reproduces
+`export` (needs torch: run by `scripts/setup.sh`, or the first time torch loads the model) writes the transformer as an
+ONNX graph to a per-machine cache (Settings.resolved_onnx_dir), with a sidecar naming the weights it came from; `OnnxEncoder` (onnxruntime + tokenizers only) then reproduces
 sentence-transformers' tokenization, mean pooling and normalisation, so its vectors match the torch ones (cosine
 ≥ 0.9999, tests/test_onnx_encoder.py) and an index built with torch needs no reindex.
 """
@@ -21,16 +21,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ONNX_DIR = "embedder"
-"""Sub-folder of the index folder holding exported models (Chroma ignores folders it did not create)."""
 OPSET = 17
 """ONNX opset of the export: supported by every onnxruntime >= 1.14 and by torch's TorchScript exporter."""
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def onnx_path(index_dir: Path, model_dir: Path) -> Path:
-    """Where the ONNX export of the model folder `model_dir` lives for the index at `index_dir`."""
-    return Path(index_dir) / ONNX_DIR / f"{model_dir.name}.onnx"
+def onnx_path(cache_dir: Path, model_dir: Path) -> Path:
+    """Where the ONNX export of the model folder `model_dir` lives in `cache_dir`."""
+    return Path(cache_dir) / f"{model_dir.name}.onnx"
 
 
 def _source_stamp(model_dir: Path) -> dict[str, Any]:
@@ -151,3 +149,20 @@ class OnnxEncoder:
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return np.concatenate(rows)
+
+
+def main() -> int:
+    """`python -m app.store.onnx_encoder`: export the configured local model once (scripts/setup.sh runs it)."""
+    from app.settings import Settings
+    from app.store.embeddings import local_model_path
+
+    settings = Settings()
+    model_dir = local_model_path(settings.embedding_model)
+    path = onnx_path(settings.resolved_onnx_dir, model_dir)
+    ok = ensure_export(model_dir, path)
+    print(f"ONNX export of {model_dir.name}: {path}" if ok else "ONNX export failed (asks will load torch)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
