@@ -27,7 +27,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   touch "$stamp"
 fi
 # The embedding model's ONNX export (once per machine): a cold `newsdesk ask` then runs it without importing torch.
-HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VENV/bin/python" -m app.store.onnx_encoder >/dev/null || true
+HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VENV/bin/python" -m app.store.embeddings >/dev/null || true
 if [ "${1:-run}" = test ] && [ ! -x /usr/bin/chromium ]; then
   # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
   if [ "$(id -u)" = 0 ]; then

@@ -139,9 +139,7 @@ def test_sample_questions_get_identical_answers_with_torch_and_onnx(sample_index
     with_torch = Newsdesk(sample_index.model_copy(update={"embedding_onnx": False}))
     with_onnx = Newsdesk(sample_index)
     assert with_onnx.embeddings.backend == "onnx" and with_torch.embeddings.backend == "torch"
-    different = [
-        q for q in questions if _answer_key(with_torch.ask(q)) != _answer_key(with_onnx.ask(q))
-    ]
+    different = [q for q in questions if _answer_key(with_torch.ask(q)) != _answer_key(with_onnx.ask(q))]
     assert different == []
 
 

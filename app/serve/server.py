@@ -67,17 +67,17 @@ class WaitForWarmUp:
         self.wait_seconds = wait_seconds
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and not self.ready.is_set() and str(scope.get("path", "")).startswith(MODEL_PATHS):
-            if not await asyncio.to_thread(self.ready.wait, self.wait_seconds):
-                from app.serve.api.errors import error_response
-                from app.serve.api.routes.health import WARMING_RETRY_AFTER
+        needs_models = scope["type"] == "http" and str(scope.get("path", "")).startswith(MODEL_PATHS)
+        if needs_models and not self.ready.is_set() and not await asyncio.to_thread(self.ready.wait, self.wait_seconds):
+            from app.serve.api.errors import error_response
+            from app.serve.api.routes.health import WARMING_RETRY_AFTER
 
-                response = error_response(
-                    503, "warming", "the server is still loading its models; retry shortly",
-                    headers={"Retry-After": str(WARMING_RETRY_AFTER)},
-                )  # fmt: skip
-                await response(scope, receive, send)
-                return
+            response = error_response(
+                503, "warming", "the server is still loading its models; retry shortly",
+                headers={"Retry-After": str(WARMING_RETRY_AFTER)},
+            )  # fmt: skip
+            await response(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
 

@@ -126,7 +126,7 @@ class LocalEmbeddings(Embeddings):
 
     @property
     def backend(self) -> str:
-        """"onnx" or "torch": what embeds the next text (loads nothing)."""
+        """Which model embeds the next text, "onnx" or "torch" (loads nothing)."""
         return "onnx" if self._onnx is not None or self._onnx_ready() else "torch"
 
     def _onnx_ready(self) -> bool:
@@ -252,3 +252,15 @@ def embed_chunk_list(embeddings: Embeddings, chunks: Sequence[Chunk]) -> list[li
     for chunk, blob in zip(chunks, spans, strict=True):
         chunk.span_vectors = blob
     return vectors
+
+
+def export_onnx(settings: Settings) -> bool:
+    """Export the configured local model to ONNX once (`python -m app.store.embeddings`, run by scripts/setup.sh)."""
+    from app.store.onnx_encoder import ensure_export, onnx_path
+
+    model_dir = local_model_path(settings.embedding_model)
+    return ensure_export(model_dir, onnx_path(settings.resolved_onnx_dir, model_dir))
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if export_onnx(Settings()) else 1)

@@ -1,6 +1,6 @@
 """The bundled sentence-transformers model run through ONNX Runtime: the same weights, without importing torch.
 
-`export` (needs torch: run by `scripts/setup.sh`, or the first time torch loads the model) writes the transformer as an
+`export` (needs torch: run by `scripts/setup.sh` through app.store.embeddings, or the first time torch loads the model) writes the transformer as an
 ONNX graph to a per-machine cache (Settings.resolved_onnx_dir), with a sidecar naming the weights it came from; `OnnxEncoder` (onnxruntime + tokenizers only) then reproduces
 sentence-transformers' tokenization, mean pooling and normalisation, so its vectors match the torch ones (cosine
 ≥ 0.9999, tests/test_onnx_encoder.py) and an index built with torch needs no reindex.
@@ -8,6 +8,7 @@ sentence-transformers' tokenization, mean pooling and normalisation, so its vect
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -27,8 +28,9 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def onnx_path(cache_dir: Path, model_dir: Path) -> Path:
-    """Where the ONNX export of the model folder `model_dir` lives in `cache_dir`."""
-    return Path(cache_dir) / f"{model_dir.name}.onnx"
+    """Where the ONNX export of the model folder `model_dir` lives in `cache_dir` (one file per model folder)."""
+    folder = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:12]
+    return Path(cache_dir) / f"{model_dir.name}-{folder}.onnx"
 
 
 def _source_stamp(model_dir: Path) -> dict[str, Any]:
@@ -55,6 +57,9 @@ def export(model_dir: Path, path: Path) -> Path:
     """Export the transformer of the sentence-transformers folder `model_dir` to `path` (needs torch and onnx)."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # quiet by default: no weight-loading bar on stderr
 
     class TokenEmbeddings(torch.nn.Module):
         """BertModel called by keyword (its positional order differs across transformers releases)."""
@@ -149,20 +154,3 @@ class OnnxEncoder:
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)
         return np.concatenate(rows)
-
-
-def main() -> int:
-    """`python -m app.store.onnx_encoder`: export the configured local model once (scripts/setup.sh runs it)."""
-    from app.settings import Settings
-    from app.store.embeddings import local_model_path
-
-    settings = Settings()
-    model_dir = local_model_path(settings.embedding_model)
-    path = onnx_path(settings.resolved_onnx_dir, model_dir)
-    ok = ensure_export(model_dir, path)
-    print(f"ONNX export of {model_dir.name}: {path}" if ok else "ONNX export failed (asks will load torch)")
-    return 0 if ok else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

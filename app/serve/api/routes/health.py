@@ -22,7 +22,9 @@ def check(api: ApiContext) -> tuple[int, Health]:
     store_kind = "server" if s.chroma_url else "embedded"
     if not api.ready.is_set():  # models still loading: not ready, and nothing here may wait for them
         detail = "loading the models; retry shortly"
-        return 503, Health(status="warming", version=__version__, backend=s.backend, model="", store=store_kind, detail=detail)
+        return 503, Health(
+            status="warming", version=__version__, backend=s.backend, model="", store=store_kind, detail=detail
+        )
     try:
         backend = api.desk.engine()
         model = str(getattr(backend, "model", "") or "")
