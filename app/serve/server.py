@@ -143,7 +143,7 @@ def build_app(
     if background:
         ready: threading.Event = app.state.api.ready
         ready.clear()
-        app.add_middleware(WaitForWarmUp, ready=ready)
+        app.add_middleware(WaitForWarmUp, ready=ready, wait_seconds=WARM_UP_WAIT_SECONDS)
         warm_in_background(desk, ready, ensure_sample=ensure_sample)
     return app
 
