@@ -6,10 +6,14 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-fast lint eval bench setup setup-test clean-index
+.PHONY: run test test-fast lint eval bench bench-cold setup setup-llamacpp setup-test clean-index
 
 setup:
 	scripts/setup.sh run
+
+# The llama.cpp backend (NEWSDESK_BACKEND=llamacpp): not part of `make run`; builds llama-cpp-python (~5 minutes).
+setup-llamacpp:
+	scripts/setup.sh llamacpp
 
 setup-test:
 	scripts/setup.sh test
@@ -35,6 +39,10 @@ eval: setup
 
 bench: setup-test
 	$(BIN)/python -m bench.run_all
+
+# Cold start (issue 18): cold ask / serve-ready as ratios to a cold `newsdesk --help`; docs/performance.md.
+bench-cold: setup
+	$(BIN)/python -m bench.cold_start_bench
 
 clean-index:
 	rm -rf index/* && touch index/.gitkeep

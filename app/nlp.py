@@ -7,10 +7,12 @@ installed package is the genuine pipeline (its meta's components and published a
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,8 +36,7 @@ class NlpUnavailable(RuntimeError):
 def pipeline() -> Language:
     """The full pipeline (tagger, parser, lemmatizer, NER), loaded once."""
     try:
-        import spacy
-
+        spacy = _import_spacy()
         nlp = spacy.load(MODEL_PACKAGE)
     except (ImportError, OSError) as e:
         raise NlpUnavailable(
@@ -43,6 +44,23 @@ def pipeline() -> Language:
         ) from e
     log.info("spaCy pipeline loaded", extra={"model": MODEL_PACKAGE, "pipes": ",".join(nlp.pipe_names)})
     return nlp
+
+
+def _import_spacy() -> ModuleType:
+    """spaCy without torch: thinc imports torch when it is installed (2 s and 400 MB on a cold `ask`) only to offer
+    PyTorch layers, which en_core_web_sm does not use (issue 18). torch is hidden while thinc loads, so thinc records
+    `has_torch = False`; a later `import torch` (ingest's embedding model) works as usual."""
+    if "torch" in sys.modules or "thinc" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError meanwhile
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
 
 
 def parse(text: str) -> Doc:

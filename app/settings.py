@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -44,6 +45,15 @@ class Settings(BaseSettings):
         256, description="Chunks embedded and written to the store together during an ingest (memory stays flat)."
     )
     embedding_device: str = Field("cpu", description="Torch device of the local embedding model.")
+    # Issue 18: a cold ask without torch
+    embedding_onnx: bool = Field(
+        True, description="Embed with the local model's ONNX export (no torch import on a cold ask); false: torch."
+    )
+    embedding_onnx_dir: Path | None = Field(
+        None,
+        description="Where the ONNX export is cached (one per machine, not per index); defaults to "
+        "$XDG_CACHE_HOME/newsdesk/onnx or ~/.cache/newsdesk/onnx.",
+    )
 
     # Chunking
     chunk_tokens: int = Field(
@@ -170,6 +180,13 @@ class Settings(BaseSettings):
     cache_dir: Path | None = Field(None, description="Briefing cache; defaults to <index_dir>/cache.")
     log_level: str = Field("WARNING", description="Logging level (logs are quiet by default).")
     log_json: bool = Field(False, description="Structured JSON log lines.")
+
+    @property
+    def resolved_onnx_dir(self) -> Path:
+        if self.embedding_onnx_dir is not None:
+            return self.embedding_onnx_dir.expanduser()
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        return Path(base) / "newsdesk" / "onnx"
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -14,7 +14,7 @@ from bench.common import BENCH_DIR, RESULTS_DIR, ROOT, load_results
 DOC = ROOT / "docs" / "performance.md"
 IMG = ROOT / "docs" / "img"
 NOTES = BENCH_DIR / "notes.md"
-ORDER = ["ingest", "retrieval", "baseline", "serve", "feeds"]
+ORDER = ["ingest", "retrieval", "baseline", "serve", "feeds", "cold_start"]
 
 
 def _fmt(x: Any, nd: int = 2) -> str:
@@ -373,6 +373,35 @@ def feeds_section(doc: dict[str, Any]) -> str:
     )
 
 
+def cold_start_section(results: dict[str, dict[str, Any]]) -> str:
+    """Issue 18: cold `ask` and `serve` against a cold `--help`, before (torch, eager warm-up) and after, same machine."""
+    runs = [(name, results[name]) for name in ("cold_start_before", "cold_start") if name in results]
+    rows = []
+    for name, doc in runs:
+        r = doc["results"]
+        h = r["help_s"]
+        rows.append(
+            [
+                "before (torch)" if name.endswith("before") else "after (ONNX)",
+                _fmt(h),
+                f"{_fmt(r['ask_s'])} ({_fmt(r['ask_s'] / h, 1)}×)",
+                round(r["ask_rss_mb"]),
+                f"{_fmt(r['serve_first_response_s'])} ({_fmt(r['serve_first_response_s'] / h, 1)}×)",
+                f"{_fmt(r['serve_ready_s'])} ({_fmt(r['serve_ready_s'] / h, 1)}×)",
+                "yes" if r["identical_answers"] else "**no**",
+            ]
+        )
+    head = ["tree", "cold --help s", "cold ask s (÷ help)", "ask peak RSS MB", "serve: page s", "serve: ready s",
+            "same answer"]  # fmt: skip
+    return (
+        f"Medians of {runs[-1][1]['params']['runs']} cold runs each, interleaved, over the sample index "
+        "(`make bench-cold`; before = the tree before issue 18, `--code`). A cold ask loads Chroma (with LangChain and "
+        "langsmith), the spaCy pipeline for question analysis and the embedding model; after issue 18 the model runs "
+        "from its ONNX export (onnxruntime + tokenizers) and neither torch nor transformers is imported. "
+        '`serve` serves the page and /healthz ("warming") before the models are loaded.\n\n' + _table(head, rows)
+    )
+
+
 def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
     parts = [
         "# Performance",
@@ -401,6 +430,8 @@ def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
         parts += ["## 5–6. Memory and cold start of `newsdesk serve`", "", serve_section(results["serve"], img_dir), ""]
     if "feeds" in results:
         parts += ["## 7. Feed refresh", "", feeds_section(results["feeds"]), ""]
+    if "cold_start" in results:
+        parts += ["## 8. First contact: cold `ask` and `serve`", "", cold_start_section(results), ""]
     return "\n".join(parts).rstrip() + "\n"
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Creates .venv and installs Newsdesk with everything it needs, offline-capable afterwards.
-#   scripts/setup.sh          runtime (web app, CLI, local models)
-#   scripts/setup.sh test     + test tools and Debian's chromium for the browser tests
+#   scripts/setup.sh          runtime (web app, CLI, local models): prebuilt wheels only, nothing compiled
+#   scripts/setup.sh llamacpp + the llama.cpp backend (llama-cpp-python builds from source: ~5 minutes on 2 cores)
+#   scripts/setup.sh test     + llama.cpp (its tests need it), test tools and Debian's chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -14,12 +15,19 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   "$VENV/bin/pip" install -q --upgrade pip
   # The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
   "$VENV/bin/pip" install -q torch==2.13.0
-  extras="llamacpp"
-  [ "${1:-run}" = test ] && extras="llamacpp,test"
-  # llama-cpp-python builds from source once (about 5 minutes on 2 cores); pip caches the wheel.
-  "$VENV/bin/pip" install -q -c constraints.txt -e ".[${extras}]"
+  # The default (extractive) engine needs no LLM, so `run` installs no llama.cpp (issue 18). llama-cpp-python builds
+  # from source once (about 5 minutes on 2 cores); pip caches the wheel.
+  case "${1:-run}" in
+    run) target="." ;;
+    llamacpp) target=".[llamacpp]" ;;
+    test) target=".[llamacpp,test]" ;;
+    *) echo "usage: scripts/setup.sh [run|llamacpp|test]" >&2; exit 2 ;;
+  esac
+  "$VENV/bin/pip" install -q -c constraints.txt -e "$target"
   touch "$stamp"
 fi
+# The embedding model's ONNX export (once per machine): a cold `newsdesk ask` then runs it without importing torch.
+HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 "$VENV/bin/python" -m app.store.embeddings >/dev/null || true
 if [ "${1:-run}" = test ] && [ ! -x /usr/bin/chromium ]; then
   # The browser tests drive Debian's chromium (Playwright never downloads a browser here).
   if [ "$(id -u)" = 0 ]; then

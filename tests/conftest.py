@@ -24,7 +24,13 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
         if key.startswith("NEWSDESK_") or key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):  # fallbacks
             monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("NEWSDESK_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("NEWSDESK_EMBEDDING_ONNX_DIR", str(_onnx_cache_dir(tmp_path)))
     yield
+
+
+def _onnx_cache_dir(tmp_path: Path) -> Path:
+    """One ONNX export cache per test session (issue 18): exported once, not per test, and not in the user's cache."""
+    return tmp_path.parent / "onnx-cache"  # tmp_path is <session basetemp>/<test>
 
 
 @pytest.fixture(scope="session")

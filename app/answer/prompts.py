@@ -12,18 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import yaml
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_core.prompts import ChatPromptTemplate
 
 from app.chunks.tokens import count_tokens, get_encoding
 from app.errors import NewsdeskError
 from app.injection import looks_like_instruction, mask_instruction_text  # noqa: F401 (re-exported)
 from app.models import CANNOT_ANSWER_MARKER, ChatTurn, Passage
 from app.resources import prompts_dir
+
+if TYPE_CHECKING:  # LangChain's prompt classes cost ~0.5 s to import: only the LLM engines load them (issue 18)
+    from langchain_core.messages import BaseMessage
+    from langchain_core.prompts import ChatPromptTemplate
 
 PROMPTS_DIR = prompts_dir()
 QA_SYSTEM, QA_USER, CONDENSE = "qa_system", "qa_user", "condense"
@@ -171,6 +173,8 @@ def qa_messages(question: str, passages: Sequence[Passage]) -> list[BaseMessage]
         question=question.strip(),
         cannot_answer=CANNOT_ANSWER_MARKER,
     )
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     return [SystemMessage(content=system), HumanMessage(content=user)]
 
 
@@ -180,12 +184,18 @@ def qa_prompt(question: str, passages: Sequence[Passage]) -> ChatPromptTemplate:
     Rendering happens here with StrictUndefined; message objects are not templated again by LangChain, so braces in
     article text are never read as template variables.
     """
+    from langchain_core.prompts import ChatPromptTemplate
+
     return ChatPromptTemplate.from_messages(qa_messages(question, passages))
 
 
 def condense_messages(question: str, history: Sequence[ChatTurn]) -> list[BaseMessage]:
+    from langchain_core.messages import HumanMessage
+
     return [HumanMessage(content=render(CONDENSE, history=list(history), question=question.strip()))]
 
 
 def condense_prompt(question: str, history: Sequence[ChatTurn]) -> ChatPromptTemplate:
+    from langchain_core.prompts import ChatPromptTemplate
+
     return ChatPromptTemplate.from_messages(condense_messages(question, history))

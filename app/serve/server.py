@@ -5,8 +5,10 @@ Started by `newsdesk serve` (app.cli), the one command line: --host, --port, --n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+import threading
 from typing import TYPE_CHECKING, Any
 
 from app.errors import NewsdeskError
@@ -22,6 +24,10 @@ log = logging.getLogger(__name__)
 
 GRACEFUL_SHUTDOWN_SECONDS = 5
 """On stop, how long open requests (a streaming answer) may finish before the process exits anyway."""
+WARM_UP_WAIT_SECONDS = 30
+"""How long a request that needs the models waits for the background warm-up before a 503 (issue 18)."""
+MODEL_PATHS = ("/api", "/v1", "/gradio_api/queue", "/gradio_api/run", "/gradio_api/call")
+"""Requests under these paths use the models; the page, its assets and /healthz are served while they load."""
 
 
 def warm_up(desk: Newsdesk) -> None:
@@ -35,6 +41,53 @@ def warm_up(desk: Newsdesk) -> None:
     except NewsdeskError as exc:
         # Still serve: /healthz reports the store as unavailable until it comes back.
         log.warning("warm-up incomplete: %s", exc)
+
+
+def warm_in_background(desk: Newsdesk, ready: threading.Event, *, ensure_sample: bool) -> threading.Thread:
+    """Index the sample (if asked) and warm up in a thread, setting `ready` when done, while the page is served."""
+
+    def run() -> None:
+        try:
+            if ensure_sample:
+                _ensure_sample(desk)
+            warm_up(desk)
+        finally:
+            ready.set()
+            log.info("warm-up done")
+
+    thread = threading.Thread(target=run, name="newsdesk-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+class WaitForWarmUp:
+    """ASGI middleware: a request that needs the models waits (bounded) for the warm-up, then gets a 503."""
+
+    def __init__(self, app: Any, ready: threading.Event, wait_seconds: float = WARM_UP_WAIT_SECONDS) -> None:
+        self.app = app
+        self.ready = ready
+        self.wait_seconds = wait_seconds
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        needs_models = scope["type"] == "http" and str(scope.get("path", "")).startswith(MODEL_PATHS)
+        if needs_models and not self.ready.is_set() and not await asyncio.to_thread(self.ready.wait, self.wait_seconds):
+            from app.serve.api.errors import error_response
+            from app.serve.api.routes.health import WARMING_RETRY_AFTER
+
+            response = error_response(
+                503, "warming", "the server is still loading its models; retry shortly",
+                headers={"Retry-After": str(WARMING_RETRY_AFTER)},
+            )  # fmt: skip
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+def _ensure_sample(desk: Newsdesk) -> None:
+    try:
+        desk.ensure_sample()
+    except NewsdeskError as exc:
+        log.warning("could not index the sample article: %s", exc)
 
 
 def mount_web(app: FastAPI, desk: Newsdesk, settings: Settings) -> bool:
@@ -79,18 +132,18 @@ def build_app(
     ensure_sample: bool = True,
     web: bool = True,
     feeds: bool = True,
+    background: bool = False,
 ) -> FastAPI:
-    """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win)."""
+    """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win).
+    background: warm up in a thread while serving (/healthz says "warming"); else before returning."""
     from app.serve.api.app import create_api
     from app.services import Newsdesk
 
     desk = desk or Newsdesk(settings)
-    if ensure_sample:
-        try:
-            desk.ensure_sample()
-        except NewsdeskError as exc:
-            log.warning("could not index the sample article: %s", exc)
-    warm_up(desk)
+    if not background:
+        if ensure_sample:
+            _ensure_sample(desk)
+        warm_up(desk)
     app = create_api(desk, settings)
     if web:
         mount_web(app, desk, settings)
@@ -98,6 +151,11 @@ def build_app(
         from app.serve.feed_scheduler import attach_feed_scheduler
 
         attach_feed_scheduler(app, desk)  # refreshes due feeds while the server runs (issue 16)
+    if background:
+        ready: threading.Event = app.state.api.ready
+        ready.clear()
+        app.add_middleware(WaitForWarmUp, ready=ready, wait_seconds=WARM_UP_WAIT_SECONDS)
+        warm_in_background(desk, ready, ensure_sample=ensure_sample)
     return app
 
 
@@ -106,7 +164,7 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     import uvicorn
 
     security.check_bind(settings, web=web)
-    app = build_app(settings, ensure_sample=ensure_sample, web=web)
+    app = build_app(settings, ensure_sample=ensure_sample, web=web, background=True)
     log.warning(
         "Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port
     )

@@ -103,6 +103,84 @@ def make_embeddings(settings: Settings) -> Embeddings:
                 check_embedding_ctx_length=settings.openai_base_url is None,
             )
         )
+    return QueryMemo(LocalEmbeddings(settings, local_model_path(settings.embedding_model)))
+
+
+class LocalEmbeddings(Embeddings):
+    """The local sentence-transformers model. Vectors come from its cached ONNX export when there is one
+    (onnxruntime + tokenizers: no torch import, app/store/onnx_encoder.py), else from torch; torch is loaded only
+    when needed (no export yet, or ingest's token vectors and tokenizer through `_client`), and exports once then."""
+
+    def __init__(self, settings: Settings, path: Path) -> None:
+        from app.store.onnx_encoder import onnx_path
+
+        self.settings = settings
+        self.model_path = path
+        self.onnx_file = onnx_path(settings.resolved_onnx_dir, path)
+        self.encode_kwargs: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.embedding_batch_size}
+        self.multi_process = False
+        self._torch: Any = None
+        self._onnx: Any = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def _client(self) -> Any:
+        """The sentence-transformers model (loads torch): ingest pools span vectors and counts word pieces with it."""
+        return self.torch_model()._client
+
+    @property
+    def backend(self) -> str:
+        """Which model embeds the next text, "onnx" or "torch" (loads nothing)."""
+        return "onnx" if self._onnx is not None or self._onnx_ready() else "torch"
+
+    def _onnx_ready(self) -> bool:
+        from app.store.onnx_encoder import is_current
+
+        return self.settings.embedding_onnx and is_current(self.onnx_file, self.model_path)
+
+    def torch_model(self) -> Any:
+        """langchain-huggingface's embeddings over the torch model, loaded once (and the ONNX export written)."""
+        with self._load_lock:
+            if self._torch is None:
+                self._torch = _torch_embeddings(self.settings, self.model_path, self.encode_kwargs)
+                if self.settings.embedding_onnx:
+                    from app.store.onnx_encoder import ensure_export
+
+                    ensure_export(self.model_path, self.onnx_file)
+            return self._torch
+
+    def _encoder(self) -> Any:
+        """The ONNX encoder, or None (logged once) when there is no current export and torch must embed."""
+        with self._load_lock:
+            if self._onnx is None and self._torch is None:
+                if self._onnx_ready():
+                    from app.store.onnx_encoder import OnnxEncoder
+
+                    self._onnx = OnnxEncoder(
+                        self.onnx_file, self.model_path, batch_size=self.settings.embedding_batch_size
+                    )
+                    log.info("embedding with ONNX Runtime", extra={"path": str(self.onnx_file)})
+                elif self.settings.embedding_onnx:
+                    log.warning(
+                        "no ONNX export of the embedding model at %s: loading torch (slower start); "
+                        "it is written now, so later runs start without torch",
+                        self.onnx_file,
+                    )
+            return self._onnx
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        encoder = self._encoder()
+        if encoder is None:
+            return self.torch_model().embed_documents(texts)
+        flat = [t.replace("\n", " ") for t in texts]  # as HuggingFaceEmbeddings does
+        return encoder.encode(flat).tolist() if flat else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def _torch_embeddings(settings: Settings, path: Path, encode: dict[str, Any]) -> Embeddings:
+    """The torch path: sentence-transformers through langchain-huggingface."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     # Belt and braces: the model is a local folder, and the hub must not be asked for anything.
@@ -111,16 +189,12 @@ def make_embeddings(settings: Settings) -> Embeddings:
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # logs stay quiet by default; no weight-loading bars on stderr
-    path = local_model_path(settings.embedding_model)
     log.info("loading embedding model", extra={"path": str(path)})
-    encode: dict[str, Any] = {"normalize_embeddings": True, "batch_size": settings.embedding_batch_size}
-    return QueryMemo(
-        HuggingFaceEmbeddings(
-            model_name=str(path),
-            model_kwargs={"device": settings.embedding_device},
-            encode_kwargs=encode,
-            query_encode_kwargs={"normalize_embeddings": True},
-        )
+    return HuggingFaceEmbeddings(
+        model_name=str(path),
+        model_kwargs={"device": settings.embedding_device},
+        encode_kwargs=dict(encode),
+        query_encode_kwargs={"normalize_embeddings": True},
     )
 
 
@@ -182,3 +256,15 @@ def embed_chunk_list(embeddings: Embeddings, chunks: Sequence[Chunk]) -> list[li
     for chunk, blob in zip(chunks, spans, strict=True):
         chunk.span_vectors = blob
     return vectors
+
+
+def export_onnx(settings: Settings) -> bool:
+    """Export the configured local model to ONNX once (`python -m app.store.embeddings`, run by scripts/setup.sh)."""
+    from app.store.onnx_encoder import ensure_export, onnx_path
+
+    model_dir = local_model_path(settings.embedding_model)
+    return ensure_export(model_dir, onnx_path(settings.resolved_onnx_dir, model_dir))
+
+
+if __name__ == "__main__":
+    raise SystemExit(0 if export_onnx(Settings()) else 1)

@@ -46,7 +46,9 @@ def build(settings: Settings, embeddings: Embeddings | None = None) -> ChatEngin
     try:
         from llama_cpp import Llama
     except ImportError as e:
-        raise EngineUnavailable("backend 'llamacpp' needs llama-cpp-python (pip install 'newsdesk[llamacpp]')") from e
+        raise EngineUnavailable(
+            "backend 'llamacpp' needs llama-cpp-python: make setup-llamacpp (or pip install 'newsdesk[llamacpp]')"
+        ) from e
     path = settings.gguf_path.expanduser() if settings.gguf_path else bundled_gguf_path()
     if not path.is_file():
         raise EngineUnavailable(f"backend 'llamacpp': GGUF file {path} does not exist")

@@ -29,6 +29,8 @@ class ApiContext:
         self.lock = ReadWriteLock()
         self._eval_lock = threading.Lock()
         self._backend_lock = threading.Lock()
+        self.ready = threading.Event()  # cleared while `serve` warms the models up in the background (issue 18)
+        self.ready.set()
 
     def guard(self, request: Request) -> None:
         """401 unless the request carries the credential its route and the bind address need."""

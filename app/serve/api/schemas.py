@@ -104,7 +104,7 @@ class EvalRequest(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "unavailable"]
+    status: Literal["ok", "warming", "unavailable"] = Field(description="warming: models still loading (issue 18).")
     version: str
     backend: str = Field(description="Default answer engine.")
     model: str = Field(description="Model behind the default engine.")

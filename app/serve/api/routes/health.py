@@ -12,11 +12,19 @@ from app.serve.api.schemas import Health
 
 log = logging.getLogger(__name__)
 
+WARMING_RETRY_AFTER = 2
+"""Seconds a client is told to wait while the server warms up (a cold start takes a few seconds)."""
+
 
 def check(api: ApiContext) -> tuple[int, Health]:
     """(200, ok) with the default backend and index counts, or (503, unavailable) when the store is unreachable."""
     s = api.settings
     store_kind = "server" if s.chroma_url else "embedded"
+    if not api.ready.is_set():  # models still loading: not ready, and nothing here may wait for them
+        detail = "loading the models; retry shortly"
+        return 503, Health(
+            status="warming", version=__version__, backend=s.backend, model="", store=store_kind, detail=detail
+        )
     try:
         backend = api.desk.engine()
         model = str(getattr(backend, "model", "") or "")
@@ -57,6 +65,8 @@ def build(api: ApiContext) -> APIRouter:
         """Liveness and readiness: the default backend and index counts; 503 when the store is unreachable."""
         status, health = check(api)
         response.status_code = status
+        if health.status == "warming":
+            response.headers["Retry-After"] = str(WARMING_RETRY_AFTER)
         return health
 
     return router
