@@ -28,7 +28,6 @@ from app.answer.patterns import (
     PRONOUN_START,
     QUESTION_WORDS,
     QUOTES,
-    REASON,
     SPEECH_QUESTION,
     SPEECH_VERBS,
     STOPWORDS,
@@ -44,7 +43,7 @@ from app.chunks import entities
 from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
-from app.retrieve.constraints import TermRule, anchor_fit, fit, passage_scope, same_article
+from app.retrieve.constraints import REASON_CUES, TermRule, anchor_fit, fit, passage_scope, same_article
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
@@ -330,7 +329,7 @@ class ExtractiveEngine:
             )
             return 0.5 * spoken + 0.5 * about
         if atype == AnswerType.REASON:
-            return 1.0 if REASON.search(text) else 0.3
+            return 1.0 if REASON_CUES.search(text) else 0.3
         if atype == AnswerType.ENTITY:
             if self._new_name_near_focus(prof, text):
                 return 1.0

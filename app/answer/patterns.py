@@ -56,9 +56,6 @@ DURATION = re.compile(
 PLACE = re.compile(
     r"\b(?:in|at|from|near|into|on|across|outside|inside|to|of the city of)\s+(?:the\s+)?([A-Z][\w’'\-]+)"
 )
-REASON = re.compile(
-    r"\b(?:because|due to|as a result|since|in order to|so that|after|amid|following|caused by)\b", re.I
-)
 CONNECTIVES = re.compile(
     r"^(?:at the same time|meanwhile|in turn|specifically|however|in addition|moreover|furthermore|still|also|"
     r"in contrast(?: to [^,]{1,60})?|on the other hand|as a result|by contrast|for its part|separately)\s*,\s*",

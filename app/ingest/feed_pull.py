@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from app.ingest.feeds import FEED_TYPES, FeedItem, ParsedFeed, is_feed_type, parse_feed
-from app.ingest.fetch import CONTENT_TYPES, Fetched, fetch_url, load_url, make_client
-from app.ingest.formats import LoadError, load_bytes
+from app.ingest.fetch import CONTENT_TYPES, Fetched, fetch_url, load_url, make_client, parse_fetched
+from app.ingest.formats import LoadError
 from app.models import Article, IngestNote
 from app.settings import Settings
 from app.text import build_article
@@ -82,17 +82,8 @@ def pull_feed(
 def feed_results(fetched: Fetched, url: str, settings: Settings) -> Iterator[tuple[str, ItemResult]]:
     """An already fetched document: its items' results when it is a feed, else the page's articles."""
     if not is_feed_type(fetched.content_type):
-        host = httpx.URL(fetched.url).host
         errors: list[LoadError] = []
-        articles = load_bytes(
-            fetched.body,
-            CONTENT_TYPES[fetched.content_type],
-            name=url,
-            source=host.removeprefix("www."),
-            url=fetched.url,
-            charset=fetched.encoding,
-            errors=errors,
-        )
+        articles = parse_fetched(fetched, url, errors=errors)
         if articles:
             yield url, articles
         for e in errors:

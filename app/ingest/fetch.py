@@ -346,7 +346,11 @@ def load_url(
     url: str, settings: Settings, *, client: httpx.Client | None = None, errors: list[LoadError] | None = None
 ) -> list[Article]:
     """Fetch a URL and parse it by content type (HTML via trafilatura, PDF, text, Markdown, JSON)."""
-    fetched = fetch_url(url, settings, client=client)
+    return parse_fetched(fetch_url(url, settings, client=client), url, errors=errors)
+
+
+def parse_fetched(fetched: Fetched, url: str, *, errors: list[LoadError] | None = None) -> list[Article]:
+    """The articles of a fetched document, parsed by its content type; its host names the source."""
     host = httpx.URL(fetched.url).host
     return load_bytes(
         fetched.body,

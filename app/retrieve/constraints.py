@@ -56,12 +56,14 @@ _SPEECH = re.compile(
     r"warned|insisted|explained|commented|replied|responded|described|called|according to)\b",
     re.I,
 )
-_REASON = re.compile(
+REASON_CUES = re.compile(
     r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
     r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
     r"for \w+ing)\b",
     re.I,
 )
+"""Words that give a reason ("because", "citing", "to cut costs"): the answer type of a 'why' question, read the same
+way by the extractive scorer and the verdict."""
 _BACKGROUND = re.compile(
     r"\b(?:since|from|than|compared with|compared to|versus|before|after|following|until|record set in|had stood since)\b"
     r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
@@ -494,7 +496,7 @@ def type_fit(
         about = not speaker or _mentions_name(speaker, [sentence, *scope.after[:1], *scope.before[-reach:]])
         return spoken and about, sentence if spoken and about else ""
     if atype == "reason":
-        m = _REASON.search(sentence)
+        m = REASON_CUES.search(sentence)
         return bool(m), m.group(0) if m else ""
     if atype in {"number", "quantity"} and analysis.dimension:
         return _measured(analysis, sentence)
