@@ -25,10 +25,14 @@ def test_unknown_backend_names_the_choices() -> None:
 
 
 def test_openai_without_key_or_url_is_unavailable_never_a_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")  # must not be picked up behind the user's back
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "NEWSDESK_OPENAI_API_KEY", "NEWSDESK_OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(EngineUnavailable, match=r"NEWSDESK_OPENAI_API_KEY.*NEWSDESK_OPENAI_BASE_URL"):
-        make_engine("openai", Settings())
+        make_engine("openai", Settings(_env_file=None))  # type: ignore[call-arg]
     assert issubclass(EngineUnavailable, NewsdeskError)
+    # the standard variable is the documented fallback (issue 17), so the engine is configured by it
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    assert Settings(_env_file=None).openai_api_key is not None  # type: ignore[call-arg]
 
 
 def test_openai_compatible_server_settings_reach_chatopenai() -> None:

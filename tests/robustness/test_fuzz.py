@@ -56,7 +56,9 @@ def test_api_from_its_openapi_spec(api_server: NewsdeskServer, figures: dict[str
     failures: dict[str, str] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
     labels = {o.label for o in operations}
-    assert {"POST /api/ask", "POST /v1/chat/completions", "POST /api/feeds", "POST /api/feeds/refresh"} <= labels, labels
+    assert {"POST /api/ask", "POST /v1/chat/completions", "POST /api/feeds", "POST /api/feeds/refresh"} <= labels, (
+        labels
+    )
     assert len(operations) == 15  # every route of the API; a new one is fuzzed too (update this count)
 
     for operation in operations:
