@@ -103,14 +103,27 @@ SPEECH = _w(
 )
 """Verbs that attribute what their clause says to their subject."""
 
-HEDGING = _w("deny reject dispute doubt dismiss allege rumor rumour report claim question speculate suspect suggest")
-"""Verbs that report a clause without asserting it ('denied that X', 'rejected the theory that X', 'is reported to')."""
+HEDGING = _w("deny reject dispute doubt dismiss allege rumor rumour claim speculate suspect")
+"""Verbs that report a clause without asserting it ('denied that X', 'rejected the theory that X'); a passive
+speech verb without its speaker ('is said to', 'is reported to') hedges too."""
 
 HEDGE_WORDS = _w("reportedly allegedly apparently purportedly supposedly rumoredly ostensibly")
 """Adverbs that hedge a statement; a claim that drops them asserts what the source only reports."""
 
 PLANNING = _w("plan intend expect aim hope want seek propose consider threaten prepare likely set due poised going")
 """Governing verbs (or adjectives) that make their complement a plan or expectation, not a fact."""
+
+OBLIGATION_MODALS = _w("must should")
+"""Modals of obligation: what must be done is not yet done."""
+
+STANCE = frozenset({"approve", "affirm", "praise"})
+"""Concepts of attitude: "would not accept" states a stance now, like "rejected", not a future act."""
+
+DOCUMENTS = _w(
+    "plan document text draft report deal agreement proposal data figure statement survey study poll census filing "
+    "budget law bill treaty framework memo letter record"
+)
+"""'According to' one of these states what a text says (attribution, not a hedge)."""
 
 FUTURE_MODALS = _w("will would shall 'll wo")
 POSSIBLE_MODALS = _w("may might could can ca")

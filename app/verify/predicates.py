@@ -20,15 +20,18 @@ from typing import TYPE_CHECKING
 from app.verify.contrasts import (
     COMMITTING,
     CONCEPTS,
+    DOCUMENTS,
     FUTURE_MODALS,
     HEDGE_WORDS,
     HEDGING,
     NEGATING_GOVERNORS,
+    OBLIGATION_MODALS,
     PHRASAL,
     PLANNING,
     POSSIBLE_MODALS,
     QUANTIFIERS,
     SPEECH,
+    STANCE,
 )
 
 if TYPE_CHECKING:
@@ -98,7 +101,9 @@ def _arg(tok: Token) -> frozenset[str]:
         return frozenset()
     words = {tok.lemma_.lower(), tok.lower_}  # both: the lemmatizer misreads some nouns ("glacier" -> "glaci")
     for child in tok.children:
-        if (child.dep_ in _ARG_MODS and child.pos_ in {"NOUN", "PROPN", "ADJ"}) or (child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"}):
+        if (child.dep_ in _ARG_MODS and child.pos_ in {"NOUN", "PROPN", "ADJ"}) or (
+            child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"}
+        ):
             words |= _arg(child)
     return frozenset(w for w in words if w.isalpha() and w not in _PRONOUNS)
 
@@ -115,15 +120,16 @@ def _args(verb: Token) -> tuple[frozenset[str], frozenset[str]]:
             for pobj in child.children:
                 if pobj.dep_ == "pobj":
                     subj |= _arg(pobj)
-    if not subj and verb.dep_ in {"xcomp", "conj"} and verb.head.pos_ in {"VERB", "AUX", "ADJ"}:
+    has_subject = any(c.dep_ in _SUBJ | {"nsubjpass", "agent"} for c in verb.children)  # a pronoun counts
+    if not has_subject and verb.dep_ in {"xcomp", "conj"} and verb.head.pos_ in {"VERB", "AUX", "ADJ"}:
         head = verb.head
         raised = [c for c in head.children if c.dep_ in {"nsubjpass", "dobj"}] if verb.dep_ == "xcomp" else []
         # "leaders agreed to share" -> leaders share; "X is expected to report" / "they asked X to report" -> X reports
         subj = _arg(raised[0]) if raised else _args(head)[0]
-    if verb.dep_ == "relcl" and not subj:
+    if verb.dep_ == "relcl" and not has_subject:
         subj = _arg(verb.head)
-    elif verb.dep_ == "relcl" and not obj:
-        obj = _arg(verb.head)
+    elif verb.dep_ == "relcl" and not obj and not any(c.dep_ == "nsubjpass" for c in verb.children):
+        obj = _arg(verb.head)  # "the document it has obtained"
     if verb.dep_ == "acl" and not obj and not any(c.dep_ == "nsubjpass" for c in verb.children):
         obj = _arg(verb.head)
     return subj, obj
@@ -146,18 +152,30 @@ def _negated(verb: Token) -> bool:
 
 
 def _modality(verb: Token) -> str:
+    if verb.tag_ == "VBG" and verb.dep_ in {"pcomp", "advcl"} and verb.head.lemma_.lower() not in PLANNING:
+        return "open"  # a gerund has no tense: "in exchange for limiting", "without detailing"
     tok = verb
     for _ in range(4):
         for child in tok.children:
-            if child.dep_ == "aux" and child.lower_ in FUTURE_MODALS:
+            if (
+                child.dep_ == "aux"
+                and child.lower_ == "would"
+                and _concepts_of().get(_lemma(verb))
+                and all(c in STANCE for c, _ in _concepts_of()[_lemma(verb)])
+            ):
+                return "open"  # "would not accept" states a stance now, as "rejected" does
+            if child.dep_ == "aux" and child.lower_ in FUTURE_MODALS | OBLIGATION_MODALS:
                 return "planned"
             if child.dep_ == "aux" and child.lower_ in POSSIBLE_MODALS:
                 return "possible"
         head = tok.head
         if head is tok or tok.dep_ not in _MOOD_UP | {"xcomp", "acl", "ccomp"}:
             break
-        if head.lemma_.lower() in PLANNING and tok.dep_ in {"xcomp", "acl", "pcomp", "prep", "ccomp"}:
-            return "planned"
+        if head.lemma_.lower() in PLANNING and (
+            (head.pos_ != "NOUN" and tok.dep_ in {"xcomp", "pcomp", "prep", "ccomp"})
+            or (tok.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
+        ):
+            return "planned"  # "plans to visit", "is expected to approve", "the plan to cap"
         if tok.dep_ == "xcomp" and head.lemma_.lower() in COMMITTING:
             return "open"  # "agreed to share", "voted to ban": decided, neither done nor merely planned
         if tok.dep_ not in _MOOD_UP:
@@ -178,13 +196,17 @@ def _frame_context(verb: Token) -> tuple[frozenset[str], str, bool]:
                 hedge, attributed = hedge or child.lower_, True
             if child.dep_ == "prep" and child.lower_ == "according":
                 attributed = True
-                hedge = hedge or "according to"
-                for sub in child.subtree:
-                    if sub.dep_ == "pobj" and not speaker:
-                        speaker = _arg(sub)
+                source = next((sub for sub in child.subtree if sub.dep_ == "pobj"), None)
+                if source is not None and not speaker:
+                    speaker = _arg(source)
+                # "according to the plan" states what a text says; "according to officials" hedges
+                if source is not None and source.pos_ != "PRON" and source.lemma_.lower() not in DOCUMENTS:
+                    hedge = hedge or "according to"
         if tok is not verb:
             lemma = tok.lemma_.lower()
-            passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in tok.children)
+            passive = any(c.dep_ in {"nsubjpass", "auxpass"} for c in tok.children) and not any(
+                c.dep_ == "agent" for c in tok.children
+            )  # "is said to" hedges; "as reported by Reuters" attributes
             if lemma in SPEECH or lemma in HEDGING:
                 attributed = True
                 if not speaker and not passive:
@@ -242,7 +264,7 @@ def _quantifier(tok: Token) -> str | None:
         return QUANTIFIERS[tok.lower_]
     for child in tok.children:
         if child.dep_ in {"det", "predet", "amod", "nummod"} and child.lower_ in QUANTIFIERS:
-            if child.lower_ == "few" and any(c.lower_ == "a" for c in child.children):
+            if child.lower_ in {"few", "little"} and any(c.lower_ == "a" for c in (*child.children, *tok.children)):
                 return "some"  # "a few" visitors = some
             return QUANTIFIERS[child.lower_]
     return None
@@ -323,7 +345,7 @@ def _compare(c: Frame, s: Frame, rel: str) -> list[str]:
     if reversed_roles:
         issues.append(f"roles reversed: '{_words(c.subj)}' {c.phrase} '{_words(c.obj)}' but the passage has "
                       f"'{_words(s.subj)}' {s.phrase} '{_words(s.obj)}'")  # fmt: skip
-    elif c.subj and s.subj and not (c.subj & s.subj) and not (c.subj & s.obj) and not _may_corefer(c, s):
+    elif c.subj and s.subj and c.obj & s.obj and not (c.subj & (s.subj | s.obj)) and not _may_corefer(c, s):
         issues.append(f"another subject: '{_words(c.subj)}' {c.phrase} but the passage has '{_words(s.subj)}'")
     if c.modality != s.modality and "open" not in (c.modality, s.modality):
         issues.append(
