@@ -130,8 +130,11 @@ def _args(verb: Token) -> tuple[frozenset[str], frozenset[str]]:
         subj = _arg(verb.head)
     elif verb.dep_ == "relcl" and not obj and not any(c.dep_ == "nsubjpass" for c in verb.children):
         obj = _arg(verb.head)  # "the document it has obtained"
-    if verb.dep_ == "acl" and not obj and not any(c.dep_ == "nsubjpass" for c in verb.children):
-        obj = _arg(verb.head)
+    if verb.dep_ == "acl" and not has_subject:
+        if verb.tag_ == "VBG":
+            subj = _arg(verb.head)  # "ministers, meeting in Brussels"
+        elif verb.tag_ == "VBN" and not obj:
+            obj = _arg(verb.head)  # "the plan proposed by the US"
     return subj, obj
 
 
