@@ -19,11 +19,16 @@ def _w(text: str) -> frozenset[str]:
 
 
 CONCEPTS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    # WordNet antonym accept↔reject, approve↔disapprove, agree↔disagree; issue 20's accept/reject, welcome/oppose,
-    # agree/refuse.
+    # WordNet antonym accept↔reject, approve↔disapprove, agree↔disagree, willing↔unwilling; issue 20's accept/reject,
+    # welcome/oppose, agree/refuse; adjectives ("ready for", "opposed to") are read as predicates too.
     "approve": (
-        _w("accept approve welcome support back endorse embrace favor favour agree adopt ratify sign pass"),
-        _w("reject oppose refuse decline dismiss condemn veto block disapprove resist spurn boycott disagree rebuff"),
+        _w(
+            "accept approve welcome support back endorse embrace favor favour agree adopt ratify sign pass ready willing"
+        ),
+        _w(
+            "reject oppose refuse decline dismiss condemn veto block disapprove resist spurn boycott disagree rebuff "
+            "unwilling opposed reluctant"
+        ),
     ),
     # WordNet antonym confirm↔deny, admit↔deny; issue 20's confirm/deny.
     "affirm": (

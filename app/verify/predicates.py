@@ -43,6 +43,7 @@ _ARG_MODS = {"compound", "poss", "flat", "appos", "nmod"}
 _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "which", "that", "this", "these", "those"})
 _PRONOUN_ROLE = frozenset({"-PRON-"})
 _DEFINITE = frozenset({"the", "this", "that", "its", "their", "his", "her", "our"})
+_PERSONAL = frozenset({"he", "she", "they"})
 _QUANT_HEADS = frozenset({"one", "all", "some", "most", "none", "each", "many", "several", "few", "both", "neither"})
 _UP = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "conj", "relcl", "prep", "pobj", "dobj", "acomp"}
 _MOOD_UP = {"xcomp", "acomp", "pcomp", "conj", "prep"}  # modality is inherited from a governing verb through these
@@ -97,6 +98,8 @@ def _arg(tok: Token) -> frozenset[str]:
     if tok.dep_ == "relcl" or tok.lower_ in {"who", "which", "that"}:
         head = tok.head.head if tok.head.dep_ == "relcl" else tok.head
         return _arg(head) if head.pos_ in {"NOUN", "PROPN"} else frozenset()
+    if tok.lower_ in _PERSONAL and tok.dep_ in _SUBJ:
+        return _antecedent(tok)
     if tok.lower_ in _PRONOUNS or tok.pos_ == "PRON":
         return frozenset()
     words = {tok.lemma_.lower(), tok.lower_}  # both: the lemmatizer misreads some nouns ("glacier" -> "glaci")
@@ -106,6 +109,20 @@ def _arg(tok: Token) -> frozenset[str]:
         ):
             words |= _arg(child)
     return frozenset(w for w in words if w.isalpha() and w not in _PRONOUNS)
+
+
+def _antecedent(pronoun: Token) -> frozenset[str]:
+    """A subject pronoun's referent, read as the nearest governing verb's own (non-pronoun) subject:
+    "Zelenskyy has stated that he is ready" -> Zelenskyy; unknown (empty) when there is none."""
+    tok = pronoun.head
+    for _ in range(6):
+        if tok.head is tok:
+            return frozenset()
+        tok = tok.head
+        for child in tok.children:
+            if child.dep_ in _SUBJ and child.lower_ not in _PRONOUNS and child.pos_ != "PRON":
+                return _arg(child)
+    return frozenset()
 
 
 def _args(verb: Token) -> tuple[frozenset[str], frozenset[str]]:
@@ -230,6 +247,9 @@ def _phrase(verb: Token) -> str:
 def frames(doc: Doc) -> list[Frame]:
     out: list[Frame] = []
     for tok in doc:
+        if tok.pos_ == "ADJ" and tok.dep_ == "acomp" and tok.lemma_.lower() in _concepts_of():
+            out.append(_adjective_frame(tok))
+            continue
         if tok.pos_ != "VERB" or tok.dep_ in {"amod", "compound", "aux", "auxpass"}:
             continue
         subj, obj = _args(tok)
@@ -260,6 +280,34 @@ def frames(doc: Doc) -> list[Frame]:
             )
         )
     return out
+
+
+def _adjective_frame(adj: Token) -> Frame:
+    """'he is ready for work', 'they are opposed to the plan': the adjective is the predicate, read like a verb."""
+    verb = adj.head
+    subj, _ = _args(verb)
+    obj = frozenset().union(
+        *(_arg(p) for prep in adj.children if prep.dep_ == "prep" for p in prep.children if p.dep_ == "pobj")
+    )
+    speaker, hedge, attributed = _frame_context(verb)
+    neg = any(c.dep_ == "neg" for c in (*verb.children, *adj.children))
+    return Frame(
+        lemma=adj.lemma_.lower(),
+        phrase=" ".join(
+            t.text
+            for t in sorted([*[c for c in verb.children if c.dep_ in {"aux", "neg"}], verb, adj], key=lambda t: t.i)
+        ),
+        subj=subj,
+        subj_named=False,
+        subj_definite=False,
+        obj=obj,
+        negated=neg,
+        modality=_modality(verb),
+        speaker=speaker,
+        hedged=hedge,
+        attributed=attributed,
+        speech=False,
+    )
 
 
 def _quantifier(tok: Token) -> str | None:
