@@ -311,6 +311,8 @@ def _adjective_frame(adj: Token) -> Frame:
 
 
 def _quantifier(tok: Token) -> str | None:
+    if tok.lower_ in {"nobody", "nothing"}:
+        return "none"
     if tok.lower_ in QUANTIFIERS and any(c.dep_ == "prep" and c.lower_ == "of" for c in tok.children):
         return QUANTIFIERS[tok.lower_]
     for child in tok.children:
@@ -402,7 +404,9 @@ def _compare(c: Frame, s: Frame, rel: str) -> list[str]:
         issues.append(
             f"modality: '{c.phrase}' ({_MODALITY_WORDS[c.modality]}) vs '{s.phrase}' ({_MODALITY_WORDS[s.modality]})"
         )
-    if c.speaker and s.speaker and not (c.speaker & s.speaker):
+    if c.speech and rel == "same" and c.subj and s.subj and not (c.subj & s.subj) and not _may_corefer(c, s):
+        issues.append(f"attribution: '{_words(c.subj)}' {c.phrase} but the passage has '{_words(s.subj)}'")
+    elif c.speaker and s.speaker and not (c.speaker & s.speaker):
         issues.append(f"attribution: said by '{_words(c.speaker)}' but the passage has '{_words(s.speaker)}'")
     elif s.hedged and not c.attributed and not c.speech:
         issues.append(f"hedge dropped: the passage only reports '{s.phrase}' ({s.hedged})")
