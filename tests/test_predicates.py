@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from app.evaluation.judge import FLIP_PAIRS, Pair, kind_table, load_pairs, measure_checker
+from app.evaluation.judge import FLIP_PAIRS, Pair, flip_summary, kind_table, load_pairs, measure_checker
 from app.models import Answer, Passage
 from app.serve.web.format import answer_html
 from app.verify.citations import verify
@@ -113,3 +113,18 @@ def test_checker_on_held_out_flip_pairs(flip_pairs: list[Pair]) -> None:
 
 HELDOUT_ACCEPTED = 0.95
 HELDOUT_FLAGGED = 0.90
+
+
+def test_flip_summary_for_the_eval_report(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        '{"id": "a", "claim": "Prices rose.", "passage": "Prices rose.", "label": true, "kind": "paraphrase", "split": "dev"}',
+        '{"id": "b", "claim": "Prices fell.", "passage": "Prices rose.", "label": false, "kind": "contrary_verb", '
+        '"split": "heldout"}',
+    ]
+    path = tmp_path / "pairs.jsonl"
+    path.write_text("\n".join(rows), encoding="utf-8")
+    data = flip_summary(SupportChecker(None), path)
+    assert data["n"] == 2 and data["pairs"] == "pairs.jsonl"
+    assert data["per_split_kind"]["heldout"]["contrary_verb"]["accuracy"] == 1.0
+    assert "| contrary_verb | - | 1.00 (1/1) |" in data["table"]
+    assert "| all unsupported (flagged) | - | **1.00** (1/1) |" in data["table"]

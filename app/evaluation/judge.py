@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
@@ -171,5 +172,16 @@ def kind_table(report: JudgeReport) -> str:
             f"**{s.accuracy:.2f}** ({s.correct}/{s.n})" if (s := report.per_split_label[sp].get(label)) else "-"
             for sp in splits
         ]
-        rows.append(f"| all {label} ({'accepted' if label == 'supported' else 'flagged'}) | " + " | ".join(cells) + " |")
+        rows.append(
+            f"| all {label} ({'accepted' if label == 'supported' else 'flagged'}) | " + " | ".join(cells) + " |"
+        )
     return "\n".join(rows)
+
+
+def flip_summary(checker: SupportChecker, path: str | Path = FLIP_PAIRS) -> dict[str, Any]:
+    """The checker on the meaning-flip pairs, for the eval report: accuracy per kind and per split, and the table."""
+    report = measure_checker(checker, load_pairs(path))
+    data = report.model_dump(mode="json", include={"n", "accuracy", "per_split_kind", "per_split_label", "mode"})
+    data["pairs"] = Path(path).name
+    data["table"] = kind_table(report)
+    return data
