@@ -47,7 +47,13 @@ _PERSONAL = frozenset({"he", "she", "they"})
 _QUANT_HEADS = frozenset({"one", "all", "some", "most", "none", "each", "many", "several", "few", "both", "neither"})
 _UP = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "conj", "relcl", "prep", "pobj", "dobj", "acomp"}
 _MOOD_UP = {"xcomp", "acomp", "pcomp", "conj", "prep"}  # modality is inherited from a governing verb through these
-_MODALITY_WORDS = {"done": "done", "planned": "planned or expected", "possible": "possible", "open": "decided"}
+_MODALITY_WORDS = {
+    "done": "done",
+    "planned": "planned or expected",
+    "would": "conditional",
+    "possible": "possible",
+    "open": "decided",
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,8 @@ class Frame:
     subj_definite: bool  # ... or a definite description that may refer to one ("the company", "its owner")
     obj: frozenset[str]
     negated: bool
-    modality: str  # done | planned | possible
+    modality: str  # done | planned | would | possible | open (no tense: decided, a gerund, a stance)
+    past: bool  # the verb (or its auxiliary) is in the past tense: "closed", "has closed"
     speaker: frozenset[str]  # who the statement is attributed to ('' = nobody)
     hedged: str  # the hedge over it in the source ("reportedly", "denied"), '' when asserted
     attributed: bool  # under any speech/report verb or hedge
@@ -184,6 +191,8 @@ def _modality(verb: Token) -> str:
                 and all(c in STANCE for c, _ in _concepts_of()[_lemma(verb)])
             ):
                 return "open"  # "would not accept" states a stance now, as "rejected" does
+            if child.dep_ == "aux" and child.lower_ == "would":
+                return "would"  # conditional: a plan's terms ("would require") as much as a future in the past
             if child.dep_ == "aux" and child.lower_ in FUTURE_MODALS | OBLIGATION_MODALS:
                 return "planned"
             if child.dep_ == "aux" and child.lower_ in POSSIBLE_MODALS:
@@ -191,6 +200,8 @@ def _modality(verb: Token) -> str:
         head = tok.head
         if head is tok or tok.dep_ not in _MOOD_UP | {"xcomp", "acl", "ccomp"}:
             break
+        if tok.dep_ == "xcomp" and head.lemma_.lower() in {"have", "need"}:
+            return "planned"  # "has to address" = "must address"
         if head.lemma_.lower() in PLANNING and (
             (head.pos_ != "NOUN" and tok.dep_ in {"xcomp", "pcomp", "prep", "ccomp"})
             or (tok.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children))
@@ -202,6 +213,13 @@ def _modality(verb: Token) -> str:
             break
         tok = head
     return "done"
+
+
+def _past(verb: Token) -> bool:
+    auxes = [c for c in verb.children if c.dep_ in {"aux", "auxpass"}]
+    if any(a.lower_ in {"has", "have", "had", "was", "were", "did"} for a in auxes):
+        return True
+    return verb.tag_ == "VBD" and not auxes
 
 
 def _frame_context(verb: Token) -> tuple[frozenset[str], str, bool]:
@@ -273,6 +291,7 @@ def frames(doc: Doc) -> list[Frame]:
                 obj=obj,
                 negated=_negated(tok),
                 modality=_modality(tok),
+                past=_past(tok),
                 speaker=speaker,
                 hedged=hedge,
                 attributed=attributed,
@@ -303,6 +322,7 @@ def _adjective_frame(adj: Token) -> Frame:
         obj=obj,
         negated=neg,
         modality=_modality(verb),
+        past=_past(verb),
         speaker=speaker,
         hedged=hedge,
         attributed=attributed,
@@ -376,6 +396,15 @@ def _align(c: Frame, source: list[Frame]) -> tuple[Frame, str] | None:
     return best[2], best[3]
 
 
+def _modality_differs(c: Frame, s: Frame) -> bool:
+    pair = {c.modality, s.modality}
+    if len(pair) == 1 or "open" in pair or pair == {"would", "planned"}:
+        return False
+    if pair == {"would", "done"}:  # "would require" / "requires" describe a proposal; "closed" / "would close" do not
+        return (c if c.modality == "done" else s).past
+    return True
+
+
 def _may_corefer(c: Frame, s: Frame) -> bool:
     """A name on one side and a definite description on the other ("Corvane Foods" / "the company") may be one party."""
     return (c.subj_named and s.subj_definite) or (s.subj_named and c.subj_definite)
@@ -400,7 +429,7 @@ def _compare(c: Frame, s: Frame, rel: str) -> list[str]:
                       f"'{_words(s.subj)}' {s.phrase} '{_words(s.obj)}'")  # fmt: skip
     elif c.subj and s.subj and c.obj & s.obj and not (c.subj & (s.subj | s.obj)) and not _may_corefer(c, s):
         issues.append(f"another subject: '{_words(c.subj)}' {c.phrase} but the passage has '{_words(s.subj)}'")
-    if c.modality != s.modality and "open" not in (c.modality, s.modality):
+    if _modality_differs(c, s):
         issues.append(
             f"modality: '{c.phrase}' ({_MODALITY_WORDS[c.modality]}) vs '{s.phrase}' ({_MODALITY_WORDS[s.modality]})"
         )
