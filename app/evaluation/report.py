@@ -195,6 +195,9 @@ def render_markdown(report: EvalReport) -> str:
         keys = [key for key in ("accuracy", "precision", "recall", "f1", "n", "mode") if key in report.judge]
         out += _table(keys, [[_fmt(v) if isinstance(v := report.judge[key], float) else str(v) for key in keys]])
         out += ["", f"Measured on `{report.judge.get('pairs')}` (labelled claim/passage pairs)."]
+        if flips := report.judge.get("flips"):  # issue 20: accuracy per kind of meaning flip, dev and held-out
+            out += ["", f"Meaning flips and paraphrases (`{flips['pairs']}`, n={flips['n']}): share judged right per "
+                    "kind; paraphrases should be accepted, flips flagged.", "", flips["table"]]  # fmt: skip
     else:
         out += ["Not measured (see warnings)."]
     if report.warnings:

@@ -133,7 +133,7 @@ def _judge_accuracy(checker: SupportChecker, warnings: list[str]) -> dict[str, A
         warnings.append(f"judge accuracy not measured: {SUPPORT_PAIRS} is missing")
         return None
     try:
-        from app.evaluation.judge import load_pairs, measure_checker
+        from app.evaluation.judge import FLIP_PAIRS, flip_summary, load_pairs, measure_checker
     except ImportError as e:
         warnings.append(f"judge accuracy not measured: {e}")
         return None
@@ -141,6 +141,8 @@ def _judge_accuracy(checker: SupportChecker, warnings: list[str]) -> dict[str, A
     data: dict[str, Any] = result.model_dump(mode="json") if isinstance(result, BaseModel) else dict(vars(result))
     data = {key: value for key, value in data.items() if isinstance(value, int | float | str | dict | None)}
     data["pairs"] = SUPPORT_PAIRS.name
+    if FLIP_PAIRS.exists():  # issue 20: meaning flips that keep every name and number, per kind and split
+        data["flips"] = flip_summary(checker)
     return data
 
 

@@ -103,6 +103,7 @@ public:secret harsh:mild harsh:soft harsher:milder harsher:softer slow:fast slow
 true:false high:low highest:lowest large:small larger:smaller success:failure succeed:fail buy:sell lift:impose
 start:stop continue:stop continue:halt downplay:emphasize downplay:stress downplay:highlight minor:major
 permanent:temporary lasting:temporary full:partial cautious:reckless cautious:eager caution:enthusiasm
+higher:lower more:less better:worse stronger:weaker earlier:later
 """
 ANTONYM_PAIRS: tuple[tuple[str, str], ...] = tuple(
     (a, b) for a, b in (p.split(":") for p in _ANTONYM_PAIRS.split())

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from app.chunks.span_vectors import CLAUSE_BREAK, SpanVectors
 from app.injection import mask_instruction_text
+from app.nlp import NlpUnavailable
 from app.text import split_sentences, strip_span
 from app.verify.analysis import (
     SOURCE_SCOPE,
@@ -33,6 +34,7 @@ from app.verify.analysis import (
     similar_stem,
     stem,
 )
+from app.verify.predicates import contradictions
 
 log = logging.getLogger(__name__)
 
@@ -328,13 +330,14 @@ class SupportChecker:
             score = 0.35 * cov_union + 0.15 * cov_win + 0.5 * _scaled(sim)
         fails = hard_failures(c, union)
         polarity = polarity_mismatches(c, window_a)
-        if polarity:
+        predicates = [] if fails else _predicate_issues(claim, win.text)
+        if polarity or predicates:
             score *= NEGATION_FACTOR
         if fails:
             score *= HARD_FAIL_FACTOR
         score = round(min(1.0, max(0.0, score)), 4)
-        supported = not fails and score >= self.threshold
-        reason = _reason(supported, fails, polarity, cov_union, sim, score, self.threshold)
+        supported = not fails and not predicates and score >= self.threshold
+        reason = _reason(supported, fails, predicates + polarity, cov_union, sim, score, self.threshold)
         spans: list[tuple[int, int] | None] = [None] * len(passages)
         for p, k in best_per.items():
             spans[p] = (windows[k].start, windows[k].end)
@@ -353,6 +356,18 @@ class SupportChecker:
         cov = coverage(claim, analyze(w.text, SOURCE_SCOPE))
         score = cov if sim is None else 0.5 * cov + 0.5 * _scaled(sim)
         return score - (PAIR_MARGIN if w.pair else 0.0)
+
+
+def _predicate_issues(claim: str, source: str) -> list[str]:
+    """Contradictions at the level of who did what (app.verify.predicates); none for a claim quoted whole from the
+    source (the extractive engine's sentences: nothing to parse) or when the spaCy model is not installed."""
+    if claim in source:
+        return []
+    try:
+        return contradictions(claim, source)[:2]
+    except NlpUnavailable:
+        log.warning("predicate check skipped: the spaCy model is not installed")
+        return []
 
 
 def _reason(
