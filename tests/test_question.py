@@ -168,6 +168,8 @@ def test_a_number_must_measure_what_is_asked() -> None:
     assert patients.dimension == "count"
     assert not fit(patients, "Side effects made 11 percent of patients stop treatment.").ok
     assert fit(patients, "Side effects made 42 patients stop treatment.").ok
+    troops = analyse("How many troops would Tessary keep under the plan?")
+    assert fit(troops, "Under the 28-point plan, Tessary must cut its army to 600,000 troops.").found == "600,000"
     jobs = analyse("How many permanent jobs will the plant create?")
     assert fit(jobs, "The plant will create about 1,100 permanent jobs.").ok  # 'permanent' is not 'per cent'
     weight = analyse("How much does the Tarnhelm satellite weigh?")

@@ -461,21 +461,25 @@ _DURATION = re.compile(
 
 def _measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
     """A number of the asked dimension, new to the question: a count for 'how many' (not a percentage or a sum of
-    money), a mass for 'how heavy', a length for 'how far'."""
+    money), a mass for 'how heavy', a length for 'how far'. A count next to the asked noun ('600,000 troops') is the
+    one shown, before any other ('a 28-point plan')."""
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
+    nouns = [a.key for a in analysis.anchors if a.kind == "term" and a.strict]
+    counts: list[tuple[str, str]] = []
     for m in _VALUE.finditer(sentence):
         value = m.group(0).strip()
         unit = (m.group("unit") or "").strip(" -").lower()
         if (number_keys(value) and number_keys(value) <= asked_values) or year_keys(m.group("num")):
             continue
         if analysis.dimension == "count":
-            if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit):
+            if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or _MONEY.match(value):
                 continue
-            if _MONEY.match(value):
-                continue
-            return True, value[: m.end("num") - m.start()].strip()
-        if unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
+            counts.append((value[: m.end("num") - m.start()].strip(), unit))
+        elif unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
             return True, value
+    if counts:
+        named = [number for number, unit in counts if unit and any(_has_form(key, [unit]) for key in nouns)]
+        return True, (named or [counts[0][0]])[0]
     return False, ""
 
 
