@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import re
 import sys
@@ -587,6 +589,10 @@ def feeds_refresh(
 
 
 def main() -> None:
+    # Everything a command built dies with the process: at exit, Python's collector would still walk it all several
+    # times (0.4-0.8 s of CPU after a cold `ask` had printed its answer, issue 18). Frozen objects are skipped; atexit
+    # handlers and every object's normal release by reference count still run, and the OS frees the memory.
+    atexit.register(gc.freeze)
     try:
         cli()
     except NewsdeskError as e:

@@ -19,12 +19,11 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.errors import NewsdeskError
@@ -46,6 +45,11 @@ from app.store.records import (
     passage_from_chunk,
 )
 from app.store.repair import PAGE, REINDEX_SUFFIX
+
+if TYPE_CHECKING:
+    # LangChain's vector store is built when its own API is asked for (`vectors`): importing it pulls in LangChain's
+    # runnables and langsmith (about 1 s), which reads and writes through the collection never use (issue 18).
+    from langchain_chroma import Chroma
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 
@@ -108,6 +112,7 @@ class ChromaStore:
         self.articles_name = f"{settings.collection}_articles"
         self._articles: Collection | None = None
         self._vectors: Chroma | None = None
+        self._chunks: Collection | None = None
         self._signature: dict[str, Any] | None = None
         self._ids_cache: tuple[tuple[int, str], frozenset[str]] | None = None
         self._fingerprint_cache: tuple[tuple[int, str], str] | None = None
@@ -127,7 +132,7 @@ class ChromaStore:
     def _follow(self, epoch: int) -> None:
         """The client was reopened: collection handles of the old one are stale."""
         if epoch != self._epoch:
-            self._articles, self._vectors, self._epoch = None, None, epoch
+            self._articles, self._vectors, self._chunks, self._epoch = None, None, None, epoch
 
     @contextmanager
     def _writing(self) -> Iterator[WriteSection]:
@@ -191,6 +196,8 @@ class ChromaStore:
         }
 
     def _open_vectors(self, name: str) -> Chroma:
+        from langchain_chroma import Chroma
+
         return self._io(
             Chroma,
             collection_name=name,
@@ -200,18 +207,33 @@ class ChromaStore:
             collection_configuration={"hnsw": CHUNKS_HNSW},
         )
 
+    def _open_chunks(self, name: str) -> Collection:
+        """The collection `_open_vectors(name)` wraps, opened (or created) with the very same call, without LangChain."""
+        return self._io(
+            self.client.get_or_create_collection,
+            name=name,
+            embedding_function=None,
+            metadata=self._collection_metadata(),
+            configuration={"hnsw": CHUNKS_HNSW},  # type: ignore[arg-type]  # a TypedDict in chromadb's stubs
+        )
+
     @property
     def vectors(self) -> Chroma:
         """The chunks collection as a LangChain vector store, checked against the embedding signature."""
         if self._vectors is None:
             vectors = self._open_vectors(self.chunks_name)
             self.check_signature(vectors._collection.metadata or {})
-            self._vectors = vectors
+            self._vectors, self._chunks = vectors, vectors._collection
         return self._vectors
 
     @property
     def chunks(self) -> Collection:
-        return self.vectors._collection
+        """The chunks collection, checked against the embedding signature (LangChain's wrapper is not built)."""
+        if self._chunks is None:
+            chunks = self._open_chunks(self.chunks_name)
+            self.check_signature(chunks.metadata or {})
+            self._chunks = chunks
+        return self._chunks
 
     def check_signature(self, meta: dict[str, Any]) -> None:
         want = self._collection_metadata()
@@ -409,7 +431,7 @@ class ChromaStore:
         self._io(new._collection.modify, name=self.chunks_name)
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
-        self._vectors = None
+        self._vectors, self._chunks = None, None
         return done
 
     # ---- reads ---------------------------------------------------------------
