@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 import json
 import re
 import sys
@@ -34,6 +32,7 @@ from app.models import (
     IngestReport,
     SearchFilters,
 )
+from app.process import tune_collector
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -588,18 +587,8 @@ def feeds_refresh(
         raise typer.Exit(EXIT_PARTIAL if any(r.status != "error" for r in results) else EXIT_ERROR)
 
 
-GC_YOUNG_THRESHOLD = 10_000
-"""Allocations between two collections of the youngest generation (Python's default: 700). A command that loads the
-store, the spaCy pipeline and the embedding model creates about 150,000 long-lived objects, and with the default the
-collector ran 400 times during a cold `ask`, re-walking them (0.25 s of CPU; 0.12 s with this threshold, issue 18)."""
-
-
 def main() -> None:
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
-    # Everything a command built dies with the process: at exit, Python's collector would still walk it all several
-    # times (0.4-0.8 s of CPU after a cold `ask` had printed its answer, issue 18). Frozen objects are skipped; atexit
-    # handlers and every object's normal release by reference count still run, and the OS frees the memory.
-    atexit.register(gc.freeze)
+    tune_collector()  # a command's process loads libraries once and exits (issue 18)
     try:
         cli()
     except NewsdeskError as e:
