@@ -373,33 +373,53 @@ def feeds_section(doc: dict[str, Any]) -> str:
     )
 
 
+COLD_START_RUNS = [
+    ("cold_start_before", "before issue 18 (torch)"),
+    ("cold_start_onnx", "issue 18, first pass (ONNX encoder)"),
+    ("cold_start", "issue 18, now (lazy LangChain, collector)"),
+]
+"""The trees compared in section 8, oldest first: bench/results/<name>.json, each measured with `--code`."""
+
+
 def cold_start_section(results: dict[str, dict[str, Any]]) -> str:
-    """Issue 18: cold `ask` and `serve` against a cold `--help`, before (torch, eager warm-up) and after, same machine."""
-    runs = [(name, results[name]) for name in ("cold_start_before", "cold_start") if name in results]
+    """Issue 18: cold `ask` and `serve` against a cold `--help` for each tree measured, then where a cold ask's time
+    goes (the last run's steps)."""
+    runs = [(label, results[name]) for name, label in COLD_START_RUNS if name in results]
     rows = []
-    for name, doc in runs:
+    for label, doc in runs:
         r = doc["results"]
-        h = r["help_s"]
+        h, hc, ac = r["help_s"], r.get("help_cpu_s"), r.get("ask_cpu_s")
         rows.append(
             [
-                "before (torch)" if name.endswith("before") else "after (ONNX)",
+                label,
                 _fmt(h),
                 f"{_fmt(r['ask_s'])} ({_fmt(r['ask_s'] / h, 1)}×)",
+                f"{_fmt(hc)} / {_fmt(ac)} ({_fmt(ac / hc, 1)}×)" if hc and ac else "–",
                 round(r["ask_rss_mb"]),
                 f"{_fmt(r['serve_first_response_s'])} ({_fmt(r['serve_first_response_s'] / h, 1)}×)",
                 f"{_fmt(r['serve_ready_s'])} ({_fmt(r['serve_ready_s'] / h, 1)}×)",
+                _fmt(doc["machine"]["loadavg"][0], 1),
                 "yes" if r["identical_answers"] else "**no**",
             ]
         )
-    head = ["tree", "cold --help s", "cold ask s (÷ help)", "ask peak RSS MB", "serve: page s", "serve: ready s",
-            "same answer"]  # fmt: skip
-    return (
+    head = ["tree", "cold --help s", "cold ask s (÷ help)", "CPU s: help / ask (÷)", "ask peak RSS MB",
+            "serve: page s", "serve: ready s", "load (1 min)", "same answer"]  # fmt: skip
+    text = (
         f"Medians of {runs[-1][1]['params']['runs']} cold runs each, interleaved, over the sample index "
-        "(`make bench-cold`; before = the tree before issue 18, `--code`). A cold ask loads Chroma (with LangChain and "
-        "langsmith), the spaCy pipeline for question analysis and the embedding model; after issue 18 the model runs "
-        "from its ONNX export (onnxruntime + tokenizers) and neither torch nor transformers is imported. "
-        '`serve` serves the page and /healthz ("warming") before the models are loaded.\n\n' + _table(head, rows)
+        "(`make bench-cold`; earlier trees with `--code`). CPU s is user + sys of the process: on this shared 2-core "
+        "machine other jobs stretch the wall time of a short `--help` more than that of an `ask`, so the wall ratio "
+        'moves with the load average; the CPU ratio much less. `serve` serves the page and /healthz ("warming") '
+        "before the models are loaded.\n\n" + _table(head, rows)
     )
+    steps = results["cold_start"]["results"].get("phases") if "cold_start" in results else None
+    if steps:
+        table = _table(["step", "CPU s", "wall s"], [[s["step"], s["cpu_s"], s["wall_s"]] for s in steps])
+        text += (
+            "\n\nWhere a cold ask's time goes now: the steps of an ask taken one at a time in a fresh process, in the "
+            "order an ask meets them (`PHASES` in bench/cold_start_bench.py; medians of the same runs). What `--help` "
+            "pays too is the first two rows.\n\n" + table
+        )
+    return text
 
 
 def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
