@@ -281,21 +281,16 @@ def ask_tab(desk: Newsdesk, settings: Settings, backend: gr.Dropdown, demo: gr.B
                     )
                     ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="nd-ask")
                 with gr.Row(elem_classes="nd-chat-actions"):
-                    stop_btn = gr.Button("Stop", size="sm", variant="stop", scale=0, elem_id="nd-stop")
-                    retry_btn = gr.Button("Retry", size="sm", variant="secondary", scale=0, elem_id="nd-retry")
+                    stop_btn = gr.Button("Stop", size="sm", variant="stop", scale=0, min_width=90, elem_id="nd-stop")
+                    retry_btn = gr.Button("Retry", size="sm", scale=0, min_width=90, elem_id="nd-retry")
                     export = gr.DownloadButton(
-                        "Export Markdown",
-                        size="sm",
-                        variant="secondary",
-                        scale=0,
-                        interactive=False,
-                        elem_id="nd-export",
+                        "Export Markdown", size="sm", scale=0, min_width=150, interactive=False, elem_id="nd-export"
                     )
-                    gr.HTML(
-                        '<div class="nd-hint">Follow-up questions use the conversation. Click a number to see its '
-                        "source.</div>",
-                        js_on_load=(STATIC_DIR / "newsdesk-chat.js").read_text(encoding="utf-8"),
-                    )
+                gr.HTML(
+                    '<div class="nd-hint">Follow-up questions use the conversation; conversations are kept in this '
+                    "browser. Click a number (or Tab to it and press Enter) to see its source.</div>",
+                    js_on_load=(STATIC_DIR / "newsdesk-chat.js").read_text(encoding="utf-8"),
+                )
             with gr.Column(scale=5):
                 sources = gr.HTML(
                     fmt.sources_panel(None, {}, "none"),
@@ -316,7 +311,6 @@ def ask_tab(desk: Newsdesk, settings: Settings, backend: gr.Dropdown, demo: gr.B
         ask_btn.click(**ask),
         chat.example_select(c.example, outputs=[question], **private).then(**ask),
         retry_btn.click(**again).success(**ask),
-        chat.retry(**again).success(**ask),
     ]
     stop_btn.click(c.stop, inputs=[conv], outputs=[chat, conv, question], cancels=runs, **private)
     chat.select(c.select_message, inputs=[conv], outputs=[sources], **private)

@@ -31,7 +31,7 @@ if (!window.__ndChat) {
   // Names for controls gradio leaves unnamed (the chat log, the history list), re-applied as the page re-renders.
   const LABELS = [
     ['#nd-chat [role="log"], #nd-chat .bubble-wrap', 'Conversation: questions and verified answers'],
-    ['#nd-history fieldset, #nd-history [role="radiogroup"]', 'Saved conversations'],
+    ['#nd-history [role="group"], #nd-history[role="group"], #nd-history fieldset, fieldset#nd-history', 'Saved conversations'],
     ['#nd-question textarea', 'Question'],
   ];
   const label = () => {
