@@ -234,3 +234,14 @@ def test_open_and_delete_saved_conversations(handlers: chat.ChatHandlers) -> Non
     assert export.interactive is False
     with pytest.raises(Exception, match="no longer saved"):
         handlers.open(first.id, stored)
+
+
+def test_a_saved_history_is_held_to_the_message_limit_every_door_applies(handlers: chat.ChatHandlers) -> None:
+    record = conversation(1)
+    record.turns[0].question = "x" * (handlers.settings.max_question_chars + 1)  # tampered storage
+    stored = convs.dump(convs.upsert(convs.SavedConversations(), record))
+    _, conv, *_ = handlers.restore(stored)
+    calls = len(handlers.desk.calls)  # type: ignore[attr-defined]
+    with pytest.warns(UserWarning, match="characters long; the limit is"):
+        messages, same, *_ = ask(handlers, "How large may Ukraine's army be?", conv, stored)
+    assert same is conv and len(messages) == 2 and len(handlers.desk.calls) == calls  # type: ignore[attr-defined]

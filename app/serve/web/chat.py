@@ -180,6 +180,8 @@ class ChatHandlers:
             return
         try:
             question = security.check_question(question, self.settings)  # the limit every door shares
+            # The history came back from the browser's storage: held to the limit /api and /v1 hold history to.
+            security.check_message_sizes([t.content for t in conv.turns], self.settings)
         except security.QuestionTooLong as e:
             _warning(str(e))
             yield render(conv), conv, gr.skip(), gr.skip(), *keep
