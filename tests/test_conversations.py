@@ -245,3 +245,10 @@ def test_a_saved_history_is_held_to_the_message_limit_every_door_applies(handler
     with pytest.warns(UserWarning, match="characters long; the limit is"):
         messages, same, *_ = ask(handlers, "How large may Ukraine's army be?", conv, stored)
     assert same is conv and len(messages) == 2 and len(handlers.desk.calls) == calls  # type: ignore[attr-defined]
+
+
+def test_the_chat_stylesheet_spells_no_colour_of_its_own() -> None:
+    """Dark mode keeps working: the chat's CSS takes every colour from the palettes in newsdesk.css."""
+    css = (Path(chat.STATIC_DIR) / "newsdesk-chat.css").read_text(encoding="utf-8")
+    assert re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", css) == []
+    assert "var(--nd-" in css
