@@ -1,7 +1,7 @@
 """The Gradio web app: a thin adapter over app.services.Newsdesk, one builder per tab (Ask, Briefing, Library, Evaluate).
 
 Callbacks live in app.serve.web.handlers (they call the service and format its results with app.serve.web.format);
-this module lays out the page and wires events to them.
+this module lays out the page and wires events to them. The Ask tab (chat, saved conversations) is app.serve.web.chat.
 """
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.api, gr.Progress).
