@@ -86,7 +86,7 @@ def test_the_web_marker_shows_the_reason(desk: Newsdesk) -> None:
     html = answer_html(desk.ask(QUESTION), "t")
     assert "nd-unverified" in html
     text = unescape(html)
-    assert f"unverified: {WHY}</span>" in text  # in the visible flag, not only in a tooltip
+    assert f'<span class="nd-why">{WHY}</span>' in text  # shown beside the flag, not only in a tooltip
     assert f"Does not answer: no sentence of the answer is supported by its citation ({WHY})" in text
 
 

@@ -112,8 +112,8 @@ def _rejected_html(answer: Answer) -> str:
     if not rejected:
         return ""
     items = "".join(
-        f'<li><span class="nd-sent nd-unverified">{esc(s.text)}</span> '
-        f'<span class="nd-flag">unverified: {esc(reason_words(s.reason))}</span></li>'
+        f'<li><span class="nd-sent nd-unverified">{esc(s.text)}</span><span class="nd-flag">unverified</span> '
+        f'<span class="nd-why">{esc(reason_words(s.reason))}</span></li>'
         for s in rejected
     )
     return f'<div class="nd-rejected">The engine wrote, and the check rejected:<ul>{items}</ul></div>'
