@@ -122,9 +122,15 @@ def test_api_and_v1_carry_the_reason(desk: Newsdesk) -> None:
         )
 
 
-def test_a_briefing_point_carries_the_reason(desk: Newsdesk) -> None:
+def test_a_briefing_point_carries_the_reason(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
     briefing = desk.brief(BriefSelection(), backend="openai")
     flipped = [p for p in briefing.summary.parts if "keep all of the Donbas" in p.text]
     assert flipped and not flipped[0].supported and WHY in flipped[0].reason
     html = unescape(briefing_html(briefing, {}))
     assert f'title="Not verified: {WHY}"' in html
+    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    data = json.loads(CliRunner().invoke(cli.cli, ["brief", "--json", "--backend", "openai"]).stdout)
+    assert any(WHY in p["reason"] for p in data["summary"]["parts"])
+    with serve_in_thread(create_api(desk, desk.settings)) as base:
+        api = httpx.post(f"{base}/api/brief", json={"backend": "openai"}, timeout=120).json()
+    assert any(WHY in p["reason"] for p in api["summary"]["parts"])
