@@ -19,11 +19,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app.answer.render import check_line  # the answer's verdict worded as on every door
 from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import (
     Answer,
-    AnswerCheck,
     AnswerDelta,
     AnswerDone,
     AnswerEvent,
@@ -251,14 +251,6 @@ def search(
 def _words(text: str) -> list[str]:
     """The words of an answer without citation markers (markers are renumbered by verification)."""
     return re.findall(r"\w+", re.sub(r"\[[\d,\s\-]+\]", " ", text))
-
-
-def check_line(check: AnswerCheck) -> str:
-    """'answers the question: yes (person: Jane Doe)' or 'answers the question: no — it is about 2019, not 2021'."""
-    if check.answers_question:
-        what = f"{check.answer_type}: {check.found}" if check.found else check.answer_type
-        return f"answers the question: yes ({what})"
-    return f"answers the question: no — {check.reason or 'no supported sentence answers what was asked'}"
 
 
 def _print_answer_tail(answer: Answer) -> None:

@@ -138,6 +138,15 @@ class Citation(BaseModel):
     end: int
 
 
+STATS_OPEN = " (content words "
+"""Where a support verdict's reason turns from words ("contrary verb: ...") to the scores behind it."""
+
+
+def reason_words(reason: str) -> str:
+    """A support verdict's reason without its scores: "contrary verb: 'welcomed' vs 'would not accept'"."""
+    return reason.split(STATS_OPEN, 1)[0]
+
+
 class AnswerSentence(BaseModel):
     text: str = Field(description="The sentence without its [n] markers.")
     citations: list[int] = Field(default_factory=list, description="Citation numbers attached to it.")

@@ -8,7 +8,7 @@ from html import unescape
 
 import pytest
 
-from app.evaluation.judge import FLIP_PAIRS, Pair, flip_summary, kind_table, load_pairs, measure_checker
+from app.evaluation.judge import DEFAULT_PAIRS, FLIP_PAIRS, Pair, flip_summary, kind_table, load_pairs, measure_checker
 from app.models import Answer, Passage
 from app.serve.web.format import answer_html
 from app.verify.citations import verify
@@ -17,6 +17,9 @@ from app.verify.support import SupportChecker
 
 # Sentences written for these tests (not from the labelled pairs), one per kind of flip.
 SOURCE = "Mayor Olsen Tarr welcomed the harbour plan, but the port authority would not accept the new fees."
+BORDER = "Turkey agreed to reopen the border, while Germany objected."
+TALKS = "The head of the Italian delegation, Ida Lund, said the talks had failed."
+PORT = "There were delays at the port, the ministry said."
 
 
 @pytest.mark.parametrize(
@@ -36,6 +39,10 @@ SOURCE = "Mayor Olsen Tarr welcomed the harbour plan, but the port authority wou
         ("The dam collapsed.", "Officials denied that the dam collapsed.", "hedge dropped"),
         ("All members voted yes.", "Some members voted yes.", "quantifier: 'all' member vs 'some'"),
         ("Nobody was hurt in the fire.", "Two people were hurt in the fire.", "negation added"),
+        # one party named two ways is still told from another party (capital for country, a title's affiliation)
+        ("Berlin agreed to reopen the border.", BORDER, "another subject: 'berlin' to reopen"),
+        ("Sweden said the talks had failed.", TALKS, "attribution: said by 'sweden'"),
+        ("The ministry said there were no delays at the port.", PORT, "negation added"),
     ],
 )
 def test_flips_are_caught_with_a_reason(claim: str, source: str, reason: str) -> None:
@@ -57,6 +64,14 @@ def test_flips_are_caught_with_a_reason(claim: str, source: str, reason: str) ->
         ("Engineers found the bridge unsafe, they said.", "Engineers said the bridge was unsafe."),
         ("The company cut its forecast.", "Delmar Foods cut its forecast."),  # a description may name the same firm
         ("The team failed to find the wreck.", "The team did not find the wreck."),
+        # one party named two ways: an alias, a capital for its country, a nationality, a title's affiliation
+        ("The US would cap the army.", "The United States would cap the army."),
+        ("Washington would cap the army.", "The United States would cap the army."),
+        ("Ankara agreed to reopen the border.", BORDER),
+        ("Italy said the talks had failed.", TALKS),
+        ("Russian officials said the pipeline was shut.", "Russia said the pipeline was shut."),
+        # a "none" said of one conjunct ("but nothing worse") does not negate the verb the other one asserts
+        ("The ministry said there were delays at the port but nothing worse.", PORT),
     ],
 )
 def test_paraphrases_are_not_flagged(claim: str, source: str) -> None:
@@ -113,6 +128,13 @@ def test_checker_on_held_out_flip_pairs(flip_pairs: list[Pair]) -> None:
 
 HELDOUT_ACCEPTED = 0.95
 HELDOUT_FLAGGED = 0.90
+SUPPORT_PAIRS_LEXICAL = 0.94  # measured 0.946 (0.936 while one party named two ways read as another party)
+
+
+def test_the_older_support_pairs_do_not_regress() -> None:
+    """The predicate check must not cost the sample article's paraphrases (evals/support_pairs.jsonl, lexical mode)."""
+    report = measure_checker(SupportChecker(None), load_pairs(DEFAULT_PAIRS))
+    assert report.accuracy >= SUPPORT_PAIRS_LEXICAL, report.summary()
 
 
 def test_flip_summary_for_the_eval_report(tmp_path) -> None:  # type: ignore[no-untyped-def]

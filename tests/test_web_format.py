@@ -253,6 +253,33 @@ def test_briefing_html_renders_sections_citations_and_sources() -> None:
     assert "Ships queued for weeks.</span>" in out and ">unverified</span>" in out
 
 
+def test_declined_draft_is_listed_with_the_checkers_reason() -> None:
+    """Issue 20: a declined answer still says what the engine wrote and why the check rejected it (no scores)."""
+    why = "contrary verb: 'kept' vs 'relinquished'"
+    s = AnswerSentence(text="The port kept its <fees>.", citations=[1], reason=f"{why} (content words 50%, score 0.20)")
+    a = answer(answer="The indexed articles don't say enough.", sentences=[s], abstained=True)
+    out = fmt.answer_html(a, "a1")
+    assert 'class="nd-rejected"' in out and "The port kept its &#60;fees&#62;." in out
+    assert f'<span class="nd-why">{fmt.esc(why)}</span>' in out and "content words" not in out
+    supported = answer(answer="x", sentences=[s.model_copy(update={"supported": True})], abstained=True)
+    assert "nd-rejected" not in fmt.answer_html(supported, "a1")
+
+
+def test_briefing_sentences_are_flagged_with_their_own_reason() -> None:
+    c1 = cite(1, "ended a five-day strike")
+    ok = BriefingPoint(text="The strike is over.", citations=[1], supported=True, reason="supported")
+    why = "negation added: 'did not end' vs 'ended'"
+    bad = BriefingPoint(text="The strike did not end.", citations=[1], reason=f"{why} (content words 80%, score 0.30)")
+    summary = BriefingPoint(text=f"{ok.text} {bad.text}", citations=[1], reason="1 of 2 summary sentences supported",
+                            parts=[ok, bad])  # fmt: skip
+    b = Briefing(headline="Strike", summary=summary, key_points=[bad], citations=[c1], backend="openai", model="m")
+    out = fmt.briefing_html(b, {ARTICLE.id: ARTICLE})
+    # the summary's flipped sentence and the key point, each on its text and its flag
+    assert out.count(f'title="Not verified: {fmt.esc(why)}"') == 2 and out.count(f'title="{fmt.esc(why)}"') == 2
+    assert "summary sentences supported" not in out and "content words" not in out
+    assert "The strike is over.<span" in out  # the supported summary sentence is not flagged
+
+
 # ---- library -------------------------------------------------------------------
 def test_library_rows_newest_first_then_undated() -> None:
     infos = [

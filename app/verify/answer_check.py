@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from app import nlp
 from app.chunks import entities
-from app.models import AnswerCheck, AnswerSentence, Citation, Passage
+from app.models import AnswerCheck, AnswerSentence, Citation, Passage, reason_words
 from app.retrieve.constraints import Fit, Scope, TermRule, fit, passage_scope, same_article
 from app.retrieve.question import QuestionAnalysis
 
@@ -80,6 +80,8 @@ def check_answer(
                 closest = Closest(sentence, citation, verdict)
     if closest is None:
         reason = "no sentence of the answer is supported by its citation"
+        why = next((reason_words(s.reason) for s in sentences if s.citations and s.reason), "")
+        reason += f" ({why})" if why else ""  # what the checker found: "contrary verb: 'kept' vs 'relinquished'"
     else:
         reason = closest.fit.reason(analysis.answer_type)
     return AnswerCheck(

@@ -147,3 +147,42 @@ QUANTIFIERS: dict[str, str] = {
     "no": "none", "none": "none", "neither": "none", "nobody": "none",
 }  # fmt: skip
 """Quantifier words and the class they assert; a claim in another class than its source misstates how many."""
+
+# National capitals, by country (capital_with_underscores:country_with_underscores). News English names a government by
+# its capital ("Kyiv", "Washington", "Brussels" for the EU), so the party checks read a capital and its country as
+# one party; a capital is never checked as a name here (that stays the support checker's exact name check). General
+# world knowledge (the UN members' seats of government and a few bodies'), not fitted to any article.
+_CAPITALS = """
+kabul:afghanistan tirana:albania algiers:algeria andorra_la_vella:andorra luanda:angola buenos_aires:argentina
+yerevan:armenia canberra:australia vienna:austria baku:azerbaijan nassau:bahamas manama:bahrain dhaka:bangladesh
+minsk:belarus brussels:belgium brussels:eu belmopan:belize porto-novo:benin thimphu:bhutan sucre:bolivia
+la_paz:bolivia sarajevo:bosnia gaborone:botswana brasilia:brazil sofia:bulgaria ouagadougou:burkina_faso
+gitega:burundi phnom_penh:cambodia yaounde:cameroon ottawa:canada praia:cape_verde bangui:central_african_republic
+n'djamena:chad santiago:chile beijing:china bogota:colombia kinshasa:congo brazzaville:congo san_jose:costa_rica
+zagreb:croatia havana:cuba nicosia:cyprus prague:czech_republic prague:czechia copenhagen:denmark djibouti:djibouti
+santo_domingo:dominican_republic quito:ecuador cairo:egypt san_salvador:el_salvador asmara:eritrea tallinn:estonia
+addis_ababa:ethiopia suva:fiji helsinki:finland paris:france libreville:gabon banjul:gambia tbilisi:georgia
+berlin:germany accra:ghana athens:greece guatemala_city:guatemala conakry:guinea bissau:guinea-bissau
+georgetown:guyana port-au-prince:haiti tegucigalpa:honduras budapest:hungary reykjavik:iceland new_delhi:india
+delhi:india jakarta:indonesia tehran:iran baghdad:iraq dublin:ireland rome:italy
+kingston:jamaica tokyo:japan amman:jordan astana:kazakhstan nairobi:kenya pristina:kosovo kuwait_city:kuwait
+bishkek:kyrgyzstan vientiane:laos riga:latvia beirut:lebanon maseru:lesotho monrovia:liberia tripoli:libya
+vaduz:liechtenstein vilnius:lithuania luxembourg:luxembourg antananarivo:madagascar lilongwe:malawi
+kuala_lumpur:malaysia bamako:mali valletta:malta nouakchott:mauritania port_louis:mauritius
+mexico_city:mexico chisinau:moldova monaco:monaco ulaanbaatar:mongolia podgorica:montenegro rabat:morocco
+maputo:mozambique naypyidaw:myanmar windhoek:namibia kathmandu:nepal amsterdam:netherlands the_hague:netherlands
+wellington:new_zealand managua:nicaragua niamey:niger abuja:nigeria pyongyang:north_korea skopje:north_macedonia
+oslo:norway muscat:oman islamabad:pakistan panama_city:panama port_moresby:papua_new_guinea asuncion:paraguay
+lima:peru manila:philippines warsaw:poland lisbon:portugal doha:qatar bucharest:romania moscow:russia
+kigali:rwanda riyadh:saudi_arabia dakar:senegal belgrade:serbia freetown:sierra_leone singapore:singapore
+bratislava:slovakia ljubljana:slovenia mogadishu:somalia pretoria:south_africa seoul:south_korea juba:south_sudan
+madrid:spain colombo:sri_lanka khartoum:sudan paramaribo:suriname stockholm:sweden bern:switzerland
+damascus:syria taipei:taiwan dushanbe:tajikistan dodoma:tanzania bangkok:thailand dili:timor-leste lome:togo
+port_of_spain:trinidad tunis:tunisia ankara:turkey ashgabat:turkmenistan kampala:uganda kyiv:ukraine kiev:ukraine
+abu_dhabi:uae london:britain london:uk london:united_kingdom washington:us washington:united_states
+montevideo:uruguay tashkent:uzbekistan caracas:venezuela hanoi:vietnam sanaa:yemen lusaka:zambia harare:zimbabwe
+"""
+CAPITALS: tuple[tuple[str, str], ...] = tuple(
+    (a.replace("_", " "), b.replace("_", " ")) for a, b in (p.split(":") for p in _CAPITALS.split())
+)
+"""(capital, country) pairs: one party for the predicate check's subject and speaker comparisons."""

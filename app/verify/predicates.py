@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from app.verify.analysis import similar_stem, stem
 from app.verify.contrasts import (
+    CAPITALS,
     COMMITTING,
     CONCEPTS,
     DOCUMENTS,
@@ -33,6 +35,7 @@ from app.verify.contrasts import (
     SPEECH,
     STANCE,
 )
+from app.verify.lexicon import ALIASES, TITLE_WORDS
 
 if TYPE_CHECKING:
     from app.nlp import Doc, Token
@@ -44,6 +47,7 @@ _PRONOUNS = frozenset({"he", "she", "it", "they", "we", "i", "you", "who", "whic
 _PRONOUN_ROLE = frozenset({"-PRON-"})
 _DEFINITE = frozenset({"the", "this", "that", "its", "their", "his", "her", "our"})
 _PERSONAL = frozenset({"he", "she", "they"})
+_PARTY_ENTS = frozenset({"NORP", "GPE", "ORG"})  # nationality, country or body adjectives that name a party
 _QUANT_HEADS = frozenset({"one", "all", "some", "most", "none", "each", "many", "several", "few", "both", "neither"})
 _UP = {"xcomp", "ccomp", "acl", "advcl", "pcomp", "conj", "relcl", "prep", "pobj", "dobj", "acomp"}
 _MOOD_UP = {"xcomp", "acomp", "pcomp", "conj", "prep"}  # modality is inherited from a governing verb through these
@@ -111,10 +115,15 @@ def _arg(tok: Token) -> frozenset[str]:
         return frozenset()
     words = {tok.lemma_.lower(), tok.lower_}  # both: the lemmatizer misreads some nouns ("glacier" -> "glaci")
     for child in tok.children:
-        if (child.dep_ in _ARG_MODS and child.pos_ in {"NOUN", "PROPN", "ADJ"}) or (
-            child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"}
+        if (
+            (child.dep_ in _ARG_MODS and child.pos_ in {"NOUN", "PROPN", "ADJ"})
+            or (child.dep_ == "conj" and child.pos_ in {"NOUN", "PROPN"})
+            or (child.dep_ == "amod" and child.ent_type_ in _PARTY_ENTS)  # "Russian officials"
         ):
             words |= _arg(child)
+        elif child.dep_ == "prep" and child.lower_ == "of" and tok.lower_ in TITLE_WORDS:
+            # a title names whom its holder speaks for: "the Chief of the Russian General Staff"
+            words |= frozenset().union(*(_arg(p) for p in child.children if p.dep_ == "pobj"))
     return frozenset(w for w in words if w.isalpha() and w not in _PRONOUNS)
 
 
@@ -164,8 +173,11 @@ def _args(verb: Token) -> tuple[frozenset[str], frozenset[str]]:
 
 def _negated(verb: Token) -> bool:
     neg = any(c.dep_ == "neg" for c in verb.children)
-    for child in verb.children:  # "no runner was hurt", "exposed no data"
-        if child.dep_ in _SUBJ | _OBJ and _quantifier(child) == "none":
+    args = [c for c in verb.children if c.dep_ in _SUBJ | _OBJ]
+    for child in args:  # "no runner was hurt", "exposed no data"
+        # ... but "there are contacts but nothing more" asserts the contacts: another argument in the same role
+        # keeps the verb affirmative, the "none" is said of its own conjunct only
+        if _quantifier(child) == "none" and not any(a is not child and a.dep_ == child.dep_ for a in args):
             neg = not neg
     head = verb.head
     if verb.dep_ in {"xcomp", "pcomp"} and head is not verb:
@@ -405,6 +417,38 @@ def _modality_differs(c: Frame, s: Frame) -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def _party_names() -> dict[str, str]:
+    """Name (one or more words) -> one canonical name per party: the support checker's aliases ("US" / "United
+    States" / "American") and capitals standing for their countries ("Kyiv" / "Ukraine")."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for key, phrases in ALIASES.items():
+        for phrase in phrases:
+            parent[find(phrase)] = find(key)
+    for capital, country in CAPITALS:
+        parent[find(capital)] = find(country)
+    return {name: find(name) for name in parent}
+
+
+@lru_cache(maxsize=4096)
+def _parties(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(canon for name, canon in _party_names().items() if all(w in words for w in name.split()))
+
+
+def _same_party(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Do two arguments name one party? A shared word, one entity named two ways (alias, capital for country), or
+    one stem ("Russia" / "Russian")."""
+    if a & b or _parties(a) & _parties(b):
+        return True
+    return any(similar_stem(stem(x), stem(y)) for x in a for y in b)
+
+
 def _may_corefer(c: Frame, s: Frame) -> bool:
     """A name on one side and a definite description on the other ("Corvane Foods" / "the company") may be one party."""
     return (c.subj_named and s.subj_definite) or (s.subj_named and c.subj_definite)
@@ -416,7 +460,9 @@ def _words(ws: frozenset[str]) -> str:
 
 def _compare(c: Frame, s: Frame, rel: str) -> list[str]:
     issues: list[str] = []
-    reversed_roles = bool(c.subj & s.obj) and not (c.subj & s.subj) and (not c.obj or bool(c.obj & s.subj))
+    reversed_roles = (
+        _same_party(c.subj, s.obj) and not _same_party(c.subj, s.subj) and (not c.obj or _same_party(c.obj, s.subj))
+    )
     if rel != "same":
         if _sign(c, rel) != _sign(s, rel):
             if reversed_roles:
@@ -427,15 +473,15 @@ def _compare(c: Frame, s: Frame, rel: str) -> list[str]:
     if reversed_roles:
         issues.append(f"roles reversed: '{_words(c.subj)}' {c.phrase} '{_words(c.obj)}' but the passage has "
                       f"'{_words(s.subj)}' {s.phrase} '{_words(s.obj)}'")  # fmt: skip
-    elif c.subj and s.subj and c.obj & s.obj and not (c.subj & (s.subj | s.obj)) and not _may_corefer(c, s):
+    elif c.subj and s.subj and c.obj & s.obj and not _same_party(c.subj, s.subj | s.obj) and not _may_corefer(c, s):
         issues.append(f"another subject: '{_words(c.subj)}' {c.phrase} but the passage has '{_words(s.subj)}'")
     if _modality_differs(c, s):
         issues.append(
             f"modality: '{c.phrase}' ({_MODALITY_WORDS[c.modality]}) vs '{s.phrase}' ({_MODALITY_WORDS[s.modality]})"
         )
-    if c.speech and rel == "same" and c.subj and s.subj and not (c.subj & s.subj) and not _may_corefer(c, s):
+    if c.speech and rel == "same" and c.subj and s.subj and not _same_party(c.subj, s.subj) and not _may_corefer(c, s):
         issues.append(f"attribution: '{_words(c.subj)}' {c.phrase} but the passage has '{_words(s.subj)}'")
-    elif c.speaker and s.speaker and not (c.speaker & s.speaker):
+    elif c.speaker and s.speaker and not _same_party(c.speaker, s.speaker):
         issues.append(f"attribution: said by '{_words(c.speaker)}' but the passage has '{_words(s.speaker)}'")
     elif s.hedged and not c.attributed and not c.speech:
         issues.append(f"hedge dropped: the passage only reports '{s.phrase}' ({s.hedged})")

@@ -21,6 +21,7 @@ from langchain_core.embeddings import Embeddings
 
 from app.chunks.span_vectors import CLAUSE_BREAK, SpanVectors
 from app.injection import mask_instruction_text
+from app.models import STATS_OPEN
 from app.nlp import NlpUnavailable
 from app.text import split_sentences, strip_span
 from app.verify.analysis import (
@@ -379,10 +380,10 @@ def _reason(
     score: float,
     threshold: float,
 ) -> str:
-    stats = f"content words {cov:.0%}" + ("" if sim is None else f", similarity {sim:.2f}") + f", score {score:.2f}"
+    stats = f"{cov:.0%}" + ("" if sim is None else f", similarity {sim:.2f}") + f", score {score:.2f})"
     if supported:
-        return f"supported ({stats})"
+        return f"supported{STATS_OPEN}{stats}"
     parts = [f"{f} not in cited passage" for f in fails] + polarity
     if not parts:
         parts.append(f"weak support: score below {threshold:.2f}")
-    return "; ".join(parts) + f" ({stats})"
+    return "; ".join(parts) + STATS_OPEN + stats

@@ -20,6 +20,7 @@ from app.models import (
     Citation,
     IngestReport,
     Span,
+    reason_words,
 )
 from app.text import split_paragraphs
 
@@ -84,7 +85,7 @@ def cite_link(n: int, scope: str) -> str:
     """A clickable [n] that the page script resolves to the source card `nd-src-{scope}-{n}`."""
     return (
         f'<a class="nd-cite" href="#nd-src-{scope}-{n}" data-nd-scope="{scope}" data-nd-n="{n}" '
-        f'title="Show source {n}">{n}</a>'
+        f'title="Show source {n}" aria-label="Source {n}">{n}</a>'
     )
 
 
@@ -103,6 +104,19 @@ def _sentence_html(s: AnswerSentence, scope: str) -> str:
         f'<span class="nd-sent nd-unverified" title="Not verified: {reason}">{body}</span>'
         f'{_cites(s.citations, scope)}<span class="nd-flag" title="{reason}">unverified</span>'
     )
+
+
+def _rejected_html(answer: Answer) -> str:
+    """A declined answer's draft sentences that the checker rejected, each with why ("contrary verb: ...")."""
+    rejected = [s for s in answer.sentences if not s.supported and s.reason]
+    if not rejected:
+        return ""
+    items = "".join(
+        f'<li><span class="nd-sent nd-unverified">{esc(s.text)}</span><span class="nd-flag">unverified</span> '
+        f'<span class="nd-why">{esc(reason_words(s.reason))}</span></li>'
+        for s in rejected
+    )
+    return f'<div class="nd-rejected">The engine wrote, and the check rejected:<ul>{items}</ul></div>'
 
 
 def _marker_html(text: str, scope: str) -> str:
@@ -154,7 +168,7 @@ def answer_html(answer: Answer, scope: str) -> str:
     if answer.abstained:
         parts.append(
             '<div class="nd-abstain"><div class="nd-abstain-title">Not in the indexed articles</div>'
-            f"<div>{_marker_html(answer.answer, scope)}</div></div>"
+            f"<div>{_marker_html(answer.answer, scope)}</div>{_rejected_html(answer)}</div>"
         )
     elif answer.sentences:
         parts.append(
@@ -271,10 +285,18 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
 def _point_html(p: BriefingPoint, scope: str) -> str:
     if p.supported:
         return f"{esc(p.text)}{_cites(p.citations, scope)}"
+    why = esc(reason_words(p.reason) or "not verified by the cited passages")
     return (
-        f'<span class="nd-unverified" title="Not verified by the cited passages">{esc(p.text)}</span>'
-        f'{_cites(p.citations, scope)}<span class="nd-flag">unverified</span>'
+        f'<span class="nd-unverified" title="Not verified: {why}">{esc(p.text)}</span>'
+        f'{_cites(p.citations, scope)}<span class="nd-flag" title="{why}">unverified</span>'
     )
+
+
+def _summary_html(summary: BriefingPoint, scope: str) -> str:
+    """The summary sentence by sentence when it has parts, so an unverified one is flagged with its own reason."""
+    if not summary.parts:
+        return _point_html(summary, scope)
+    return " ".join(_point_html(p, scope) for p in summary.parts)
 
 
 def _points_section(title: str, points: Sequence[BriefingPoint], scope: str) -> str:
@@ -291,7 +313,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         '<article class="nd-briefing">',
         f'<div class="nd-kicker">Briefing · {n_articles} article{"s" if n_articles != 1 else ""}</div>',
         f"<h2>{esc(briefing.headline)}</h2>",
-        f'<p class="nd-standfirst">{_point_html(briefing.summary, scope)}</p>',
+        f'<p class="nd-standfirst">{_summary_html(briefing.summary, scope)}</p>',
         _points_section("Key points", briefing.key_points, scope),
     ]
     if briefing.actors:
