@@ -431,7 +431,8 @@ class ChromaStore:
         self._io(new._collection.modify, name=self.chunks_name)
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
-        self._vectors, self._chunks = None, None
+        self._vectors = None
+        self._chunks = None
         return done
 
     # ---- reads ---------------------------------------------------------------
