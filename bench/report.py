@@ -373,6 +373,47 @@ def feeds_section(doc: dict[str, Any]) -> str:
     )
 
 
+def cold_start_section(results: dict[str, dict[str, Any]]) -> str:
+    """Issue 18: cold `ask` and `serve` against a cold `--help` for each tree measured, then where a cold ask's time
+    goes (the last run's steps)."""
+    runs = [(label, results[name]) for name, label in COLD_START_RUNS if name in results]
+    rows = []
+    for label, doc in runs:
+        r = doc["results"]
+        h, hc, ac = r["help_s"], r.get("help_cpu_s"), r.get("ask_cpu_s")
+        rows.append(
+            [
+                label,
+                _fmt(h),
+                f"{_fmt(r['ask_s'])} ({_fmt(r['ask_s'] / h, 1)}×)",
+                f"{_fmt(hc)} / {_fmt(ac)} ({_fmt(ac / hc, 1)}×)" if hc and ac else "–",
+                round(r["ask_rss_mb"]),
+                f"{_fmt(r['serve_first_response_s'])} ({_fmt(r['serve_first_response_s'] / h, 1)}×)",
+                f"{_fmt(r['serve_ready_s'])} ({_fmt(r['serve_ready_s'] / h, 1)}×)",
+                _fmt(doc["machine"]["loadavg"][0], 1),
+                "yes" if r["identical_answers"] else "**no**",
+            ]
+        )
+    head = ["tree", "cold --help s", "cold ask s (÷ help)", "CPU s: help / ask (÷)", "ask peak RSS MB",
+            "serve: page s", "serve: ready s", "load (1 min)", "same answer"]  # fmt: skip
+    text = (
+        f"Medians of {runs[-1][1]['params']['runs']} cold runs each, interleaved, over the sample index "
+        "(`make bench-cold`; earlier trees with `--code`). CPU s is user + sys of the process: on this shared 2-core "
+        "machine other jobs stretch the wall time of a short `--help` more than that of an `ask`, so the wall ratio "
+        'moves with the load average; the CPU ratio much less. `serve` serves the page and /healthz ("warming") '
+        "before the models are loaded.\n\n" + _table(head, rows)
+    )
+    steps = results["cold_start"]["results"].get("phases") if "cold_start" in results else None
+    if steps:
+        table = _table(["step", "CPU s", "wall s"], [[s["step"], s["cpu_s"], s["wall_s"]] for s in steps])
+        text += (
+            "\n\nWhere a cold ask's time goes now: the steps of an ask taken one at a time in a fresh process, in the "
+            "order an ask meets them (`PHASES` in bench/cold_start_bench.py; medians of the same runs). What `--help` "
+            "pays too is the first two rows.\n\n" + table
+        )
+    return text + "\n\n" + COLD_START_NOTES
+
+
 COLD_START_RUNS = [
     ("cold_start_before", "before issue 18 (torch)"),
     ("cold_start_onnx", "issue 18, first pass (ONNX encoder)"),
@@ -419,47 +460,6 @@ the pip cache of this machine's fresh `setup.sh test` install (a superset of `ru
 from source: llama-cpp-python (the `llamacpp` extra only) and sgmllib3k 1.0.0 (a 6 KB pure-Python wheel that feedparser
 needs and PyPI ships only as an sdist; built in about a second, no compiler). Every other package came as a wheel."""
 """Issue 18's narrative for section 8 (the figures of the tables above are generated)."""
-
-
-def cold_start_section(results: dict[str, dict[str, Any]]) -> str:
-    """Issue 18: cold `ask` and `serve` against a cold `--help` for each tree measured, then where a cold ask's time
-    goes (the last run's steps)."""
-    runs = [(label, results[name]) for name, label in COLD_START_RUNS if name in results]
-    rows = []
-    for label, doc in runs:
-        r = doc["results"]
-        h, hc, ac = r["help_s"], r.get("help_cpu_s"), r.get("ask_cpu_s")
-        rows.append(
-            [
-                label,
-                _fmt(h),
-                f"{_fmt(r['ask_s'])} ({_fmt(r['ask_s'] / h, 1)}×)",
-                f"{_fmt(hc)} / {_fmt(ac)} ({_fmt(ac / hc, 1)}×)" if hc and ac else "–",
-                round(r["ask_rss_mb"]),
-                f"{_fmt(r['serve_first_response_s'])} ({_fmt(r['serve_first_response_s'] / h, 1)}×)",
-                f"{_fmt(r['serve_ready_s'])} ({_fmt(r['serve_ready_s'] / h, 1)}×)",
-                _fmt(doc["machine"]["loadavg"][0], 1),
-                "yes" if r["identical_answers"] else "**no**",
-            ]
-        )
-    head = ["tree", "cold --help s", "cold ask s (÷ help)", "CPU s: help / ask (÷)", "ask peak RSS MB",
-            "serve: page s", "serve: ready s", "load (1 min)", "same answer"]  # fmt: skip
-    text = (
-        f"Medians of {runs[-1][1]['params']['runs']} cold runs each, interleaved, over the sample index "
-        "(`make bench-cold`; earlier trees with `--code`). CPU s is user + sys of the process: on this shared 2-core "
-        "machine other jobs stretch the wall time of a short `--help` more than that of an `ask`, so the wall ratio "
-        'moves with the load average; the CPU ratio much less. `serve` serves the page and /healthz ("warming") '
-        "before the models are loaded.\n\n" + _table(head, rows)
-    )
-    steps = results["cold_start"]["results"].get("phases") if "cold_start" in results else None
-    if steps:
-        table = _table(["step", "CPU s", "wall s"], [[s["step"], s["cpu_s"], s["wall_s"]] for s in steps])
-        text += (
-            "\n\nWhere a cold ask's time goes now: the steps of an ask taken one at a time in a fresh process, in the "
-            "order an ask meets them (`PHASES` in bench/cold_start_bench.py; medians of the same runs). What `--help` "
-            "pays too is the first two rows.\n\n" + table
-        )
-    return text + "\n\n" + COLD_START_NOTES
 
 
 def render(results: dict[str, dict[str, Any]], img_dir: Path = IMG) -> str:
