@@ -7,6 +7,7 @@ support checker, numbers the citations and builds the public `Briefing`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from app.errors import NewsdeskError
 from app.injection import looks_like_instruction, mask_instruction_text
@@ -35,6 +36,10 @@ class DraftPoint:
     text: str
     evidence: list[Evidence] = field(default_factory=list)
     parts: list[str] | None = None
+    speaker: str = ""  # who says it (a quote or first-person statement)
+    agreement: str = ""  # 'reported by 3 of 4 sources'
+    values: list[str] | None = None  # a disputed item: each evidence's side of the dispute ('£42 million')
+    day: date | None = None  # a timeline event: when it happened
 
 
 @dataclass
@@ -52,6 +57,7 @@ class Draft:
     actors: list[DraftActor] = field(default_factory=list)
     facts: list[DraftPoint] = field(default_factory=list)
     disputed: list[DraftPoint] = field(default_factory=list)
+    timeline: list[DraftPoint] = field(default_factory=list)
     open_questions: list[str] = field(default_factory=list)
 
 
@@ -66,13 +72,25 @@ class LengthSpec:
     facts: int
     disputed: int
     open_questions: int
+    timeline: int = 0
+    words: int = 0  # budget for the words of every point together (a digest, not a copy: issue 15)
 
 
 LENGTHS: dict[str, LengthSpec] = {
-    "short": LengthSpec(summary=2, key_points=3, actors=5, actor_points=1, facts=3, disputed=2, open_questions=2),
-    "standard": LengthSpec(summary=3, key_points=5, actors=10, actor_points=2, facts=5, disputed=3, open_questions=4),
-    "long": LengthSpec(summary=3, key_points=8, actors=14, actor_points=3, facts=8, disputed=5, open_questions=5),
-}
+    "short": LengthSpec(summary=2, key_points=3, actors=5, actor_points=1, facts=3, disputed=2, open_questions=2,
+                        timeline=4, words=170),
+    "standard": LengthSpec(summary=3, key_points=5, actors=10, actor_points=2, facts=5, disputed=4, open_questions=4,
+                           timeline=6, words=360),
+    "long": LengthSpec(summary=3, key_points=8, actors=14, actor_points=3, facts=8, disputed=6, open_questions=5,
+                       timeline=10, words=720),
+}  # fmt: skip
+ARTICLE_SHARE = 0.4
+"""A briefing is at most this share of its articles' words (so one article's briefing is well under its length)."""
+
+
+def word_budget(spec: LengthSpec, article_words: int) -> int:
+    """Words the points of a briefing may use: the length's budget, capped by a share of what it digests."""
+    return min(spec.words, max(40, int(ARTICLE_SHARE * article_words)))
 
 
 def length_spec(length: str) -> LengthSpec:
@@ -110,5 +128,6 @@ def without_instructions(draft: Draft, fallback_headline: str = "Briefing") -> D
         actors=actors,
         facts=keep(draft.facts),
         disputed=keep(draft.disputed),
+        timeline=keep(draft.timeline),
         open_questions=[q for q in draft.open_questions if not _planted(q)],
     )
