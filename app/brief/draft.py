@@ -74,23 +74,23 @@ class LengthSpec:
     open_questions: int
     timeline: int = 0
     words: int = 0  # budget for the words of every point together (a digest, not a copy: issue 15)
+    share: float = 1.0  # ... and at most this share of the words of the articles it digests
 
 
 LENGTHS: dict[str, LengthSpec] = {
     "short": LengthSpec(summary=2, key_points=3, actors=5, actor_points=1, facts=3, disputed=2, open_questions=2,
-                        timeline=4, words=170),
+                        timeline=4, words=170, share=0.25),
     "standard": LengthSpec(summary=3, key_points=5, actors=10, actor_points=2, facts=5, disputed=4, open_questions=4,
-                           timeline=6, words=360),
+                           timeline=6, words=360, share=0.4),
     "long": LengthSpec(summary=3, key_points=8, actors=14, actor_points=3, facts=8, disputed=6, open_questions=5,
-                       timeline=10, words=720),
+                       timeline=10, words=720, share=0.6),
 }  # fmt: skip
-ARTICLE_SHARE = 0.4
-"""A briefing is at most this share of its articles' words (so one article's briefing is well under its length)."""
 
 
 def word_budget(spec: LengthSpec, article_words: int) -> int:
-    """Words the points of a briefing may use: the length's budget, capped by a share of what it digests."""
-    return min(spec.words, max(40, int(ARTICLE_SHARE * article_words)))
+    """Words the points of a briefing may use: the length's budget, capped by its share of what it digests (a
+    standard briefing of one article stays well under half the article)."""
+    return min(spec.words, max(40, int(spec.share * article_words)))
 
 
 def length_spec(length: str) -> LengthSpec:

@@ -29,7 +29,7 @@ from app.text import normalize_whitespace
 
 log = logging.getLogger(__name__)
 
-EXTRACTIVE_VERSION = "extractive-3"
+EXTRACTIVE_VERSION = "extractive-4"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
@@ -42,6 +42,8 @@ MMR_LAMBDA = 0.7
 DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
+SUMMARY_SHARE = 3  # the summary takes at most 1/3 of a briefing's words (its first sentence always)
+QUESTION_SHARE = 6  # open questions take at most 1/6 of a briefing's words: they point at gaps, they are not the news
 
 ChunkIdFor = Callable[[str, int, int], str]
 
@@ -310,7 +312,10 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     units, score, sim = ctx.units, ctx.score, ctx.sim
     order = [int(i) for i in np.argsort(-score)]
     usable = [i for i in order if not units[i].dangling and ctx.speakers[i] is not None]  # unattributed quotes: never
-    questions = _questions(ctx, spec, order)
+    questions: list[str] = []
+    for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
+        if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
+            questions.append(q)
     headline = cues.key_phrase(units[order[0]].text) if multi else ""
     title_words = len((headline or units[0].article.title).split())
     pool = _Pool(ctx, budget - title_words - sum(len(q.split()) for q in questions))  # the questions are read too
@@ -323,7 +328,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         n = len(units[i].text.split())
         same_fact = any(i in ctx.clusters[j] for j in summary_ids)
         if len(summary_ids) < spec.summary and not same_fact and (
-            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // 2)
+            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)
         ):
             summary_ids.append(i)
             words += n
@@ -331,17 +336,20 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
     summary = [pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
-    fact_w = np.array([cues.fact_info(u.text).score for u in units])
-    fact_score = score * (1.0 + fact_w / 3.0)
     actor_of = _actor_keys(ctx)
     days = [event_day(u.text, u.article.published) for u in units]
-    queues: dict[str, list[int]] = {
-        "key_points": usable,
-        "facts": sorted((i for i in usable if fact_w[i] >= 1.0), key=lambda i: -fact_score[i]),
+    fact_w = np.array([cues.fact_info(u.text).score for u in units])
+    fact_score = score * (1.0 + fact_w / 3.0)
+    # Within the budget a short unit that says as much is worth more: rank by centrality per word (sqrt, so a
+    # 40-word unit must be about 1.4 times as central as a 20-word one).
+    dense = sorted(usable, key=lambda i: -score[i] * (1 + fact_w[i] / 6) / math.sqrt(len(units[i].text.split())))
+    queues: dict[str, list[int]] = {  # in this order each section takes its next unit
+        "key_points": dense,
         "disputed": sorted((i for i in usable if cues.dispute_score(units[i].text) > 0),
                            key=lambda i: -score[i] * (1 + cues.dispute_score(units[i].text))),
-        "timeline": [i for i in usable if days[i] is not None] if spec.timeline else [],
         "actors": [i for i in usable if i in actor_of],
+        "facts": sorted((i for i in usable if fact_w[i] >= 1.0), key=lambda i: -fact_score[i]),
+        "timeline": [i for i in usable if days[i] is not None] if spec.timeline else [],
     }  # fmt: skip
     limits = {"key_points": spec.key_points, "facts": spec.facts, "disputed": spec.disputed,
               "timeline": spec.timeline, "actors": spec.actors * spec.actor_points}  # fmt: skip

@@ -48,7 +48,7 @@ __all__ = ["BriefingStore", "brief", "render_markdown", "resolve_selection"]
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_MAX_FILES = 512
 TOPIC_K = {"short": 8, "standard": 12, "long": 20}
 """Passages retrieved for a topic (--query) briefing, by length."""
