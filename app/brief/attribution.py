@@ -14,12 +14,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SPEECH_LEMMAS = frozenset(
-    "say tell state add write announce confirm deny claim note warn insist argue urge admit explain declare stress "
-    "reply respond comment ask predict promise pledge vow complain acknowledge allege report".split()
+    [
+        "say",
+        "tell",
+        "state",
+        "add",
+        "write",
+        "announce",
+        "confirm",
+        "deny",
+        "claim",
+        "note",
+        "warn",
+        "insist",
+        "argue",
+        "urge",
+        "admit",
+        "explain",
+        "declare",
+        "stress",
+        "reply",
+        "respond",
+        "comment",
+        "ask",
+        "predict",
+        "promise",
+        "pledge",
+        "vow",
+        "complain",
+        "acknowledge",
+        "allege",
+        "report",
+    ]
 )
 PRONOUNS = frozenset({"he", "she", "they", "i", "we", "it"})
 _QUOTE = re.compile(r"[\"“”]")
 _FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself|we|We|us|our|Our|ours|ourselves)\b")
+_SPEECH_WORD = re.compile(
+    r"\b(?:according to|(?:" + "|".join(sorted(SPEECH_LEMMAS, key=len, reverse=True)) + r")\w*|said|told|wrote)\b", re.I
+)  # a sentence without one of these names no speaker (the parse is skipped)
 LOOK_BACK = 1  # sentences before a quote that may introduce its speaker (further back is another paragraph's voice)
 
 
@@ -40,7 +73,9 @@ def _subject_phrase(tok) -> tuple[str, int, int]:  # type: ignore[no-untyped-def
     """The subject's words without trailing appositive clauses: 'Priya Nand' of 'Priya Nand, who runs a bakery'; the
     person it names, if any: 'Sam Kerr' of "Westline's operations director, Sam Kerr"."""
     sub = tok.doc[tok.left_edge.i : tok.right_edge.i + 1]
-    person = next((e for e in reversed(tok.doc.ents) if e.label_ == "PERSON" and sub.start <= e.start and e.end <= sub.end), None)
+    person = next(
+        (e for e in reversed(tok.doc.ents) if e.label_ == "PERSON" and sub.start <= e.start and e.end <= sub.end), None
+    )
     if person is not None:
         return person.text, person.start_char, person.end_char
     left = tok.left_edge.i
@@ -91,12 +126,6 @@ def speaker_spans(text: str) -> list[tuple[int, int]]:
     return [(h.start, h.end) for h in speakers_in(text) if not h.pronoun]
 
 
-def _people(text: str) -> list[str]:
-    from app.nlp import entities
-
-    return [e.text for e in entities(text) if e.label == "PERSON"]
-
-
 def _full_name(name: str, known: Sequence[str]) -> str:
     """'Osei' -> 'Helen Osei' when the article named her in full before; titles and articles dropped."""
     name = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
@@ -108,12 +137,15 @@ def _full_name(name: str, known: Sequence[str]) -> str:
 def resolve_speakers(sentences: Sequence[str]) -> list[str | None]:
     """For each sentence of one article in order: who speaks in it ('' when it neither quotes nor says 'I'/'we'), the
     speaker's name, or None when it quotes someone the text does not name."""
+    from app.nlp import entities_many
+
     out: list[str | None] = []
     known: list[str] = []  # people named so far, for pronouns and surnames
     last_speaker: str | None = None  # speaker of the previous sentence, if it had one
+    ents = entities_many(list(sentences))  # one batched NER pass; the parser only runs where someone may speak
     for i, s in enumerate(sentences):
-        people = _people(s)
-        hits = speakers_in(s)
+        people = [e.text for e in ents[i] if e.label == "PERSON"]
+        hits = speakers_in(s) if needs_speaker(s) or _SPEECH_WORD.search(s) else []
         named = next((h for h in hits if not h.pronoun), None)
         speaker: str | None = None
         if named is not None:
@@ -121,11 +153,10 @@ def resolve_speakers(sentences: Sequence[str]) -> list[str | None]:
         elif hits and (known or people):  # '..., she said': the last person named before
             speaker = (known + people)[-1]
         if speaker is None and needs_speaker(s) and i > 0:
-            prev = sentences[i - 1]
             if last_speaker:
                 speaker = last_speaker  # the quotation runs on
-            elif LOOK_BACK and _people(prev):
-                speaker = _people(prev)[-1]
+            elif LOOK_BACK and (before := [e.text for e in ents[i - 1] if e.label == "PERSON"]):
+                speaker = before[-1]
         known += people
         last_speaker = speaker if needs_speaker(s) or hits else None
         out.append(speaker if (needs_speaker(s) or hits) else "")

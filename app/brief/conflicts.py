@@ -35,7 +35,11 @@ NAME_CONTEXT = 0.4  # share of the non-name content words both statements have, 
 NEGATION_SIM = 0.5  # affirmed vs denied: the same verb affirmed in one and negated in the other, and ...
 NEGATION_CONTEXT = 0.5  # ... this share of content words in common
 _CLAUSE = re.compile(r"""[,;:—–]+["'”’]*\s+|\s+-\s+""")  # the checker's clause breaks, but '80,000' stays whole
+_ATTRIBUTION = re.compile(
+    r",\s+(?:[^,]{0,60}\s)?(?:said|says|told|stated|reported|added|confirmed)\b[^,]*$|,\s+according to [^,]*$"
+)  # the trailing ', a council spokesman said.' of a statement
 QUOTE_MIN_WORDS = 5  # a side's quote shorter than this takes in the clause before it (its subject)
+MAX_NEIGHBOURS = 8  # statements of other articles each statement is compared with, closest first
 NAME_LABELS = frozenset({"PERSON", "ORG"})
 
 Kind = Literal["number", "name", "negation"]
@@ -79,7 +83,14 @@ class Disagreement:
             return f"Sources give different figures: {values}"
         if self.kind == "name":
             return f"Sources name different people or bodies: {values}"
-        return "Sources disagree: one affirms what another denies"
+        affirmed = next((st.text for side in self.sides if side.value == "affirmed" for st in side.statements), "")
+        what = _ATTRIBUTION.sub("", affirmed).strip().rstrip(".")
+        if not what:
+            return "Sources disagree: one affirms what another denies"
+        first = what.split()[0]
+        if first in ("The", "A", "An"):
+            what = first.lower() + what[len(first) :]
+        return f"Sources disagree on whether {what}"
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,11 @@ def _missing(names: Sequence[str], other: str) -> list[str]:
 
 def name_difference(a: str, b: str, sim: float = 1.0) -> Difference | None:
     """Each names someone in the role the other gives to someone else (and the rest of the statements match)."""
+    aa, ab = analyze(a), analyze(b, SOURCE_SCOPE)
+    if not any(not name_present(n, ab) for n in aa.names) or not any(
+        not name_present(n, analyze(a, SOURCE_SCOPE)) for n in analyze(b).names
+    ):
+        return None  # the checker's own name test first: each must name someone the other does not
     ra, rb = _role_names(a), _role_names(b)
     only_a = set(_missing([n for n, _ in ra], b))
     only_b = set(_missing([n for n, _ in rb], a))
@@ -183,9 +199,8 @@ def _without(text: str, names: Sequence[str]) -> str:
 
 def _verbs(text: str) -> tuple[set[str], set[str]]:
     """(affirmed, negated) verb lemmas of a statement; speech verbs left out (who says it is not what is said)."""
-    from app.nlp import parse
-
     from app.brief.attribution import SPEECH_LEMMAS
+    from app.nlp import parse
 
     pos: set[str] = set()
     neg: set[str] = set()
@@ -237,8 +252,7 @@ def _norm(value: str) -> str:
 def find_disagreements(statements: Sequence[Statement], sim: np.ndarray) -> list[Disagreement]:
     """Every disagreement between articles, merged by the values in dispute, surest first."""
     groups: dict[tuple[str, frozenset[str]], Disagreement] = {}
-    close = np.argwhere(np.triu(sim >= min(NUMBER_SIM, NAME_SIM, NEGATION_SIM), k=1))  # only statements about the same thing are compared
-    for i, j in close.tolist():
+    for i, j in _candidates(statements, sim):
         a, b = statements[i], statements[j]
         if a.article_id == b.article_id:
             continue
@@ -260,6 +274,20 @@ def find_disagreements(statements: Sequence[Statement], sim: np.ndarray) -> list
     return sorted(merged, key=lambda g: -g.weight)
 
 
+def _candidates(statements: Sequence[Statement], sim: np.ndarray) -> list[tuple[int, int]]:
+    """Pairs of statements of different articles worth comparing: similar enough, and each among the other's
+    closest (MAX_NEIGHBOURS) statements elsewhere, so a hundred articles do not mean millions of comparisons."""
+    floor = min(NUMBER_SIM, NAME_SIM, NEGATION_SIM)
+    articles = np.array([s.article_id for s in statements])
+    masked = np.where((articles[:, None] != articles[None, :]) & (sim >= floor), sim, -1.0)
+    keep: set[tuple[int, int]] = set()
+    for i in range(len(statements)):
+        for j in np.argsort(-masked[i])[:MAX_NEIGHBOURS]:
+            if masked[i, j] >= floor:
+                keep.add((min(i, int(j)), max(i, int(j))))
+    return sorted(keep)
+
+
 def _consistent(g: Disagreement) -> bool:
     """An article on both sides of a dispute contradicts itself only in our reading: not a dispute between outlets."""
     a, b = ({s.article_id for s in side.statements} for side in g.sides)
@@ -274,7 +302,11 @@ def _merge_negations(groups: list[Disagreement], sim: np.ndarray) -> list[Disagr
             out.append(g)
             continue
         home = next(
-            (o for o in out if o.kind == "negation" and {s.index for s in o.statements} & {s.index for s in g.statements}),
+            (
+                o
+                for o in out
+                if o.kind == "negation" and {s.index for s in o.statements} & {s.index for s in g.statements}
+            ),
             None,
         )
         if home is None:

@@ -131,3 +131,77 @@ def without_instructions(draft: Draft, fallback_headline: str = "Briefing") -> D
         timeline=keep(draft.timeline),
         open_questions=[q for q in draft.open_questions if not _planted(q)],
     )
+
+
+SECTION_ORDER = ("summary", "disputed", "key_points", "actors", "facts", "timeline")
+"""Which section keeps a statement that two sections of a draft repeat (earlier wins), and the order in which points
+are dropped to meet the word budget (later sections first, their last points first)."""
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .")
+
+
+def one_section_each(draft: Draft) -> Draft:
+    """The draft with every statement in one place only: a point repeating an earlier one (the same text, or a quote
+    of a disputed item) is dropped (LLM replies often repeat a fact under summary, key points and facts)."""
+    seen: set[str] = set()
+
+    def keep(points: list[DraftPoint]) -> list[DraftPoint]:
+        out = []
+        for p in points:
+            keys = {_key(p.text), *(_key(x) for x in p.parts or [])}
+            if keys & seen:
+                continue
+            seen.update(keys)
+            out.append(p)
+        return out
+
+    summary = keep(draft.summary)
+    disputed = keep(draft.disputed)
+    key_points = keep(draft.key_points)
+    actors = [DraftActor(a.name, a.role, ps) for a in draft.actors if (ps := keep(a.points))]
+    facts = keep(draft.facts)
+    timeline = keep(draft.timeline)
+    return Draft(headline=draft.headline, summary=summary, key_points=key_points, actors=actors, facts=facts,
+                 disputed=disputed, timeline=timeline, open_questions=draft.open_questions)  # fmt: skip
+
+
+def draft_words(draft: Draft, sides: bool = True) -> int:
+    """Words of the draft's points, questions and headline (`sides=False`: without the cross-source disputed items,
+    which have their own allowance, as in extractive briefings)."""
+    disputed = draft.disputed if sides else [p for p in draft.disputed if not p.values]
+    points = [*draft.summary, *draft.key_points, *(p for a in draft.actors for p in a.points), *draft.facts,
+              *disputed, *draft.timeline]  # fmt: skip
+    said = sum(len(" ".join(p.parts).split()) if p.parts else len(p.text.split()) for p in points)
+    return said + sum(len(q.split()) for q in draft.open_questions) + len(draft.headline.split())
+
+
+def within_budget(draft: Draft, budget: int) -> Draft:
+    """Drop points, the least important first (timeline, facts, actors, key points: last ones first), until the draft
+    fits the word budget (cross-source disputed items apart); the summary's first sentence always stays."""
+    d = Draft(headline=draft.headline, summary=list(draft.summary), key_points=list(draft.key_points),
+              actors=[DraftActor(a.name, a.role, list(a.points)) for a in draft.actors], facts=list(draft.facts),
+              disputed=list(draft.disputed), timeline=list(draft.timeline),
+              open_questions=list(draft.open_questions))  # fmt: skip
+    while draft_words(d, sides=False) > budget:
+        if d.open_questions and len(d.open_questions) > 1:
+            d.open_questions.pop()
+        elif d.timeline:
+            d.timeline.pop()
+        elif d.facts:
+            d.facts.pop()
+        elif d.actors:
+            d.actors[-1].points.pop()
+            d.actors = [a for a in d.actors if a.points]
+        elif len(d.key_points) > 1:
+            d.key_points.pop()
+        elif any(not p.values for p in d.disputed):
+            d.disputed.remove(next(p for p in reversed(d.disputed) if not p.values))
+        elif len(d.summary) > 1:
+            d.summary.pop()
+        elif d.key_points:
+            d.key_points.pop()
+        else:
+            break
+    return d

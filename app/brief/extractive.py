@@ -42,6 +42,9 @@ MMR_LAMBDA = 0.7
 DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
+DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outlet and its date ('Metro Wire (5 Mar)')
+DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
+REST_SHARE = 3  # after the disputed items, the other sections keep at least 1/3 of the budget (a summary at least)
 SUMMARY_SHARE = 3  # the summary takes at most 1/3 of a briefing's words (its first sentence always)
 QUESTION_SHARE = 6  # open questions take at most 1/6 of a briefing's words: they point at gaps, they are not the news
 
@@ -199,10 +202,41 @@ def extractive_draft(
 ) -> Draft:
     """A cited draft of the articles. `focus` limits each article to spans (retrieved passages of a topic query)."""
     tick = progress or (lambda done, total, label: None)
-    units = _select_units(articles, focus)
-    if not units:
+    ctx = _context(articles, embeddings, chunk_id_for, focus, query, tick)
+    if ctx is None:
         title = articles[0].title if len(articles) == 1 else "Briefing"
         return Draft(headline=title)
+    tick(3, 4, "choosing points")
+    words = sum(len(a.text.split()) for a in articles)
+    draft = _sections(ctx, spec, multi=ctx.n_articles > 1, budget=word_budget(spec, words))
+    if len(articles) == 1:
+        draft.headline = articles[0].title
+    tick(4, 4, "draft ready")
+    return draft
+
+
+def cross_source_disputes(
+    articles: Sequence[Article], embeddings: Embeddings, spec: LengthSpec, *, chunk_id_for: ChunkIdFor,
+    focus: dict[str, list[tuple[int, int]]] | None = None,
+) -> list[DraftPoint]:  # fmt: skip
+    """The disputed items of the extractive engine alone (the LLM path shows the same conflict list)."""
+    if len({a.id for a in articles}) < 2:
+        return []
+    ctx = _context(articles, embeddings, chunk_id_for, focus, None, lambda done, total, label: None)
+    if ctx is None:
+        return []
+    pool = _Pool(ctx, spec.words // 2)
+    return [p for d in ctx.disagreements[: spec.disputed] if (p := pool.dispute(d)) is not None]
+
+
+def _context(
+    articles: Sequence[Article], embeddings: Embeddings, chunk_id_for: ChunkIdFor,
+    focus: dict[str, list[tuple[int, int]]] | None, query: str | None, tick: Callable[[int, int, str], None],
+) -> _Ctx | None:  # fmt: skip
+    """Units, their similarities and centrality, speakers, clusters of the same fact, and disagreements."""
+    units = _select_units(articles, focus)
+    if not units:
+        return None
     tick(1, 4, "embedding sentences")
     unique = list(dict.fromkeys(u.text for u in units))  # wire copies repeat sentences verbatim: embed each once
     by_text = dict(zip(unique, np.asarray(embeddings.embed_documents(unique), dtype=np.float32), strict=True))
@@ -224,15 +258,8 @@ def extractive_draft(
     disagreements = find_disagreements(usable, sim[np.ix_([s.index for s in usable], [s.index for s in usable])])
     apart = {(a.index, b.index) for d in disagreements for a in d.statements for b in d.statements}
     n_articles = len({u.article.id for u in units})
-    ctx = _Ctx(units, sim, score, _clusters(units, sim, apart), chunk_id_for, _unit_speakers(units), disagreements,
-               n_articles)  # fmt: skip
-    tick(3, 4, "choosing points")
-    words = sum(len(a.text.split()) for a in articles)
-    draft = _sections(ctx, spec, multi=n_articles > 1, budget=word_budget(spec, words))
-    if len(articles) == 1:
-        draft.headline = articles[0].title
-    tick(4, 4, "draft ready")
-    return draft
+    return _Ctx(units, sim, score, _clusters(units, sim, apart), chunk_id_for, _unit_speakers(units), disagreements,
+                n_articles)  # fmt: skip
 
 
 def _select_units(articles: Sequence[Article], focus: dict[str, list[tuple[int, int]]] | None) -> list[Unit]:
@@ -318,17 +345,23 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
             questions.append(q)
     headline = cues.key_phrase(units[order[0]].text) if multi else ""
     title_words = len((headline or units[0].article.title).split())
-    pool = _Pool(ctx, budget - title_words - sum(len(q.split()) for q in questions))  # the questions are read too
-    # Cross-source disagreements first: the reason to brief several outlets at once.
+    fixed = title_words + sum(len(q.split()) for q in questions)  # the headline and questions are read too
+    # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
+    # a one-article digest never spends, so they draw on the length's cap; the rest keeps to the share budget.
+    pool = _Pool(ctx, spec.words // DISPUTE_SHARE)
     disputed = [p for d in ctx.disagreements[: spec.disputed] if (p := pool.dispute(d)) is not None]
+    spent = spec.words // DISPUTE_SHARE - pool.left
+    pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
     # Summary: central units, in reading order (article rank, then position).
     summary_ids: list[int] = []
     words = 0
     for i in mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
         n = len(units[i].text.split())
         same_fact = any(i in ctx.clusters[j] for j in summary_ids)
-        if len(summary_ids) < spec.summary and not same_fact and (
-            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)
+        if (
+            len(summary_ids) < spec.summary
+            and not same_fact
+            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE))
         ):
             summary_ids.append(i)
             words += n
@@ -345,11 +378,11 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     dense = sorted(usable, key=lambda i: -score[i] * (1 + fact_w[i] / 6) / math.sqrt(len(units[i].text.split())))
     queues: dict[str, list[int]] = {  # in this order each section takes its next unit
         "key_points": dense,
+        "timeline": [i for i in dense if days[i] is not None] if spec.timeline else [],
         "disputed": sorted((i for i in usable if cues.dispute_score(units[i].text) > 0),
                            key=lambda i: -score[i] * (1 + cues.dispute_score(units[i].text))),
         "actors": [i for i in usable if i in actor_of],
         "facts": sorted((i for i in usable if fact_w[i] >= 1.0), key=lambda i: -fact_score[i]),
-        "timeline": [i for i in usable if days[i] is not None] if spec.timeline else [],
     }  # fmt: skip
     limits = {"key_points": spec.key_points, "facts": spec.facts, "disputed": spec.disputed,
               "timeline": spec.timeline, "actors": spec.actors * spec.actor_points}  # fmt: skip
@@ -375,7 +408,9 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
                     break
         if not progressed:
             break
-    timeline = sorted(picked["timeline"], key=lambda i: (days[i], units[i].article.published or days[i], units[i].position))  # type: ignore[arg-type, operator]
+    timeline = sorted(
+        picked["timeline"], key=lambda i: (days[i], units[i].article.published or days[i], units[i].position)
+    )  # type: ignore[arg-type, operator]
     return Draft(
         headline=headline,
         summary=summary,
@@ -420,64 +455,13 @@ class _Pool:
             e.span = quote_span(e.passage.text, value, d.kind)
             evidence.append(e)
             parts.append(normalize_whitespace(e.passage.text[e.span[0] : e.span[1]]))
-        words = sum(len(p.split()) for p in parts)
+        # What the reader reads: the quotes, each outlet with its date, each side's value and the item's heading.
+        words = sum(len(p.split()) + DISPUTE_LABEL_WORDS for p in parts) + len(d.describe().split())
         if words > self.left:
             return None
         self.left -= words
         self.used |= set(ids)
         return DraftPoint(text=d.describe(), evidence=evidence, parts=parts, values=values)
-
-
-@dataclass
-class _Conflict:
-    """Articles giving different figures for the same thing: value surface -> units reporting it."""
-
-    unit: str
-    sides: dict[str, list[int]]
-    weight: float
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _conflicts(ctx: _Ctx) -> list[_Conflict]:
-    """Similar units of different articles that give different figures for the same unit, grouped by unit and values."""
-    units, sim = ctx.units, ctx.sim
-    figs = [cues.quantities(u.text) for u in units]
-    groups: dict[tuple[str, float, float], _Conflict] = {}
-    for i in range(len(units)):
-        if not figs[i] or units[i].dangling:
-            continue
-        for j in range(i + 1, len(units)):
-            if (
-                not figs[j]
-                or units[j].article.id == units[i].article.id
-                or sim[i, j] < CONFLICT_SIM
-                or units[j].dangling
-            ):
-                continue
-            pairs = _conflict({(q.value, q.unit) for q in figs[i]}, {(q.value, q.unit) for q in figs[j]})
-            for (va, unit), (vb, _) in pairs:
-                key = (unit, min(va, vb), max(va, vb))
-                c = groups.setdefault(key, _Conflict(unit, {}, 0.0))
-                for k, v in ((i, va), (j, vb)):
-                    surface = next(q.surface for q in figs[k] if (q.value, q.unit) == (v, unit))
-                    side = c.sides.setdefault(_canonical(surface, c.sides), [])
-                    if k not in side and all(units[x].article.id != units[k].article.id for x in side):
-                        side.append(k)
-                c.weight = max(c.weight, float(sim[i, j]) * (ctx.score[i] + ctx.score[j]))
-    return sorted(groups.values(), key=lambda c: -c.weight)
-
-
-def _canonical(surface: str, sides: dict[str, list[int]]) -> str:
-    """Reuse the spelling already used for the same value ('600,000 troops' / '600,000 troop')."""
-    q = cues.quantities(surface)
-    for known in sides:
-        k = cues.quantities(known)
-        if q and k and (q[0].value, q[0].unit) == (k[0].value, k[0].unit):
-            return known
-    return surface
 
 
 def _actor_keys(ctx: _Ctx) -> dict[int, str]:
@@ -526,10 +510,6 @@ def _actors(ctx: _Ctx, picked: list[int], actor_of: dict[int, str]) -> list[Draf
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
     qs: list[str] = []
     disputed_first = sorted(order, key=lambda i: cues.dispute_score(ctx.units[i].text) == 0)
-    for c in _conflicts(ctx):
-        options = [f"{surface} ({', '.join(dict.fromkeys(source_label(ctx.units[i].article) for i in side))})"
-                   for surface, side in c.sides.items()]  # fmt: skip
-        qs.append(f"Which number of {c.unit}s is right: {' or '.join(options)}?")
     for i in disputed_first:
         u = ctx.units[i]
         subject = next((h.name for h in u.actors if not h.pronoun), None)

@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from app.answer.prompts import mask_instructions
-from app.brief.draft import GUARD_VERSION, Draft, DraftPoint, length_spec, without_instructions
+from app.brief.draft import (
+    GUARD_VERSION,
+    Draft,
+    DraftPoint,
+    length_spec,
+    one_section_each,
+    within_budget,
+    without_instructions,
+    word_budget,
+)
 from app.brief.render import render_markdown
 from app.errors import NewsdeskError
 from app.models import (
@@ -116,6 +125,16 @@ def brief(
         draft = llm_draft(passages, engine=engine, settings=settings, spec=spec, progress=stage)
         if not draft.headline:
             draft.headline = selected.articles[0].title if len(selected.articles) == 1 else "Briefing"
+        # The same conflict list as extractive briefings: found by comparing the articles, not left to the model.
+        from app.brief.extractive import cross_source_disputes
+
+        found = cross_source_disputes(
+            selected.articles, embeddings or _embeddings_for(checker, retriever, settings), spec,
+            chunk_id_for=_chunk_locator(chunks), focus=_focus(selected.passages),
+        )  # fmt: skip
+        draft.disputed = [*found, *draft.disputed][: max(spec.disputed, len(found))]
+        words = sum(len(a.text.split()) for a in selected.articles)
+        draft = within_budget(one_section_each(draft), word_budget(spec, words))
     draft = without_instructions(draft)  # the injection guard answers have, on every section and the headline
     tick(4, 5, "verifying points")
     briefing = assemble(draft, selected.articles, checker=checker, strict=strict, engine=engine, length=length)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from app.brief.timeline import day_label
 from app.models import Briefing, BriefingPoint, Citation, DisputeSide
 
 UNVERIFIED = "*(unverified)*"
@@ -33,12 +34,6 @@ def short_date(published: datetime | None) -> str:
     return f"{published.day} {published.strftime('%b')}" if published else "undated"
 
 
-def side_line(s: DisputeSide) -> str:
-    """'Outlet A (21 Nov): “the force is capped at 50,000” [3]'."""
-    marker = f" [{s.citation}]" if s.citation else ""
-    return f"{s.source} ({short_date(s.published)}): “{s.quote}”{marker}"
-
-
 def _point(p: BriefingPoint, multi_source: bool) -> str:
     line = _md(speaker_prefix(p) + p.text)
     if p.citations:
@@ -61,7 +56,8 @@ def _disputed(p: BriefingPoint, multi_source: bool) -> list[str]:
         by_value.setdefault(s.value, []).append(s)
     for value, sides in by_value.items():
         said = " · ".join(
-            f"{_md(s.source)} ({short_date(s.published)}): “{_md(s.quote)}”" + (f" [{s.citation}]" if s.citation else "")
+            f"{_md(s.source)} ({short_date(s.published)}): “{_md(s.quote)}”"
+            + (f" [{s.citation}]" if s.citation else "")
             for s in sides
         )
         out.append(f"  - {_md(value)} — {said}")
@@ -103,7 +99,7 @@ def render_markdown(b: Briefing) -> str:
     if b.timeline:
         out += ["## Timeline", ""]
         for p in b.timeline:
-            when = f"{p.day.day} {p.day.strftime('%b %Y')}" if p.day else "undated"
+            when = day_label(p.day) if p.day else "undated"
             out.append(f"- **{when}** — {_point(p, multi)}")
         out.append("")
     if b.open_questions:

@@ -19,7 +19,9 @@ MONTHS = {
     for m in names
 }  # fmt: skip
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-FUTURE_DAYS = 270  # a day-month more than this far after publication is last year's ('on 28 December' in a January piece)
+FUTURE_DAYS = (
+    270  # a day-month more than this far after publication is last year's ('on 28 December' in a January piece)
+)
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY_MONTH = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b", re.I)
 _MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I)

@@ -147,7 +147,9 @@ def speaker_scores(b: Briefing, labels: Sequence[dict[str, Any]]) -> tuple[int, 
         shown += 1
         want = x["speaker"]
         got = p.speaker
-        ok = (want is None and not got) or (want is not None and want.split()[-1].lower() in (got + " " + p.text).lower())
+        ok = (want is None and not got) or (
+            want is not None and want.split()[-1].lower() in (got + " " + p.text).lower()
+        )
         right += ok
         if not ok:
             wrong.append(f"{x['id']}: {got!r} for {want!r}")
@@ -211,8 +213,9 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "attribution_coverage": _ratio(n_attr - n_unattr, n_attr),
         "unattributed_quotes": n_unattr,
         "speaker_accuracy": _ratio(total("speaker_right"), total("speaker_shown")),
-        "speaker_resolution": _ratio(total("speakers_resolved"), total("speakers_labelled")) if rows and
-        "speakers_labelled" in rows[0] else None,
+        "speaker_resolution": _ratio(total("speakers_resolved"), total("speakers_labelled"))
+        if rows and "speakers_labelled" in rows[0]
+        else None,
         "agreement_recall": _ratio(total("agreements_shown"), total("agreements_labelled")),
         "repeated_sentences": total("repeated_sentences"),
         "words_per_briefing": round(total("words") / len(rows), 1) if rows else None,

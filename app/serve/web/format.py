@@ -269,11 +269,14 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
 
 # ---- briefings ---------------------------------------------------------------
 def _point_html(p: BriefingPoint, scope: str) -> str:
+    from app.serve.web.format_brief import point_extras
+
+    before, after = point_extras(p)
     if p.supported:
-        return f"{esc(p.text)}{_cites(p.citations, scope)}"
+        return f"{before}{esc(p.text)}{_cites(p.citations, scope)}{after}"
     return (
-        f'<span class="nd-unverified" title="Not verified by the cited passages">{esc(p.text)}</span>'
-        f'{_cites(p.citations, scope)}<span class="nd-flag">unverified</span>'
+        f'{before}<span class="nd-unverified" title="Not verified by the cited passages">{esc(p.text)}</span>'
+        f'{_cites(p.citations, scope)}<span class="nd-flag">unverified</span>{after}'
     )
 
 
@@ -287,11 +290,14 @@ def _points_section(title: str, points: Sequence[BriefingPoint], scope: str) -> 
 def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: str = "brief") -> str:
     """A briefing as a readable page: headline, summary, sections with [n] links, then the cited sources."""
     n_articles = len(briefing.sources) or len({c.article_id for c in briefing.citations})
+    from app.serve.web.format_brief import disputed_html, timeline_html
+
     parts = [
         '<article class="nd-briefing">',
         f'<div class="nd-kicker">Briefing · {n_articles} article{"s" if n_articles != 1 else ""}</div>',
         f"<h2>{esc(briefing.headline)}</h2>",
         f'<p class="nd-standfirst">{_point_html(briefing.summary, scope)}</p>',
+        disputed_html(briefing.disputed, scope, _point_html),
         _points_section("Key points", briefing.key_points, scope),
     ]
     if briefing.actors:
@@ -301,7 +307,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         )
         parts.append(f'<section class="nd-brief-section"><h3>Who’s who</h3><ul>{rows}</ul></section>')
     parts.append(_points_section("Facts and figures", briefing.facts, scope))
-    parts.append(_points_section("Disputed or unclear", briefing.disputed, scope))
+    parts.append(timeline_html(briefing.timeline, scope, _point_html))
     if briefing.open_questions:
         items = "".join(f"<li>{esc(q)}</li>" for q in briefing.open_questions)
         parts.append(f'<section class="nd-brief-section"><h3>Open questions</h3><ul>{items}</ul></section>')
@@ -310,6 +316,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         *briefing.key_points,
         *briefing.facts,
         *briefing.disputed,
+        *briefing.timeline,
         *(p for a in briefing.actors for p in a.points),
     ]
     ok = sum(p.supported for p in points)

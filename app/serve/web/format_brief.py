@@ -1,0 +1,74 @@
+"""Briefing pieces of the web page added by issue 15: disputed items side by side, the timeline, speakers, agreement.
+
+Kept apart from app.serve.web.format so the briefing tab's cross-source view has one small home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from app.brief.render import short_date, speaker_prefix
+from app.brief.timeline import day_label
+from app.models import BriefingPoint, DisputeSide
+
+PointHtml = Callable[[BriefingPoint, str], str]
+
+
+def point_extras(p: BriefingPoint) -> tuple[str, str]:
+    """(HTML before the point: its speaker when the text does not name them, HTML after it: how widely reported)."""
+    esc = _esc()
+    before = f'<span class="nd-speaker">{esc(speaker_prefix(p))}</span>' if speaker_prefix(p) else ""
+    after = f' <span class="nd-agree">{esc(p.agreement)}</span>' if p.agreement else ""
+    return before, after
+
+
+def _side_html(s: DisputeSide, scope: str) -> str:
+    from app.serve.web.format import cite_link
+
+    esc = _esc()
+    cite = cite_link(s.citation, scope) if s.citation else ""
+    return (
+        f'<span class="nd-side"><strong>{esc(s.source)}</strong> ({esc(short_date(s.published))}): '
+        f"“{esc(s.quote)}”{cite}</span>"
+    )
+
+
+def disputed_html(points: Sequence[BriefingPoint], scope: str, point_html: PointHtml) -> str:
+    """Disputed items: each names every side with its outlet, date, exact words and citation."""
+    if not points:
+        return ""
+    esc = _esc()
+    items = []
+    for p in points:
+        if not p.sides:
+            items.append(f"<li>{point_html(p, scope)}</li>")
+            continue
+        by_value: dict[str, list[DisputeSide]] = {}
+        for s in p.sides:
+            by_value.setdefault(s.value, []).append(s)
+        rows = "".join(
+            f'<li class="nd-dispute-side"><span class="nd-value">{esc(v)}</span> — '
+            + " · ".join(_side_html(s, scope) for s in sides)
+            + "</li>"
+            for v, sides in by_value.items()
+        )
+        flag = "" if p.supported else '<span class="nd-flag">unverified</span>'
+        items.append(f'<li class="nd-dispute"><strong>{esc(p.text)}</strong>{flag}<ul>{rows}</ul></li>')
+    return f'<section class="nd-brief-section nd-disputed"><h3>Disputed</h3><ul>{"".join(items)}</ul></section>'
+
+
+def timeline_html(points: Sequence[BriefingPoint], scope: str, point_html: PointHtml) -> str:
+    if not points:
+        return ""
+    esc = _esc()
+    rows = "".join(
+        f'<li><span class="nd-when">{esc(day_label(p.day) if p.day else "undated")}</span> {point_html(p, scope)}</li>'
+        for p in points
+    )
+    return f'<section class="nd-brief-section nd-timeline"><h3>Timeline</h3><ul>{rows}</ul></section>'
+
+
+def _esc() -> Callable[[str], str]:
+    from app.serve.web.format import esc
+
+    return esc
