@@ -125,8 +125,9 @@ def number_difference(a: str, b: str) -> Difference | None:
         for (vb, ub), sb in qb.items():
             if ua == ub and va != vb and (va, ua) not in qb and (vb, ub) not in qa:
                 return Difference("number", sa, sb, f"'{sa}' vs '{sb}'")
-    ta = {(v, u): s for s, v, u in analyze(a).time_pairs}
-    tb = {(v, u): s for s, v, u in analyze(b).time_pairs}
+    # 'a day' / 'an hour' are rates or vague spans ('40 trains a day'), never a contested figure.
+    ta = {(v, u): s for s, v, u in analyze(a).time_pairs if s.split()[0] not in ("a", "an")}
+    tb = {(v, u): s for s, v, u in analyze(b).time_pairs if s.split()[0] not in ("a", "an")}
     for (va, ua), sa in ta.items():
         for (vb, ub), sb in tb.items():
             if ua == ub and va != vb and (va, ua) not in tb and (vb, ub) not in ta:

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -42,9 +43,12 @@ MMR_LAMBDA = 0.7
 DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
+TIMELINE_SAME = 0.6  # two dated units of the same day this similar are one event
+TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left for it
+TIMELINE_LABEL_WORDS = 3  # the day shown before each event ('3 Mar 2026')
 DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outlet and its date ('Metro Wire (5 Mar)')
 DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
-REST_SHARE = 3  # after the disputed items, the other sections keep at least 1/3 of the budget (a summary at least)
+REST_SHARE = 2  # after the disputed items, the other sections keep at least half the budget (summary, timeline)
 SUMMARY_SHARE = 3  # the summary takes at most 1/3 of a briefing's words (its first sentence always)
 QUESTION_SHARE = 6  # open questions take at most 1/6 of a briefing's words: they point at gaps, they are not the news
 
@@ -225,8 +229,24 @@ def cross_source_disputes(
     ctx = _context(articles, embeddings, chunk_id_for, focus, None, lambda done, total, label: None)
     if ctx is None:
         return []
-    pool = _Pool(ctx, spec.words // 2)
-    return [p for d in ctx.disagreements[: spec.disputed] if (p := pool.dispute(d)) is not None]
+    return _shown_disputes(ctx, _Pool(ctx, spec.words // DISPUTE_SHARE), spec.disputed)
+
+
+def disagreements_of(articles: Sequence[Article], embeddings: Embeddings) -> list[Disagreement]:
+    """Every disagreement the comparison finds between the articles, before any budget (for evaluation)."""
+    ctx = _context(articles, embeddings, lambda a, s, e: f"{a}:0", None, None, lambda done, total, label: None)
+    return ctx.disagreements if ctx is not None else []
+
+
+def _shown_disputes(ctx: _Ctx, pool: _Pool, k: int) -> list[DraftPoint]:
+    """Up to k disagreements as points, surest first; one whose statements another already quotes is skipped."""
+    out: list[DraftPoint] = []
+    for d in ctx.disagreements:
+        if len(out) >= k:
+            break
+        if (p := pool.dispute(d)) is not None:
+            out.append(p)
+    return out
 
 
 def _context(
@@ -349,9 +369,12 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
     # a one-article digest never spends, so they draw on the length's cap; the rest keeps to the share budget.
     pool = _Pool(ctx, spec.words // DISPUTE_SHARE)
-    disputed = [p for d in ctx.disagreements[: spec.disputed] if (p := pool.dispute(d)) is not None]
+    disputed = _shown_disputes(ctx, pool, spec.disputed)
     spent = spec.words // DISPUTE_SHARE - pool.left
     pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
+    # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
+    days = [event_day(u.text, u.article.published) for u in units]
+    timeline = _timeline(ctx, spec, days, pool, disputed={s.index for d in ctx.disagreements for s in d.statements})
     # Summary: central units, in reading order (article rank, then position).
     summary_ids: list[int] = []
     words = 0
@@ -370,7 +393,6 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     summary = [pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
     actor_of = _actor_keys(ctx)
-    days = [event_day(u.text, u.article.published) for u in units]
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
     # Within the budget a short unit that says as much is worth more: rank by centrality per word (sqrt, so a
@@ -378,14 +400,13 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     dense = sorted(usable, key=lambda i: -score[i] * (1 + fact_w[i] / 6) / math.sqrt(len(units[i].text.split())))
     queues: dict[str, list[int]] = {  # in this order each section takes its next unit
         "key_points": dense,
-        "timeline": [i for i in dense if days[i] is not None] if spec.timeline else [],
         "disputed": sorted((i for i in usable if cues.dispute_score(units[i].text) > 0),
                            key=lambda i: -score[i] * (1 + cues.dispute_score(units[i].text))),
         "actors": [i for i in usable if i in actor_of],
         "facts": sorted((i for i in usable if fact_w[i] >= 1.0), key=lambda i: -fact_score[i]),
     }  # fmt: skip
     limits = {"key_points": spec.key_points, "facts": spec.facts, "disputed": spec.disputed,
-              "timeline": spec.timeline, "actors": spec.actors * spec.actor_points}  # fmt: skip
+              "actors": spec.actors * spec.actor_points}  # fmt: skip
     limits["disputed"] -= len(disputed)
     picked: dict[str, list[int]] = {k: [] for k in queues}
     per_actor: dict[str, int] = {}
@@ -408,9 +429,6 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
                     break
         if not progressed:
             break
-    timeline = sorted(
-        picked["timeline"], key=lambda i: (days[i], units[i].article.published or days[i], units[i].position)
-    )  # type: ignore[arg-type, operator]
     return Draft(
         headline=headline,
         summary=summary,
@@ -418,9 +436,31 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         actors=_actors(ctx, picked["actors"], actor_of),
         facts=[ctx.point(i) for i in picked["facts"]],
         disputed=disputed + [ctx.point(i) for i in picked["disputed"]],
-        timeline=[replace(ctx.point(i), day=days[i]) for i in timeline],
+        timeline=timeline,
         open_questions=questions,
     )
+
+
+def _timeline(
+    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int]
+) -> list[DraftPoint]:
+    """Dated events across articles in date order: each the short phrase of its most central report, citing every
+    article that reports it; those units then belong to the timeline only."""
+    units = ctx.units
+    picked: list[int] = []
+    for i in sorted((i for i, d in enumerate(days) if d is not None and i not in disputed and not units[i].dangling
+                     and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
+        if len(picked) >= spec.timeline:
+            break
+        if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
+            continue
+        cost = len(cues.key_phrase(units[i].text).split()) + TIMELINE_LABEL_WORDS
+        if cost <= pool.left // TIMELINE_SHARE:
+            pool.left -= cost
+            pool.used |= set(ctx.clusters[i])
+            picked.append(i)
+    picked.sort(key=lambda i: (days[i], units[i].article.published or datetime.min, units[i].position))
+    return [replace(ctx.point(i), text=cues.key_phrase(units[i].text), day=days[i]) for i in picked]
 
 
 class _Pool:

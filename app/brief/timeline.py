@@ -56,10 +56,10 @@ def event_day(text: str, published: datetime | None) -> date | None:
                      int(m.group("day")), pub)  # fmt: skip
             if d is not None:
                 found.append((m.start(), d))
-    m = _WEEKDAY.search(text)
-    if m and pub is not None:
-        back = (pub.weekday() - WEEKDAYS.index(m.group("weekday").lower())) % 7
-        found.append((m.start(), pub - timedelta(days=back)))
+    w = _WEEKDAY.search(text)
+    if w and pub is not None:
+        back = (pub.weekday() - WEEKDAYS.index(w.group("weekday").lower())) % 7
+        found.append((w.start(), pub - timedelta(days=back)))
     return min(found)[1] if found else None
 
 

@@ -167,6 +167,19 @@ def agreement_scores(b: Briefing, labels: Sequence[dict[str, Any]]) -> tuple[int
     return len(agreements), ok
 
 
+def detector_scores(found: Sequence[Any], labels: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
+    """(labelled conflicts found, disagreements found, of them true) for every disagreement before the budget."""
+    conflicts = [x for x in labels if x["kind"] == "conflict"]
+
+    def hit(d: Any, x: dict[str, Any]) -> bool:
+        where = [next((k for k, side in enumerate(d.sides) for st in side.statements if _has(st.text, s["text"])), None)
+                 for s in x["sides"]]  # fmt: skip
+        return None not in where and len(set(where)) == len(where)
+
+    return (sum(any(hit(d, x) for d in found) for x in conflicts), len(found),
+            sum(any(hit(d, x) for x in conflicts) for d in found))  # fmt: skip
+
+
 def speaker_resolution(articles: dict[str, Any], labels: Sequence[dict[str, Any]]) -> tuple[int, list[str]]:
     """Every labelled quote of the corpus (shown in a briefing or not): (right, mistakes) of app.brief.attribution."""
     from app.brief.attribution import resolve_speakers
@@ -216,6 +229,12 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "speaker_resolution": _ratio(total("speakers_resolved"), total("speakers_labelled"))
         if rows and "speakers_labelled" in rows[0]
         else None,
+        "detector_recall": _ratio(total("detector_found"), total("conflicts_labelled"))
+        if rows and "detector_found" in rows[0]
+        else None,
+        "detector_precision": _ratio(total("detector_true"), total("detector_items"))
+        if rows and "detector_found" in rows[0]
+        else None,
         "agreement_recall": _ratio(total("agreements_shown"), total("agreements_labelled")),
         "repeated_sentences": total("repeated_sentences"),
         "words_per_briefing": round(total("words") / len(rows), 1) if rows else None,
@@ -262,6 +281,7 @@ def run(split: str = "all", length: str = "standard", engine: Any = None, root: 
     import tempfile
 
     from app.answer.engines import make_engine
+    from app.brief.extractive import disagreements_of
     from app.brief.pipeline import brief
     from app.ingest.loaders import load_path
     from app.models import BriefSelection
@@ -286,9 +306,12 @@ def run(split: str = "all", length: str = "standard", engine: Any = None, root: 
             articles = {f.stem: a for f in story.files for a in load_path(f, settings)}
             b = one(list(articles.values()))
             right, wrong = speaker_resolution(articles, story.labels)
+            det_found, det_all, det_true = detector_scores(disagreements_of(list(articles.values()), embeddings),
+                                                           story.labels)  # fmt: skip
             rows[story.name] = {"split": story.split, **score_briefing(b, story.labels), "speakers_resolved": right,
                                 "speakers_labelled": sum(x["kind"] == "speaker" for x in story.labels),
-                                "speaker_resolution_errors": wrong}  # fmt: skip
+                                "speaker_resolution_errors": wrong, "detector_found": det_found,
+                                "detector_items": det_all, "detector_true": det_true}  # fmt: skip
         sample_path = Path(__file__).resolve().parents[1] / "data" / "sample"
         sample = [a for f in sorted(sample_path.glob("*.txt")) for a in load_path(f, settings)][:1]
         b = one(sample)
