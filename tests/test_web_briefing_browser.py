@@ -63,6 +63,7 @@ def test_briefing_tab_shows_a_disputed_item_side_by_side(browser: Any, corpus_se
         assert "“The repair bill for the bridge will reach £60 million”" in text
         side = dispute.locator(".nd-side").filter(has_text="Coastal Times")
         card, quote = open_citation(page, side.locator("a.nd-cite").first)
+        assert card.is_visible()
         assert "£60 million" in quote
         dispute.scroll_into_view_if_needed()
         shot(page, "05_briefing_disputed")
