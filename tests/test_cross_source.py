@@ -253,3 +253,20 @@ def test_llm_briefings_get_the_same_conflicts_attribution_and_digest(embeddings,
     assert not cs.unattributed(b) and not any("saw this coming" in t for _, t in cs.shown_texts(b))
     assert cs.repeated_sentences(b) == 0
     assert b.timeline and b.timeline[0].day == date(2026, 3, 3) and b.timeline[0].supported
+
+
+def test_web_briefing_shows_sides_timeline_speaker_and_agreement(bridge_briefing: Briefing) -> None:
+    from app.serve.web.format import briefing_html
+
+    b = bridge_briefing.model_copy(deep=True)
+    b.key_points.append(b.key_points[0].model_copy(update={"text": '"We will lose customers," she said.',
+                                                          "speaker": "Priya Nand"}) if b.key_points else
+                        b.summary.model_copy(update={"text": '"We will lose customers," she said.', "speaker": "Priya Nand",
+                                                     "parts": []}))  # fmt: skip
+    out = briefing_html(b, {})
+    assert out.count('class="nd-dispute"') == len([p for p in b.disputed if p.sides])
+    cost = next(p for p in b.disputed if any("£60 million" in s.quote for s in p.sides))
+    times = next(s for s in cost.sides if s.source == "Coastal Times")
+    assert "<strong>Coastal Times</strong> (4 Mar): “" in out and f'href="#nd-src-brief-{times.citation}"' in out
+    assert '<section class="nd-brief-section nd-timeline">' in out and "3 Mar 2026" in out
+    assert '<span class="nd-speaker">Priya Nand: </span>' in out and "reported by" in out

@@ -21,6 +21,7 @@ from app.models import (
     IngestReport,
     Span,
 )
+from app.serve.web.format_brief import disputed_html, point_extras, timeline_html
 from app.text import split_paragraphs
 
 MAX_CONTEXT_CHARS = 900
@@ -269,9 +270,7 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
 
 # ---- briefings ---------------------------------------------------------------
 def _point_html(p: BriefingPoint, scope: str) -> str:
-    from app.serve.web.format_brief import point_extras
-
-    before, after = point_extras(p)
+    before, after = point_extras(p, esc)
     if p.supported:
         return f"{before}{esc(p.text)}{_cites(p.citations, scope)}{after}"
     return (
@@ -290,14 +289,12 @@ def _points_section(title: str, points: Sequence[BriefingPoint], scope: str) -> 
 def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: str = "brief") -> str:
     """A briefing as a readable page: headline, summary, sections with [n] links, then the cited sources."""
     n_articles = len(briefing.sources) or len({c.article_id for c in briefing.citations})
-    from app.serve.web.format_brief import disputed_html, timeline_html
-
     parts = [
         '<article class="nd-briefing">',
         f'<div class="nd-kicker">Briefing · {n_articles} article{"s" if n_articles != 1 else ""}</div>',
         f"<h2>{esc(briefing.headline)}</h2>",
         f'<p class="nd-standfirst">{_point_html(briefing.summary, scope)}</p>',
-        disputed_html(briefing.disputed, scope, _point_html),
+        disputed_html(briefing.disputed, scope, _point_html, esc, cite_link),
         _points_section("Key points", briefing.key_points, scope),
     ]
     if briefing.actors:
@@ -307,7 +304,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         )
         parts.append(f'<section class="nd-brief-section"><h3>Who’s who</h3><ul>{rows}</ul></section>')
     parts.append(_points_section("Facts and figures", briefing.facts, scope))
-    parts.append(timeline_html(briefing.timeline, scope, _point_html))
+    parts.append(timeline_html(briefing.timeline, scope, _point_html, esc))
     if briefing.open_questions:
         items = "".join(f"<li>{esc(q)}</li>" for q in briefing.open_questions)
         parts.append(f'<section class="nd-brief-section"><h3>Open questions</h3><ul>{items}</ul></section>')

@@ -1,6 +1,7 @@
 """Briefing pieces of the web page added by issue 15: disputed items side by side, the timeline, speakers, agreement.
 
-Kept apart from app.serve.web.format so the briefing tab's cross-source view has one small home.
+Kept apart from app.serve.web.format so the briefing tab's cross-source view has one small home; that module passes its
+escaping and citation-link functions in (no import back, so no cycle).
 """
 
 from __future__ import annotations
@@ -12,20 +13,18 @@ from app.brief.timeline import day_label
 from app.models import BriefingPoint, DisputeSide
 
 PointHtml = Callable[[BriefingPoint, str], str]
+Esc = Callable[[str], str]
+CiteLink = Callable[[int, str], str]
 
 
-def point_extras(p: BriefingPoint) -> tuple[str, str]:
+def point_extras(p: BriefingPoint, esc: Esc) -> tuple[str, str]:
     """(HTML before the point: its speaker when the text does not name them, HTML after it: how widely reported)."""
-    esc = _esc()
     before = f'<span class="nd-speaker">{esc(speaker_prefix(p))}</span>' if speaker_prefix(p) else ""
     after = f' <span class="nd-agree">{esc(p.agreement)}</span>' if p.agreement else ""
     return before, after
 
 
-def _side_html(s: DisputeSide, scope: str) -> str:
-    from app.serve.web.format import cite_link
-
-    esc = _esc()
+def _side_html(s: DisputeSide, scope: str, esc: Esc, cite_link: CiteLink) -> str:
     cite = cite_link(s.citation, scope) if s.citation else ""
     return (
         f'<span class="nd-side"><strong>{esc(s.source)}</strong> ({esc(short_date(s.published))}): '
@@ -33,11 +32,12 @@ def _side_html(s: DisputeSide, scope: str) -> str:
     )
 
 
-def disputed_html(points: Sequence[BriefingPoint], scope: str, point_html: PointHtml) -> str:
+def disputed_html(
+    points: Sequence[BriefingPoint], scope: str, point_html: PointHtml, esc: Esc, cite_link: CiteLink
+) -> str:
     """Disputed items: each names every side with its outlet, date, exact words and citation."""
     if not points:
         return ""
-    esc = _esc()
     items = []
     for p in points:
         if not p.sides:
@@ -48,7 +48,7 @@ def disputed_html(points: Sequence[BriefingPoint], scope: str, point_html: Point
             by_value.setdefault(s.value, []).append(s)
         rows = "".join(
             f'<li class="nd-dispute-side"><span class="nd-value">{esc(v)}</span> — '
-            + " · ".join(_side_html(s, scope) for s in sides)
+            + " · ".join(_side_html(s, scope, esc, cite_link) for s in sides)
             + "</li>"
             for v, sides in by_value.items()
         )
@@ -57,18 +57,11 @@ def disputed_html(points: Sequence[BriefingPoint], scope: str, point_html: Point
     return f'<section class="nd-brief-section nd-disputed"><h3>Disputed</h3><ul>{"".join(items)}</ul></section>'
 
 
-def timeline_html(points: Sequence[BriefingPoint], scope: str, point_html: PointHtml) -> str:
+def timeline_html(points: Sequence[BriefingPoint], scope: str, point_html: PointHtml, esc: Esc) -> str:
     if not points:
         return ""
-    esc = _esc()
     rows = "".join(
         f'<li><span class="nd-when">{esc(day_label(p.day) if p.day else "undated")}</span> {point_html(p, scope)}</li>'
         for p in points
     )
     return f'<section class="nd-brief-section nd-timeline"><h3>Timeline</h3><ul>{rows}</ul></section>'
-
-
-def _esc() -> Callable[[str], str]:
-    from app.serve.web.format import esc
-
-    return esc
