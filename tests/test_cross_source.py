@@ -241,7 +241,7 @@ def test_llm_briefings_get_the_same_conflicts_attribution_and_digest(embeddings,
     settings = Settings(index_dir=tmp_path)
     articles = [a for f in sorted((cs.CORPUS / "bridge").glob("*.json")) for a in load_path(f, settings)]
     chat = ReduceChat(prompts=[])
-    engine = ChatEngine(name="openai", model="scripted", label="scripted", chat_model=chat)
+    engine: Any = ChatEngine(name="openai", model="scripted", label="scripted", chat_model=chat)
     b = brief(BriefSelection(), store=cs.MemoryStore(articles, settings), retriever=None, engine=engine,
               checker=SupportChecker(embeddings, threshold=settings.support_threshold), settings=settings,
               embeddings=embeddings)  # fmt: skip
