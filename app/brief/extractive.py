@@ -44,7 +44,7 @@ DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
 TIMELINE_SAME = 0.6  # two dated units of the same day this similar are one event
-TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left for it
+TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left when its turn comes
 TIMELINE_LABEL_WORDS = 3  # the day shown before each event ('3 Mar 2026')
 DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outlet and its date ('Metro Wire (5 Mar)')
 DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
@@ -375,7 +375,9 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
     days = [event_day(u.text, u.article.published) for u in units]
     timeline = _timeline(ctx, spec, days, pool, disputed={s.index for d in ctx.disagreements for s in d.statements})
-    # Summary: central units, in reading order (article rank, then position).
+    # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
+    # first sentence always), so key points follow.
+    room = pool.left // 2
     summary_ids: list[int] = []
     words = 0
     for i in mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
@@ -384,7 +386,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         if (
             len(summary_ids) < spec.summary
             and not same_fact
-            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE))
+            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room))
         ):
             summary_ids.append(i)
             words += n
@@ -448,6 +450,7 @@ def _timeline(
     article that reports it; those units then belong to the timeline only."""
     units = ctx.units
     picked: list[int] = []
+    allowance = pool.left // TIMELINE_SHARE
     for i in sorted((i for i, d in enumerate(days) if d is not None and i not in disputed and not units[i].dangling
                      and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
         if len(picked) >= spec.timeline:
@@ -455,7 +458,8 @@ def _timeline(
         if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
             continue
         cost = len(cues.key_phrase(units[i].text).split()) + TIMELINE_LABEL_WORDS
-        if cost <= pool.left // TIMELINE_SHARE:
+        if cost <= allowance:
+            allowance -= cost
             pool.left -= cost
             pool.used |= set(ctx.clusters[i])
             picked.append(i)
