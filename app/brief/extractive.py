@@ -474,7 +474,10 @@ class _Pool:
         self.ctx, self.left, self.used = ctx, budget, set[int]()
 
     def free(self, i: int) -> bool:
-        return i not in self.used and not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
+        """Not used, not the same fact as a used unit of another article (a disputed one included), not a near-copy."""
+        if i in self.used or any(j in self.used for j in self.ctx.clusters[i]):
+            return False
+        return not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
 
     def fits(self, i: int) -> bool:
         return self.free(i) and len(self.ctx.units[i].text.split()) <= self.left
