@@ -33,6 +33,7 @@ from app.models import (
     SearchFilters,
 )
 from app.settings import Settings
+from app.store.catalogue import DEFAULT_PAGE, MAX_PAGE, SORTS, ArticleQuery
 
 if TYPE_CHECKING:
     from app.services import Newsdesk
@@ -188,23 +189,106 @@ def _print_report(report: IngestReport) -> None:
     out.print(f"{report.summary()}; {report.chunks} chunks in {report.seconds:.1f}s")
 
 
+SortOpt = Annotated[str, typer.Option("--sort", help="published, added, title or source.")]
+
+
+def _query(
+    search: str | None, source: str | None, since: datetime | None, until: datetime | None, ids: list[str] | None = None
+) -> ArticleQuery:
+    return ArticleQuery(q=search, source=source, since=since, until=until, ids=ids or None, limit=0)
+
+
+def _sort(sort: str) -> Any:
+    if sort not in SORTS:
+        raise typer.BadParameter(f"--sort must be one of {', '.join(SORTS)}")
+    return sort
+
+
 @cli.command()
-def articles(as_json: JsonOpt = False) -> None:
-    """List indexed articles."""
-    items = _desk().articles()
+def articles(
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Words in title, source or text.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (see `newsdesk sources`).")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Published on/after (ISO date).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Published on/before (ISO date).")] = None,
+    sort: SortOpt = "published",
+    asc: Annotated[bool, typer.Option("--asc", help="Ascending (default: descending).")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="Articles per page.")] = DEFAULT_PAGE,
+    offset: Annotated[int, typer.Option(min=0, help="Articles to skip (a page's next_offset).")] = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """List indexed articles, a page at a time: search, filter by source or dates, sort."""
+    query = _query(search, source, since, until).model_copy(
+        update={"sort": _sort(sort), "order": "asc" if asc else "desc", "limit": limit, "offset": offset}
+    )
+    page = _desk().library(query)
     if as_json:
-        _print_json(items)
+        _print_json(page)
         return
     table = Table("id", "title", "source", "published", "chunks")
-    for a in items:
-        table.add_row(a.id, a.title, a.source, _date(a.published), str(a.chunks))
+    for a in page.items:
+        table.add_row(a.id, escape(a.title), escape(a.source), _date(a.published), str(a.chunks))
+    out.print(table)
+    shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "none"
+    more = f"; next page: --offset {page.next_offset}" if page.next_offset is not None else ""
+    out.print(f"{shown} of {page.total} articles{more}")
+
+
+@cli.command()
+def sources(as_json: JsonOpt = False) -> None:
+    """List the library's sources with their article counts and published date ranges."""
+    facets = _desk().sources()
+    if as_json:
+        _print_json(facets)
+        return
+    table = Table("source", "articles", "first published", "last published")
+    for f in facets:
+        table.add_row(escape(f.source), str(f.articles), _date(f.first_published), _date(f.last_published))
     out.print(table)
 
 
 @cli.command()
-def remove(article_id: str, as_json: JsonOpt = False) -> None:
-    """Delete an article with all its chunks."""
-    removed = _desk().remove(article_id)
+def remove(
+    article_ids: Annotated[list[str] | None, typer.Argument(help="Article ids (see `newsdesk articles`).")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-s", help="Articles with these words.")] = None,
+    source: Annotated[str | None, typer.Option(help="Articles of this source.")] = None,
+    since: Annotated[datetime | None, typer.Option(help="Published on/after (ISO date).")] = None,
+    until: Annotated[datetime | None, typer.Option(help="Published on/before (ISO date).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove what the filters match without a dry run.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete articles with all their chunks: by ids, or every article a search/source/date filter matches.
+
+    Removing by filters shows the count first and removes only with --yes."""
+    desk = _desk()
+    query = _query(search, source, since, until, article_ids)
+    by_filter = bool(search or source or since or until)
+    if article_ids and len(article_ids) == 1 and not by_filter and not dry_run:
+        _remove_one(desk, article_ids[0], as_json)
+        return
+    if not query.filtered():
+        err.print("[red]error[/] name the articles to remove: ids, --search, --source, --since or --until")
+        raise typer.Exit(EXIT_USAGE)
+    result = desk.remove_many(query, dry_run=dry_run or (by_filter and not yes))
+    if as_json:
+        _print_json(result)
+    elif result.dry_run:
+        out.print(f"would remove {result.articles} articles ({result.passages} passages)")
+        if not dry_run:
+            out.print("add --yes to remove them")
+    else:
+        for i in result.ids:
+            out.print(f"removed {i}")
+        out.print(f"removed {result.articles} articles ({result.passages} passages)")
+    missing = sorted(set(article_ids or []) - set(result.ids))
+    for i in missing:
+        err.print(f"[red]error[/] no article with id {i}")
+    if missing or not result.articles:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _remove_one(desk: Newsdesk, article_id: str, as_json: bool) -> None:
+    removed = desk.remove(article_id)
     if as_json:
         _print_json({"id": article_id, "removed": removed})
     elif removed:
@@ -289,12 +373,14 @@ def ask(
     backend: BackendOpt = None,
     k: Annotated[int | None, typer.Option("-k", help="Passages given to the answer engine.")] = None,
     strict: Annotated[bool, typer.Option(help="Drop unverified sentences.")] = False,
+    source: Annotated[str | None, typer.Option(help="Only articles of this source (see `newsdesk sources`).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed articles, with verified citations ('-' reads the question from stdin)."""
     question = _question(sys.stdin.read(_state.settings.max_question_chars + 1) if question == "-" else question)
     desk = _desk()
-    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None)
+    filters = SearchFilters(source=source) if source else None
+    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None, filters=filters)
     final = _show_answer(events, as_json=as_json)
     if as_json:
         _print_json(final)
@@ -360,6 +446,7 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
 @cli.command()
 def brief(
     article: Annotated[list[str] | None, typer.Option("--article", help="Article id (repeatable).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles of this source (see `newsdesk sources`).")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Topic to brief.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Published on/after.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Published on/before.")] = None,
@@ -378,6 +465,9 @@ def brief(
     from app.brief.pipeline import render_markdown
 
     fmt = Format.json if as_json else fmt
+    desk = _desk()
+    if source:  # a source is the articles it has (intersected with --article when both are given)
+        article = desk.source_ids(source, article)
     selection = BriefSelection(
         article_ids=article or None,
         query=query,
@@ -387,7 +477,7 @@ def brief(
         since_last_briefing=since_last,
     )
     with _progress("Briefing", enabled=fmt is Format.md and output is None) as progress:
-        briefing = _desk().brief(
+        briefing = desk.brief(
             selection, backend=_name(backend), length=length.value, strict=strict or None, progress=progress
         )
     text = briefing.model_dump_json(indent=2) if fmt is Format.json else render_markdown(briefing)

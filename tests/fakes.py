@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +40,8 @@ from app.models import (
 )
 from app.services import Newsdesk
 from app.settings import Settings
+from app.store.catalogue import ArticlePage, ArticleQuery, Catalogue, SourceFacet
+from app.store.records import article_metadata
 
 
 class FakeEngine:
@@ -75,6 +78,27 @@ class FakeStore:
     def count_chunks(self) -> int:
         self.check()
         return sum(_chunks(a) for a in self.desk.docs.values())
+
+    # The library's catalogue queries run on a real (in-memory) Catalogue of the dict's articles.
+    def _catalogue(self) -> Catalogue:
+        self.check()
+        if self.desk.fail_with is not None:
+            raise self.desk.fail_with
+        cat = Catalogue(Path(":memory:"))
+        cat.put((a.id, a.text, article_metadata(a, _chunks(a))) for a in list(self.desk.docs.values()))
+        return cat
+
+    def library(self, query: ArticleQuery) -> ArticlePage:
+        return self._catalogue().page(query)
+
+    def library_ids(self, query: ArticleQuery) -> list[str]:
+        return self._catalogue().ids(query)
+
+    def sources(self) -> list[SourceFacet]:
+        return self._catalogue().sources()
+
+    def remove_articles(self, ids: Sequence[str]) -> list[str]:
+        return [i for i in ids if self.desk.docs.pop(i, None) is not None]
 
 
 class FakeEmbeddings:

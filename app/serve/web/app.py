@@ -16,6 +16,7 @@ from app.serve import evaluate as evaluation
 from app.serve import security
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
+from app.serve.web import library
 from app.serve.web.handlers import Handlers, new_conversation
 from app.services import Newsdesk
 from app.settings import Settings
@@ -153,6 +154,7 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                     info="Empty = the whole library",
                     elem_id="nd-brief-articles",
                 )
+                library.build_finder(h.desk, articles)
                 topic = gr.Textbox(
                     label="Topic", placeholder="e.g. security guarantees for Ukraine", elem_id="nd-topic"
                 )
@@ -174,10 +176,10 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
 
 
 def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tuple[list[Any], list[Any]]:
-    """Add (files, a URL, pasted text, a feed to follow) on the left, the library with a remove picker on the right.
+    """Add (files, a URL, pasted text, a feed to follow) on the left, the library list on the right (app.serve.web.library).
 
-    Returns every output a library change refreshes (its table and picker, then `elsewhere`: the briefing's article
-    picker and the status line), and the feed list's outputs."""
+    Returns every output a library change refreshes (the list's refresh trigger, then `elsewhere`: the briefing's
+    article picker and the status line), and the feed list's outputs."""
     with gr.Tab("Library", id="library"):
         with gr.Row():
             with gr.Column(scale=2, elem_classes="nd-card"):
@@ -197,37 +199,16 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tup
                 ingest_status = gr.HTML(elem_id="nd-ingest-status")
                 feed_parts = _feeds_card()
             with gr.Column(scale=5):
-                table = gr.Dataframe(
-                    headers=fmt.LIBRARY_HEADERS,
-                    value=[],
-                    interactive=False,
-                    wrap=True,
-                    elem_id="nd-library",
-                    column_widths=["42%", "16%", "14%", "12%", "16%"],
-                    max_height=520,
-                    buttons=["fullscreen"],
-                )
-                with gr.Row(elem_classes="nd-remove-row"):
-                    remove_pick = gr.Dropdown(
-                        [],
-                        allow_custom_value=True,
-                        label="Remove an article (or click its row)",
-                        scale=4,
-                        elem_id="nd-remove-pick",
-                    )
-                    remove_btn = gr.Button(
-                        "Remove article", variant="stop", size="md", scale=1, min_width=140, elem_id="nd-remove"
-                    )
+                lib_refresh, removed = library.build_list(h.desk)  # issue 19: search, filters, pages, bulk removal
         data = gr.JSON(visible=False)
-    refreshed = [table, remove_pick, *elsewhere]
+    refreshed = [lib_refresh, *elsewhere]
     add_btn.click(h.ingest, inputs=[files, url, paste_title, paste_text], outputs=[data], api_name="ingest").success(
         h.after_ingest,
         inputs=[data, backend],
         outputs=[ingest_status, *refreshed, files, url, paste_title, paste_text],
         api_visibility="private",
     )
-    table.select(h.pick_row, outputs=[remove_pick], api_visibility="private")
-    remove_btn.click(h.remove, inputs=[remove_pick, backend], outputs=refreshed, api_visibility="private")
+    removed.success(h.library_updates, inputs=[backend], outputs=refreshed, api_visibility="private")
     feed_url, every, follow, feeds_view, feed_pick, unfollow, refresh = feed_parts
     listed = [feeds_view, feed_pick]
     follow.click(h.feed_add, inputs=[feed_url, every], outputs=[*listed, feed_url], api_visibility="private")
