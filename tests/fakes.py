@@ -12,9 +12,9 @@ import re
 import socket
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from app.ingest.formats import LoadError

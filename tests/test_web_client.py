@@ -260,7 +260,9 @@ def test_remove_confirms_counts_then_updates_the_library(tmp_path: Path) -> None
     article_id = next(iter(desk.docs))
     lib = LibraryHandlers(desk)
     box, message, pending = lib.confirm([article_id], False, "", "", None, None)
-    assert box.visible is True and "1 article" in message and f"{len(desk.docs[article_id].sentences)} passages" in message
+    assert (
+        box.visible is True and "1 article" in message and f"{len(desk.docs[article_id].sentences)} passages" in message
+    )
     assert desk.docs, "the dry run removes nothing"
     lib.remove(pending)
     assert desk.docs == {}

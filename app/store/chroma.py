@@ -389,7 +389,9 @@ class ChromaStore:
         Returns the ids that were indexed."""
         col = self.chunks
         wanted = list(dict.fromkeys(article_ids))
-        existed = [i for part in batches(wanted, PAGE) for i in self._io(self.articles.get, ids=list(part), include=[])["ids"]]
+        existed = [
+            i for part in batches(wanted, PAGE) for i in self._io(self.articles.get, ids=list(part), include=[])["ids"]
+        ]
         if not existed:
             return []
         self._catalogue_step(lambda cat: cat.drop(existed))

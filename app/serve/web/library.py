@@ -62,8 +62,10 @@ def rows(page: ArticlePage) -> list[list[str | int]]:
 
 def page_label(page: ArticlePage, filtered: bool) -> str:
     if not page.total:
-        return '<div class="nd-muted" id="nd-lib-count">No article matches.</div>' if filtered else (
-            '<div class="nd-muted" id="nd-lib-count">The library is empty.</div>'
+        return (
+            '<div class="nd-muted" id="nd-lib-count">No article matches.</div>'
+            if filtered
+            else ('<div class="nd-muted" id="nd-lib-count">The library is empty.</div>')
         )
     first, last = page.offset + 1, page.offset + len(page.items)
     of = "matching" if filtered else "in the library"
@@ -152,10 +154,14 @@ class LibraryHandlers:
     ) -> tuple[Any, ...]:
         return self._page(_readable(query_from, q, source, since, until, sort, order, int(offset or 0) + step))
 
-    def prev_page(self, q: str, source: str, since: Any, until: Any, sort: str, order: str, offset: int) -> tuple[Any, ...]:
+    def prev_page(
+        self, q: str, source: str, since: Any, until: Any, sort: str, order: str, offset: int
+    ) -> tuple[Any, ...]:
         return self.move(q, source, since, until, sort, order, offset, -PAGE_ROWS)
 
-    def next_page(self, q: str, source: str, since: Any, until: Any, sort: str, order: str, offset: int) -> tuple[Any, ...]:
+    def next_page(
+        self, q: str, source: str, since: Any, until: Any, sort: str, order: str, offset: int
+    ) -> tuple[Any, ...]:
         return self.move(q, source, since, until, sort, order, offset, PAGE_ROWS)
 
     def facets(self) -> Any:
@@ -177,7 +183,9 @@ class LibraryHandlers:
         if everything:
             query = _readable(query_from, q, source, since, until, None, None)
             if not query.filtered():
-                raise gr.Error("To empty the whole library, narrow it first (search, source or dates) or pick articles.")
+                raise gr.Error(
+                    "To empty the whole library, narrow it first (search, source or dates) or pick articles."
+                )
             return query
         if not ids:
             raise gr.Error("Tick the articles to remove first.")
