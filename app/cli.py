@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app import cli_library
+from app.cli_io import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, JsonOpt, err, out
+from app.cli_io import EXIT_USAGE as EXIT_USAGE  # re-exported: tests and scripts read cli.EXIT_*
+from app.cli_io import date_text as _date
+from app.cli_io import print_json as _print_json
 from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import (
@@ -33,7 +36,6 @@ from app.models import (
     SearchFilters,
 )
 from app.settings import Settings
-from app.store.catalogue import DEFAULT_PAGE, MAX_PAGE, SORTS, ArticleQuery
 
 if TYPE_CHECKING:
     from app.services import Newsdesk
@@ -43,8 +45,6 @@ cli = typer.Typer(
     no_args_is_help=True,
     help="Newsdesk: grounded, cited answers and briefings from news articles.",
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 
 # ---- issue 17: CLI conventions (choices in --help, exit codes) ----
@@ -67,12 +67,7 @@ class Format(StrEnum):
     json = "json"
 
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-"""Exit codes: done; a domain error (nothing indexed, unknown id, engine unavailable); bad usage (click's own code);
-an ingest where some inputs failed and others were indexed."""
-
 BackendOpt = Annotated[Backend | None, typer.Option("--backend", "-b", help="Answer engine.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 PROGRESS_LABEL_CHARS = 60
 """Longest label beside a progress bar, so bar and label stay on one terminal line."""
 
@@ -116,14 +111,7 @@ def _desk() -> Newsdesk:
     return Newsdesk(_state.settings)
 
 
-def _print_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
-    if isinstance(obj, BaseModel):
-        text = obj.model_dump_json(indent=2)
-    elif isinstance(obj, Sequence):
-        text = json.dumps([o.model_dump(mode="json") for o in obj], indent=2, ensure_ascii=False)
-    else:
-        text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(text + "\n")
+cli_library.register(cli, lambda: _desk())  # articles, sources, remove (issue 19); late-bound for tests
 
 
 @contextmanager
@@ -146,10 +134,6 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Any]:
             bar.update(task, completed=done, total=total, description=f"{label} {what}"[:PROGRESS_LABEL_CHARS])
 
         yield update
-
-
-def _date(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
 
 
 @cli.command()
@@ -187,116 +171,6 @@ def _print_report(report: IngestReport) -> None:
     for e in report.errors:
         err.print(f"[red]error[/] {escape(e.input)}: {escape(e.error)}")
     out.print(f"{report.summary()}; {report.chunks} chunks in {report.seconds:.1f}s")
-
-
-SortOpt = Annotated[str, typer.Option("--sort", help="published, added, title or source.")]
-
-
-def _query(
-    search: str | None, source: str | None, since: datetime | None, until: datetime | None, ids: list[str] | None = None
-) -> ArticleQuery:
-    return ArticleQuery(q=search, source=source, since=since, until=until, ids=ids or None, limit=0)
-
-
-def _sort(sort: str) -> Any:
-    if sort not in SORTS:
-        raise typer.BadParameter(f"--sort must be one of {', '.join(SORTS)}")
-    return sort
-
-
-@cli.command()
-def articles(
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Words in title, source or text.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source (see `newsdesk sources`).")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Published on/after (ISO date).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Published on/before (ISO date).")] = None,
-    sort: SortOpt = "published",
-    asc: Annotated[bool, typer.Option("--asc", help="Ascending (default: descending).")] = False,
-    limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="Articles per page.")] = DEFAULT_PAGE,
-    offset: Annotated[int, typer.Option(min=0, help="Articles to skip (a page's next_offset).")] = 0,
-    as_json: JsonOpt = False,
-) -> None:
-    """List indexed articles, a page at a time: search, filter by source or dates, sort."""
-    query = _query(search, source, since, until).model_copy(
-        update={"sort": _sort(sort), "order": "asc" if asc else "desc", "limit": limit, "offset": offset}
-    )
-    page = _desk().library(query)
-    if as_json:
-        _print_json(page)
-        return
-    table = Table("id", "title", "source", "published", "chunks")
-    for a in page.items:
-        table.add_row(a.id, escape(a.title), escape(a.source), _date(a.published), str(a.chunks))
-    out.print(table)
-    shown = f"{page.offset + 1}-{page.offset + len(page.items)}" if page.items else "none"
-    more = f"; next page: --offset {page.next_offset}" if page.next_offset is not None else ""
-    out.print(f"{shown} of {page.total} articles{more}")
-
-
-@cli.command()
-def sources(as_json: JsonOpt = False) -> None:
-    """List the library's sources with their article counts and published date ranges."""
-    facets = _desk().sources()
-    if as_json:
-        _print_json(facets)
-        return
-    table = Table("source", "articles", "first published", "last published")
-    for f in facets:
-        table.add_row(escape(f.source), str(f.articles), _date(f.first_published), _date(f.last_published))
-    out.print(table)
-
-
-@cli.command()
-def remove(
-    article_ids: Annotated[list[str] | None, typer.Argument(help="Article ids (see `newsdesk articles`).")] = None,
-    search: Annotated[str | None, typer.Option("--search", "-s", help="Articles with these words.")] = None,
-    source: Annotated[str | None, typer.Option(help="Articles of this source.")] = None,
-    since: Annotated[datetime | None, typer.Option(help="Published on/after (ISO date).")] = None,
-    until: Annotated[datetime | None, typer.Option(help="Published on/before (ISO date).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove what the filters match without a dry run.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Delete articles with all their chunks: by ids, or every article a search/source/date filter matches.
-
-    Removing by filters shows the count first and removes only with --yes."""
-    desk = _desk()
-    query = _query(search, source, since, until, article_ids)
-    by_filter = bool(search or source or since or until)
-    if article_ids and len(article_ids) == 1 and not by_filter and not dry_run:
-        _remove_one(desk, article_ids[0], as_json)
-        return
-    if not query.filtered():
-        err.print("[red]error[/] name the articles to remove: ids, --search, --source, --since or --until")
-        raise typer.Exit(EXIT_USAGE)
-    result = desk.remove_many(query, dry_run=dry_run or (by_filter and not yes))
-    if as_json:
-        _print_json(result)
-    elif result.dry_run:
-        out.print(f"would remove {result.articles} articles ({result.passages} passages)")
-        if not dry_run:
-            out.print("add --yes to remove them")
-    else:
-        for i in result.ids:
-            out.print(f"removed {i}")
-        out.print(f"removed {result.articles} articles ({result.passages} passages)")
-    missing = sorted(set(article_ids or []) - set(result.ids))
-    for i in missing:
-        err.print(f"[red]error[/] no article with id {i}")
-    if missing or not result.articles:
-        raise typer.Exit(EXIT_ERROR)
-
-
-def _remove_one(desk: Newsdesk, article_id: str, as_json: bool) -> None:
-    removed = desk.remove(article_id)
-    if as_json:
-        _print_json({"id": article_id, "removed": removed})
-    elif removed:
-        out.print(f"removed {article_id}")
-    else:
-        err.print(f"[red]error[/] no article with id {article_id}")
-    if not removed:
-        raise typer.Exit(EXIT_ERROR)
 
 
 def _filters(

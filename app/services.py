@@ -258,11 +258,11 @@ class Newsdesk:
 
     def library(self, query: ArticleQuery | None = None) -> ArticlePage:
         """A page of the library: searched, filtered, sorted (issue 19)."""
-        return self.store.library(query or ArticleQuery())
+        return self.store.catalogue_synced().page(query or ArticleQuery())
 
     def sources(self) -> list[SourceFacet]:
         """The library's sources with article counts and date ranges."""
-        return self.store.sources()
+        return self.store.catalogue_synced().sources()
 
     def article_passages(self, article_id: str) -> list[Passage]:
         """An article's passages (chunks) in text order."""
@@ -278,7 +278,9 @@ class Newsdesk:
     def source_ids(self, source: str, within: Sequence[str] | None = None) -> list[str]:
         """The ids of a source's articles (among `within` when given); raises when there are none, so a briefing
         or question filtered to a source never silently widens to the whole library."""
-        ids = self.store.library_ids(ArticleQuery(source=source, ids=list(within) if within else None, limit=0))
+        ids = self.store.catalogue_synced().ids(
+            ArticleQuery(source=source, ids=list(within) if within else None, limit=0)
+        )
         if not ids:
             raise NothingSelected(f"no indexed article from the source {source!r}")
         return ids
@@ -289,8 +291,8 @@ class Newsdesk:
         if not query.filtered():
             raise NothingSelected("say which articles to remove: ids, a search, a source or dates")
         everything = query.model_copy(update={"limit": 0, "offset": 0})
-        counted = self.store.library(everything)
-        ids = self.store.library_ids(everything)
+        catalogue = self.store.catalogue_synced()
+        counted, ids = catalogue.page(everything), catalogue.ids(everything)
         if dry_run:
             return Removal(dry_run=True, articles=counted.total, passages=counted.passages, ids=ids)
         removed = self.store.remove_articles(ids)

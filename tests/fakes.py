@@ -40,7 +40,7 @@ from app.models import (
 )
 from app.services import Newsdesk
 from app.settings import Settings
-from app.store.catalogue import ArticlePage, ArticleQuery, Catalogue, SourceFacet
+from app.store.catalogue import Catalogue
 from app.store.records import article_metadata
 
 
@@ -80,25 +80,24 @@ class FakeStore:
         return sum(_chunks(a) for a in self.desk.docs.values())
 
     # The library's catalogue queries run on a real (in-memory) Catalogue of the dict's articles.
-    def _catalogue(self) -> Catalogue:
+    def catalogue_synced(self) -> Catalogue:
         self.check()
         if self.desk.fail_with is not None:
             raise self.desk.fail_with
         cat = Catalogue(Path(":memory:"))
-        cat.put((a.id, a.text, article_metadata(a, _chunks(a))) for a in list(self.desk.docs.values()))
+        cat.put((a.id, a.text, _metadata(a)) for a in list(self.desk.docs.values()))
         return cat
-
-    def library(self, query: ArticleQuery) -> ArticlePage:
-        return self._catalogue().page(query)
-
-    def library_ids(self, query: ArticleQuery) -> list[str]:
-        return self._catalogue().ids(query)
-
-    def sources(self) -> list[SourceFacet]:
-        return self._catalogue().sources()
 
     def remove_articles(self, ids: Sequence[str]) -> list[str]:
         return [i for i in ids if self.desk.docs.pop(i, None) is not None]
+
+
+def _metadata(article: Article) -> dict[str, Any]:
+    """The store's record metadata, without an invented ingest time (listed as None, as before the catalogue)."""
+    meta = article_metadata(article, _chunks(article))
+    if article.ingested_at is None:
+        meta.pop("ingested_at", None)
+    return meta
 
 
 class FakeEmbeddings:

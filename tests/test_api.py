@@ -452,6 +452,8 @@ EXPECTED_ROUTES = {
     ("/api/articles", "post"),
     ("/api/articles/{article_id}", "get"),
     ("/api/articles/{article_id}", "delete"),
+    ("/api/articles/remove", "post"),
+    ("/api/sources", "get"),
     ("/api/search", "post"),
     ("/api/ask", "post"),
     ("/api/brief", "post"),
@@ -479,7 +481,9 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
     routes = {(p, m) for p, ops in spec["paths"].items() for m in ops}
     assert routes == EXPECTED_ROUTES
     ok = {
-        ("/api/articles", "get", "200"): "list[ArticleInfo]",
+        ("/api/articles", "get", "200"): "ArticlePage",
+        ("/api/articles/remove", "post", "200"): "Removal",
+        ("/api/sources", "get", "200"): "list[SourceFacet]",
         ("/api/articles", "post", "201"): "IngestReport",
         ("/api/articles/{article_id}", "get", "200"): "Article",
         ("/api/search", "post", "200"): "list[Passage]",

@@ -226,6 +226,15 @@ class Catalogue:
                     (cur.lastrowid, row["title"], row["source"], text),
                 )
 
+    def safely(self, step: Callable[[Catalogue], None]) -> None:
+        """Run a write hook of the store; when it fails the store's write stands (the articles collection is the
+        commit marker) and the next read reconciles the catalogue from the committed records."""
+        try:
+            step(self)
+        except (sqlite3.Error, OSError) as e:
+            log.warning("catalogue update failed; it is reconciled on the next read", extra={"error": str(e)})
+            self.forget_sync()
+
     def drop(self, ids: Sequence[str]) -> None:
         """Forget articles (before the store un-commits them)."""
         if not ids:

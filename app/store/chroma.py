@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,7 +30,7 @@ from langchain_core.embeddings import Embeddings
 from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
 from app.settings import Settings
-from app.store.catalogue import ArticlePage, ArticleQuery, Catalogue, Record, SourceFacet
+from app.store.catalogue import Catalogue, Record
 from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, CHUNKS_HNSW, is_http, make_client
 from app.store.embeddings import embed_chunk_list
 from app.store.local_lock import LocalIndex, WriteSection
@@ -113,7 +112,6 @@ class ChromaStore:
         self._signature: dict[str, Any] | None = None
         self._ids_cache: tuple[tuple[int, str], frozenset[str]] | None = None
         self._fingerprint_cache: tuple[tuple[int, str], str] | None = None
-        self._catalogue: Catalogue | None = None
         self.repaired = self.repair()
 
     @property
@@ -355,7 +353,7 @@ class ChromaStore:
                 embeddings=[[1.0]] * len(batch),
                 metadatas=[m for _, _, m in batch],
             )
-        self._catalogue_step(lambda cat: cat.put(records))
+        self.catalogue.safely(lambda cat: cat.put(records))
 
     def _max_batch(self) -> int:
         return max(1, self._io(self.client.get_max_batch_size))
@@ -373,31 +371,22 @@ class ChromaStore:
                 metadatas=[{**chunk_metadata(a, c), "written_at": written_at} for a, c, _ in part],
             )
 
-    @_writes
     def remove_article(self, article_id: str) -> bool:
         """Delete an article: its record first (un-commit), then its chunks. False when it was not indexed."""
-        col = self.chunks
-        existed = bool(self._io(self.articles.get, ids=[article_id], include=[])["ids"])
-        self._catalogue_step(lambda cat: cat.drop([article_id]))
-        self._io(self.articles.delete, ids=[article_id])
-        self._io(col.delete, where={"article_id": article_id})
-        return existed
+        return bool(self.remove_articles([article_id]))
 
     @_writes
     def remove_articles(self, article_ids: Sequence[str]) -> list[str]:
-        """Delete many articles with few Chroma calls: all their records first (un-commit), then their chunks.
-        Returns the ids that were indexed."""
-        col = self.chunks
-        wanted = list(dict.fromkeys(article_ids))
+        """Delete articles with few Chroma calls: catalogue rows and records first (un-commit), then chunks (also
+        those of an unfinished write of these ids). Returns the ids that were indexed."""
+        col, wanted = self.chunks, list(dict.fromkeys(article_ids))
         existed = [
             i for part in batches(wanted, PAGE) for i in self._io(self.articles.get, ids=list(part), include=[])["ids"]
         ]
-        if not existed:
-            return []
-        self._catalogue_step(lambda cat: cat.drop(existed))
-        for part in batches(existed, PAGE):
-            self._io(self.articles.delete, ids=list(part))
-        for part in batches(existed, PAGE):
+        self.catalogue.safely(lambda cat: cat.drop(existed))
+        for part in batches(wanted, PAGE):
+            if records := [i for i in part if i in set(existed)]:
+                self._io(self.articles.delete, ids=records)
             self._io(col.delete, where={"article_id": {"$in": list(part)}})
         return existed
 
@@ -433,49 +422,25 @@ class ChromaStore:
         self._io(new._collection.modify, name=self.chunks_name)
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
-        self._catalogue_step(lambda cat: cat.set_chunks(counts))
+        self.catalogue.safely(lambda cat: cat.set_chunks(counts))
         self._vectors = None
         return done
 
     # ---- the article catalogue (app.store.catalogue) -------------------------------------------------------
-    @property
+    @functools.cached_property
     def catalogue(self) -> Catalogue:
-        """The catalogue file of this index and collection (not yet reconciled: see `_catalogue_synced`)."""
-        if self._catalogue is None:
-            self._catalogue = Catalogue(self.settings.index_dir / f"catalogue.{self.settings.collection}.sqlite3")
-        return self._catalogue
-
-    def _catalogue_step(self, step: Callable[[Catalogue], None]) -> None:
-        """Keep the catalogue in step with a write; when that fails the store's write stands and the next read
-        reconciles the catalogue from the committed records."""
-        try:
-            step(self.catalogue)
-        except (sqlite3.Error, OSError) as e:
-            log.warning("catalogue update failed; it is reconciled on the next read", extra={"error": str(e)})
-            if self._catalogue is not None:
-                self._catalogue.forget_sync()
+        """The catalogue of this index and collection, kept in step by every write (not reconciled: see below)."""
+        return Catalogue(self.settings.index_dir / f"catalogue.{self.settings.collection}.sqlite3")
 
     def _records(self, ids: Sequence[str]) -> list[Record]:
         got = self._get(self.articles, ids=list(ids), include=["documents", "metadatas"])
         return list(zip(got.ids, got.documents, got.metadatas, strict=True))
 
     @_reads
-    def _catalogue_synced(self) -> Catalogue:
-        cat = self.catalogue
-        cat.sync(self._version(), self._committed_ids, self._records)
-        return cat
-
-    def library(self, query: ArticleQuery) -> ArticlePage:
-        """One page of the committed articles matching the query, with the total (issue 19)."""
-        return self._catalogue_synced().page(query)
-
-    def library_ids(self, query: ArticleQuery) -> list[str]:
-        """Every committed article id the query matches (all pages)."""
-        return self._catalogue_synced().ids(query)
-
-    def sources(self) -> list[SourceFacet]:
-        """Sources with their article counts and date ranges."""
-        return self._catalogue_synced().sources()
+    def catalogue_synced(self) -> Catalogue:
+        """The catalogue reconciled with the committed articles: what the library's queries read (issue 19)."""
+        self.catalogue.sync(self._version(), self._committed_ids, self._records)
+        return self.catalogue
 
     # ---- reads ---------------------------------------------------------------
     @_reads
