@@ -286,15 +286,16 @@ class FakeDesk(Newsdesk):
 
 # ---- a real uvicorn server in a thread ----------------------------------------------------------
 @contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a free loopback port (socket bound first: no port race); yields the base URL."""
+def serve_in_thread(app: Any, lifespan: str = "off") -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a free loopback port (socket bound first: no port race); yields the base URL.
+    `lifespan="on"` runs the app's startup (the mounted Gradio app starts its event queue there)."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
