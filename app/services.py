@@ -256,9 +256,9 @@ class Newsdesk:
     def remove(self, article_id: str) -> bool:
         return self.store.remove_article(article_id)
 
-    def library(self, query: ArticleQuery | None = None) -> ArticlePage:
-        """A page of the library: searched, filtered, sorted (issue 19)."""
-        return self.store.catalogue_synced().page(query or ArticleQuery())
+    def library(self, query: ArticleQuery | None = None, *, passages: bool = False) -> ArticlePage:
+        """A page of the library: searched, filtered, sorted, with the total (and, with `passages`, their passages)."""
+        return self.store.catalogue_synced().page(query or ArticleQuery(), passages=passages)
 
     def sources(self) -> list[SourceFacet]:
         """The library's sources with article counts and date ranges."""
@@ -292,11 +292,11 @@ class Newsdesk:
             raise NothingSelected("say which articles to remove: ids, a search, a source or dates")
         everything = query.model_copy(update={"limit": 0, "offset": 0})
         catalogue = self.store.catalogue_synced()
-        counted, ids = catalogue.page(everything), catalogue.ids(everything)
+        counted, ids = catalogue.page(everything, passages=True), catalogue.ids(everything)
         if dry_run:
-            return Removal(dry_run=True, articles=counted.total, passages=counted.passages, ids=ids)
+            return Removal(dry_run=True, articles=counted.total, passages=counted.passages or 0, ids=ids)
         removed = self.store.remove_articles(ids)
-        return Removal(dry_run=False, articles=len(removed), passages=counted.passages, ids=removed)
+        return Removal(dry_run=False, articles=len(removed), passages=counted.passages or 0, ids=removed)
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""

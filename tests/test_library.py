@@ -101,7 +101,7 @@ def test_pages_cover_every_article_once_newest_first_undated_last(desk: Newsdesk
         offset = page.next_offset
     assert seen == newest_first(corpus)
     assert seen[-1] == corpus[-1].id  # the undated one
-    assert desk.library(ArticleQuery(limit=0)).passages == 2 * N
+    assert desk.library(ArticleQuery(limit=0), passages=True).passages == 2 * N
 
 
 @pytest.mark.parametrize(

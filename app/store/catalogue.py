@@ -32,7 +32,7 @@ from app.store.records import epoch, info_from_metadata
 log = logging.getLogger(__name__)
 
 FILE_NAME = "catalogue.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_PAGE = 500
 """Largest page a caller may ask for: a page is for reading, a bulk action goes by filters."""
 DEFAULT_PAGE = 50
@@ -83,7 +83,7 @@ class ArticlePage(BaseModel):
     offset: int
     limit: int
     next_offset: int | None = Field(None, description="Offset of the next page; None on the last one.")
-    passages: int = Field(0, description="Passages (chunks) of all matching articles.")
+    passages: int | None = Field(None, description="Passages (chunks) of all matching articles, when counted.")
 
 
 class Removal(BaseModel):
@@ -119,8 +119,19 @@ def fts_query(q: str) -> str | None:
     return " ".join(quoted)
 
 
+_NULLABLE = {"published_ts", "added_ts"}
+
+
+def _order(sort: str, order: str) -> str:
+    """The ORDER BY of a sort: undated (NULL) last in both directions, ties by title then id so pages never overlap
+    or skip. Each has an index of exactly these terms (`_SCHEMA`), so a page is an index walk, not a sort of all rows."""
+    column, direction = _ORDER_COLUMNS[sort], "DESC" if order == "desc" else "ASC"
+    head = f"{column} IS NULL, " if column in _NULLABLE else ""
+    tail = "id" if column == "title_key" else "title_key, id"
+    return f"{head}{column} {direction}, {tail}"
+
+
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     rid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -131,13 +142,16 @@ CREATE TABLE IF NOT EXISTS articles (
     ingested_at TEXT, added_ts REAL,
     chunks INTEGER NOT NULL, chars INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS articles_published ON articles (published_ts);
-CREATE INDEX IF NOT EXISTS articles_added ON articles (added_ts);
-CREATE INDEX IF NOT EXISTS articles_title ON articles (title_key);
 CREATE INDEX IF NOT EXISTS articles_source ON articles (source, published_ts);
-CREATE INDEX IF NOT EXISTS articles_source_key ON articles (source_key);
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (title, source, text, tokenize = 'unicode61 remove_diacritics 2');
-"""
+CREATE INDEX IF NOT EXISTS articles_chunks ON articles (chunks);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
+    title, source, text, tokenize = 'unicode61 remove_diacritics 2', detail = none
+);
+""" + "".join(
+    f"CREATE INDEX IF NOT EXISTS articles_by_{sort}_{order} ON articles ({_order(sort, order)});\n"
+    for sort in _ORDER_COLUMNS
+    for order in ("asc", "desc")
+)
 
 _COLUMNS = "id, title, source, url, author, published, chunks, chars, ingested_at"
 
@@ -200,7 +214,7 @@ class Catalogue:
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL: a crash loses at most the last commits, never corrupts
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version not in (0, SCHEMA_VERSION):  # an older layout: it is derived data, rebuild it
-            self._db.executescript("DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS articles_fts;")
+            self._db.executescript("DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS articles_fts; VACUUM;")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._synced: tuple[Any, float] | None = None
@@ -326,20 +340,23 @@ class Catalogue:
             args += ids
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
-    def page(self, query: ArticleQuery) -> ArticlePage:
-        """The query's page, its total and the passages of everything it matches."""
+    def page(self, query: ArticleQuery, *, passages: bool = False) -> ArticlePage:
+        """The query's page and its total; with `passages`, also the passages of everything it matches (a sum over
+        every match: asked for by counts and dry runs, not by each page)."""
         where, args = self._where(query)
-        column = _ORDER_COLUMNS[query.sort]
-        direction = "DESC" if query.order == "desc" else "ASC"
-        # Undated (NULL) last in both orders; ties by title then id, so pages never overlap or skip.
-        order = f"{column} IS NULL, {column} {direction}, title_key, id"
         with self._lock:
-            total, passages = self._db.execute(
-                f"SELECT count(*), coalesce(sum(chunks), 0) FROM articles{where}", args
-            ).fetchone()
+            if passages:
+                total, chunks = self._db.execute(
+                    f"SELECT count(*), coalesce(sum(chunks), 0) FROM articles{where}", args
+                ).fetchone()
+            else:
+                total, chunks = self._count(query, where, args), None
             rows = (
                 self._db.execute(
-                    f"SELECT {_COLUMNS} FROM articles{where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    # Walk the sort's index and stop after the page: left to itself the planner fetches every
+                    # match of a common word by rowid and sorts them all (5 ms at 10,000; docs/performance.md).
+                    f"SELECT {_COLUMNS} FROM articles INDEXED BY articles_by_{query.sort}_{query.order}{where} "
+                    f"ORDER BY {_order(query.sort, query.order)} LIMIT ? OFFSET ?",
                     [*args, query.limit, query.offset],
                 ).fetchall()
                 if query.limit
@@ -352,8 +369,16 @@ class Catalogue:
             offset=query.offset,
             limit=query.limit,
             next_offset=end if end < total and rows else None,
-            passages=passages,
+            passages=chunks,
         )
+
+    def _count(self, query: ArticleQuery, where: str, args: list[Any]) -> int:
+        only_words = query.q and not (query.source or query.since or query.until or query.ids is not None)
+        if only_words and (match := fts_query(query.q or "")):  # the FTS index counts its matches without the table
+            return int(
+                self._db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]).fetchone()[0]
+            )
+        return int(self._db.execute(f"SELECT count(*) FROM articles{where}", args).fetchone()[0])
 
     def ids(self, query: ArticleQuery) -> list[str]:
         """Every id the query matches (all pages), in its order: what a bulk action acts on."""

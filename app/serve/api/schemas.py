@@ -95,6 +95,9 @@ class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     selection: BriefSelection = Field(default_factory=BriefSelection, description="Empty: all indexed articles.")
+    source: str | None = Field(
+        None, max_length=200, description="Only articles of this source (GET /api/sources lists them)."
+    )
     backend: BackendName | None = None
     length: Literal["short", "standard", "long"] = "standard"
     strict: bool | None = None

@@ -29,6 +29,9 @@ SORT_CHOICES = [("Published", "published"), ("Added", "added"), ("Title", "title
 ORDER_CHOICES = [("Newest / Z→A first", "desc"), ("Oldest / A→Z first", "asc")]
 _SORT_COLUMN = {"published": "Published", "added": "Added", "title": "Title", "source": "Source"}
 ALL_SOURCES = ""
+# Inline, so the view needs no rule in the shared stylesheet: passages alternate shades, each opens with its number.
+_SHADES = ("background:#f1efe7;", "background:#e6eef5;")
+_BADGE = "font-weight:600;color:#9f1239;margin-right:2px;"
 
 
 def query_from(
@@ -71,7 +74,7 @@ def page_label(page: ArticlePage, filtered: bool) -> str:
     of = "matching" if filtered else "in the library"
     return (
         f'<div class="nd-muted" id="nd-lib-count">Articles {first:,}–{last:,} of <strong>{page.total:,}</strong> {of}'
-        f" · {page.passages:,} passages</div>"
+        "</div>"
     )
 
 
@@ -108,9 +111,11 @@ def article_html(article: Article, passages: Sequence[Passage], alternates: Sequ
     parts = [
         f'<div class="nd-article-view" id="nd-lib-article"><h3>{e(article.title)}</h3>',
         f'<div class="nd-muted">{link}</div>' if link else "",
-        "<dl class='nd-meta'>" + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in meta if v) + "</dl>",
+        "<div class='nd-meta'>"
+        + " · ".join(f"<span><strong>{e(k)}</strong> {e(v)}</span>" for k, v in meta if v)
+        + "</div>",
         f"<div><strong>Also published at</strong><ul>{alt}</ul></div>" if alt else "",
-        '<div class="nd-article-text">',
+        '<div class="nd-article-text" style="line-height:1.6;margin-top:8px">',
     ]
     text, at = article.text, 0
     starts = sorted({max(0, min(p.start, len(text))) for p in passages})
@@ -119,7 +124,8 @@ def article_html(article: Article, passages: Sequence[Passage], alternates: Sequ
             parts.append(e(text[at:start]))
         end = starts[n] if n < len(starts) else len(text)
         parts.append(
-            f'<span class="nd-passage nd-passage-{n % 2}" data-passage="{n}"><sup class="nd-passage-n">{n}</sup>'
+            f'<span class="nd-passage nd-passage-{n % 2}" data-passage="{n}" style="{_SHADES[n % 2]}">'
+            f'<sup class="nd-passage-n" style="{_BADGE}">{n}</sup>'
             f"{e(text[start:end])}</span>"
         )
         at = end
@@ -303,13 +309,13 @@ def status_line(backend_label: str, page: ArticlePage) -> str:
     n = page.total
     return (
         f'<div class="nd-status"><span class="nd-dot"></span>Answering with <strong>{html.escape(backend_label)}</strong>'
-        f'<span class="nd-sep">|</span>{n:,} article{"s" if n != 1 else ""} · {page.passages:,} passages indexed</div>'
+        f'<span class="nd-sep">|</span>{n:,} article{"s" if n != 1 else ""} · {page.passages or 0:,} passages indexed</div>'
     )
 
 
 def counts(desk: Newsdesk) -> ArticlePage:
     """The library's size (total and passages) without listing it."""
-    return desk.library(ArticleQuery(limit=0))
+    return desk.library(ArticleQuery(limit=0), passages=True)
 
 
 def picker_first_page(desk: Newsdesk) -> Any:
