@@ -329,3 +329,37 @@ def test_cli_remove_many_by_filter_needs_yes_and_by_ids(
     assert two.exit_code == cli.EXIT_ERROR and "no article with id nope" in two.stderr
     assert d.store.count_articles() == 20 - n - 2
     assert runner.invoke(cli.cli, ["remove"]).exit_code == cli.EXIT_USAGE
+
+
+def test_bulk_remove_is_a_guarded_write_like_every_other(tmp_path: Path, make_articles: Any) -> None:
+    """The token and the same-origin rule of writes hold for POST /api/articles/remove, dry run included; the
+    listing and the facets stay open reads on loopback."""
+    from pydantic import SecretStr
+
+    from app.serve.api.app import create_api
+
+    settings = Settings(_env_file=None, index_dir=tmp_path / "index", api_token=SecretStr("s3cret"))  # type: ignore[call-arg]
+    d = Newsdesk(settings, embeddings=HashEmbeddings())  # type: ignore[arg-type]
+    write(d, make_articles(4, seed=13))
+    c = TestClient(create_api(d, settings), raise_server_exceptions=False)
+    body = {"source": d.sources()[0].source}
+    assert c.post("/api/articles/remove", json={**body, "dry_run": True}).status_code == 401
+    assert c.post("/api/articles/remove", json=body).status_code == 401
+    evil = c.post("/api/articles/remove", json=body, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and d.store.count_articles() == 4  # a foreign page, without the token
+    auth = {"Authorization": "Bearer s3cret"}
+    assert c.get("/api/articles").status_code == 200 and c.get("/api/sources").status_code == 200
+    assert c.post("/api/articles/remove", json=body, headers=auth).json()["articles"] >= 1
+
+
+def test_briefing_picker_offers_what_the_search_finds_and_keeps_the_chosen(
+    desk: Newsdesk, corpus: list[Article]
+) -> None:
+    from app.serve.web.library import PICKER_ROWS, LibraryHandlers
+
+    kept = corpus[7]
+    update = LibraryHandlers(desk).picker("protesters", [kept.id])
+    ids = [value for _, value in update.choices]
+    assert kept.id in ids and update.value == [kept.id]
+    found = [a.id for a in desk.library(ArticleQuery(q="protesters", limit=PICKER_ROWS)).items]
+    assert set(found) <= set(ids) and len(ids) <= PICKER_ROWS + 1
