@@ -149,6 +149,8 @@ def test_search_of_a_title_word_finds_that_article_first_page(desk: Newsdesk, co
 def test_search_input_is_never_fts_syntax() -> None:
     assert fts_query('harb* OR "x" NEAR(a b) -c') == '"harb" "OR" "x" "NEAR" "a" "b" "c"*'
     assert fts_query("  ,;  ") is None
+    assert fts_query("troops harb", lambda p: ["harbour", "harbours"]) == '"troops" ("harbour" OR "harbours")'
+    assert fts_query("harb", lambda p: [f"harb{i}" for i in range(50)]) == '"harb"*'  # too many: a prefix query
 
 
 def test_sources_are_facets_with_counts_and_date_ranges(desk: Newsdesk, corpus: list[Article]) -> None:

@@ -18,6 +18,7 @@ import re
 import sqlite3
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,10 +37,15 @@ SCHEMA_VERSION = 2
 MAX_PAGE = 500
 """Largest page a caller may ask for: a page is for reading, a bulk action goes by filters."""
 DEFAULT_PAGE = 50
+WALK_MIN_MATCHES = 1000
+"""From this many matches a page walks the sort's index; below, the matches are fetched and sorted (cheaper)."""
 SERVER_SYNC_SECONDS = 5.0
 """Server mode has no cheap write marker: other clients' writes show in the catalogue within this many seconds."""
 QUERY_WORDS = 12
 """Words of a search used: more adds nothing a reader can tell apart, and bounds the FTS query."""
+PREFIX_TERMS = 12
+"""A last word that starts at most this many indexed terms is searched as those terms (exact, cheap); a shorter,
+more open prefix stays an FTS5 prefix query."""
 
 Sort = Literal["published", "added", "title", "source"]
 Order = Literal["asc", "desc"]
@@ -108,15 +114,26 @@ def _words(q: str) -> list[str]:
     return _WORD.findall(q)[:QUERY_WORDS]
 
 
-def fts_query(q: str) -> str | None:
+def fts_query(q: str, expand: Callable[[str], list[str]] | None = None) -> str | None:
     """The user's words as an FTS5 query: every word must match, the last one as a prefix (typing 'harb' finds
-    'harbour'); quoted, so FTS5 operators in user input are plain words."""
+    'harbour'); quoted, so FTS5 operators in user input are plain words. `expand(prefix)` lists the indexed terms
+    that start with the last word: a few of them are ORed as exact terms, which costs a fraction of a prefix query."""
     words = [w.replace('"', "") for w in _words(q)]
     if not words:
         return None
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    terms = expand(words[-1]) if expand else []
+    if 0 < len(terms) <= PREFIX_TERMS:
+        quoted[-1] = "(" + " OR ".join(f'"{t}"' for t in terms) + ")" if len(terms) > 1 else f'"{terms[0]}"'
+    else:
+        quoted[-1] += "*"
     return " ".join(quoted)
+
+
+def _fold(word: str) -> str:
+    """A word as the unicode61 tokenizer indexes it (case folded, diacritics removed)."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 _NULLABLE = {"published_ts", "added_ts"}
@@ -217,6 +234,7 @@ class Catalogue:
             self._db.executescript("DROP TABLE IF EXISTS articles; DROP TABLE IF EXISTS articles_fts; VACUUM;")
         self._db.executescript(_SCHEMA)
         self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        self._db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, 'articles_fts', 'row')")
         self._synced: tuple[Any, float] | None = None
 
     def close(self) -> None:
@@ -321,7 +339,7 @@ class Catalogue:
     def _where(self, query: ArticleQuery) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         args: list[Any] = []
-        match = fts_query(query.q) if query.q else None
+        match = fts_query(query.q, self._terms) if query.q else None
         if match:
             clauses.append("rid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
             args.append(match)
@@ -340,6 +358,15 @@ class Catalogue:
             args += ids
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
+    def _terms(self, prefix: str) -> list[str]:
+        """Indexed terms starting with `prefix` (at most PREFIX_TERMS + 1: more means "too many to list")."""
+        start = _fold(prefix)
+        rows = self._db.execute(
+            "SELECT term FROM temp.vocab WHERE term >= ? AND term < ? LIMIT ?",
+            (start, start + "\U0010ffff", PREFIX_TERMS + 1),
+        )
+        return [r[0] for r in rows]
+
     def page(self, query: ArticleQuery, *, passages: bool = False) -> ArticlePage:
         """The query's page and its total; with `passages`, also the passages of everything it matches (a sum over
         every match: asked for by counts and dry runs, not by each page)."""
@@ -351,15 +378,18 @@ class Catalogue:
                 ).fetchone()
             else:
                 total, chunks = self._count(query, where, args), None
+            # Many matches: walk the sort's index and stop after the page (left to itself the planner fetches every
+            # match of a common word by rowid and sorts them all: 5 ms at 10,000). Few: fetch and sort just those.
+            walk = (
+                f" INDEXED BY articles_by_{query.sort}_{query.order}" if not where or total >= WALK_MIN_MATCHES else ""
+            )
             rows = (
                 self._db.execute(
-                    # Walk the sort's index and stop after the page: left to itself the planner fetches every
-                    # match of a common word by rowid and sorts them all (5 ms at 10,000; docs/performance.md).
-                    f"SELECT {_COLUMNS} FROM articles INDEXED BY articles_by_{query.sort}_{query.order}{where} "
-                    f"ORDER BY {_order(query.sort, query.order)} LIMIT ? OFFSET ?",
+                    f"SELECT {_COLUMNS} FROM articles{walk}{where} ORDER BY {_order(query.sort, query.order)} "
+                    "LIMIT ? OFFSET ?",
                     [*args, query.limit, query.offset],
                 ).fetchall()
-                if query.limit
+                if query.limit and total
                 else []
             )
         end = query.offset + len(rows)
@@ -374,7 +404,9 @@ class Catalogue:
 
     def _count(self, query: ArticleQuery, where: str, args: list[Any]) -> int:
         only_words = query.q and not (query.source or query.since or query.until or query.ids is not None)
-        if only_words and (match := fts_query(query.q or "")):  # the FTS index counts its matches without the table
+        if only_words and (
+            match := fts_query(query.q or "", self._terms)
+        ):  # the FTS index counts its matches without the table
             return int(
                 self._db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]).fetchone()[0]
             )
