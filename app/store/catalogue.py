@@ -404,16 +404,14 @@ class Catalogue:
 
     def _count(self, query: ArticleQuery, where: str, args: list[Any]) -> int:
         only_words = query.q and not (query.source or query.since or query.until or query.ids is not None)
-        if only_words and (
-            match := fts_query(query.q or "", self._terms)
-        ):  # the FTS index counts its matches without the table
+        if only_words and (match := fts_query(query.q or "", self._terms)):  # counted by the FTS index alone
             return int(
                 self._db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", [match]).fetchone()[0]
             )
         return int(self._db.execute(f"SELECT count(*) FROM articles{where}", args).fetchone()[0])
 
     def ids(self, query: ArticleQuery) -> list[str]:
-        """Every id the query matches (all pages), in its order: what a bulk action acts on."""
+        """Every id the query matches (all pages, unordered): what a bulk action acts on."""
         where, args = self._where(query)
         with self._lock:
             return [r[0] for r in self._db.execute(f"SELECT id FROM articles{where}", args)]
