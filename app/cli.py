@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app import cli_library
+from app.answer.render import check_line  # the answer's verdict worded as on every door
 from app.cli_io import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, JsonOpt, err, out
 from app.cli_io import EXIT_USAGE as EXIT_USAGE  # re-exported: tests and scripts read cli.EXIT_*
 from app.cli_io import date_text as _date
@@ -26,7 +27,6 @@ from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import (
     Answer,
-    AnswerCheck,
     AnswerDelta,
     AnswerDone,
     AnswerEvent,
@@ -208,14 +208,6 @@ def search(
 def _words(text: str) -> list[str]:
     """The words of an answer without citation markers (markers are renumbered by verification)."""
     return re.findall(r"\w+", re.sub(r"\[[\d,\s\-]+\]", " ", text))
-
-
-def check_line(check: AnswerCheck) -> str:
-    """'answers the question: yes (person: Jane Doe)' or 'answers the question: no — it is about 2019, not 2021'."""
-    if check.answers_question:
-        what = f"{check.answer_type}: {check.found}" if check.found else check.answer_type
-        return f"answers the question: yes ({what})"
-    return f"answers the question: no — {check.reason or 'no supported sentence answers what was asked'}"
 
 
 def _print_answer_tail(answer: Answer) -> None:

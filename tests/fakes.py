@@ -286,9 +286,10 @@ class FakeDesk(Newsdesk):
 
 # ---- a real uvicorn server in a thread ----------------------------------------------------------
 @contextmanager
-def serve_in_thread(app: Any, lifespan: str = "off") -> Iterator[str]:
+def serve_in_thread(app: Any, *, lifespan: str = "off") -> Iterator[str]:
     """Serve an ASGI app with uvicorn on a free loopback port (socket bound first: no port race); yields the base URL.
-    `lifespan="on"` runs the app's startup (the mounted Gradio app starts its event queue there)."""
+
+    lifespan="on" runs the app's startup (a mounted gradio app starts its queue there)."""
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

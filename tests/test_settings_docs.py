@@ -43,6 +43,12 @@ def test_custom_embeddings_server_gets_text_not_token_ids() -> None:
     assert hosted.check_embedding_ctx_length is True  # type: ignore[attr-defined]
 
 
+def test_embeddings_server_named_by_the_standard_variable_gets_text_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")  # Ollama's, through the OPENAI_* fallback
+    monkeypatch.setenv("NEWSDESK_EMBEDDING_PROVIDER", "openai")
+    assert make_embeddings(Settings(_env_file=None)).check_embedding_ctx_length is False  # type: ignore[attr-defined,call-arg]
+
+
 def test_env_example_is_generated_from_the_settings_and_in_sync() -> None:
     text = env_example()
     for name in Settings.model_fields:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from urllib.parse import quote, urlsplit
 
 from app.answer.engines import ENGINE_NAMES
+from app.answer.render import citation_refs, sources_footer  # one rendering for every door
 from app.chunks.tokens import count_tokens
 from app.errors import NewsdeskError
 from app.models import Answer, AnswerDone, AnswerEvent, AnswerSentenceVerified, ChatTurn, Citation
@@ -36,8 +36,6 @@ LLM_BACKENDS = frozenset({"openai", "llamacpp"})
 """Backends that sample text, so temperature and max_tokens apply; the extractive engine quotes."""
 ALWAYS_IGNORED = ("top_p", "presence_penalty", "frequency_penalty", "logit_bias", "stop", "seed", "tools", "logprobs")
 """Accepted for compatibility, never applied: the answer is drafted from retrieved passages and then verified."""
-REF_SCHEME = "newsdesk://article/"
-"""Citation reference for an article without an http(s) URL: newsdesk://article/ID#start-end (stable offsets)."""
 
 
 class UnknownModel(NewsdeskError):
@@ -120,30 +118,6 @@ def usage(question: str, history: Iterable[ChatTurn], answer_text: str) -> Usage
     prompt = count_tokens(question) + sum(count_tokens(t.content) for t in history)
     completion = count_tokens(answer_text)
     return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
-
-
-def citation_ref(c: Citation) -> str:
-    """The article's http(s) URL, else a stable newsdesk:// reference to the quoted span."""
-    if c.url and urlsplit(c.url).scheme in ("http", "https"):
-        return c.url
-    return f"{REF_SCHEME}{quote(c.article_id, safe='')}#{c.start}-{c.end}"
-
-
-def citation_refs(citations: Sequence[Citation]) -> list[str]:
-    """One reference per cited passage, in [n] order (refs[n-1] is where [n] points)."""
-    return [citation_ref(c) for c in sorted(citations, key=lambda c: c.n)]
-
-
-def sources_footer(citations: Sequence[Citation]) -> str:
-    """A Markdown 'Sources' list for clients that render only the message text."""
-    if not citations:
-        return ""
-    lines = []
-    for c in sorted(citations, key=lambda c: c.n):
-        meta = ", ".join(x for x in (c.source, c.published.date().isoformat() if c.published else "") if x)
-        title = (c.title or c.article_id).replace("]", ")").replace("[", "(")
-        lines.append(f"{c.n}. [{title}]({citation_ref(c)})" + (f" — {meta}" if meta else ""))
-    return "\n\n**Sources**\n\n" + "\n".join(lines)
 
 
 def completion(

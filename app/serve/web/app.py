@@ -1,7 +1,7 @@
 """The Gradio web app: a thin adapter over app.services.Newsdesk, one builder per tab (Ask, Briefing, Library, Evaluate).
 
 Callbacks live in app.serve.web.handlers (they call the service and format its results with app.serve.web.format);
-this module lays out the page and wires events to them.
+this module lays out the page and wires events to them. The Ask tab (chat, saved conversations) is app.serve.web.chat.
 """
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.api, gr.Progress).
@@ -14,10 +14,10 @@ from app.answer.engines import REGISTRY
 from app.resources import static_dir
 from app.serve import evaluate as evaluation
 from app.serve import security
+from app.serve.web import chat, library
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
-from app.serve.web import library
-from app.serve.web.handlers import Handlers, new_conversation
+from app.serve.web.handlers import Handlers
 from app.services import Newsdesk
 from app.settings import Settings
 
@@ -25,15 +25,7 @@ STATIC_DIR = static_dir()
 BACKEND_CHOICES = [(spec.title, name) for name, spec in REGISTRY.items()]
 LENGTHS = [("Short", "short"), ("Standard", "standard"), ("Long", "long")]
 UPLOAD_TYPES = sorted(security.UPLOAD_SUFFIXES)
-EXAMPLE_QUESTIONS = [
-    "What does the US plan require Ukraine to give up?",
-    "How large may Ukraine's army be under the 28-point plan?",
-    "How did EU foreign ministers react to the plan?",
-    "What did the Kremlin say about consultations?",
-]
-CHAT_HEIGHT_PX = 540
-"""Tall enough for an answer and its follow-up on a laptop screen without scrolling the page."""
-QUESTION_MAX_LINES = 4
+CSS_FILES = ("newsdesk.css", "newsdesk-chat.css")
 MAX_EVAL_K = 50
 """The API's limit on passages per question (AskRequest.k, EvalRequest.k)."""
 
@@ -64,12 +56,12 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
     with gr.Blocks(title="Newsdesk", analytics_enabled=False) as demo:
         status, backend = _masthead(settings)
         with gr.Tabs():
-            _ask_tab(h, backend)
+            chat.ask_tab(desk, settings, backend, demo)  # issue 17: app.serve.web.chat
             brief_articles = _briefing_tab(h, backend)
-            library, feeds = _library_tab(h, backend, [brief_articles, status])
+            library_outputs, feeds = _library_tab(h, backend, [brief_articles, status])
             _evaluate_tab(h, settings)
         gr.api(h.api_ask, api_name="ask")  # outside gr.Tabs, which may only hold tabs
-        demo.load(h.library_updates, inputs=[backend], outputs=library, api_visibility="private")
+        demo.load(h.library_updates, inputs=[backend], outputs=library_outputs, api_visibility="private")
         demo.load(h.feeds_updates, outputs=feeds, api_visibility="private")
         backend.change(h.change_backend, inputs=[backend], outputs=[status, backend], api_visibility="private")
     return demo
@@ -87,58 +79,6 @@ def _masthead(settings: Settings) -> tuple[gr.HTML, gr.Dropdown]:
         with gr.Column(scale=1, min_width=250):
             backend = gr.Dropdown(BACKEND_CHOICES, value=settings.backend, label="Answer engine", elem_id="nd-backend")
     return status, backend
-
-
-def _ask_tab(h: Handlers, backend: gr.Dropdown) -> None:
-    """Chat with streamed answers on the left, the cited passages of the selected answer on the right."""
-    with gr.Tab("Ask", id="ask"):
-        conv = gr.State(new_conversation)
-        with gr.Row():
-            with gr.Column(scale=7):
-                chat = gr.Chatbot(
-                    height=CHAT_HEIGHT_PX,
-                    show_label=False,
-                    elem_id="nd-chat",
-                    sanitize_html=False,
-                    layout="panel",
-                    feedback_options=None,
-                    buttons=[],
-                    latex_delimiters=[],
-                    placeholder="<div class='nd-empty'><strong>Ask the newsroom's archive.</strong><br>Answers quote the articles and every citation is checked. Try the sample article:</div>",
-                    examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
-                )
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(
-                        placeholder="Ask about the indexed articles…",
-                        show_label=False,
-                        scale=8,
-                        elem_id="nd-question",
-                        max_lines=QUESTION_MAX_LINES,
-                    )
-                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="nd-ask")
-                with gr.Row():
-                    clear_btn = gr.Button("New conversation", size="sm", variant="secondary", scale=0)
-                    gr.HTML(
-                        '<div class="nd-hint">Follow-up questions use the conversation. Click a number to see its source.</div>'
-                    )
-            with gr.Column(scale=5):
-                sources = gr.HTML(
-                    fmt.sources_panel(None, {}, "none"),
-                    elem_id="nd-sources",
-                    js_on_load=(STATIC_DIR / "newsdesk.js").read_text(encoding="utf-8"),
-                )
-    ask: dict[str, Any] = {
-        "fn": h.respond,
-        "inputs": [question, conv, backend],
-        "outputs": [chat, conv, sources, question],
-        "api_visibility": "private",
-    }
-    question.submit(**ask)
-    ask_btn.click(**ask)
-    chat.example_select(h.example, outputs=[question], api_visibility="private").then(**ask)
-    chat.select(h.select_message, inputs=[conv], outputs=[sources], api_visibility="private")
-    clear_btn.click(h.clear, outputs=[chat, conv, sources, question], api_visibility="private")
-    chat.clear(h.clear, outputs=[chat, conv, sources, question], api_visibility="private")
 
 
 def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
@@ -303,7 +243,7 @@ def mount_options(settings: Settings | None = None) -> dict[str, Any]:
     """Options gradio 6 takes at launch()/mount time, not in Blocks: theme, css, footer, no SSR/PWA/MCP."""
     return {
         "theme": theme(),
-        "css": (STATIC_DIR / "newsdesk.css").read_text(encoding="utf-8"),
+        "css": "\n".join((STATIC_DIR / name).read_text(encoding="utf-8") for name in CSS_FILES),
         "footer_links": ["api"],
         "ssr_mode": False,
         "pwa": False,

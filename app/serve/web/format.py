@@ -84,7 +84,7 @@ def cite_link(n: int, scope: str) -> str:
     """A clickable [n] that the page script resolves to the source card `nd-src-{scope}-{n}`."""
     return (
         f'<a class="nd-cite" href="#nd-src-{scope}-{n}" data-nd-scope="{scope}" data-nd-n="{n}" '
-        f'title="Show source {n}">{n}</a>'
+        f'title="Show source {n}" aria-label="Source {n}">{n}</a>'
     )
 
 

@@ -11,7 +11,6 @@ import logging
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import gradio as gr
 
 from app.errors import NewsdeskError
 from app.ingest.formats import LoadError
-from app.models import AnswerDelta, AnswerDone, Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
+from app.models import Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
 from app.serve import evaluate as evaluation
 from app.serve import security
 from app.serve.web import format as fmt
@@ -36,20 +35,6 @@ ERROR_DETAIL_CHARS = 200
 SLUG_CHARS = 60
 """Longest headline part of a briefing's download file name."""
 REPORT_FILES = ("report.md", "report.json", "results.jsonl", "metrics.png", "latency.png")
-
-
-@dataclass
-class Conversation:
-    """One browser session's chat: turns for the service, rendered messages, and a sources panel per message."""
-
-    turns: list[ChatTurn] = field(default_factory=list)
-    messages: list[dict[str, str]] = field(default_factory=list)
-    panels: dict[int, str] = field(default_factory=dict)
-
-
-def new_conversation() -> Conversation:
-    """A fresh per-session conversation (gr.State calls this once per browser session)."""
-    return Conversation()
 
 
 def _error(message: str) -> gr.Error:
@@ -167,63 +152,7 @@ class Handlers:
             status = library.status_line(f"{backend} (unavailable: {e})", counts)
         return library.tick(), library.picker_first_page(self.desk), status
 
-    # ---- ask ---------------------------------------------------------------
-    @_readable("Answering")
-    def respond(self, question: str, conv: Conversation, backend: str) -> Iterator[tuple[Any, ...]]:
-        if not (question or "").strip():
-            _warning("Type a question first.")
-            yield conv.messages, conv, gr.skip(), ""
-            return
-        try:
-            question = security.check_question(question, self.settings)  # the limit every door shares
-        except security.QuestionTooLong as e:
-            _warning(str(e))
-            yield conv.messages, conv, gr.skip(), gr.skip()
-            return
-        messages = [
-            *conv.messages,
-            {"role": "user", "content": fmt.user_html(question)},
-            {"role": "assistant", "content": fmt.streaming_html("")},
-        ]
-        yield messages, conv, gr.skip(), ""
-        streamed, answer = "", None
-        try:
-            for event in self.desk.stream_ask(question, history=conv.turns, backend=backend or None):
-                if isinstance(event, AnswerDelta):
-                    streamed += event.text
-                    messages[-1] = {"role": "assistant", "content": fmt.streaming_html(streamed)}
-                    yield messages, conv, gr.skip(), ""
-                elif isinstance(event, AnswerDone):
-                    answer = event.answer
-        except Exception:
-            yield conv.messages, conv, gr.skip(), question  # drop the pending turn, give the question back
-            raise
-        if answer is None:
-            raise NewsdeskError("The answer engine stopped without an answer.")
-        index = len(messages) - 1
-        scope = f"a{index}"
-        messages[-1] = {"role": "assistant", "content": fmt.answer_html(answer, scope)}
-        panel = fmt.sources_panel(answer, self._articles_for(answer.citations), scope)
-        turns = [
-            *conv.turns,
-            ChatTurn(role="user", content=question),
-            ChatTurn(role="assistant", content=answer.answer),
-        ]
-        new = Conversation(turns=turns, messages=messages, panels={**conv.panels, index - 1: panel, index: panel})
-        yield messages, new, panel, ""
-
-    def select_message(self, conv: Conversation, evt: gr.SelectData) -> Any:
-        index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
-        panel = conv.panels.get(int(index)) if isinstance(index, int | str) and str(index).isdigit() else None
-        return panel if panel is not None else gr.skip()
-
-    def clear(self) -> tuple[Any, ...]:
-        return [], Conversation(), fmt.sources_panel(None, {}, "none"), ""
-
-    @staticmethod
-    def example(evt: gr.SelectData) -> str:
-        return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else str(evt.value or "")
-
+    # ---- ask (the chat itself is app.serve.web.chat) -----------------------------
     @_readable("Switching the answer engine")
     def change_backend(self, backend: str) -> tuple[Any, ...]:
         try:

@@ -13,6 +13,7 @@ if (!window.__ndCites) {
       if (!el) { if (++tries < 60) setTimeout(go, 50); return; }
       el.scrollIntoView({behavior: 'smooth', block: 'nearest'});
       el.classList.remove('nd-flash'); void el.offsetWidth; el.classList.add('nd-flash');
+      el.setAttribute('tabindex', '-1'); el.focus({preventScroll: true});  // keyboard users land on the source
     };
     go();
   }, true);
