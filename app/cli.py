@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import StrEnum
@@ -13,13 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import BaseModel
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from app import cli_library
 from app.answer.render import check_line  # the answer's verdict worded as on every door
+from app.cli_io import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, JsonOpt, err, out
+from app.cli_io import EXIT_USAGE as EXIT_USAGE  # re-exported: tests and scripts read cli.EXIT_*
+from app.cli_io import date_text as _date
+from app.cli_io import print_json as _print_json
 from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import (
@@ -43,8 +46,6 @@ cli = typer.Typer(
     no_args_is_help=True,
     help="Newsdesk: grounded, cited answers and briefings from news articles.",
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 
 # ---- issue 17: CLI conventions (choices in --help, exit codes) ----
@@ -67,12 +68,7 @@ class Format(StrEnum):
     json = "json"
 
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
-"""Exit codes: done; a domain error (nothing indexed, unknown id, engine unavailable); bad usage (click's own code);
-an ingest where some inputs failed and others were indexed."""
-
 BackendOpt = Annotated[Backend | None, typer.Option("--backend", "-b", help="Answer engine.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 PROGRESS_LABEL_CHARS = 60
 """Longest label beside a progress bar, so bar and label stay on one terminal line."""
 
@@ -116,14 +112,7 @@ def _desk() -> Newsdesk:
     return Newsdesk(_state.settings)
 
 
-def _print_json(obj: BaseModel | Sequence[BaseModel] | dict[str, Any]) -> None:
-    if isinstance(obj, BaseModel):
-        text = obj.model_dump_json(indent=2)
-    elif isinstance(obj, Sequence):
-        text = json.dumps([o.model_dump(mode="json") for o in obj], indent=2, ensure_ascii=False)
-    else:
-        text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
-    sys.stdout.write(text + "\n")
+cli_library.register(cli, lambda: _desk())  # articles, sources, remove (issue 19); late-bound for tests
 
 
 @contextmanager
@@ -146,10 +135,6 @@ def _progress(label: str, enabled: bool = True) -> Iterator[Any]:
             bar.update(task, completed=done, total=total, description=f"{label} {what}"[:PROGRESS_LABEL_CHARS])
 
         yield update
-
-
-def _date(value: datetime | None) -> str:
-    return value.isoformat() if value else ""
 
 
 @cli.command()
@@ -187,33 +172,6 @@ def _print_report(report: IngestReport) -> None:
     for e in report.errors:
         err.print(f"[red]error[/] {escape(e.input)}: {escape(e.error)}")
     out.print(f"{report.summary()}; {report.chunks} chunks in {report.seconds:.1f}s")
-
-
-@cli.command()
-def articles(as_json: JsonOpt = False) -> None:
-    """List indexed articles."""
-    items = _desk().articles()
-    if as_json:
-        _print_json(items)
-        return
-    table = Table("id", "title", "source", "published", "chunks")
-    for a in items:
-        table.add_row(a.id, a.title, a.source, _date(a.published), str(a.chunks))
-    out.print(table)
-
-
-@cli.command()
-def remove(article_id: str, as_json: JsonOpt = False) -> None:
-    """Delete an article with all its chunks."""
-    removed = _desk().remove(article_id)
-    if as_json:
-        _print_json({"id": article_id, "removed": removed})
-    elif removed:
-        out.print(f"removed {article_id}")
-    else:
-        err.print(f"[red]error[/] no article with id {article_id}")
-    if not removed:
-        raise typer.Exit(EXIT_ERROR)
 
 
 def _filters(
@@ -282,12 +240,14 @@ def ask(
     backend: BackendOpt = None,
     k: Annotated[int | None, typer.Option("-k", help="Passages given to the answer engine.")] = None,
     strict: Annotated[bool, typer.Option(help="Drop unverified sentences.")] = False,
+    source: Annotated[str | None, typer.Option(help="Only articles of this source (see `newsdesk sources`).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed articles, with verified citations ('-' reads the question from stdin)."""
     question = _question(sys.stdin.read(_state.settings.max_question_chars + 1) if question == "-" else question)
     desk = _desk()
-    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None)
+    filters = SearchFilters(source=source) if source else None
+    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None, filters=filters)
     final = _show_answer(events, as_json=as_json)
     if as_json:
         _print_json(final)
@@ -353,6 +313,7 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
 @cli.command()
 def brief(
     article: Annotated[list[str] | None, typer.Option("--article", help="Article id (repeatable).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only articles of this source (see `newsdesk sources`).")] = None,
     query: Annotated[str | None, typer.Option("--query", help="Topic to brief.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Published on/after.")] = None,
     until: Annotated[datetime | None, typer.Option(help="Published on/before.")] = None,
@@ -371,6 +332,9 @@ def brief(
     from app.brief.pipeline import render_markdown
 
     fmt = Format.json if as_json else fmt
+    desk = _desk()
+    if source:  # a source is the articles it has (intersected with --article when both are given)
+        article = desk.source_ids(source, article)
     selection = BriefSelection(
         article_ids=article or None,
         query=query,
@@ -380,7 +344,7 @@ def brief(
         since_last_briefing=since_last,
     )
     with _progress("Briefing", enabled=fmt is Format.md and output is None) as progress:
-        briefing = _desk().brief(
+        briefing = desk.brief(
             selection, backend=_name(backend), length=length.value, strict=strict or None, progress=progress
         )
     text = briefing.model_dump_json(indent=2) if fmt is Format.json else render_markdown(briefing)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
@@ -197,6 +197,16 @@ class ChatTurn(BaseModel):
     content: str
 
 
+class DisputeSide(BaseModel):
+    """One outlet's version of a disputed fact (issue 15): who says it, when, in which exact words."""
+
+    value: str = Field(description="What this side says: the figure, the name, or 'affirmed'/'denied'.")
+    source: str = Field(description="The outlet, as named in the briefing.")
+    published: datetime | None = None
+    quote: str = Field(description="Exact words of the article.")
+    citation: int = Field(0, description="The [n] of the quote in the briefing's citations (0: not cited).")
+
+
 class BriefingPoint(BaseModel):
     text: str
     citations: list[int] = Field(default_factory=list)
@@ -209,6 +219,12 @@ class BriefingPoint(BaseModel):
     parts: list[BriefingPoint] = Field(
         default_factory=list, description="For the summary: its sentences, each with its own citations."
     )
+    speaker: str = Field("", description="Who says it, for a quotation or a first-person statement.")
+    agreement: str = Field("", description="How widely it is reported, e.g. 'reported by 3 of 4 sources'.")
+    sides: list[DisputeSide] = Field(
+        default_factory=list, description="For a disputed item: every outlet's version, side by side."
+    )
+    day: date | None = Field(None, description="For a timeline event: the day it happened.")
 
 
 class Actor(BaseModel):
@@ -224,6 +240,7 @@ class Briefing(BaseModel):
     actors: list[Actor] = Field(default_factory=list)
     facts: list[BriefingPoint] = Field(default_factory=list)
     disputed: list[BriefingPoint] = Field(default_factory=list)
+    timeline: list[BriefingPoint] = Field(default_factory=list, description="Dated events across articles, in order.")
     open_questions: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     sources: list[ArticleInfo] = Field(default_factory=list)

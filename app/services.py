@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.resources import sample_corpus_dir
 from app.settings import Settings
+from app.store.catalogue import ArticlePage, ArticleQuery, NothingSelected, Removal, SourceFacet
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -254,6 +255,48 @@ class Newsdesk:
 
     def remove(self, article_id: str) -> bool:
         return self.store.remove_article(article_id)
+
+    def library(self, query: ArticleQuery | None = None, *, passages: bool = False) -> ArticlePage:
+        """A page of the library: searched, filtered, sorted, with the total (and, with `passages`, their passages)."""
+        return self.store.catalogue_synced().page(query or ArticleQuery(), passages=passages)
+
+    def sources(self) -> list[SourceFacet]:
+        """The library's sources with article counts and date ranges."""
+        return self.store.catalogue_synced().sources()
+
+    def article_passages(self, article_id: str) -> list[Passage]:
+        """An article's passages (chunks) in text order."""
+        ids = self.store.chunk_ids(SearchFilters(article_ids=[article_id]))
+        return sorted(self.store.get_chunks(sorted(ids)), key=lambda p: (p.start, p.end))
+
+    def alternate_sources(self, article_id: str) -> list[str]:
+        """Other URLs the article's very text arrived under (syndicated copies)."""
+        from app.store.alternates import AlternateSources
+
+        return AlternateSources(self.settings.index_dir).get(article_id)
+
+    def source_ids(self, source: str, within: Sequence[str] | None = None) -> list[str]:
+        """The ids of a source's articles (among `within` when given); raises when there are none, so a briefing
+        or question filtered to a source never silently widens to the whole library."""
+        ids = self.store.catalogue_synced().ids(
+            ArticleQuery(source=source, ids=list(within) if within else None, limit=0)
+        )
+        if not ids:
+            raise NothingSelected(f"no indexed article from the source {source!r}")
+        return ids
+
+    def remove_many(self, query: ArticleQuery, *, dry_run: bool = False) -> Removal:
+        """Remove every article the query matches (ids and/or filters, all pages); `dry_run` only counts them.
+        A query without any filter is refused: emptying the library takes naming what goes."""
+        if not query.filtered():
+            raise NothingSelected("say which articles to remove: ids, a search, a source or dates")
+        everything = query.model_copy(update={"limit": 0, "offset": 0})
+        catalogue = self.store.catalogue_synced()
+        counted, ids = catalogue.page(everything, passages=True), catalogue.ids(everything)
+        if dry_run:
+            return Removal(dry_run=True, articles=counted.total, passages=counted.passages or 0, ids=ids)
+        removed = self.store.remove_articles(ids)
+        return Removal(dry_run=False, articles=len(removed), passages=counted.passages or 0, ids=removed)
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from app.ingest.formats import LoadError
@@ -39,6 +40,8 @@ from app.models import (
 )
 from app.services import Newsdesk
 from app.settings import Settings
+from app.store.catalogue import Catalogue
+from app.store.records import article_metadata
 
 
 class FakeEngine:
@@ -75,6 +78,26 @@ class FakeStore:
     def count_chunks(self) -> int:
         self.check()
         return sum(_chunks(a) for a in self.desk.docs.values())
+
+    # The library's catalogue queries run on a real (in-memory) Catalogue of the dict's articles.
+    def catalogue_synced(self) -> Catalogue:
+        self.check()
+        if self.desk.fail_with is not None:
+            raise self.desk.fail_with
+        cat = Catalogue(Path(":memory:"))
+        cat.put((a.id, a.text, _metadata(a)) for a in list(self.desk.docs.values()))
+        return cat
+
+    def remove_articles(self, ids: Sequence[str]) -> list[str]:
+        return [i for i in ids if self.desk.docs.pop(i, None) is not None]
+
+
+def _metadata(article: Article) -> dict[str, Any]:
+    """The store's record metadata, without an invented ingest time (listed as None, as before the catalogue)."""
+    meta = article_metadata(article, _chunks(article))
+    if article.ingested_at is None:
+        meta.pop("ingested_at", None)
+    return meta
 
 
 class FakeEmbeddings:

@@ -68,13 +68,13 @@ def test_article_lifecycle(client: TestClient) -> None:
     assert again.status_code == 200
     assert [a.id for a in IngestReport.model_validate(again.json()).unchanged] == [info.id]
 
-    listed = [ArticleInfo.model_validate(a) for a in client.get("/api/articles").json()]
+    listed = [ArticleInfo.model_validate(a) for a in client.get("/api/articles").json()["items"]]
     assert [a.id for a in listed] == [info.id]
     article = Article.model_validate(client.get(f"/api/articles/{info.id}").json())
     assert "600,000 troops" in article.text
 
     assert client.delete(f"/api/articles/{info.id}").json() == {"id": info.id, "removed": True}
-    assert client.get("/api/articles").json() == []
+    assert client.get("/api/articles").json()["items"] == []
     assert_error(client.delete(f"/api/articles/{info.id}"), 404, "not_found")
     assert_error(client.get(f"/api/articles/{info.id}"), 404, "not_found")
 
@@ -93,9 +93,9 @@ def test_article_lifecycle(client: TestClient) -> None:
 )
 def test_bad_json_articles_are_4xx_and_change_nothing(client: TestClient, body: Any, status: int) -> None:
     add_text(client)
-    before = client.get("/api/articles").json()
+    before = client.get("/api/articles").json()["items"]
     assert_error(client.post("/api/articles", json=body), status)
-    assert client.get("/api/articles").json() == before
+    assert client.get("/api/articles").json()["items"] == before
 
 
 def test_malformed_json_and_wrong_content_type(client: TestClient) -> None:
@@ -305,7 +305,7 @@ def test_token_guards_writes_on_loopback(tmp_path: Path) -> None:
     )
     assert client.get("/api/articles").status_code == 200  # reads stay open on loopback
     assert client.post("/api/ask", json={"question": "army?"}).status_code == 200
-    [a] = client.get("/api/articles").json()
+    [a] = client.get("/api/articles").json()["items"]
     assert_error(client.delete(f"/api/articles/{a['id']}"), 401)
 
 
@@ -452,6 +452,8 @@ EXPECTED_ROUTES = {
     ("/api/articles", "post"),
     ("/api/articles/{article_id}", "get"),
     ("/api/articles/{article_id}", "delete"),
+    ("/api/articles/remove", "post"),
+    ("/api/sources", "get"),
     ("/api/search", "post"),
     ("/api/ask", "post"),
     ("/api/brief", "post"),
@@ -479,7 +481,9 @@ def test_openapi_lists_every_route_with_its_models(client: TestClient) -> None:
     routes = {(p, m) for p, ops in spec["paths"].items() for m in ops}
     assert routes == EXPECTED_ROUTES
     ok = {
-        ("/api/articles", "get", "200"): "list[ArticleInfo]",
+        ("/api/articles", "get", "200"): "ArticlePage",
+        ("/api/articles/remove", "post", "200"): "Removal",
+        ("/api/sources", "get", "200"): "list[SourceFacet]",
         ("/api/articles", "post", "201"): "IngestReport",
         ("/api/articles/{article_id}", "get", "200"): "Article",
         ("/api/search", "post", "200"): "list[Passage]",
@@ -534,4 +538,4 @@ def test_build_app_serves_the_api_and_the_web_app_together(tmp_path: Path) -> No
     page = client.get("/")
     assert page.status_code == 200 and "gradio" in page.text.lower()
     assert_error(client.get("/api/nope"), 404)  # API paths never fall through to the web app
-    assert {r["id"] for r in client.get("/api/articles").json()} == set(desk.docs)
+    assert {r["id"] for r in client.get("/api/articles").json()["items"]} == set(desk.docs)

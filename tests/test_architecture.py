@@ -36,7 +36,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("services", ("app.services",)),
     ("evaluation", ("app.evaluation",)),
     ("serve", ("app.serve",)),
-    ("cli", ("app.cli",)),
+    ("cli", ("app.cli", "app.cli_io", "app.cli_library")),
 ]
 
 

@@ -160,3 +160,16 @@ def test_serve_benchmark_structure(tmp_path: Path, embeddings: Any) -> None:
     )
     _check_doc(doc, "serve")
     assert "Cold start" in report.render({"serve": doc}, tmp_path / "img")
+
+
+def test_library_benchmark_structure(tmp_path: Path) -> None:
+    """Issue 19's bench runs end to end on a small index and its section renders."""
+    from bench import library_bench
+
+    doc = library_bench.run(60, 2)
+    assert doc["results"]["matches"]["all"] == 60
+    assert {r["name"] for r in doc["ratios"]} >= {"first_view / raw_page", "search_common / raw_search_page"}
+    assert all(doc["results"]["latency_ms"][k]["n"] == 2 for k in ("first_view", "raw_page", "search_common"))
+    common.write_result(doc, tmp_path)
+    text = report.render(common.load_results(tmp_path), tmp_path / "img")
+    assert "## 9. The library at 10,000 articles" in text and "first_view / raw_page" in text

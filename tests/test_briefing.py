@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
 EXTRA = ROOT / "tests" / "data" / "briefing_extra"
 FACTS = ROOT / "evals" / "briefing_facts.jsonl"
+KEY_FACT_FLOOR = 0.4
+"""Key facts of evals/briefing_facts.jsonl a standard briefing of the sample must cite (measured 0.47, issue 15)."""
 # Written independently of app.brief.cues: words that make a point lean on a sentence it does not include.
 # A point opening with a quotation ('"This plan was developed ...," an official said') is the speaker's own
 # reference, so the quote mark is not skipped.
@@ -157,8 +159,8 @@ def test_sample_briefing_has_every_section(sample_briefing: Briefing, sample: Ar
     b = sample_briefing
     assert b.headline == sample.title
     assert b.summary.text and b.summary.citations and 2 <= len(b.summary.parts) <= 3
-    assert len(b.key_points) >= 3 and b.facts and b.disputed and b.open_questions
-    assert len(b.actors) >= 5 and all(a.points for a in b.actors)
+    assert b.key_points and b.disputed and b.open_questions
+    assert b.actors and all(a.points for a in b.actors)
     assert [s.id for s in b.sources] == [sample.id]
     assert b.backend == "extractive" and not b.cached and b.length == "standard"
 
@@ -190,7 +192,8 @@ def test_key_facts_of_the_eval_file_are_covered(sample_briefing: Briefing, sampl
             spans.append(metrics.SpanRef(sample.id, start, start + len(quote)))
         gold.append(spans)
     coverage = metrics.key_fact_coverage(sample_briefing, gold)
-    assert coverage is not None and coverage >= 0.9
+    # A digest under half the article's words (issue 15) quotes about a third of its sentences: the central facts only.
+    assert coverage is not None and coverage >= KEY_FACT_FLOOR
     # Citation precision per (statement, citation): the summary counts sentence by sentence (its parts), since
     # each summary sentence cites its own quote.
     by_n = {c.n: c for c in sample_briefing.citations}
@@ -222,8 +225,19 @@ def test_no_point_starts_with_a_dangling_pronoun(sample_briefing: Briefing, mult
             assert not DANGLING.match(p.text), p.text
 
 
-def test_actors_of_the_sample(sample_briefing: Briefing) -> None:
-    names = [f"{a.name} {a.role}" for a in sample_briefing.actors]
+@pytest.fixture(scope="module")
+def roomy_draft(sample, embeddings):  # type: ignore[no-untyped-def]
+    """The sample's draft with room for everything (no word budget): what the actor index finds."""
+    from app.brief.draft import LengthSpec
+    from app.brief.extractive import extractive_draft
+
+    spec = LengthSpec(summary=1, key_points=0, actors=12, actor_points=3, facts=0, disputed=0, open_questions=0,
+                      timeline=0, words=5000, share=1.0)  # fmt: skip
+    return extractive_draft([sample], embeddings, spec, chunk_id_for=lambda a, s, e: f"{a}:0")
+
+
+def test_actors_of_the_sample(roomy_draft) -> None:  # type: ignore[no-untyped-def]
+    names = [f"{a.name} {a.role}" for a in roomy_draft.actors]
     blob = " | ".join(names)
     for options in (
         ["Zelenskyy"],
@@ -233,8 +247,8 @@ def test_actors_of_the_sample(sample_briefing: Briefing) -> None:
         ["Gerasimov"],
     ):
         assert any(o in blob for o in options), f"none of {options} in {blob}"
-    assert sum("Zelenskyy" in a.name for a in sample_briefing.actors) == 1, "aliases of Zelenskyy were not merged"
-    peskov = next(a for a in sample_briefing.actors if "Peskov" in a.name)
+    assert sum("Zelenskyy" in a.name for a in roomy_draft.actors) == 1, "aliases of Zelenskyy were not merged"
+    peskov = next(a for a in roomy_draft.actors if "Peskov" in a.name)
     assert peskov.role == "Kremlin spokesman"
     assert any("no process that can be called a consultation" in p.text for p in peskov.points), (
         "'he said' not resolved to Peskov"
@@ -248,12 +262,16 @@ def test_disputed_and_open_questions_of_the_sample(sample_briefing: Briefing) ->
     assert "Kupiansk" in qs and "security guarantees" in qs
 
 
-def test_lengths_set_the_number_of_points(sample, extractive, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_lengths_set_the_number_of_points(sample, sample_briefing, extractive, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.evaluation.cross_source import words
+
     store, settings = FakeStore([sample]), Settings(index_dir=tmp_path)
     short = run(store, extractive, checker, embeddings, settings, length="short")
     long = run(store, extractive, checker, embeddings, settings, length="long")
-    assert len(short.key_points) == 3 < len(long.key_points)
-    assert len(short.actors) < len(long.actors) and short.length == "short"
+    article = len(sample.text.split())
+    assert words(short) < words(sample_briefing) < article / 2 < words(long) < article
+    assert len(all_points(short)) < len(all_points(sample_briefing)) < len(all_points(long))
+    assert len(short.key_points) <= 3 and short.length == "short"
     with pytest.raises(NewsdeskError, match="length"):
         run(store, extractive, checker, embeddings, settings, length="epic")
 
@@ -261,15 +279,17 @@ def test_lengths_set_the_number_of_points(sample, extractive, checker, embedding
 def test_markdown_rendering(sample_briefing: Briefing) -> None:
     md = render_markdown(sample_briefing)
     assert md.startswith(f"# {sample_briefing.headline}\n")
-    for heading in (
-        "## Key points",
-        "## Who said or did what",
-        "## Facts and figures",
-        "## Disputed",
-        "## Open questions",
-        "## Sources",
+    b = sample_briefing
+    for heading, items in (
+        ("## Key points", b.key_points),
+        ("## Who said or did what", b.actors),
+        ("## Facts and figures", b.facts),
+        ("## Disputed", b.disputed),
+        ("## Timeline", b.timeline),
+        ("## Open questions", b.open_questions),
+        ("## Sources", b.citations),
     ):
-        assert heading in md
+        assert (heading in md) == bool(items), heading
     sources = md.split("## Sources", 1)[1]
     lines = [ln for ln in sources.splitlines() if re.match(r"^\d+\. ", ln)]
     assert len(lines) == len(sample_briefing.citations)
@@ -293,13 +313,10 @@ def test_multi_article_points_are_attributed_and_merged(
     for p in all_points(b):
         assert p.sources, p
         assert set(p.sources) == {_label(by_n[n]) for n in p.citations}
-    both = [
-        p
-        for p in all_points(b)
-        if {sample.id, agree.id} <= {by_n[n].article_id for n in p.citations} and "28-point" in p.text
-    ]
-    assert both, "the 28-point plan reported by two sources is not one point citing both"
-    assert set(both[0].sources) >= {"ReOpen Media", "Kyiv Ledger"}
+    # The 600,000 cap reported by two sources is one side of the dispute, naming both.
+    side = [s for p in b.disputed for s in p.sides if "600,000" in s.quote]
+    assert {s.source for s in side} == {"ReOpen Media", "Kyiv Ledger"}
+    assert {by_n[s.citation].article_id for s in side} == {sample.id, agree.id}
     for c in b.citations:
         art = {sample.id: sample, agree.id: agree, contra.id: contra}[c.article_id]
         assert art.text[c.start : c.end] == c.quote
@@ -318,10 +335,15 @@ def test_multi_article_conflict_is_disputed_citing_both(
     assert len(conflicts) == 1
     p = conflicts[0]
     cited = {by_n[n].article_id for n in p.citations}
-    assert {sample.id, contra.id} <= cited
-    assert "ReOpen Media" in p.text and "Daily Example" in p.text and p.supported
-    assert any("600,000" in by_n[n].quote for n in p.citations) and any("500,000" in by_n[n].quote for n in p.citations)
-    assert any("500,000" in q and "600,000" in q for q in multi_briefing.open_questions)
+    assert {sample.id, contra.id} <= cited and p.supported
+    sides = {s.source: s for s in p.sides}
+    assert {"ReOpen Media", "Daily Example"} <= set(sides)
+    assert sides["ReOpen Media"].value == "600,000 troops" and sides["Daily Example"].value == "500,000 troops"
+    for s in p.sides:  # each side: its outlet, its date, the exact words, the citation of those words
+        assert s.published is not None and by_n[s.citation].quote == s.quote and s.value in s.quote
+    md = render_markdown(multi_briefing)
+    assert "Daily Example (22 Nov): “Ukraine must limit the size of its army to 500,000 troops" in md
+    assert not any("500,000" in q for q in multi_briefing.open_questions), "the disputed item already says it"
     assert multi_briefing.headline and multi_briefing.headline != sample.title
 
 

@@ -99,7 +99,7 @@ def _gradio_call(client: httpx.Client, api_name: str, data: list[Any]) -> tuple[
 
 
 def _article_texts(client: httpx.Client) -> str:
-    infos = client.get("/api/articles").json()
+    infos = client.get("/api/articles").json()["items"]
     return " ".join(client.get(f"/api/articles/{a['id']}").json()["text"] for a in infos)
 
 
@@ -110,7 +110,7 @@ def test_gradio_routes_need_the_login_when_a_token_is_set(locked: Server, tmp_pa
     secret.write_text(SECRET_TEXT)
     file_data = {"path": str(secret), "meta": {"_type": "gradio.FileData"}}
     with locked.client() as c:
-        before = c.get("/api/articles").json()
+        before = c.get("/api/articles").json()["items"]
         attacks = {
             "ingest": [[file_data], "", "", ""],
             "eval": ["", None, ["extractive"], 3],
@@ -125,7 +125,7 @@ def test_gradio_routes_need_the_login_when_a_token_is_set(locked: Server, tmp_pa
             assert r.status_code == 401, (path, r.status_code)
         r = c.post("/login", data={"username": "editor", "password": "wrong"})
         assert r.status_code >= 400
-        assert c.get("/api/articles").json() == before
+        assert c.get("/api/articles").json()["items"] == before
         assert "7741-ZETA" not in _article_texts(c)
 
 
@@ -171,7 +171,7 @@ def test_cross_site_posts_are_refused(open_server: Server) -> None:
     """Used to pass: multipart POST /api/articles with Origin: http://evil.example added an article (no preflight)."""
     files = {"file": ("evil.txt", PLANTED.encode(), "text/plain")}
     with open_server.client() as c:
-        count = len(c.get("/api/articles").json())
+        count = len(c.get("/api/articles").json()["items"])
         r = c.post("/api/articles", files=files, headers={"Origin": EVIL})
         assert r.status_code == 403 and r.json()["error"]["type"] == "forbidden", r.text
         r = c.post("/api/articles", files=files, headers={"Referer": f"{EVIL}/page.html"})
@@ -180,14 +180,14 @@ def test_cross_site_posts_are_refused(open_server: Server) -> None:
         assert r.status_code == 403
         r = c.post("/gradio_api/call/ingest", json={"data": [None, "", "Evil", PLANTED]}, headers={"Origin": EVIL})
         assert r.status_code == 403
-        infos = c.get("/api/articles").json()
+        infos = c.get("/api/articles").json()["items"]
         assert len(infos) == count
         r = c.delete(f"/api/articles/{infos[0]['id']}", headers={"Origin": EVIL})
-        assert r.status_code == 403 and len(c.get("/api/articles").json()) == count
+        assert r.status_code == 403 and len(c.get("/api/articles").json()["items"]) == count
         # The same page's own posts, and non-browser clients (no Origin), still work.
         r = c.post("/api/articles", files=files, headers={"Origin": open_server.url})
         assert r.status_code == 201, r.text
-        assert len(c.get("/api/articles").json()) == count + 1
+        assert len(c.get("/api/articles").json()["items"]) == count + 1
 
 
 def test_cross_site_post_with_the_token_is_allowed(locked: Server) -> None:

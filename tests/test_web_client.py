@@ -250,18 +250,27 @@ def test_launch_serves_the_page_with_a_login(tmp_path: Path) -> None:
         demo.close()
 
 
-def test_remove_updates_the_library_and_unknown_ids_are_readable(tmp_path: Path) -> None:
+def test_remove_confirms_counts_then_updates_the_library(tmp_path: Path) -> None:
     import gradio as gr
 
     from app.serve.web.handlers import Handlers
+    from app.serve.web.library import LibraryHandlers
 
     desk = desk_with_sample(Settings(index_dir=tmp_path / "index"))
     article_id = next(iter(desk.docs))
-    handlers = Handlers(desk, desk.settings)
-    table, _, _, status = handlers.remove(article_id, "extractive")
-    assert table.value["data"] == [] or table.value == []
-    assert desk.docs == {} and "0 articles" in status
-    with pytest.raises(gr.Error, match="No article with id nope"):
-        handlers.remove("nope", "extractive")
-    with pytest.raises(gr.Error, match="Choose an article"):
-        handlers.remove(None, "extractive")
+    lib = LibraryHandlers(desk)
+    box, message, pending = lib.confirm([article_id], False, "", "", None, None)
+    assert (
+        box.visible is True and "1 article" in message and f"{len(desk.docs[article_id].sentences)} passages" in message
+    )
+    assert desk.docs, "the dry run removes nothing"
+    lib.remove(pending)
+    assert desk.docs == {}
+    _, _, status = Handlers(desk, desk.settings).library_updates("extractive")
+    assert "0 articles" in status
+    with pytest.raises(gr.Error, match="no longer in the library"):
+        lib.confirm(["nope"], False, "", "", None, None)
+    with pytest.raises(gr.Error, match="Tick the articles"):
+        lib.confirm([], False, "", "", None, None)
+    with pytest.raises(gr.Error, match="narrow it first"):
+        lib.confirm([], True, "", "", None, None)

@@ -13,20 +13,24 @@ import logging
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from app.brief import cues
-from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec
+from app.brief.attribution import resolve_speakers
+from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
+from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
+from app.brief.timeline import event_day
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
 from app.text import normalize_whitespace
 
 log = logging.getLogger(__name__)
 
-EXTRACTIVE_VERSION = "extractive-3"
+EXTRACTIVE_VERSION = "extractive-4"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
@@ -39,6 +43,14 @@ MMR_LAMBDA = 0.7
 DAMPING = 0.85
 EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
+TIMELINE_SAME = 0.6  # two dated units of the same day this similar are one event
+TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left when its turn comes
+TIMELINE_LABEL_WORDS = 3  # the day shown before each event ('3 Mar 2026')
+DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outlet and its date ('Metro Wire (5 Mar)')
+DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
+REST_SHARE = 2  # after the disputed items, the other sections keep at least half the budget (summary, timeline)
+SUMMARY_SHARE = 3  # the summary takes at most 1/3 of a briefing's words (its first sentence always)
+QUESTION_SHARE = 6  # open questions take at most 1/6 of a briefing's words: they point at gaps, they are not the news
 
 ChunkIdFor = Callable[[str, int, int], str]
 
@@ -157,10 +169,17 @@ class _Ctx:
     score: np.ndarray
     clusters: list[list[int]]  # per unit: units of other articles reporting the same fact (itself first)
     chunk_id_for: ChunkIdFor
+    speakers: list[str | None] = field(default_factory=list)  # per unit: '' none needed, None unresolved
+    disagreements: list[Disagreement] = field(default_factory=list)
+    n_articles: int = 1
+    actor_names: dict[str, cues.ActorHit] = field(default_factory=dict)
 
     def point(self, i: int) -> DraftPoint:
         evidence = [self.evidence(j) for j in self.clusters[i]]
-        return DraftPoint(text=self.units[i].text, evidence=evidence)
+        k = len({self.units[j].article.id for j in self.clusters[i]})
+        agreement = f"reported by {k} of {self.n_articles} sources" if k > 1 else ""
+        return DraftPoint(text=self.units[i].text, evidence=evidence, speaker=self.speakers[i] or "",
+                          agreement=agreement)  # fmt: skip
 
     def evidence(self, i: int) -> Evidence:
         u = self.units[i]
@@ -187,10 +206,57 @@ def extractive_draft(
 ) -> Draft:
     """A cited draft of the articles. `focus` limits each article to spans (retrieved passages of a topic query)."""
     tick = progress or (lambda done, total, label: None)
-    units = _select_units(articles, focus)
-    if not units:
+    ctx = _context(articles, embeddings, chunk_id_for, focus, query, tick)
+    if ctx is None:
         title = articles[0].title if len(articles) == 1 else "Briefing"
         return Draft(headline=title)
+    tick(3, 4, "choosing points")
+    words = sum(len(a.text.split()) for a in articles)
+    draft = _sections(ctx, spec, multi=ctx.n_articles > 1, budget=word_budget(spec, words))
+    if len(articles) == 1:
+        draft.headline = articles[0].title
+    tick(4, 4, "draft ready")
+    return draft
+
+
+def cross_source_disputes(
+    articles: Sequence[Article], embeddings: Embeddings, spec: LengthSpec, *, chunk_id_for: ChunkIdFor,
+    focus: dict[str, list[tuple[int, int]]] | None = None,
+) -> list[DraftPoint]:  # fmt: skip
+    """The disputed items of the extractive engine alone (the LLM path shows the same conflict list)."""
+    if len({a.id for a in articles}) < 2:
+        return []
+    ctx = _context(articles, embeddings, chunk_id_for, focus, None, lambda done, total, label: None)
+    if ctx is None:
+        return []
+    return _shown_disputes(ctx, _Pool(ctx, spec.words // DISPUTE_SHARE), spec.disputed)
+
+
+def disagreements_of(articles: Sequence[Article], embeddings: Embeddings) -> list[Disagreement]:
+    """Every disagreement the comparison finds between the articles, before any budget (for evaluation)."""
+    ctx = _context(articles, embeddings, lambda a, s, e: f"{a}:0", None, None, lambda done, total, label: None)
+    return ctx.disagreements if ctx is not None else []
+
+
+def _shown_disputes(ctx: _Ctx, pool: _Pool, k: int) -> list[DraftPoint]:
+    """Up to k disagreements as points, surest first; one whose statements another already quotes is skipped."""
+    out: list[DraftPoint] = []
+    for d in ctx.disagreements:
+        if len(out) >= k:
+            break
+        if (p := pool.dispute(d)) is not None:
+            out.append(p)
+    return out
+
+
+def _context(
+    articles: Sequence[Article], embeddings: Embeddings, chunk_id_for: ChunkIdFor,
+    focus: dict[str, list[tuple[int, int]]] | None, query: str | None, tick: Callable[[int, int, str], None],
+) -> _Ctx | None:  # fmt: skip
+    """Units, their similarities and centrality, speakers, clusters of the same fact, and disagreements."""
+    units = _select_units(articles, focus)
+    if not units:
+        return None
     tick(1, 4, "embedding sentences")
     unique = list(dict.fromkeys(u.text for u in units))  # wire copies repeat sentences verbatim: embed each once
     by_text = dict(zip(unique, np.asarray(embeddings.embed_documents(unique), dtype=np.float32), strict=True))
@@ -206,13 +272,14 @@ def extractive_draft(
     score = lexrank(sim, prior)
     for u in units:
         u.actors = cues.find_actors(u.text)
-    ctx = _Ctx(units, sim, score, _clusters(units, sim), chunk_id_for)
-    tick(3, 4, "choosing points")
-    draft = _sections(ctx, spec, multi=len({u.article.id for u in units}) > 1)
-    if len(articles) == 1:
-        draft.headline = articles[0].title
-    tick(4, 4, "draft ready")
-    return draft
+    statements = [Statement(i, u.article.id, source_label(u.article), u.article.published, u.text, u.start, u.end)
+                  for i, u in enumerate(units)]  # fmt: skip
+    usable = [s for s in statements if not units[s.index].dangling]
+    disagreements = find_disagreements(usable, sim[np.ix_([s.index for s in usable], [s.index for s in usable])])
+    apart = {(a.index, b.index) for d in disagreements for a in d.statements for b in d.statements}
+    n_articles = len({u.article.id for u in units})
+    return _Ctx(units, sim, score, _clusters(units, sim, apart), chunk_id_for, _unit_speakers(units), disagreements,
+                n_articles)  # fmt: skip
 
 
 def _select_units(articles: Sequence[Article], focus: dict[str, list[tuple[int, int]]] | None) -> list[Unit]:
@@ -231,9 +298,28 @@ def _select_units(articles: Sequence[Article], focus: dict[str, list[tuple[int, 
     return [u for us in per_article for u in us]
 
 
-def _clusters(units: list[Unit], sim: np.ndarray) -> list[list[int]]:
-    """For each unit, itself plus the units of other articles that report the same fact."""
+def _unit_speakers(units: list[Unit]) -> list[str | None]:
+    """Per unit: '' when it needs no speaker, the speaker's name, or None when a quote in it has no named speaker."""
+    out: list[str | None] = []
+    by_article: dict[str, list[tuple[Span, str | None]]] = {}
+    for u in units:
+        a = u.article
+        if a.id not in by_article:
+            spans = list(a.sentences)
+            by_article[a.id] = list(zip(spans, resolve_speakers([a.text[s.start : s.end] for s in spans]), strict=True))
+        found: list[str | None] = [sp for span, sp in by_article[a.id] if u.start <= span.start < u.end]
+        if any(sp is None for sp in found):
+            out.append(None)
+        else:
+            out.append(next((sp for sp in found if sp), ""))
+    return out
+
+
+def _clusters(units: list[Unit], sim: np.ndarray, apart: set[tuple[int, int]] | None = None) -> list[list[int]]:
+    """For each unit, itself plus the units of other articles that report the same fact (never a disagreeing one)."""
+    apart = apart or set()
     figures = [{(q.value, q.unit) for q in cues.quantities(u.text)} for u in units]
+    dates = [{d} if (d := event_day(u.text, u.article.published)) else set() for u in units]
     out: list[list[int]] = []
     for i, u in enumerate(units):
         same = [i]
@@ -246,9 +332,9 @@ def _clusters(units: list[Unit], sim: np.ndarray) -> list[list[int]]:
             s = float(sim[i, j])
             if s < AGREE_SIM_WITH_FIGURE:
                 break
-            shared = figures[i] & figures[j]
+            shared = figures[i] & figures[j] or dates[i] & dates[j]  # the same figure, or the same day
             conflict = _conflict(figures[i], figures[j])
-            if (s >= AGREE_SIM or shared) and not conflict:
+            if (s >= AGREE_SIM or shared) and not conflict and (i, j) not in apart:
                 same.append(j)
                 seen_articles.add(v.article.id)
         out.append(same[:4])
@@ -267,119 +353,170 @@ def _conflict(
     return pairs
 
 
-def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool) -> Draft:
+def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
+    """Fill the sections from one pool of units within one word budget: each unit (and the units of other articles
+    reporting the same fact) appears in one section only (issue 15: a digest, not a copy)."""
     units, score, sim = ctx.units, ctx.score, ctx.sim
     order = [int(i) for i in np.argsort(-score)]
-    usable = [i for i in order if not units[i].dangling]
-    # Summary: central units, in reading order (article rank, then position).
+    usable = [i for i in order if not units[i].dangling and ctx.speakers[i] is not None]  # unattributed quotes: never
+    questions: list[str] = []
+    for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
+        if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
+            questions.append(q)
+    headline = cues.key_phrase(units[order[0]].text) if multi else ""
+    title_words = len((headline or units[0].article.title).split())
+    fixed = title_words + sum(len(q.split()) for q in questions)  # the headline and questions are read too
+    # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
+    # a one-article digest never spends, so they draw on the length's cap; the rest keeps to the share budget.
+    pool = _Pool(ctx, spec.words // DISPUTE_SHARE)
+    disputed = _shown_disputes(ctx, pool, spec.disputed)
+    spent = spec.words // DISPUTE_SHARE - pool.left
+    pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
+    # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
+    days = [event_day(u.text, u.article.published) for u in units]
+    timeline = _timeline(ctx, spec, days, pool, disputed={s.index for d in ctx.disagreements for s in d.statements})
+    # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
+    # first sentence always), so key points follow.
+    room = pool.left // 2
     summary_ids: list[int] = []
     words = 0
-    for i in mmr(usable, score, sim, spec.summary + 2):
+    for i in mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
         n = len(units[i].text.split())
-        if len(summary_ids) < spec.summary and (not summary_ids or words + n <= SUMMARY_MAX_WORDS):
+        same_fact = any(i in ctx.clusters[j] for j in summary_ids)
+        if (
+            len(summary_ids) < spec.summary
+            and not same_fact
+            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room))
+        ):
             summary_ids.append(i)
             words += n
     rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
     summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
-    used = ctx.covered(summary_ids)
-    # Facts before key points: the figures belong under "facts"; key points take the central rest.
+    summary = [pool.take(i) for i in summary_ids]
+    # The other sections take turns, best unit first, while the budget lasts.
+    actor_of = _actor_keys(ctx)
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
-    fact_pool = [i for i in usable if fact_w[i] >= 1.0 and i not in used]
-    fact_ids = mmr(sorted(fact_pool, key=lambda i: -fact_score[i]), fact_score, sim, spec.facts, blocked=used)
-    used |= ctx.covered(fact_ids)
-    key_ids = mmr([i for i in usable if i not in used], score, sim, spec.key_points, blocked=used)
-    disputed = _disputed(ctx, spec, usable) if spec.disputed else []
-    headline = cues.key_phrase(units[order[0]].text) if multi else ""
+    # Within the budget a short unit that says as much is worth more: rank by centrality per word (sqrt, so a
+    # 40-word unit must be about 1.4 times as central as a 20-word one).
+    dense = sorted(usable, key=lambda i: -score[i] * (1 + fact_w[i] / 6) / math.sqrt(len(units[i].text.split())))
+    queues: dict[str, list[int]] = {  # in this order each section takes its next unit
+        "key_points": dense,
+        "disputed": sorted((i for i in usable if cues.dispute_score(units[i].text) > 0),
+                           key=lambda i: -score[i] * (1 + cues.dispute_score(units[i].text))),
+        "actors": [i for i in usable if i in actor_of],
+        "facts": sorted((i for i in usable if fact_w[i] >= 1.0), key=lambda i: -fact_score[i]),
+    }  # fmt: skip
+    limits = {"key_points": spec.key_points, "facts": spec.facts, "disputed": spec.disputed,
+              "actors": spec.actors * spec.actor_points}  # fmt: skip
+    limits["disputed"] -= len(disputed)
+    picked: dict[str, list[int]] = {k: [] for k in queues}
+    per_actor: dict[str, int] = {}
+    while True:
+        progressed = False
+        for section, queue in queues.items():
+            if len(picked[section]) >= limits[section]:
+                continue
+            for i in queue:
+                if section == "actors" and per_actor.get(actor_of[i], 0) >= spec.actor_points:
+                    continue
+                if section == "actors" and actor_of[i] not in per_actor and len(per_actor) >= spec.actors:
+                    continue
+                if pool.fits(i):
+                    pool.reserve(i)
+                    picked[section].append(i)
+                    if section == "actors":
+                        per_actor[actor_of[i]] = per_actor.get(actor_of[i], 0) + 1
+                    progressed = True
+                    break
+        if not progressed:
+            break
     return Draft(
         headline=headline,
-        summary=[ctx.point(i) for i in summary_ids],
-        key_points=[ctx.point(i) for i in key_ids],
-        actors=_actors(ctx, spec, usable),
-        facts=[ctx.point(i) for i in fact_ids],
-        disputed=disputed,
-        open_questions=_questions(ctx, spec, order),
+        summary=summary,
+        key_points=[ctx.point(i) for i in picked["key_points"]],
+        actors=_actors(ctx, picked["actors"], actor_of),
+        facts=[ctx.point(i) for i in picked["facts"]],
+        disputed=disputed + [ctx.point(i) for i in picked["disputed"]],
+        timeline=timeline,
+        open_questions=questions,
     )
 
 
-@dataclass
-class _Conflict:
-    """Articles giving different figures for the same thing: value surface -> units reporting it."""
-
-    unit: str
-    sides: dict[str, list[int]]
-    weight: float
-
-
-def _disputed(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftPoint]:
+def _timeline(
+    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int]
+) -> list[DraftPoint]:
+    """Dated events across articles in date order: each the short phrase of its most central report, citing every
+    article that reports it; those units then belong to the timeline only."""
     units = ctx.units
-    points: list[DraftPoint] = []
-    for c in _conflicts(ctx)[: spec.disputed]:
-        said = []
-        ids = [i for side in c.sides.values() for i in side]
-        for surface, side in c.sides.items():
-            labels = list(dict.fromkeys(source_label(units[i].article) for i in side))
-            said.append(f"{_join(labels)} report{'s' if len(labels) == 1 else ''} {surface}")
-        text = f"Sources disagree on the number of {c.unit}s: " + "; ".join(said) + "."
-        points.append(
-            DraftPoint(text=text, evidence=[ctx.evidence(i) for i in ids], parts=[units[i].text for i in ids])
-        )
-    cued = [i for i in usable if cues.dispute_score(units[i].text) > 0]
-    cued.sort(key=lambda i: -ctx.score[i] * (1 + cues.dispute_score(units[i].text)))
-    for i in mmr(cued, ctx.score, ctx.sim, max(0, spec.disputed - len(points))):
-        points.append(ctx.point(i))
-    return points
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _conflicts(ctx: _Ctx) -> list[_Conflict]:
-    """Similar units of different articles that give different figures for the same unit, grouped by unit and values."""
-    units, sim = ctx.units, ctx.sim
-    figs = [cues.quantities(u.text) for u in units]
-    groups: dict[tuple[str, float, float], _Conflict] = {}
-    for i in range(len(units)):
-        if not figs[i] or units[i].dangling:
+    picked: list[int] = []
+    allowance = pool.left // TIMELINE_SHARE
+    for i in sorted((i for i, d in enumerate(days) if d is not None and i not in disputed and not units[i].dangling
+                     and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
+        if len(picked) >= spec.timeline:
+            break
+        if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
             continue
-        for j in range(i + 1, len(units)):
-            if (
-                not figs[j]
-                or units[j].article.id == units[i].article.id
-                or sim[i, j] < CONFLICT_SIM
-                or units[j].dangling
-            ):
-                continue
-            pairs = _conflict({(q.value, q.unit) for q in figs[i]}, {(q.value, q.unit) for q in figs[j]})
-            for (va, unit), (vb, _) in pairs:
-                key = (unit, min(va, vb), max(va, vb))
-                c = groups.setdefault(key, _Conflict(unit, {}, 0.0))
-                for k, v in ((i, va), (j, vb)):
-                    surface = next(q.surface for q in figs[k] if (q.value, q.unit) == (v, unit))
-                    side = c.sides.setdefault(_canonical(surface, c.sides), [])
-                    if k not in side and all(units[x].article.id != units[k].article.id for x in side):
-                        side.append(k)
-                c.weight = max(c.weight, float(sim[i, j]) * (ctx.score[i] + ctx.score[j]))
-    return sorted(groups.values(), key=lambda c: -c.weight)
+        cost = len(cues.key_phrase(units[i].text).split()) + TIMELINE_LABEL_WORDS
+        if cost <= allowance:
+            allowance -= cost
+            pool.left -= cost
+            pool.used |= set(ctx.clusters[i])
+            picked.append(i)
+    picked.sort(key=lambda i: (days[i], units[i].article.published or datetime.min, units[i].position))
+    return [replace(ctx.point(i), text=cues.key_phrase(units[i].text), day=days[i]) for i in picked]
 
 
-def _canonical(surface: str, sides: dict[str, list[int]]) -> str:
-    """Reuse the spelling already used for the same value ('600,000 troops' / '600,000 troop')."""
-    q = cues.quantities(surface)
-    for known in sides:
-        k = cues.quantities(known)
-        if q and k and (q[0].value, q[0].unit) == (k[0].value, k[0].unit):
-            return known
-    return surface
+class _Pool:
+    """Which units are still free, and how many words the briefing has left."""
+
+    def __init__(self, ctx: _Ctx, budget: int) -> None:
+        self.ctx, self.left, self.used = ctx, budget, set[int]()
+
+    def free(self, i: int) -> bool:
+        """Not used, not the same fact as a used unit of another article (a disputed one included), not a near-copy."""
+        if i in self.used or any(j in self.used for j in self.ctx.clusters[i]):
+            return False
+        return not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
+
+    def fits(self, i: int) -> bool:
+        return self.free(i) and len(self.ctx.units[i].text.split()) <= self.left
+
+    def reserve(self, i: int) -> None:
+        self.left -= len(self.ctx.units[i].text.split())
+        self.used |= set(self.ctx.clusters[i])
+
+    def take(self, i: int) -> DraftPoint:
+        self.reserve(i)
+        return self.ctx.point(i)
+
+    def dispute(self, d: Disagreement) -> DraftPoint | None:
+        """A disagreement as a point quoting every side; None when its units are used or it does not fit."""
+        ids = [s.index for s in d.statements]
+        if any(i in self.used for i in ids):
+            return None
+        values = [side.value for side in d.sides for _ in side.statements]
+        evidence, parts = [], []
+        for i, value in zip(ids, values, strict=True):
+            e = self.ctx.evidence(i)
+            e.span = quote_span(e.passage.text, value, d.kind)
+            evidence.append(e)
+            parts.append(normalize_whitespace(e.passage.text[e.span[0] : e.span[1]]))
+        # What the reader reads: the quotes, each outlet with its date, each side's value and the item's heading.
+        words = sum(len(p.split()) + DISPUTE_LABEL_WORDS for p in parts) + len(d.describe().split())
+        if words > self.left:
+            return None
+        self.left -= words
+        self.used |= set(ids)
+        return DraftPoint(text=d.describe(), evidence=evidence, parts=parts, values=values)
 
 
-def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
-    """Group units by the actor who says or does something in them (pronouns resolved to the last named speaker)."""
+def _actor_keys(ctx: _Ctx) -> dict[int, str]:
+    """Unit -> the key of its main actor (who says or does something in it; pronouns resolved to the last named one)."""
     units = ctx.units
     names: dict[str, cues.ActorHit] = {}
     person: dict[str, bool] = {}
-    members: dict[str, list[int]] = {}
+    out: dict[int, str] = {}
     last: dict[tuple[str, str], str] = {}  # (article id, 'person'/'group') -> actor key
     for i, u in sorted(enumerate(units), key=lambda t: (t[1].article.id, t[1].position)):
         keys: list[str] = []
@@ -398,27 +535,28 @@ def _actors(ctx: _Ctx, spec: LengthSpec, usable: list[int]) -> list[DraftActor]:
             if key not in keys:
                 keys.append(key)
             last[(u.article.id, "person" if person.get(key) else "group")] = key
-        if i in usable and keys:  # a unit is listed under its main actor only, so no point repeats
-            members.setdefault(keys[0], []).append(i)
-    # Named people first among equals: their statements are what readers scan this section for.
-    ranked = sorted(members, key=lambda k: -max(ctx.score[i] for i in members[k]) * (1.5 if person.get(k) else 1.0))
+        if keys:  # a unit is listed under its main actor only, so no point repeats
+            out[i] = keys[0]
+    ctx.actor_names = names
+    return out
+
+
+def _actors(ctx: _Ctx, picked: list[int], actor_of: dict[int, str]) -> list[DraftActor]:
+    """The picked units grouped under their actors, actors in order of their best unit."""
+    members: dict[str, list[int]] = {}
+    for i in sorted(picked, key=lambda i: -ctx.score[i]):
+        members.setdefault(actor_of[i], []).append(i)
     actors: list[DraftActor] = []
-    for key in ranked[: spec.actors]:
-        ids = sorted(members[key], key=lambda i: -ctx.score[i])
-        picked = mmr(ids, ctx.score, ctx.sim, spec.actor_points)
-        picked.sort(key=lambda i: (units[i].article.id, units[i].position))
-        hit = names[key]
-        actors.append(DraftActor(name=hit.name, role=hit.role, points=[ctx.point(i) for i in picked]))
+    for key, ids in members.items():
+        ids.sort(key=lambda i: (ctx.units[i].article.id, ctx.units[i].position))
+        hit = ctx.actor_names[key]
+        actors.append(DraftActor(name=hit.name, role=hit.role, points=[ctx.point(i) for i in ids]))
     return actors
 
 
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
     qs: list[str] = []
     disputed_first = sorted(order, key=lambda i: cues.dispute_score(ctx.units[i].text) == 0)
-    for c in _conflicts(ctx):
-        options = [f"{surface} ({', '.join(dict.fromkeys(source_label(ctx.units[i].article) for i in side))})"
-                   for surface, side in c.sides.items()]  # fmt: skip
-        qs.append(f"Which number of {c.unit}s is right: {' or '.join(options)}?")
     for i in disputed_first:
         u = ctx.units[i]
         subject = next((h.name for h in u.actors if not h.pronoun), None)

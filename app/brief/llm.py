@@ -13,7 +13,8 @@ import json
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -21,7 +22,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import RunnableConfig
 
 from app.answer.prompts import passage_view, prompt_version, render
-from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec
+from app.brief.attribution import named_in, needs_speaker
+from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
+from app.brief.timeline import event_day
 from app.chunks.tokens import count_tokens
 from app.models import Passage
 from app.settings import Settings
@@ -41,7 +44,8 @@ _SECTION_ALIASES = {
     "headline": "headline", "title": "headline", "summary": "summary", "key points": "key_points",
     "key_points": "key_points", "points": "key_points", "actors": "actors", "who said what": "actors",
     "facts": "facts", "disputed": "disputed", "disputes": "disputed", "open questions": "open_questions",
-    "open_questions": "open_questions", "questions": "open_questions",
+    "open_questions": "open_questions", "questions": "open_questions", "timeline": "timeline",
+    "chronology": "timeline",
 }  # fmt: skip
 
 Progress = Callable[[int, int, str], None]
@@ -140,7 +144,7 @@ def parse_sections(text: str) -> dict[str, Any]:
         out: dict[str, Any] = {"headline": head.strip() if isinstance(head, str) and len(head.split()) <= 25 else ""}
         summary = obj.get("summary")
         out["summary"] = _sentences(summary) if isinstance(summary, str) else _strings(summary)
-        for key in ("key_points", "facts", "disputed", "open_questions"):
+        for key in ("key_points", "facts", "disputed", "open_questions", "timeline"):
             out[key] = _strings(obj.get(key))
         out["actors"] = _actors(obj.get("actors"))
         return out
@@ -181,6 +185,7 @@ def _parse_headed(text: str) -> dict[str, Any]:
         "disputed": [],
         "open_questions": [],
         "actors": [],
+        "timeline": [],
     }
     section = "key_points"
     for raw in text.splitlines():
@@ -275,7 +280,8 @@ def llm_draft(
     notes = _collapse(notes, chain, config, budget, tok, n)
     tick(len(batches) + 1, steps, "writing the briefing")
     chain = with_output_tokens(engine, settings) | StrOutputParser()
-    reply = chain.invoke(_messages(REDUCE, notes=[x.line() for x in notes], spec=spec), config=config)
+    words = word_budget(spec, sum(len(p.text.split()) for p in passages))
+    reply = chain.invoke(_messages(REDUCE, notes=[x.line() for x in notes], spec=spec, words=words), config=config)
     draft = to_draft(parse_sections(reply), passages, notes, spec)
     tick(steps, steps, "draft ready")
     return draft
@@ -339,20 +345,33 @@ def to_draft(sections: dict[str, Any], passages: Sequence[Passage], notes: Seque
     n = len(passages)
     note_refs = list(dict.fromkeys(r for x in notes for r in x.refs)) or list(range(1, n + 1))
 
-    def point(text: str) -> DraftPoint | None:
+    def point(text: str, speaker: str = "") -> DraftPoint | None:
         clean, refs = split_markers(text, n)
         if len(re.findall(r"[^\W\d_]{2,}", clean)) < 3:  # not a statement (a truncated list of numbers, a lone name)
             return None
+        if needs_speaker(clean) and not speaker:
+            speaker = named_in(clean) or ""
+            if not speaker:  # the attribution rule of extractive briefings: no quote without its speaker
+                return None
         refs = refs or _likely(clean, passages, note_refs)
-        return DraftPoint(text=clean, evidence=[Evidence(passages[r - 1]) for r in refs[:4]])
+        return DraftPoint(text=clean, evidence=[Evidence(passages[r - 1]) for r in refs[:4]], speaker=speaker)
 
-    def points(items: Sequence[str], k: int) -> list[DraftPoint]:
+    def points(items: Sequence[str], k: int, speaker: str = "") -> list[DraftPoint]:
         out: list[DraftPoint] = []
         for t in items:
-            p = point(t)
+            p = point(t, speaker)
             if p is not None and p.text.lower() not in {q.text.lower() for q in out}:
                 out.append(p)
         return out[:k]
+
+    def events(items: Sequence[str], k: int) -> list[DraftPoint]:
+        """Dated points in date order (the date stays in the text, so the checker verifies it too)."""
+        out = []
+        for p in points(items, k):
+            day = event_day(p.text, p.evidence[0].passage.published if p.evidence else None)
+            if day is not None:
+                out.append(replace(p, day=day))
+        return sorted(out, key=lambda p: p.day or date.min)
 
     draft = Draft(
         headline=split_markers(str(sections.get("headline", "")), n)[0].strip(' #*"')[:200],
@@ -361,10 +380,11 @@ def to_draft(sections: dict[str, Any], passages: Sequence[Passage], notes: Seque
         actors=[
             DraftActor(name=name[:80], points=ps)
             for name, items in sections.get("actors", [])[: spec.actors]
-            if (ps := points(items, spec.actor_points))
+            if (ps := points(items, spec.actor_points, speaker=name[:80]))
         ],
         facts=points(sections.get("facts", []), spec.facts),
         disputed=points(sections.get("disputed", []), spec.disputed),
+        timeline=events(sections.get("timeline", []), spec.timeline),
         open_questions=[
             q for q in (split_markers(q, n)[0] for q in sections.get("open_questions", [])) if q.endswith("?")
         ][: spec.open_questions],

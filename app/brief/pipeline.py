@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from app.answer.prompts import mask_instructions
-from app.brief.draft import GUARD_VERSION, Draft, DraftPoint, length_spec, without_instructions
+from app.brief.draft import (
+    GUARD_VERSION,
+    Draft,
+    DraftPoint,
+    length_spec,
+    one_section_each,
+    within_budget,
+    without_instructions,
+    word_budget,
+)
 from app.brief.render import render_markdown
 from app.errors import NewsdeskError
 from app.models import (
@@ -30,6 +39,7 @@ from app.models import (
     BriefingPoint,
     BriefSelection,
     Citation,
+    DisputeSide,
     Passage,
     SearchFilters,
 )
@@ -47,7 +57,7 @@ __all__ = ["BriefingStore", "brief", "render_markdown", "resolve_selection"]
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 CACHE_MAX_FILES = 512
 TOPIC_K = {"short": 8, "standard": 12, "long": 20}
 """Passages retrieved for a topic (--query) briefing, by length."""
@@ -115,6 +125,16 @@ def brief(
         draft = llm_draft(passages, engine=engine, settings=settings, spec=spec, progress=stage)
         if not draft.headline:
             draft.headline = selected.articles[0].title if len(selected.articles) == 1 else "Briefing"
+        # The same conflict list as extractive briefings: found by comparing the articles, not left to the model.
+        from app.brief.extractive import cross_source_disputes
+
+        found = cross_source_disputes(
+            selected.articles, embeddings or _embeddings_for(checker, retriever, settings), spec,
+            chunk_id_for=_chunk_locator(chunks), focus=_focus(selected.passages),
+        )  # fmt: skip
+        draft.disputed = [*found, *draft.disputed][: max(spec.disputed, len(found))]
+        words = sum(len(a.text.split()) for a in selected.articles)
+        draft = within_budget(one_section_each(draft), word_budget(spec, words))
     draft = without_instructions(draft)  # the injection guard answers have, on every section and the headline
     tick(4, 5, "verifying points")
     briefing = assemble(draft, selected.articles, checker=checker, strict=strict, engine=engine, length=length)
@@ -331,6 +351,7 @@ def assemble(
         *(p for a in draft.actors for p in a.points),
         *draft.facts,
         *draft.disputed,
+        *draft.timeline,
     ]
     verdicts = dict(zip(map(id, flat), _verify(flat, checker), strict=True))
     cites = _Citations()
@@ -344,8 +365,9 @@ def assemble(
         ns = list(dict.fromkeys(ns))
         srcs = list(dict.fromkeys(labels.get(cites.items[n - 1].article_id, cites.items[n - 1].source) for n in ns))
         return BriefingPoint(
-            text=p.text, citations=ns, supported=v.supported, score=round(v.score, 4), reason=v.reason, sources=srcs
-        )
+            text=p.text, citations=ns, supported=v.supported, score=round(v.score, 4), reason=v.reason, sources=srcs,
+            speaker=p.speaker, agreement=p.agreement, day=p.day, sides=_sides(p, cites, labels),
+        )  # fmt: skip
 
     def points(ps: list[DraftPoint]) -> list[BriefingPoint]:
         return [bp for bp in map(point, ps) if bp is not None]
@@ -362,16 +384,29 @@ def assemble(
     )
     key_points = points(draft.key_points)
     actors = [Actor(name=a.name, role=a.role, points=ps) for a in draft.actors if (ps := points(a.points))]
-    facts, disputed = points(draft.facts), points(draft.disputed)
+    facts, disputed, timeline = points(draft.facts), points(draft.disputed), points(draft.timeline)
     cited = {c.article_id for c in cites.items}
     ordered = sorted(
         articles, key=lambda a: (a.id not in cited, next((c.n for c in cites.items if c.article_id == a.id), 0))
     )
     return Briefing(
         headline=draft.headline, summary=summary, key_points=key_points, actors=actors, facts=facts, disputed=disputed,
-        open_questions=draft.open_questions, citations=cites.items, sources=[article_info(a) for a in ordered],
+        timeline=timeline, open_questions=draft.open_questions, citations=cites.items, sources=[article_info(a) for a in ordered],
         backend=engine.name, model=engine.model, length=_length(length),
     )  # fmt: skip
+
+
+def _sides(p: DraftPoint, cites: _Citations, labels: dict[str, str]) -> list[DisputeSide]:
+    """A disputed item's sides: each quoted statement with its outlet, date and citation number."""
+    if not p.values or not p.parts:
+        return []
+    out = []
+    for value, quote, e in zip(p.values, p.parts, p.evidence, strict=False):
+        n = cites.add(e.passage, e.span) if e.span is not None else 0
+        out.append(DisputeSide(value=value, source=labels.get(e.passage.article_id, e.passage.source),
+                               published=e.passage.published, quote=cites.items[n - 1].quote if n else quote,
+                               citation=n))  # fmt: skip
+    return out
 
 
 def _label(article: Article) -> str:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from app.models import Briefing, BriefingPoint, Citation
+from app.brief.timeline import day_label
+from app.models import Briefing, BriefingPoint, Citation, DisputeSide
 
 UNVERIFIED = "*(unverified)*"
 
@@ -19,15 +21,47 @@ def _markers(ns: list[int]) -> str:
     return "".join(f"[{n}]" for n in ns)
 
 
+def speaker_prefix(p: BriefingPoint) -> str:
+    """'Maria Delgado: ' when the point quotes someone its own words do not name ('' otherwise)."""
+    if not p.speaker:
+        return ""
+    last = p.speaker.split()[-1] if p.speaker.split() else p.speaker
+    return "" if last.lower() in p.text.lower() else f"{p.speaker}: "
+
+
+def short_date(published: datetime | None) -> str:
+    """'21 Nov' (the year is in the source list)."""
+    return f"{published.day} {published.strftime('%b')}" if published else "undated"
+
+
 def _point(p: BriefingPoint, multi_source: bool) -> str:
-    line = _md(p.text)
+    line = _md(speaker_prefix(p) + p.text)
     if p.citations:
         line += " " + _markers(p.citations)
     if multi_source and p.sources:
         line += " — " + ", ".join(f"*{_md(s)}*" for s in p.sources)
+    if p.agreement:
+        line += f" ({_md(p.agreement)})"
     if not p.supported:
         line += " " + UNVERIFIED
     return line
+
+
+def _disputed(p: BriefingPoint, multi_source: bool) -> list[str]:
+    if not p.sides:
+        return [f"- {_point(p, multi_source)}"]
+    out = [f"- **{_md(p.text)}**" + ("" if p.supported else " " + UNVERIFIED)]
+    by_value: dict[str, list[DisputeSide]] = {}
+    for s in p.sides:
+        by_value.setdefault(s.value, []).append(s)
+    for value, sides in by_value.items():
+        said = " · ".join(
+            f"{_md(s.source)} ({short_date(s.published)}): “{_md(s.quote)}”"
+            + (f" [{s.citation}]" if s.citation else "")
+            for s in sides
+        )
+        out.append(f"  - {_md(value)} — {said}")
+    return out
 
 
 def _date(c: Citation) -> str:
@@ -48,6 +82,11 @@ def render_markdown(b: Briefing) -> str:
         if points:
             out.extend([f"## {title}", "", *(f"- {_point(p, multi)}" for p in points), ""])
 
+    if b.disputed:
+        out += ["## Disputed", ""]
+        for p in b.disputed:
+            out += _disputed(p, multi)
+        out.append("")
     section("Key points", b.key_points)
     if b.actors:
         out += ["## Who said or did what", ""]
@@ -57,7 +96,12 @@ def render_markdown(b: Briefing) -> str:
             out += [f"  - {_point(p, multi)}" for p in a.points]
         out.append("")
     section("Facts and figures", b.facts)
-    section("Disputed", b.disputed)
+    if b.timeline:
+        out += ["## Timeline", ""]
+        for p in b.timeline:
+            when = day_label(p.day) if p.day else "undated"
+            out.append(f"- **{when}** — {_point(p, multi)}")
+        out.append("")
     if b.open_questions:
         out += ["## Open questions", "", *(f"- {_md(q)}" for q in b.open_questions), ""]
     if b.citations:

@@ -29,6 +29,7 @@ from langchain_core.embeddings import Embeddings
 from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
 from app.settings import Settings
+from app.store.catalogue import Catalogue, Record
 from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, CHUNKS_HNSW, is_http, make_client
 from app.store.embeddings import embed_chunk_list
 from app.store.local_lock import LocalIndex, WriteSection
@@ -365,14 +366,16 @@ class ChromaStore:
         for stale in batches(old_chunks, size):
             self._io(col.delete, ids=list(stale))
         self._write_chunks(col, rows)
-        for batch in batches(rows, size):
+        records: list[Record] = [(a.id, a.text, article_metadata(a, len(chunks))) for a, chunks, _ in rows]
+        for batch in batches(records, size):
             self._io(
                 self.articles.upsert,
-                ids=[a.id for a, _, _ in batch],
-                documents=[a.text for a, _, _ in batch],
+                ids=[i for i, _, _ in batch],
+                documents=[t for _, t, _ in batch],
                 embeddings=[[1.0]] * len(batch),
-                metadatas=[article_metadata(a, len(chunks)) for a, chunks, _ in batch],
+                metadatas=[m for _, _, m in batch],
             )
+        self.catalogue.safely(lambda cat: cat.put(records))
 
     def _max_batch(self) -> int:
         return max(1, self._io(self.client.get_max_batch_size))
@@ -390,13 +393,23 @@ class ChromaStore:
                 metadatas=[{**chunk_metadata(a, c), "written_at": written_at} for a, c, _ in part],
             )
 
-    @_writes
     def remove_article(self, article_id: str) -> bool:
         """Delete an article: its record first (un-commit), then its chunks. False when it was not indexed."""
-        col = self.chunks
-        existed = bool(self._io(self.articles.get, ids=[article_id], include=[])["ids"])
-        self._io(self.articles.delete, ids=[article_id])
-        self._io(col.delete, where={"article_id": article_id})
+        return bool(self.remove_articles([article_id]))
+
+    @_writes
+    def remove_articles(self, article_ids: Sequence[str]) -> list[str]:
+        """Delete articles with few Chroma calls: catalogue rows and records first (un-commit), then chunks (also
+        those of an unfinished write of these ids). Returns the ids that were indexed."""
+        col, wanted = self.chunks, list(dict.fromkeys(article_ids))
+        existed = [
+            i for part in batches(wanted, PAGE) for i in self._io(self.articles.get, ids=list(part), include=[])["ids"]
+        ]
+        self.catalogue.safely(lambda cat: cat.drop(existed))
+        for part in batches(wanted, PAGE):
+            if records := [i for i in part if i in set(existed)]:
+                self._io(self.articles.delete, ids=records)
+            self._io(col.delete, where={"article_id": {"$in": list(part)}})
         return existed
 
     def repair(self, grace: float | None = None) -> int:
@@ -431,9 +444,26 @@ class ChromaStore:
         self._io(new._collection.modify, name=self.chunks_name)
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
+        self.catalogue.safely(lambda cat: cat.set_chunks(counts))
         self._vectors = None
         self._chunks = None
         return done
+
+    # ---- the article catalogue (app.store.catalogue) -------------------------------------------------------
+    @functools.cached_property
+    def catalogue(self) -> Catalogue:
+        """The catalogue of this index and collection, kept in step by every write (not reconciled: see below)."""
+        return Catalogue(self.settings.index_dir / f"catalogue.{self.settings.collection}.sqlite3")
+
+    def _records(self, ids: Sequence[str]) -> list[Record]:
+        got = self._get(self.articles, ids=list(ids), include=["documents", "metadatas"])
+        return list(zip(got.ids, got.documents, got.metadatas, strict=True))
+
+    @_reads
+    def catalogue_synced(self) -> Catalogue:
+        """The catalogue reconciled with the committed articles: what the library's queries read (issue 19)."""
+        self.catalogue.sync(self._version(), self._committed_ids, self._records)
+        return self.catalogue
 
     # ---- reads ---------------------------------------------------------------
     @_reads

@@ -180,7 +180,7 @@ CASES: list[tuple[str, Send, set[int]]] = [
 def snapshot(c: httpx.Client) -> list[tuple[str, int]]:
     r = c.get("/api/articles")
     assert r.status_code == 200, r.text
-    return sorted((a["id"], a["chunks"]) for a in r.json())
+    return sorted((a["id"], a["chunks"]) for a in r.json()["items"])
 
 
 def test_every_bad_input_is_a_clear_4xx_and_changes_nothing(

@@ -132,7 +132,7 @@ def test_kill9_during_ingest_then_restart_keeps_the_index_consistent(tmp_path: P
         after_small = check_index(server.workdir / "index")
         server.start()
         with server.client() as c:
-            listed = [a["id"] for a in c.get("/api/articles").json()]
+            listed = [a["id"] for a in c.get("/api/articles", params={"limit": 500}).json()["items"]]
             health = c.get("/healthz").json()
             assert (
                 c.post(
@@ -187,7 +187,7 @@ def test_chroma_server_restart_during_queries(tmp_path: Path, figures: dict[str,
                 == 201
             )
             reference = {q: c.post("/api/ask", json={"question": q}).json()["answer"] for q in questions}
-            articles_before = c.get("/api/articles").json()
+            articles_before = c.get("/api/articles", params={"limit": 500}).json()["items"]
         stop = threading.Event()
 
         def query_loop(i: int) -> None:
@@ -225,7 +225,7 @@ def test_chroma_server_restart_during_queries(tmp_path: Path, figures: dict[str,
             t.join(180)
         with server.client() as c:
             health = c.get("/healthz").json()
-            after = c.get("/api/articles").json()
+            after = c.get("/api/articles", params={"limit": 500}).json()["items"]
             final = {q: c.post("/api/ask", json={"question": q}).json()["answer"] for q in questions}
     finally:
         server.stop()

@@ -43,7 +43,7 @@ def plan(client: int) -> list[tuple[str, int]]:
 def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, Any]) -> None:
     qs = questions()
     with api_server.client() as c:
-        before = {a["id"]: a for a in c.get("/api/articles").json()}
+        before = {a["id"]: a for a in c.get("/api/articles", params={"limit": 500}).json()["items"]}
         reference = {q: fingerprint(c.post("/api/ask", json={"question": q}).json()) for q in qs}
         search_ref = {q: [p["chunk_id"] for p in c.post("/api/search", json={"query": q, "k": 4}).json()] for q in qs}
         base_texts = {aid: c.get(f"/api/articles/{aid}").json()["text"] for aid in before}
@@ -122,7 +122,7 @@ def test_concurrent_mixed_load(api_server: NewsdeskServer, figures: dict[str, An
         a["id"] for r in results if r["kind"] == "ingest" and r["status"] in (200, 201) for a in r["body"]["unchanged"]
     )
     with api_server.client() as c:
-        after = c.get("/api/articles").json()
+        after = c.get("/api/articles", params={"limit": 500}).json()["items"]
         health = c.get("/healthz").json()
         for aid in added:
             assert c.get(f"/api/articles/{aid}").status_code == 200

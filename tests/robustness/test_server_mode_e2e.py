@@ -57,9 +57,11 @@ def test_two_workers_share_one_chroma_server_through_restarts(
             steps.append("ingest text, file and URL")
 
             # worker B sees the same library and answers the same (its lexical index follows the shared store)
-            ids_a = sorted(x["id"] for x in ca.get("/api/articles").json())
+            ids_a = sorted(x["id"] for x in ca.get("/api/articles").json()["items"])
             assert (
-                sorted(x["id"] for x in cb.get("/api/articles").json()) == ids_a == sorted([seed_id, pasted_id, url_id])
+                sorted(x["id"] for x in cb.get("/api/articles").json()["items"])
+                == ids_a
+                == sorted([seed_id, pasted_id, url_id])
             )
             ans_a = ca.post("/api/ask", json={"question": QUESTION}).json()
             ans_b = cb.post("/api/ask", json={"question": QUESTION}).json()
@@ -104,7 +106,9 @@ def test_two_workers_share_one_chroma_server_through_restarts(
         a.stop()
         a.start()
         with a.client() as ca:
-            assert sorted(x["id"] for x in ca.get("/api/articles").json()) == sorted([seed_id, url_id, kite_id])
+            assert sorted(x["id"] for x in ca.get("/api/articles").json()["items"]) == sorted(
+                [seed_id, url_id, kite_id]
+            )
             assert ca.post("/api/ask", json={"question": QUESTION}).json()["answer"] == ans_a["answer"]
             steps.append("worker restart")
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from app.answer.engines import ENGINE_NAMES, check_engine_name
-from app.models import AnswerCheck, AnswerSentence, BriefSelection, ChatTurn, Citation, SearchFilters
+from app.models import AnswerCheck, AnswerSentence, BriefSelection, ChatTurn, Citation, IsoDateTime, SearchFilters
 
 BackendName = Annotated[
     str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})
@@ -54,6 +54,19 @@ class RemoveResult(BaseModel):
     removed: bool = True
 
 
+class BulkRemove(BaseModel):
+    """Which articles to remove: ids and/or the library's filters (all must hold); at least one is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ids: list[str] | None = Field(None, max_length=10_000, description="Article ids.")
+    q: str | None = Field(None, max_length=500, description="Words in title, source or text.")
+    source: str | None = Field(None, max_length=200)
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
+    dry_run: bool = Field(False, description="Only count what would go (articles and passages); remove nothing.")
+
+
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -82,6 +95,9 @@ class BriefRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     selection: BriefSelection = Field(default_factory=BriefSelection, description="Empty: all indexed articles.")
+    source: str | None = Field(
+        None, max_length=200, description="Only articles of this source (GET /api/sources lists them)."
+    )
     backend: BackendName | None = None
     length: Literal["short", "standard", "long"] = "standard"
     strict: bool | None = None

@@ -14,7 +14,7 @@ from app.answer.engines import REGISTRY
 from app.resources import static_dir
 from app.serve import evaluate as evaluation
 from app.serve import security
-from app.serve.web import chat
+from app.serve.web import chat, library
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
 from app.serve.web.handlers import Handlers
@@ -58,10 +58,10 @@ def create_app(desk: Newsdesk, settings: Settings | None = None) -> gr.Blocks:
         with gr.Tabs():
             chat.ask_tab(desk, settings, backend, demo)  # issue 17: app.serve.web.chat
             brief_articles = _briefing_tab(h, backend)
-            library, feeds = _library_tab(h, backend, [brief_articles, status])
+            library_outputs, feeds = _library_tab(h, backend, [brief_articles, status])
             _evaluate_tab(h, settings)
         gr.api(h.api_ask, api_name="ask")  # outside gr.Tabs, which may only hold tabs
-        demo.load(h.library_updates, inputs=[backend], outputs=library, api_visibility="private")
+        demo.load(h.library_updates, inputs=[backend], outputs=library_outputs, api_visibility="private")
         demo.load(h.feeds_updates, outputs=feeds, api_visibility="private")
         backend.change(h.change_backend, inputs=[backend], outputs=[status, backend], api_visibility="private")
     return demo
@@ -94,6 +94,7 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
                     info="Empty = the whole library",
                     elem_id="nd-brief-articles",
                 )
+                library.build_finder(h.desk, articles)
                 topic = gr.Textbox(
                     label="Topic", placeholder="e.g. security guarantees for Ukraine", elem_id="nd-topic"
                 )
@@ -115,10 +116,10 @@ def _briefing_tab(h: Handlers, backend: gr.Dropdown) -> gr.Dropdown:
 
 
 def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tuple[list[Any], list[Any]]:
-    """Add (files, a URL, pasted text, a feed to follow) on the left, the library with a remove picker on the right.
+    """Add (files, a URL, pasted text, a feed to follow) on the left, the library list on the right (app.serve.web.library).
 
-    Returns every output a library change refreshes (its table and picker, then `elsewhere`: the briefing's article
-    picker and the status line), and the feed list's outputs."""
+    Returns every output a library change refreshes (the list's refresh trigger, then `elsewhere`: the briefing's
+    article picker and the status line), and the feed list's outputs."""
     with gr.Tab("Library", id="library"):
         with gr.Row():
             with gr.Column(scale=2, elem_classes="nd-card"):
@@ -138,37 +139,16 @@ def _library_tab(h: Handlers, backend: gr.Dropdown, elsewhere: list[Any]) -> tup
                 ingest_status = gr.HTML(elem_id="nd-ingest-status")
                 feed_parts = _feeds_card()
             with gr.Column(scale=5):
-                table = gr.Dataframe(
-                    headers=fmt.LIBRARY_HEADERS,
-                    value=[],
-                    interactive=False,
-                    wrap=True,
-                    elem_id="nd-library",
-                    column_widths=["42%", "16%", "14%", "12%", "16%"],
-                    max_height=520,
-                    buttons=["fullscreen"],
-                )
-                with gr.Row(elem_classes="nd-remove-row"):
-                    remove_pick = gr.Dropdown(
-                        [],
-                        allow_custom_value=True,
-                        label="Remove an article (or click its row)",
-                        scale=4,
-                        elem_id="nd-remove-pick",
-                    )
-                    remove_btn = gr.Button(
-                        "Remove article", variant="stop", size="md", scale=1, min_width=140, elem_id="nd-remove"
-                    )
+                lib_refresh, removed = library.build_list(h.desk)  # issue 19: search, filters, pages, bulk removal
         data = gr.JSON(visible=False)
-    refreshed = [table, remove_pick, *elsewhere]
+    refreshed = [lib_refresh, *elsewhere]
     add_btn.click(h.ingest, inputs=[files, url, paste_title, paste_text], outputs=[data], api_name="ingest").success(
         h.after_ingest,
         inputs=[data, backend],
         outputs=[ingest_status, *refreshed, files, url, paste_title, paste_text],
         api_visibility="private",
     )
-    table.select(h.pick_row, outputs=[remove_pick], api_visibility="private")
-    remove_btn.click(h.remove, inputs=[remove_pick, backend], outputs=refreshed, api_visibility="private")
+    removed.success(h.library_updates, inputs=[backend], outputs=refreshed, api_visibility="private")
     feed_url, every, follow, feeds_view, feed_pick, unfollow, refresh = feed_parts
     listed = [feeds_view, feed_pick]
     follow.click(h.feed_add, inputs=[feed_url, every], outputs=[*listed, feed_url], api_visibility="private")

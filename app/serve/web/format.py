@@ -22,6 +22,7 @@ from app.models import (
     Span,
     reason_words,
 )
+from app.serve.web.format_brief import disputed_html, point_extras, timeline_html
 from app.text import split_paragraphs
 
 MAX_CONTEXT_CHARS = 900
@@ -283,12 +284,13 @@ def sources_panel(answer: Answer | None, articles: Mapping[str, Article], scope:
 
 # ---- briefings ---------------------------------------------------------------
 def _point_html(p: BriefingPoint, scope: str) -> str:
+    before, after = point_extras(p, esc)
     if p.supported:
-        return f"{esc(p.text)}{_cites(p.citations, scope)}"
+        return f"{before}{esc(p.text)}{_cites(p.citations, scope)}{after}"
     why = esc(reason_words(p.reason) or "not verified by the cited passages")
     return (
-        f'<span class="nd-unverified" title="Not verified: {why}">{esc(p.text)}</span>'
-        f'{_cites(p.citations, scope)}<span class="nd-flag" title="{why}">unverified</span>'
+        f'{before}<span class="nd-unverified" title="Not verified: {why}">{esc(p.text)}</span>'
+        f'{_cites(p.citations, scope)}<span class="nd-flag" title="{why}">unverified</span>{after}'
     )
 
 
@@ -314,6 +316,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         f'<div class="nd-kicker">Briefing · {n_articles} article{"s" if n_articles != 1 else ""}</div>',
         f"<h2>{esc(briefing.headline)}</h2>",
         f'<p class="nd-standfirst">{_summary_html(briefing.summary, scope)}</p>',
+        disputed_html(briefing.disputed, scope, _point_html, esc, cite_link),
         _points_section("Key points", briefing.key_points, scope),
     ]
     if briefing.actors:
@@ -323,7 +326,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         )
         parts.append(f'<section class="nd-brief-section"><h3>Who’s who</h3><ul>{rows}</ul></section>')
     parts.append(_points_section("Facts and figures", briefing.facts, scope))
-    parts.append(_points_section("Disputed or unclear", briefing.disputed, scope))
+    parts.append(timeline_html(briefing.timeline, scope, _point_html, esc))
     if briefing.open_questions:
         items = "".join(f"<li>{esc(q)}</li>" for q in briefing.open_questions)
         parts.append(f'<section class="nd-brief-section"><h3>Open questions</h3><ul>{items}</ul></section>')
@@ -332,6 +335,7 @@ def briefing_html(briefing: Briefing, articles: Mapping[str, Article], scope: st
         *briefing.key_points,
         *briefing.facts,
         *briefing.disputed,
+        *briefing.timeline,
         *(p for a in briefing.actors for p in a.points),
     ]
     ok = sum(p.supported for p in points)

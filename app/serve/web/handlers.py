@@ -24,6 +24,7 @@ from app.serve import security
 from app.serve.web import format as fmt
 from app.serve.web import format_eval as fmt_eval
 from app.serve.web import format_feeds as fmt_feeds
+from app.serve.web import library
 from app.services import Newsdesk, Upload
 from app.settings import Settings
 
@@ -142,19 +143,14 @@ class Handlers:
 
     @_readable("Loading the library")
     def library_updates(self, backend: str | None) -> tuple[Any, ...]:
-        """Table, remove picker, briefing picker, status line (refreshed after any library change)."""
-        infos = self.desk.articles()
-        choices = fmt.article_choices(infos)
+        """The library list's refresh trigger, briefing picker, status line (refreshed after any library change);
+        counted and paged by the catalogue, never the whole list (issue 19)."""
+        counts = library.counts(self.desk)
         try:
-            status = fmt.status_line(self._label(backend), infos)
+            status = library.status_line(self._label(backend), counts)
         except NewsdeskError as e:
-            status = fmt.status_line(f"{backend} (unavailable: {e})", infos)
-        return (
-            gr.Dataframe(value=fmt.library_rows(infos)),
-            gr.Dropdown(choices=choices, value=None),
-            gr.Dropdown(choices=choices),
-            status,
-        )
+            status = library.status_line(f"{backend} (unavailable: {e})", counts)
+        return library.tick(), library.picker_first_page(self.desk), status
 
     # ---- ask (the chat itself is app.serve.web.chat) -----------------------------
     @_readable("Switching the answer engine")
@@ -163,10 +159,10 @@ class Handlers:
             label = self._label(backend)
         except NewsdeskError as e:
             _warning(f"{backend} is not available: {e}")
-            return fmt.status_line(self._label(self.settings.backend), self.desk.articles()), gr.Dropdown(
+            return library.status_line(self._label(self.settings.backend), library.counts(self.desk)), gr.Dropdown(
                 value=self.settings.backend
             )
-        return fmt.status_line(label, self.desk.articles()), gr.skip()
+        return library.status_line(label, library.counts(self.desk)), gr.skip()
 
     @_readable("Answering")
     def api_ask(self, question: str, backend: str = "", history: list[dict[str, str]] | None = None) -> dict[str, Any]:
@@ -252,15 +248,6 @@ class Handlers:
         clear = "" if not report.errors else gr.skip()
         return (fmt.ingest_html(report), *self.library_updates(backend), None, clear, clear, clear)
 
-    @_readable("Removing the article")
-    def remove(self, article_id: str | None, backend: str) -> tuple[Any, ...]:
-        if not article_id:
-            raise _error("Choose an article to remove first.")
-        if not self.desk.remove(article_id):
-            raise _error(f"No article with id {article_id} (already removed?).")
-        _info("Article removed.")
-        return self.library_updates(backend)
-
     # ---- feeds (issue 16) ----------------------------------------------------
     @_readable("Loading the feeds")
     def feeds_updates(self) -> tuple[Any, ...]:
@@ -300,11 +287,6 @@ class Handlers:
         summary = fmt.esc(fmt_feeds.refresh_summary(results))
         status = f'{fmt.ingest_html(report)}<div class="nd-muted" style="white-space:pre-wrap;overflow-wrap:anywhere">{summary}</div>'
         return (*self.feeds_updates(), status, *self.library_updates(backend))
-
-    @staticmethod
-    def pick_row(evt: gr.SelectData) -> Any:
-        row = evt.row_value
-        return row[-1] if row else gr.skip()
 
     # ---- evaluation --------------------------------------------------------
     @_readable("Running the evaluation")

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
 from app.ingest.formats import LoadError
-from app.models import Article, ArticleInfo, IngestError, IngestNote, IngestReport
+from app.models import Article, IngestError, IngestNote, IngestReport, iso_date_only
 from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
-from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, RemoveResult
+from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, BulkRemove, RemoveResult
 from app.services import add_notes
+from app.store.catalogue import MAX_PAGE, ArticlePage, ArticleQuery, Order, Removal, Sort, SourceFacet
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 """At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
@@ -112,6 +115,17 @@ def ingest_files(api: ApiContext, files: list[tuple[str | None, bytes]]) -> Inge
     return commit(api, articles)
 
 
+def _date(value: str | None, name: str) -> datetime | None:
+    """An ISO date or datetime query parameter (the same parsing as SearchFilters)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        iso_date_only(value.strip())
+        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError as e:
+        raise ApiError(422, "invalid_request", f"{name}: {e}") from None
+
+
 def build(api: ApiContext) -> APIRouter:
     router = APIRouter(tags=["articles"])
     desk = api.desk
@@ -150,9 +164,36 @@ def build(api: ApiContext) -> APIRouter:
         response.status_code = 201 if (report.added or report.replaced) else 200
         return report
 
-    @router.get("/articles", response_model=list[ArticleInfo])
-    def list_articles() -> list[ArticleInfo]:
-        return api.read(desk.articles)
+    @router.get("/articles", response_model=ArticlePage)
+    def list_articles(
+        q: Annotated[str | None, Query(max_length=500, description="Words in title, source or text.")] = None,
+        source: Annotated[str | None, Query(max_length=200, description="Only this source.")] = None,
+        since: Annotated[str | None, Query(description="Published on/after (ISO date).")] = None,
+        until: Annotated[str | None, Query(description="Published on/before (ISO date).")] = None,
+        sort: Annotated[Sort, Query(description="published, added, title or source.")] = "published",
+        order: Annotated[Order, Query(description="asc or desc.")] = "desc",
+        limit: Annotated[int, Query(ge=0, le=MAX_PAGE, description="Articles per page.")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Articles skipped (the previous page's next_offset).")] = 0,
+    ) -> ArticlePage:
+        """A page of the library (search, source and date filters, sort), with the total and the next offset."""
+        query = ArticleQuery(
+            q=q, source=source, since=_date(since, "since"), until=_date(until, "until"),
+            sort=sort, order=order, limit=limit, offset=offset,
+        )  # fmt: skip
+        return api.read(lambda: desk.library(query))
+
+    @router.get("/sources", response_model=list[SourceFacet])
+    def list_sources() -> list[SourceFacet]:
+        """Every source of the library with its article count and published date range."""
+        return api.read(desk.sources)
+
+    @router.post("/articles/remove", response_model=Removal)
+    def remove_articles(body: BulkRemove) -> Removal:
+        """Remove many articles, by ids and/or the library's filters (every page); `dry_run` counts them first."""
+        query = ArticleQuery(ids=body.ids, q=body.q, source=body.source, since=body.since, until=body.until)
+        if body.dry_run:
+            return api.read(lambda: desk.remove_many(query, dry_run=True))
+        return api.write(lambda: desk.remove_many(query))
 
     @router.get("/articles/{article_id}", response_model=Article, responses=NOT_FOUND)
     def get_article(article_id: str) -> Article:

@@ -69,6 +69,10 @@ def build(api: ApiContext) -> APIRouter:
     def brief(body: BriefRequest) -> Briefing:
         """A cited briefing of the selected articles (all when the selection is empty)."""
         backend = api.backend(body.backend)
-        return api.read(lambda: desk.brief(body.selection, backend=backend, length=body.length, strict=body.strict))
+        selection = body.selection
+        if body.source:  # a source is the articles it has (within the selection's ids when it names some)
+            ids = api.read(lambda: desk.source_ids(body.source or "", body.selection.article_ids))
+            selection = selection.model_copy(update={"article_ids": ids})
+        return api.read(lambda: desk.brief(selection, backend=backend, length=body.length, strict=body.strict))
 
     return router
