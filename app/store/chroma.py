@@ -30,7 +30,7 @@ from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
 from app.settings import Settings
 from app.store.catalogue import Catalogue, Record
-from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, CHUNKS_HNSW, is_http, make_client
+from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, is_http, make_client, open_chunks, open_vectors
 from app.store.embeddings import embed_chunk_list
 from app.store.local_lock import LocalIndex, WriteSection
 from app.store.records import (
@@ -48,9 +48,7 @@ from app.store.records import (
 from app.store.repair import PAGE, REINDEX_SUFFIX
 
 if TYPE_CHECKING:
-    # LangChain's vector store is built when its own API is asked for (`vectors`): importing it pulls in LangChain's
-    # runnables and langsmith (about 1 s), which reads and writes through the collection never use (issue 18).
-    from langchain_chroma import Chroma
+    from langchain_chroma import Chroma  # built only when its own API is used (`vectors`), see client.open_vectors
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 
@@ -197,26 +195,7 @@ class ChromaStore:
         }
 
     def _open_vectors(self, name: str) -> Chroma:
-        from langchain_chroma import Chroma
-
-        return self._io(
-            Chroma,
-            collection_name=name,
-            embedding_function=self.embeddings,
-            client=self.client,
-            collection_metadata=self._collection_metadata(),
-            collection_configuration={"hnsw": CHUNKS_HNSW},
-        )
-
-    def _open_chunks(self, name: str) -> Collection:
-        """The collection `_open_vectors(name)` wraps, opened (or created) with the very same call, without LangChain."""
-        return self._io(
-            self.client.get_or_create_collection,
-            name=name,
-            embedding_function=None,
-            metadata=self._collection_metadata(),
-            configuration={"hnsw": CHUNKS_HNSW},  # type: ignore[arg-type]  # a TypedDict in chromadb's stubs
-        )
+        return self._io(open_vectors, self.client, name, self.embeddings, self._collection_metadata())
 
     @property
     def vectors(self) -> Chroma:
@@ -224,14 +203,14 @@ class ChromaStore:
         if self._vectors is None:
             vectors = self._open_vectors(self.chunks_name)
             self.check_signature(vectors._collection.metadata or {})
-            self._vectors, self._chunks = vectors, vectors._collection
+            self._vectors = vectors
         return self._vectors
 
     @property
     def chunks(self) -> Collection:
         """The chunks collection, checked against the embedding signature (LangChain's wrapper is not built)."""
         if self._chunks is None:
-            chunks = self._open_chunks(self.chunks_name)
+            chunks = self._io(open_chunks, self.client, self.chunks_name, self._collection_metadata())
             self.check_signature(chunks.metadata or {})
             self._chunks = chunks
         return self._chunks
@@ -445,8 +424,7 @@ class ChromaStore:
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
         self.catalogue.safely(lambda cat: cat.set_chunks(counts))
-        self._vectors = None
-        self._chunks = None
+        self._vectors = self._chunks = None
         return done
 
     # ---- the article catalogue (app.store.catalogue) -------------------------------------------------------
