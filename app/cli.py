@@ -35,6 +35,7 @@ from app.models import (
     IngestReport,
     SearchFilters,
 )
+from app.process import tune_collector
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -543,6 +544,7 @@ def feeds_refresh(
 
 
 def main() -> None:
+    tune_collector()  # a command's process loads libraries once and exits (issue 18)
     try:
         cli()
     except NewsdeskError as e:

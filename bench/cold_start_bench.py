@@ -1,8 +1,12 @@
 """Benchmark 7 (issue 18): first contact. Same-run ratios against a cold `newsdesk --help` (the floor every command pays):
 
-- cold `newsdesk ask` (a fresh process over the sample index) ÷ cold `--help`, median of 3; also its peak RSS;
+- cold `newsdesk ask` (a fresh process over the sample index) ÷ cold `--help`, median of 3; also its peak RSS, and the
+  same ratio in CPU seconds (user + sys of the process: on this shared machine other jobs stretch the wall time of a
+  short `--help` more than that of an `ask`, so the wall ratio depends on the load; the CPU ratio much less);
 - `newsdesk serve`: spawn → first /healthz answer (page served) and → ready (/healthz 200), ÷ cold `--help`;
-- the same cold ask with NEWSDESK_EMBEDDING_ONNX=false (the torch path), for the record.
+- the same cold ask with NEWSDESK_EMBEDDING_ONNX=false (the torch path), for the record;
+- where a cold ask's time goes: the steps of an ask taken one by one in a fresh process (PHASES), CPU and wall
+  seconds each, and the process's exit (what it costs after the last step).
 
     python -m bench.cold_start_bench                        # this tree; bench/results/cold_start.json
     python -m bench.cold_start_bench --code DIR --name cold_start_before   # another source tree (e.g. `git archive`)
@@ -11,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -34,6 +39,64 @@ SERVE_RATIO_TARGET = 30.0
 """Where issue 18 started (ready after ~11 s ÷ 0.37 s for --help): readiness must not get slower than that."""
 
 
+PHASES = r"""
+import json, sys, time
+QUESTION, t_spawn = sys.argv[1], float(sys.argv[2])
+marks = [("interpreter start-up", time.process_time(), time.perf_counter() - t_spawn)]
+def mark(name):
+    marks.append((name, time.process_time(), time.perf_counter() - t_spawn))
+import app.cli
+try:  # what `main()` does for every command, in a tree that has it
+    from app.process import tune_collector
+    tune_collector()
+except ImportError:
+    pass
+mark("app.cli and its imports (as for --help)")
+import chromadb
+mark("import chromadb")
+from app.nlp import _import_spacy
+_import_spacy()
+mark("import spacy")
+import app.services, app.retrieve.hybrid, app.verify.grounded, app.answer.engines.extractive
+mark("Newsdesk's stages and their other libraries")
+from app.services import Newsdesk
+from app.settings import Settings
+desk = Newsdesk(Settings())
+desk.embeddings.embed_query(QUESTION)
+mark("embedding model and the question's vector")
+desk.store.count_chunks()
+mark("store open")
+desk.retriever.lexical.search(QUESTION, 1, None)
+mark("BM25 index load")
+from app.nlp import pipeline
+pipeline()
+mark("spaCy pipeline load")
+desk.ask(QUESTION)
+mark("the answer: retrieve, draft, verify")
+print(json.dumps(marks))
+"""
+"""A cold ask taken apart: each step in the order an ask meets it, in one fresh process (run with -c)."""
+
+
+def phases(env: dict[str, str], cwd: Path) -> list[dict[str, Any]]:
+    """CPU and wall seconds of each step of PHASES, then of the exit after the last one."""
+    t0 = time.perf_counter()  # CLOCK_MONOTONIC: the child's clock, so its marks count from this spawn
+    proc = subprocess.Popen([sys.executable, "-c", PHASES, QUESTION, repr(t0)], env=env, cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # fmt: skip
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall_end = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("the phases script failed")
+    marks = json.loads(out.strip().splitlines()[-1])
+    marks.append(["exit", usage.ru_utime + usage.ru_stime, wall_end])
+    steps, cpu0, wall0 = [], 0.0, 0.0
+    for name, cpu, wall in marks:
+        steps.append({"step": name, "cpu_s": round(cpu - cpu0, 3), "wall_s": round(wall - wall0, 3)})
+        cpu0, wall0 = cpu, wall
+    return steps
+
+
 def _env(code: Path, index_dir: Path, onnx_dir: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     env.update(
@@ -53,8 +116,8 @@ def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "app.cli", *args]
 
 
-def timed_run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of one child process."""
+def timed_run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str, float]:
+    """(wall seconds, peak RSS MB, stdout, CPU seconds: user + sys) of one child process."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = proc.stdout.read() if proc.stdout else ""
@@ -63,7 +126,7 @@ def timed_run(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, fl
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{cmd} exited {proc.returncode}")
-    return wall, usage.ru_maxrss / 1024, out
+    return wall, usage.ru_maxrss / 1024, out, usage.ru_utime + usage.ru_stime
 
 
 def serve_times(env: dict[str, str], cwd: Path) -> tuple[float, float]:
@@ -114,17 +177,23 @@ def measure(code: Path, runs: int = RUNS) -> dict[str, Any]:
         index_dir, onnx_dir = prepare(code, Path(tmp))
         env = _env(code, index_dir, onnx_dir)
         helps, asks, rss, torch_asks, firsts, readies = [], [], [], [], [], []
+        help_cpu, ask_cpu = [], []
+        steps: list[list[dict[str, Any]]] = []
         answers = set()
         for _ in range(runs):  # interleaved, so a burst of load on the shared machine hits every measure alike
-            helps.append(timed_run(_cli("--help"), env, code)[0])
-            wall, peak, out = timed_run(_cli("ask", QUESTION), env, code)
+            wall, _, _, cpu = timed_run(_cli("--help"), env, code)
+            helps.append(wall)
+            help_cpu.append(cpu)
+            wall, peak, out, cpu = timed_run(_cli("ask", QUESTION), env, code)
             asks.append(wall)
+            ask_cpu.append(cpu)
             rss.append(peak)
             answers.add(out)
             torch_env = {**env, "NEWSDESK_EMBEDDING_ONNX": "false"}
-            wall, _, out = timed_run(_cli("ask", QUESTION), torch_env, code)
+            wall, _, out, _ = timed_run(_cli("ask", QUESTION), torch_env, code)
             torch_asks.append(wall)
             answers.add(out)
+            steps.append(phases(env, code))
             first, ready = serve_times(env, code)
             firsts.append(first)
             readies.append(ready)
@@ -133,12 +202,16 @@ def measure(code: Path, runs: int = RUNS) -> dict[str, Any]:
         "help_s": med(helps),
         "ask_s": med(asks),
         "ask_rss_mb": med(rss),
+        "help_cpu_s": med(help_cpu),
+        "ask_cpu_s": med(ask_cpu),
         "ask_torch_s": med(torch_asks),
         "serve_first_response_s": med(firsts),
         "serve_ready_s": med(readies),
         "identical_answers": len(answers) == 1,
+        "phases": [{"step": s["step"], "cpu_s": med([run[i]["cpu_s"] for run in steps]),
+                    "wall_s": med([run[i]["wall_s"] for run in steps])} for i, s in enumerate(steps[0])],
         "samples": {"help": helps, "ask": asks, "ask_rss_mb": rss, "ask_torch": torch_asks,
-                    "serve_first": firsts, "serve_ready": readies},
+                    "serve_first": firsts, "serve_ready": readies, "help_cpu": help_cpu, "ask_cpu": ask_cpu},
     }  # fmt: skip
 
 
@@ -147,6 +220,8 @@ def ratios(r: dict[str, Any]) -> list[Ratio]:
     return [
         Ratio("cold ask ÷ cold --help", safe_ratio(r["ask_s"], h), ASK_RATIO_TARGET, "<=",
               f"median of {RUNS}: {r['ask_s']:.2f} s vs {h:.2f} s, sample index"),
+        Ratio("cold ask ÷ cold --help, CPU seconds", safe_ratio(r["ask_cpu_s"], r["help_cpu_s"]), ASK_RATIO_TARGET,
+              "<=", f"median of {RUNS}: {r['ask_cpu_s']:.2f} vs {r['help_cpu_s']:.2f} CPU s (user + sys), same runs"),
         Ratio("serve ready ÷ cold --help", safe_ratio(r["serve_ready_s"], h), 30.0, "<=",
               f"/healthz 200 after {r['serve_ready_s']:.2f} s; page served after {r['serve_first_response_s']:.2f} s"),
     ]  # fmt: skip

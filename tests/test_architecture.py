@@ -14,7 +14,17 @@ APP = Path(__file__).resolve().parents[1] / "app"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "core",
-        ("app", "app.settings", "app.models", "app.errors", "app.logs", "app.text", "app.resources", "app.injection"),
+        (
+            "app",
+            "app.settings",
+            "app.models",
+            "app.errors",
+            "app.logs",
+            "app.text",
+            "app.resources",
+            "app.injection",
+            "app.process",
+        ),
     ),
     ("ingest", ("app.ingest",)),
     ("chunks", ("app.chunks",)),

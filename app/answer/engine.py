@@ -11,8 +11,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from langchain_core.output_parsers import StrOutputParser
-
 from app.errors import NewsdeskError
 from app.models import ChatTurn, Passage
 
@@ -72,12 +70,17 @@ class ChatEngine:
     shared_window: bool = False
 
     def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        # Imported here: LangChain's runnables pull in langsmith (about 0.7 s), which a quoting engine never needs.
+        from langchain_core.output_parsers import StrOutputParser
+
         from app.answer.prompts import qa_prompt
 
         chain = qa_prompt(question, list(passages)) | self.chat_model | StrOutputParser()
         yield from chain.stream({})
 
     def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
+        from langchain_core.output_parsers import StrOutputParser
+
         from app.answer.followup import clean_rewrite, history_for_prompt
         from app.answer.prompts import condense_prompt
 

@@ -5,15 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_chroma.vectorstores import maximal_marginal_relevance
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from app.models import Passage, SearchFilters
 from app.retrieve.constraints import PASSAGE_KINDS, passage_anchor_share
@@ -21,6 +15,10 @@ from app.retrieve.lexical import LexicalIndex
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.store.chroma import ChromaStore
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.retrievers import BaseRetriever
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +119,8 @@ class HybridRetriever:
 
     def _mmr(self, query_vector: Sequence[float], ranked: list[Passage], k: int) -> list[Passage]:
         """Reorder the fused candidates for diversity with the stored chunk vectors (lambda: settings.mmr_lambda)."""
+        from langchain_chroma.vectorstores import maximal_marginal_relevance  # imported when used (issue 18)
+
         vectors = self.store.chunk_vectors([p.chunk_id for p in ranked])
         pool = [p for p in ranked if p.chunk_id in vectors]
         picked = maximal_marginal_relevance(
@@ -133,6 +133,8 @@ class HybridRetriever:
 
     def as_langchain_retriever(self, k: int | None = None, filters: SearchFilters | None = None) -> BaseRetriever:
         """This retriever as a LangChain `BaseRetriever` (Documents carry the Passage fields in metadata)."""
+        from app.retrieve.langchain_retriever import NewsdeskRetriever
+
         return NewsdeskRetriever(hybrid=self, k=k or self.settings.k, filters=filters)
 
 
@@ -148,20 +150,3 @@ def rerank_by_anchors(analysis: QuestionAnalysis, ranked: list[Passage]) -> list
     """The passages re-ordered by fused score x anchor factor (scores are left as fused, for transparency)."""
     factors = {p.chunk_id: anchor_factor(analysis, p) for p in ranked}
     return sorted(ranked, key=lambda p: p.score * factors[p.chunk_id], reverse=True)
-
-
-def passage_to_document(p: Passage) -> Document:
-    return Document(id=p.chunk_id, page_content=p.text, metadata=p.model_dump(mode="json", exclude={"text"}))
-
-
-class NewsdeskRetriever(BaseRetriever):
-    """LangChain adapter over HybridRetriever."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    hybrid: Any
-    k: int = 6
-    filters: SearchFilters | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [passage_to_document(p) for p in self.hybrid.search(query, k=self.k, filters=self.filters)]

@@ -19,19 +19,18 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
 from chromadb.api import ClientAPI
 from chromadb.api.models.Collection import Collection
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
 from app.settings import Settings
 from app.store.catalogue import Catalogue, Record
-from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, CHUNKS_HNSW, is_http, make_client
+from app.store.client import ARTICLES_HNSW, ARTICLES_SYNC_THRESHOLD, is_http, make_client, open_chunks, open_vectors
 from app.store.embeddings import embed_chunk_list
 from app.store.local_lock import LocalIndex, WriteSection
 from app.store.records import (
@@ -47,6 +46,9 @@ from app.store.records import (
     passage_from_chunk,
 )
 from app.store.repair import PAGE, REINDEX_SUFFIX
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma  # built only when its own API is used (`vectors`), see client.open_vectors
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 
@@ -109,6 +111,7 @@ class ChromaStore:
         self.articles_name = f"{settings.collection}_articles"
         self._articles: Collection | None = None
         self._vectors: Chroma | None = None
+        self._chunks: Collection | None = None
         self._signature: dict[str, Any] | None = None
         self._ids_cache: tuple[tuple[int, str], frozenset[str]] | None = None
         self._fingerprint_cache: tuple[tuple[int, str], str] | None = None
@@ -128,7 +131,7 @@ class ChromaStore:
     def _follow(self, epoch: int) -> None:
         """The client was reopened: collection handles of the old one are stale."""
         if epoch != self._epoch:
-            self._articles, self._vectors, self._epoch = None, None, epoch
+            self._articles, self._vectors, self._chunks, self._epoch = None, None, None, epoch
 
     @contextmanager
     def _writing(self) -> Iterator[WriteSection]:
@@ -192,14 +195,7 @@ class ChromaStore:
         }
 
     def _open_vectors(self, name: str) -> Chroma:
-        return self._io(
-            Chroma,
-            collection_name=name,
-            embedding_function=self.embeddings,
-            client=self.client,
-            collection_metadata=self._collection_metadata(),
-            collection_configuration={"hnsw": CHUNKS_HNSW},
-        )
+        return self._io(open_vectors, self.client, name, self.embeddings, self._collection_metadata())
 
     @property
     def vectors(self) -> Chroma:
@@ -212,7 +208,12 @@ class ChromaStore:
 
     @property
     def chunks(self) -> Collection:
-        return self.vectors._collection
+        """The chunks collection, checked against the embedding signature (LangChain's wrapper is not built)."""
+        if self._chunks is None:
+            chunks = self._io(open_chunks, self.client, self.chunks_name, self._collection_metadata())
+            self.check_signature(chunks.metadata or {})
+            self._chunks = chunks
+        return self._chunks
 
     def check_signature(self, meta: dict[str, Any]) -> None:
         want = self._collection_metadata()
@@ -423,7 +424,7 @@ class ChromaStore:
         for aid, n in counts.items():
             self._io(self.articles.update, ids=[aid], metadatas=[{"chunks": n}])
         self.catalogue.safely(lambda cat: cat.set_chunks(counts))
-        self._vectors = None
+        self._vectors = self._chunks = None
         return done
 
     # ---- the article catalogue (app.store.catalogue) -------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import chromadb
@@ -10,6 +10,11 @@ from chromadb.api import ClientAPI
 from chromadb.config import Settings as ChromaSettings
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
 
 CHROMA_SERVER_PORT = 8000  # `chroma run`'s default port, used when NEWSDESK_CHROMA_URL names none
 
@@ -40,3 +45,27 @@ def is_http(client: Any) -> bool:
     """Whether an injected client talks to a server (so calls are retried across restarts)."""
     server = getattr(client, "_server", None)
     return type(server).__name__ in {"FastAPI", "AsyncFastAPI"} or "http" in type(server).__module__.lower()
+
+
+def open_vectors(client: ClientAPI, name: str, embeddings: Embeddings, metadata: dict[str, Any]) -> Chroma:
+    """langchain-chroma's vector store over a chunks collection, opened (or created) with Newsdesk's settings."""
+    from langchain_chroma import Chroma  # imported when used: it loads LangChain's runnables and langsmith (issue 18)
+
+    return Chroma(
+        collection_name=name,
+        embedding_function=embeddings,
+        client=client,
+        collection_metadata=metadata,
+        collection_configuration={"hnsw": CHUNKS_HNSW},  # type: ignore[arg-type]  # a TypedDict in chromadb's stubs
+    )
+
+
+def open_chunks(client: ClientAPI, name: str, metadata: dict[str, Any]) -> Collection:
+    """The collection `open_vectors` wraps, opened with the very call `Chroma(...)` makes, without importing LangChain:
+    reads and writes use the collection itself (issue 18)."""
+    return client.get_or_create_collection(
+        name=name,
+        embedding_function=None,
+        metadata=metadata,
+        configuration={"hnsw": CHUNKS_HNSW},  # type: ignore[arg-type]  # a TypedDict in chromadb's stubs
+    )

@@ -125,6 +125,9 @@ class OnnxEncoder:
         options.log_severity_level = 3  # errors only: logs stay quiet by default
         if threads:
             options.intra_op_num_threads = threads
+        # Idle worker threads sleep instead of spinning for work: a query embeds one short text, and spinning threads
+        # burnt a core another process on this shared machine needed (numerics are unchanged).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.batch_size = batch_size
         self._lock = threading.Lock()  # one run at a time keeps the thread pool's memory bounded
