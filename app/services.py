@@ -18,6 +18,7 @@ from app.models import (
     Briefing,
     BriefSelection,
     ChatTurn,
+    Citation,
     FeedRefresh,
     FeedSubscription,
     IngestError,
@@ -252,6 +253,15 @@ class Newsdesk:
 
     def get_article(self, article_id: str) -> Article | None:
         return self.store.get_article(article_id)
+
+    def cited_articles(self, citations: Sequence[Citation]) -> dict[str, Article]:
+        """The articles the citations point into, by id (an article removed since is left out)."""
+        found: dict[str, Article] = {}
+        for aid in dict.fromkeys(c.article_id for c in citations):
+            article = self.get_article(aid)
+            if article is not None:
+                found[aid] = article
+        return found
 
     def remove(self, article_id: str) -> bool:
         return self.store.remove_article(article_id)

@@ -6,7 +6,7 @@ localStorage through gr.BrowserState as questions and Answer JSON (app.serve.web
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.SelectData).
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ import gradio as gr
 
 from app.answer.render import answer_markdown
 from app.errors import NewsdeskError
-from app.models import Answer, AnswerDelta, AnswerDone, Article, ChatTurn, Citation
+from app.models import Answer, AnswerDelta, AnswerDone, ChatTurn
 from app.resources import static_dir
 from app.serve import security
 from app.serve.web import conversations as convs
@@ -102,21 +102,13 @@ class ChatHandlers:
         self._export_dir: Path | None = None
 
     # ---- helpers -------------------------------------------------------------
-    def _articles_for(self, citations: Sequence[Citation]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
-        for aid in dict.fromkeys(c.article_id for c in citations):
-            article = self.desk.get_article(aid)
-            if article is not None:
-                found[aid] = article
-        return found
-
     def _panel(self, conv: Conversation, turn: int | None = None) -> str:
         answers = conv.answers
         if not answers:
             return fmt.sources_panel(None, {}, "none")
         turn = len(answers) - 1 if turn is None else turn
         answer = answers[turn]
-        return fmt.sources_panel(answer, self._articles_for(answer.citations), scope_of(turn))
+        return fmt.sources_panel(answer, self.desk.cited_articles(answer.citations), scope_of(turn))
 
     def _export(self, conv: Conversation) -> Any:
         """The export button, holding this conversation's Markdown (disabled while there is nothing to export)."""

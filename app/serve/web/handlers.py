@@ -10,7 +10,7 @@ import inspect
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import gradio as gr
 
 from app.errors import NewsdeskError
 from app.ingest.formats import LoadError
-from app.models import Article, Briefing, BriefSelection, ChatTurn, Citation, IngestReport
+from app.models import Briefing, BriefSelection, ChatTurn, IngestReport
 from app.serve import evaluate as evaluation
 from app.serve import security
 from app.serve.web import format as fmt
@@ -122,14 +122,6 @@ class Handlers:
         self._download_dir: Path | None = None
 
     # ---- helpers -----------------------------------------------------------
-    def _articles_for(self, citations: Sequence[Citation]) -> dict[str, Article]:
-        found: dict[str, Article] = {}
-        for aid in dict.fromkeys(c.article_id for c in citations):
-            article = self.desk.get_article(aid)
-            if article is not None:
-                found[aid] = article
-        return found
-
     def _label(self, backend: str | None) -> str:
         engine = self.desk.engine(backend or None)
         return str(getattr(engine, "label", backend or self.settings.backend))
@@ -207,7 +199,7 @@ class Handlers:
         briefing = Briefing.model_validate(data["briefing"])
         slug = re.sub(r"[^a-z0-9]+", "-", briefing.headline.lower()).strip("-")[:SLUG_CHARS] or "briefing"
         path = self._write_download(f"briefing-{slug}.md", data["markdown"])
-        return fmt.briefing_html(briefing, self._articles_for(briefing.citations)), gr.DownloadButton(
+        return fmt.briefing_html(briefing, self.desk.cited_articles(briefing.citations)), gr.DownloadButton(
             value=path, visible=True
         )
 
