@@ -127,16 +127,11 @@ def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     holding the sample article; yields its base URL."""
     import sys
 
-    from tests.procs import free_port, start_server, stop_server
+    from tests.procs import free_port, server_env, start_server, stop_server
 
     folder = tmp_path_factory.mktemp("web-server")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update({
-        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-        "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
-    })  # fmt: skip
+    env = server_env(folder, port)
     url = f"http://127.0.0.1:{port}"
     # Cold start loads the embedding model and ingests the sample article.
     cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
+
+
+def server_env(folder: Path, port: int, **newsdesk: str) -> dict[str, str]:
+    """The environment of a `newsdesk serve` under test: this process's, minus every NEWSDESK_ setting, plus a fresh
+    index in folder, loopback on port, offline models and gradio files kept in folder; newsdesk adds NEWSDESK_ settings
+    (`url_allowlist='["127.0.0.1"]'` sets NEWSDESK_URL_ALLOWLIST)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
+    env.update({
+        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+        "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
+        **{f"NEWSDESK_{k.upper()}": v for k, v in newsdesk.items()},
+    })  # fmt: skip
+    return env
 
 
 def free_port() -> int:

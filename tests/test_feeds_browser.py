@@ -4,7 +4,6 @@ last refresh; the scheduler is off so the button does the refresh."""
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,17 +26,11 @@ def site() -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from tests.procs import free_port, start_server, stop_server
+    from tests.procs import free_port, server_env, start_server, stop_server
 
     folder = tmp_path_factory.mktemp("feeds-web")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update({
-        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
-        "NEWSDESK_URL_ALLOWLIST": '["127.0.0.1"]', "NEWSDESK_FEED_CHECK_SECONDS": "0",
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-        "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
-    })  # fmt: skip
+    env = server_env(folder, port, url_allowlist='["127.0.0.1"]', feed_check_seconds="0")
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-sample"]
     proc = start_server(cmd, url + "/", folder / "server.log", timeout=300, env=env, cwd=ROOT)

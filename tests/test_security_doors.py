@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.procs import free_port, start_server, stop_server
+from tests.procs import free_port, server_env, start_server, stop_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -48,13 +48,7 @@ class Server:
 
 def _serve(folder: Path, **settings: str) -> Iterator[Server]:
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update({
-        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
-        "NEWSDESK_BACKEND": "extractive", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-        "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
-        **{f"NEWSDESK_{k.upper()}": v for k, v in settings.items()},
-    })  # fmt: skip
+    env = server_env(folder, port, backend="extractive", **settings)
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     proc = start_server(cmd, url + "/healthz", folder / "server.log", timeout=300, env=env, cwd=ROOT)

@@ -5,7 +5,6 @@ one answers."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,16 +24,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def corpus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`newsdesk serve` over an index holding the four outlets' reports of the bridge story."""
-    from tests.procs import free_port, start_server, stop_server
+    from tests.procs import free_port, server_env, start_server, stop_server
 
     folder = tmp_path_factory.mktemp("web-corpus")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update({
-        "NEWSDESK_INDEX_DIR": str(folder / "index"), "NEWSDESK_HOST": "127.0.0.1", "NEWSDESK_PORT": str(port),
-        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-        "ANONYMIZED_TELEMETRY": "False", "GRADIO_TEMP_DIR": str(folder / "gradio"),
-    })  # fmt: skip
+    env = server_env(folder, port)
     files = [str(p) for p in sorted(CORPUS.glob("*.json"))]
     subprocess.run([sys.executable, "-m", "app.cli", "ingest", *files], env=env, cwd=ROOT, check=True,
                    capture_output=True, timeout=600)  # fmt: skip
