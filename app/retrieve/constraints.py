@@ -16,6 +16,7 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
+from app.retrieve.attribution import holder_conflict
 from app.retrieve.lexicon import DIMENSION_UNITS
 from app.retrieve.question import (
     Anchor,
@@ -358,7 +359,26 @@ def fit(
     """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type."""
     anchors = anchor_fit(analysis, sentence, scope, terms=terms)
     type_ok, found = type_fit(analysis, sentence, scope, entities)
-    return Fit(type_ok, found, anchors.missing, anchors.conflicts)
+    return Fit(type_ok, found, anchors.missing, anchors.conflicts + _attribution(analysis, sentence))
+
+
+def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Anchor, str], ...]:
+    """The asked attribute given to another holder in the sentence's parse ('*Tessaly* chief executive ...' for
+    Corven's): a conflict with the holder's entity anchor."""
+    holder = analysis.holder
+    if holder is None:
+        return ()
+    key = name_key(holder.name)
+
+    def fills(tok: nlp.Token) -> bool:
+        return _has_form(holder.slot, [tok.text, tok.lemma_])
+
+    def same(owner: str) -> bool:
+        return _names_in(key, set(_words(owner)), person=holder.person)
+
+    other = holder_conflict(holder, nlp.parse(sentence), fills, same)
+    anchor = next((a for a in analysis.anchors if a.kind == "entity" and a.text == holder.name), None)
+    return () if other is None or anchor is None else ((anchor, other),)
 
 
 PASSAGE_KINDS = frozenset({"year", "quarter", "ordinal", "number", "entity"})
