@@ -138,3 +138,16 @@ def holder_conflict(
         if found and other is None:
             other = found[0]
     return other
+
+
+MODIFIER_POS = frozenset({"ADJ", "NOUN", "PROPN", "VERB"})
+
+
+def modifiers(slot: nlp.Token) -> list[str]:
+    """The common words narrowing a slot word down before it ('the *foreign* minister', 'the *former* regional
+    president', '*Economy* Minister'); names are owners, not modifiers."""
+    return [
+        c.lower_
+        for c in slot.children
+        if c.dep_ in {"amod", "compound", "nmod"} and c.i < slot.i and c.pos_ in MODIFIER_POS and not is_name(c)
+    ]

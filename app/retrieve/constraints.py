@@ -16,8 +16,8 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
-from app.retrieve.attribution import holder_conflict
-from app.retrieve.lexicon import DIMENSION_UNITS
+from app.retrieve.attribution import holder_conflict, modifiers
+from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_MODIFIERS
 from app.retrieve.question import (
     Anchor,
     AnchorKind,
@@ -363,8 +363,14 @@ def fit(
 
 
 def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Anchor, str], ...]:
-    """The asked attribute given to another holder in the sentence's parse ('*Tessaly* chief executive ...' for
-    Corven's): a conflict with the holder's entity anchor."""
+    """What the sentence's parse attaches to the asked noun, against what the question attaches to it: another holder
+    ('*Tessaly* chief executive ...' for Corven's), or only other kinds of it ('the *foreign* minister' for the finance
+    minister, the *former* president for the president)."""
+    doc = nlp.parse(sentence)
+    return _holder_conflicts(analysis, doc) + _modifier_conflicts(analysis, doc)
+
+
+def _holder_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[Anchor, str], ...]:
     holder = analysis.holder
     if holder is None:
         return ()
@@ -376,9 +382,35 @@ def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Ancho
     def same(owner: str) -> bool:
         return _names_in(key, set(_words(owner)), person=holder.person)
 
-    other = holder_conflict(holder, nlp.parse(sentence), fills, same)
+    other = holder_conflict(holder, doc, fills, same)
     anchor = next((a for a in analysis.anchors if a.kind == "entity" and a.text == holder.name), None)
     return () if other is None or anchor is None else ((anchor, other),)
+
+
+def _modifier_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[Anchor, str], ...]:
+    """Every mention of the asked noun in the sentence is narrowed by other words than the question's ('foreign',
+    'interior' for 'finance'), or as a former holder when the question asks for the current one."""
+    nouns = [a for a in analysis.anchors if a.kind == "term" and a.strict]
+    wanted = [a for a in analysis.anchors if a.kind == "qualifier" and a.strict]
+    former_ok = bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question))
+    if not nouns:
+        return ()
+    mentions = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and any(_has_form(a.key, [t.text]) for a in nouns)]
+    others: list[str] = []
+    for tok in mentions:
+        mods = [m for m in modifiers(tok) if m not in GENERIC_MODIFIERS]
+        around = [t.lower_ for t in tok.subtree]  # 'the honorary award *for lifetime achievement*'
+        former = [m for m in mods if _FORMER_WORDS.fullmatch(m)]
+        if former and not former_ok:
+            others.append(f"{former[0]} {tok.text}")
+        elif any(same_name(q.key, m) or stem(q.key) == stem(m) for q in wanted for m in around):
+            return ()
+        elif wanted and mods:
+            others.append(f"{mods[0]} {tok.text}")
+        else:
+            return ()  # a mention the question's qualifiers may leave implicit
+    anchor = wanted[0] if wanted else nouns[0]
+    return ((anchor, others[0]),) if others else ()
 
 
 PASSAGE_KINDS = frozenset({"year", "quarter", "ordinal", "number", "entity"})
