@@ -151,3 +151,25 @@ def modifiers(slot: nlp.Token) -> list[str]:
         for c in slot.children
         if c.dep_ in {"amod", "compound", "nmod"} and c.i < slot.i and c.pos_ in MODIFIER_POS and not is_name(c)
     ]
+
+
+FIGURE_ENTITIES = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
+
+
+def figure_nouns(doc: nlp.Doc) -> list[str]:
+    """Lemmas of the nouns a sentence's figures measure: the noun a number counts ('a crowd *of* 44,800', '3,000
+    workers'), or the subject of the verb the figure is the object of ('net *income* reached $355 million')."""
+    out: list[str] = []
+    for tok in doc:
+        if not (tok.like_num or tok.ent_type_ in FIGURE_ENTITIES) or tok.pos_ not in {"NUM", "NOUN", "SYM"}:
+            continue
+        head = tok.head
+        if tok.dep_ == "nummod" and head.pos_ == "NOUN":
+            out.append(head.lemma_.lower())
+            if head.dep_ in {"dobj", "attr"}:  # '$355 million' -> million; the verb's subject is what it measures
+                out += [c.lemma_.lower() for c in head.head.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"]
+        elif tok.dep_ == "pobj" and head.dep_ == "prep" and head.lower_ == "of" and head.head.pos_ == "NOUN":
+            out.append(head.head.lemma_.lower())
+        elif tok.dep_ in {"dobj", "attr"}:
+            out += [c.lemma_.lower() for c in head.children if c.dep_ in SUBJECTS and c.pos_ == "NOUN"]
+    return list(dict.fromkeys(out))

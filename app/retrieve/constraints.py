@@ -16,8 +16,9 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
-from app.retrieve.attribution import holder_conflict, modifiers
+from app.retrieve.attribution import figure_nouns, holder_conflict, modifiers
 from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_MODIFIERS
+from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
     AnchorKind,
@@ -355,11 +356,19 @@ def fit(
     *,
     entities: Sequence[nlp.Entity] | None = None,
     terms: TermRule = "any",
+    paraphrases: Paraphrases | None = None,
 ) -> Fit:
-    """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type."""
+    """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type. With
+    `paraphrases`, an asked noun the sentence does not name may be named in other words where its figure stands."""
     anchors = anchor_fit(analysis, sentence, scope, terms=terms)
     type_ok, found = type_fit(analysis, sentence, scope, entities)
-    return Fit(type_ok, found, anchors.missing, anchors.conflicts + _attribution(analysis, sentence))
+    missing = anchors.missing
+    if paraphrases is not None and any(a.kind == "term" and a.strict for a in missing):
+        measured = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
+        missing = tuple(
+            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), measured))
+        )
+    return Fit(type_ok, found, missing, anchors.conflicts + _attribution(analysis, sentence))
 
 
 def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Anchor, str], ...]:
