@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app import nlp
+from app.retrieve.lexicon import GENERIC_MODIFIERS
 
 NAME_ENTITIES = frozenset({"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "EVENT"})
 OWNER_PREPOSITIONS = frozenset({"of", "at", "for"})  # 'chief executive *of* X', 'director *at* X', 'revenue *for* X'
@@ -53,7 +54,7 @@ def name_of(tok: nlp.Token) -> str:
     start = end = tok.i
     while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ in {"compound", "flat"}:
         start -= 1
-    while end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN" and tok.dep_ in {"compound", "flat"}:
+    while end + 1 < len(doc) and doc[end + 1].pos_ == "PROPN" and doc[end].dep_ in {"compound", "flat"}:
         end += 1
     return " ".join(t.text for t in doc[start : end + 1])
 
@@ -69,9 +70,7 @@ def owners(slot: nlp.Token) -> list[str]:
     chain = [slot, *[c for c in slot.children if c.dep_ == "compound" and not is_name(c)]]
     for word in chain:
         for c in word.children:
-            if c.dep_ == "poss" and is_name(c):
-                found.append(c)
-            elif c.dep_ in {"compound", "amod", "nmod"} and c.i < slot.i and is_name(c):
+            if is_name(c) and (c.dep_ == "poss" or (c.dep_ in {"compound", "amod", "nmod"} and c.i < slot.i)):
                 found.append(c)
             elif c.dep_ == "prep" and c.lower_ in OWNER_PREPOSITIONS:
                 found += _object_names(c)
@@ -80,8 +79,8 @@ def owners(slot: nlp.Token) -> list[str]:
         # a title before a name ('Tessaly chief executive Rosalind Achter'): names before the title own it; the name
         # after it is its holder (the answer), not its owner
         found += [c for c in head.children if c.i < slot.i and c.dep_ in {"compound", "poss", "amod"} and is_name(c)]
-        found += [c for c in head.children if c.dep_ == "prep" and c.lower_ in OWNER_PREPOSITIONS for c in
-                  _object_names(c)]  # fmt: skip
+        for prep in (c for c in head.children if c.dep_ == "prep" and c.lower_ in OWNER_PREPOSITIONS):
+            found += _object_names(prep)
     return _names(found)
 
 
@@ -141,6 +140,7 @@ def holder_conflict(
 
 
 MODIFIER_POS = frozenset({"ADJ", "NOUN", "PROPN", "VERB"})
+FORMER = frozenset({"former", "ex", "erstwhile", "outgoing", "late", "then"})  # a holder who no longer holds it
 
 
 def modifiers(slot: nlp.Token) -> list[str]:
@@ -153,6 +153,33 @@ def modifiers(slot: nlp.Token) -> list[str]:
     ]
 
 
+def other_kind(
+    doc: nlp.Doc,
+    is_noun: Callable[[nlp.Token], bool],
+    wanted: Callable[[str], bool],
+    *,
+    narrowed: bool,
+    former_ok: bool,
+) -> str | None:
+    """The asked noun as another kind of it ('the *foreign* minister' for the finance minister), when every mention
+    of it (`is_noun`) in the sentence is narrowed by words none of which is the question's own (`wanted`; the
+    question narrows it at all: `narrowed`), or names a former holder when the current one is asked (not
+    `former_ok`). None when some mention may be the asked one."""
+    others: list[str] = []
+    for tok in (t for t in doc if t.pos_ in {"NOUN", "PROPN"} and is_noun(t)):
+        mods = [m for m in modifiers(tok) if m not in GENERIC_MODIFIERS]
+        former = [m for m in mods if m in FORMER]
+        if former and not former_ok:
+            others.append(f"{former[0]} {tok.text}")
+        elif any(wanted(w.lower_) for w in tok.subtree):  # 'the honorary award *for lifetime achievement*'
+            return None
+        elif narrowed and mods:
+            others.append(f"{mods[0]} {tok.text}")
+        else:
+            return None  # a mention the question's qualifiers may leave implicit
+    return others[0] if others else None
+
+
 FIGURE_ENTITIES = frozenset({"CARDINAL", "MONEY", "QUANTITY", "PERCENT"})
 
 
@@ -163,6 +190,8 @@ def figure_nouns(doc: nlp.Doc) -> list[str]:
     for tok in doc:
         if not (tok.like_num or tok.ent_type_ in FIGURE_ENTITIES) or tok.pos_ not in {"NUM", "NOUN", "SYM"}:
             continue
+        if tok.ent_type_ in {"DATE", "TIME", "ORDINAL"}:
+            continue  # 'the 2023 final': a year names which one, it does not measure it
         head = tok.head
         if tok.dep_ == "nummod" and head.pos_ == "NOUN":
             out.append(head.lemma_.lower())

@@ -16,8 +16,8 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
-from app.retrieve.attribution import figure_nouns, holder_conflict, modifiers
-from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_MODIFIERS
+from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
+from app.retrieve.lexicon import DIMENSION_UNITS
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
@@ -397,29 +397,19 @@ def _holder_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[A
 
 
 def _modifier_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[Anchor, str], ...]:
-    """Every mention of the asked noun in the sentence is narrowed by other words than the question's ('foreign',
-    'interior' for 'finance'), or as a former holder when the question asks for the current one."""
+    """The asked noun named only as another kind of it ('foreign minister' for finance) or as a former holder."""
     nouns = [a for a in analysis.anchors if a.kind == "term" and a.strict]
     wanted = [a for a in analysis.anchors if a.kind == "qualifier" and a.strict]
-    former_ok = bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question))
     if not nouns:
         return ()
-    mentions = [t for t in doc if t.pos_ in {"NOUN", "PROPN"} and any(_has_form(a.key, [t.text]) for a in nouns)]
-    others: list[str] = []
-    for tok in mentions:
-        mods = [m for m in modifiers(tok) if m not in GENERIC_MODIFIERS]
-        around = [t.lower_ for t in tok.subtree]  # 'the honorary award *for lifetime achievement*'
-        former = [m for m in mods if _FORMER_WORDS.fullmatch(m)]
-        if former and not former_ok:
-            others.append(f"{former[0]} {tok.text}")
-        elif any(same_name(q.key, m) or stem(q.key) == stem(m) for q in wanted for m in around):
-            return ()
-        elif wanted and mods:
-            others.append(f"{mods[0]} {tok.text}")
-        else:
-            return ()  # a mention the question's qualifiers may leave implicit
-    anchor = wanted[0] if wanted else nouns[0]
-    return ((anchor, others[0]),) if others else ()
+    other = other_kind(
+        doc,
+        lambda t: any(_has_form(a.key, [t.text]) for a in nouns),
+        lambda w: any(same_name(q.key, w) or stem(q.key) == stem(w) for q in wanted),
+        narrowed=bool(wanted),
+        former_ok=bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question)),
+    )
+    return () if other is None else (((wanted or nouns)[0], other),)
 
 
 PASSAGE_KINDS = frozenset({"year", "quarter", "ordinal", "number", "entity"})
