@@ -375,6 +375,10 @@ def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Ancho
     """What the sentence's parse attaches to the asked noun, against what the question attaches to it: another holder
     ('*Tessaly* chief executive ...' for Corven's), or only other kinds of it ('the *foreign* minister' for the finance
     minister, the *former* president for the president)."""
+    slots = [a.key for a in analysis.anchors if a.kind == "term" and a.strict]
+    slots += [analysis.holder.slot] if analysis.holder is not None else []
+    if not slots or not any(_has_form(key, [sentence]) for key in slots):
+        return ()  # the sentence never names the asked word: nothing to attribute (and no parse to pay for)
     doc = nlp.parse(sentence)
     return _holder_conflicts(analysis, doc) + _modifier_conflicts(analysis, doc)
 
