@@ -392,8 +392,9 @@ def _holder_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[A
     def fills(tok: nlp.Token) -> bool:
         return _has_form(holder.slot, [tok.text, tok.lemma_])
 
-    def same(owner: str) -> bool:
-        return _names_in(key, set(_words(owner)), person=holder.person)
+    def same(owner: str) -> bool:  # the holder, or a shorter form of its name ('Calloway' for 'Ines Calloway')
+        words = set(_words(owner))
+        return _names_in(key, words, person=holder.person) or words <= set(_words(holder.name))
 
     other = holder_conflict(holder, doc, fills, same)
     anchor = next((a for a in analysis.anchors if a.kind == "entity" and a.text == holder.name), None)
