@@ -396,6 +396,8 @@ def _holder_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[A
         words = set(_words(owner))
         return _names_in(key, words, person=holder.person) or words <= set(_words(holder.name))
 
+    if holder.verb and _mentions_name(key, [doc.text], person=holder.person):
+        return ()  # the verb's holder is named: a misread subject (the small parser) is likelier than another holder
     other = holder_conflict(holder, doc, fills, same)
     anchor = next((a for a in analysis.anchors if a.kind == "entity" and a.text == holder.name), None)
     return () if other is None or anchor is None else ((anchor, other),)
@@ -407,11 +409,13 @@ def _modifier_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple
     wanted = [a for a in analysis.anchors if a.kind == "qualifier" and a.strict]
     if not nouns:
         return ()
+    # the asked kind named elsewhere in the sentence still counts ('*Health* spending rises ..., the transport budget')
+    named = any(_has_form(stem(q.key), [doc.text]) for q in wanted)
     other = other_kind(
         doc,
         lambda t: any(_has_form(a.key, [t.text]) for a in nouns),
         lambda w: any(same_name(q.key, w) or stem(q.key) == stem(w) for q in wanted),
-        narrowed=bool(wanted),
+        narrowed=bool(wanted) and not named,
         former_ok=bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question)),
     )
     return () if other is None else (((wanted or nouns)[0], other),)
