@@ -19,6 +19,7 @@ from app.ingest.loaders import load_path
 from app.models import Article
 from app.resources import shipped_datasets_dir
 from app.retrieve.constraints import Scope, fit, passage_scope
+from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import analyse
 from app.settings import Settings
 from app.text import normalize_whitespace, split_sentences
@@ -74,7 +75,10 @@ def scope_in(article: Article, sentence: str) -> tuple[str, Scope]:
     )
 
 
-def judge_answer_check(pairs: Sequence[AnswerPair], corpus: Path = DEFAULT_CORPUS) -> AnswerJudgeReport:
+def judge_answer_check(
+    pairs: Sequence[AnswerPair], corpus: Path = DEFAULT_CORPUS, paraphrases: Paraphrases | None = None
+) -> AnswerJudgeReport:
+    """The check's verdict on each pair, with the paraphrase judge production gives it when `paraphrases` is set."""
     settings = Settings()
     articles: dict[str, Article] = {}
     for path in sorted(corpus.glob("*.md")):
@@ -83,7 +87,7 @@ def judge_answer_check(pairs: Sequence[AnswerPair], corpus: Path = DEFAULT_CORPU
     for pair in pairs:
         article = articles[pair.article]
         sentence, scope = scope_in(article, pair.answer)
-        predicted.append(fit(analyse(pair.question), sentence, scope, terms=VERDICT_TERMS).ok)
+        predicted.append(fit(analyse(pair.question), sentence, scope, terms=VERDICT_TERMS, paraphrases=paraphrases).ok)
     return _report(pairs, predicted)
 
 

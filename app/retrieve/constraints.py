@@ -16,7 +16,9 @@ from typing import Literal
 
 from app import nlp
 from app.models import Passage
+from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
 from app.retrieve.lexicon import DIMENSION_UNITS
+from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
     AnchorKind,
@@ -354,11 +356,69 @@ def fit(
     *,
     entities: Sequence[nlp.Entity] | None = None,
     terms: TermRule = "any",
+    paraphrases: Paraphrases | None = None,
 ) -> Fit:
-    """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type."""
+    """How `sentence` (with what precedes it) answers the analysed question: anchors and answer type. With
+    `paraphrases`, an asked noun the sentence does not name may be named in other words where its figure stands."""
     anchors = anchor_fit(analysis, sentence, scope, terms=terms)
     type_ok, found = type_fit(analysis, sentence, scope, entities)
-    return Fit(type_ok, found, anchors.missing, anchors.conflicts)
+    missing = anchors.missing
+    if paraphrases is not None and any(a.kind == "term" and a.strict for a in missing):
+        measured = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
+        missing = tuple(
+            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), measured))
+        )
+    return Fit(type_ok, found, missing, anchors.conflicts + _attribution(analysis, sentence))
+
+
+def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Anchor, str], ...]:
+    """What the sentence's parse attaches to the asked noun, against what the question attaches to it: another holder
+    ('*Tessaly* chief executive ...' for Corven's), or only other kinds of it ('the *foreign* minister' for the finance
+    minister, the *former* president for the president)."""
+    slots = [a.key for a in analysis.anchors if a.kind == "term" and a.strict]
+    slots += [analysis.holder.slot] if analysis.holder is not None else []
+    if not slots or not any(_has_form(key, [sentence]) for key in slots):
+        return ()  # the sentence never names the asked word: nothing to attribute (and no parse to pay for)
+    doc = nlp.parse(sentence)
+    return _holder_conflicts(analysis, doc) + _modifier_conflicts(analysis, doc)
+
+
+def _holder_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[Anchor, str], ...]:
+    holder = analysis.holder
+    if holder is None:
+        return ()
+    key = name_key(holder.name)
+
+    def fills(tok: nlp.Token) -> bool:
+        return _has_form(holder.slot, [tok.text, tok.lemma_])
+
+    def same(owner: str) -> bool:  # the holder, or a shorter form of its name ('Calloway' for 'Ines Calloway')
+        words = set(_words(owner))
+        return _names_in(key, words, person=holder.person) or words <= set(_words(holder.name))
+
+    if holder.verb and _mentions_name(key, [doc.text], person=holder.person):
+        return ()  # the verb's holder is named: a misread subject (the small parser) is likelier than another holder
+    other = holder_conflict(holder, doc, fills, same)
+    anchor = next((a for a in analysis.anchors if a.kind == "entity" and a.text == holder.name), None)
+    return () if other is None or anchor is None else ((anchor, other),)
+
+
+def _modifier_conflicts(analysis: QuestionAnalysis, doc: nlp.Doc) -> tuple[tuple[Anchor, str], ...]:
+    """The asked noun named only as another kind of it ('foreign minister' for finance) or as a former holder."""
+    nouns = [a for a in analysis.anchors if a.kind == "term" and a.strict]
+    wanted = [a for a in analysis.anchors if a.kind == "qualifier" and a.strict]
+    if not nouns:
+        return ()
+    # the asked kind named elsewhere in the sentence still counts ('*Health* spending rises ..., the transport budget')
+    named = any(_has_form(stem(q.key), [doc.text]) for q in wanted)
+    other = other_kind(
+        doc,
+        lambda t: any(_has_form(a.key, [t.text]) for a in nouns),
+        lambda w: any(same_name(q.key, w) or stem(q.key) == stem(w) for q in wanted),
+        narrowed=bool(wanted) and not named,
+        former_ok=bool(analysis.of_kind("prior")) or bool(_FORMER_WORDS.search(analysis.question)),
+    )
+    return () if other is None else (((wanted or nouns)[0], other),)
 
 
 PASSAGE_KINDS = frozenset({"year", "quarter", "ordinal", "number", "entity"})

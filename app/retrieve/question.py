@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from app import nlp
+from app.retrieve.attribution import Holder, question_holder
 from app.retrieve.lexicon import (
     DIMENSION_CUES,
     GENERIC_MODIFIERS,
@@ -152,6 +153,8 @@ class QuestionAnalysis:
     """For 'what did X say': X."""
     dimension: str = ""
     """What a number must measure: 'count' ('how many'), 'mass', 'length' (lexicon.DIMENSION_CUES), or '' (any)."""
+    holder: Holder | None = None
+    """Whose attribute is asked ('*Corven's* chief executive'): a sentence giving another holder's does not answer."""
 
     def of_kind(self, kind: AnchorKind) -> tuple[Anchor, ...]:
         return tuple(a for a in self.anchors if a.kind == kind)
@@ -270,7 +273,27 @@ def analyse(question: str) -> QuestionAnalysis:
         names=tuple(dict.fromkeys(name_key(w) for n in names for w in n.split())),
         speaker=speaker,
         dimension=_dimension(text, answer_type),
+        holder=_holder(doc, asked, [a for a in anchors if a.kind == "entity"]),
     )
+
+
+def _holder(doc: nlp.Doc, asked: nlp.Token | None, names: list[Anchor]) -> Holder | None:
+    """Whose attribute the question asks for, as one of its names (attribution.question_holder), with the asked word's
+    forms ('execut' for 'executive') so a sentence's word in any form fills the slot."""
+
+    def named(owner: str) -> tuple[str, bool | None] | None:
+        words = {name_key(w) for w in owner.split()}
+        for a in names:
+            if words & {name_key(w) for w in a.text.split()}:
+                return a.text, a.person
+        return None
+
+    found = question_holder(doc, asked, named)
+    if found is None:
+        return None
+    slot, name, person = found
+    forms = "|".join(sorted({stem(slot.lower_), stem(slot.lemma_.lower())}))
+    return Holder(name, forms, verb=slot.pos_ == "VERB", person=person)
 
 
 def _dimension(text: str, answer_type: AnswerType) -> str:
