@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
@@ -28,6 +28,16 @@ def iso_date_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_date_only)]
 """A request's date field (issue 14: "since": "-1" was accepted as 1969-12-31)."""
+
+
+def inclusive_until(until: datetime) -> datetime:
+    """The last instant an `until` filter admits, the one rule every door uses (CLI, /api, /v1, web, briefings).
+
+    A bare date (parsed as midnight, e.g. '2026-11-21') means through the end of that day; any other time is that
+    instant. Midnight is read as a bare date because a date picker or CLI option cannot tell the two apart."""
+    if (until.hour, until.minute, until.second, until.microsecond) == (0, 0, 0, 0):
+        return until + timedelta(days=1) - timedelta(microseconds=1)
+    return until
 
 
 def http_url_only(url: str | None) -> str | None:
