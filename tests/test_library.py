@@ -260,6 +260,12 @@ def test_api_rejects_bad_list_parameters(api: TestClient, params: dict[str, Any]
 def test_api_sources(api: TestClient, corpus: list[Article]) -> None:
     facets = api.get("/api/sources").json()
     assert {f["source"]: f["articles"] for f in facets} == dict(Counter(a.source for a in corpus))
+    # D11: one date-time convention in both listings (UTC, ISO 8601 ending in Z), the same instants
+    items = api.get("/api/articles", params={"limit": 500}).json()["items"]
+    stamps = [a["published"] for a in items if a["published"]] + [f["first_published"] for f in facets]
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", t) for t in stamps)
+    dated = {a.id: a.published for a in corpus if a.published}
+    assert all(epoch(datetime.fromisoformat(a["published"])) == epoch(dated[a["id"]]) for a in items if a["published"])
 
 
 def test_api_bulk_remove_dry_run_then_remove(tmp_path: Path, make_articles: Any) -> None:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.errors import NewsdeskError
-from app.models import ArticleInfo, IsoDateTime, inclusive_until
+from app.models import ArticleInfo, IsoDateTime, UtcDateTime, inclusive_until
 from app.store.records import epoch, info_from_metadata
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,8 @@ class SourceFacet(BaseModel):
 
     source: str
     articles: int
-    first_published: datetime | None = None
-    last_published: datetime | None = None
+    first_published: UtcDateTime | None = None
+    last_published: UtcDateTime | None = None
 
 
 def _words(q: str) -> list[str]:
