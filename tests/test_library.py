@@ -421,6 +421,8 @@ def test_until_a_date_includes_that_day_at_every_door(
     assert {a["id"] for a in listed["items"]} == want
     dry = c.post("/api/articles/remove", json={"since": "2026-11-21", "until": "2026-11-21", "dry_run": True})
     assert dry.json()["articles"] == 1
+    found = c.post("/api/search", json={"query": "the", "k": 10, "filters": {"until": "2026-11-21"}}).json()
+    assert {p["article_id"] for p in found} == {ids["before"], ids["that_day"]}  # search, ask and /v1 filters
     # the CLI: articles, remove --dry-run
     monkeypatch.setattr(cli, "_desk", lambda: d)
     r = runner.invoke(cli.cli, ["articles", "--since", "2026-11-21", "--until", "2026-11-21", "--json"])
