@@ -206,9 +206,17 @@ def search(
         out.print(f"   {p.text}\n")
 
 
+_MARKER = re.compile(r"\[[\d,\s\-]+\]")
+
+
 def _words(text: str) -> list[str]:
     """The words of an answer without citation markers (markers are renumbered by verification)."""
-    return re.findall(r"\w+", re.sub(r"\[[\d,\s\-]+\]", " ", text))
+    return re.findall(r"\w+", _MARKER.sub(" ", text))
+
+
+def _markers(text: str) -> list[str]:
+    """The citation numbers of an answer in order: the draft's are passage numbers, the verified ones the Sources'."""
+    return [n for m in _MARKER.findall(text) for n in re.findall(r"\d+", m)]
 
 
 def _print_answer_tail(answer: Answer) -> None:
@@ -276,6 +284,9 @@ def _show_answer(events: Iterator[AnswerEvent], *, as_json: bool) -> Answer:
         if final.abstained and streamed.strip():
             out.print("\n[yellow]The draft above is withdrawn: it does not answer the question.[/]")
         out.print(f"\n[bold]{'Answer' if final.abstained else 'Verified answer'}:[/] {final.answer}")
+    elif _markers(final.answer) != _markers(streamed):
+        # Same words, renumbered citations (two quotes of one passage become [1] and [2]): the Sources' numbers.
+        out.print(f"\n[bold]Verified answer[/] [dim](numbered as the sources below)[/]: {final.answer}")
     _print_answer_tail(final)
     return final
 

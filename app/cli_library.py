@@ -3,6 +3,7 @@ sort), `sources` (the facets) and `remove` (one, many by ids, or everything a fi
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,6 +17,7 @@ from app.store.catalogue import DEFAULT_PAGE, MAX_PAGE, SORTS, ArticleQuery
 
 if TYPE_CHECKING:
     from app.services import Newsdesk
+    from app.store.catalogue import Removal
 
 SortOpt = Annotated[str, typer.Option("--sort", help="published, added, title or source.")]
 
@@ -42,6 +44,18 @@ def _remove_one(desk: Newsdesk, article_id: str, as_json: bool) -> None:
         err.print(f"[red]error[/] no article with id {article_id}")
     if not removed:
         raise typer.Exit(EXIT_ERROR)
+
+
+def _confirmed(newsdesk: Newsdesk, query: ArticleQuery, counted: Removal) -> Removal:
+    """Removal by filters without --yes: ask on a terminal; without one, remove nothing and exit 2 (usage)."""
+    what = f"{counted.articles} articles ({counted.passages} passages)"
+    if not sys.stdin.isatty():
+        err.print(f"[red]error[/] confirmation needed: this would remove {what}; add --yes to remove them")
+        raise typer.Exit(EXIT_USAGE)
+    if not typer.confirm(f"Remove {what}?", default=False, err=True):
+        err.print("nothing removed")
+        raise typer.Exit(EXIT_USAGE)
+    return newsdesk.remove_many(query)
 
 
 def register(cli: typer.Typer, desk: Callable[[], Newsdesk]) -> None:
@@ -102,7 +116,7 @@ def register(cli: typer.Typer, desk: Callable[[], Newsdesk]) -> None:
     ) -> None:
         """Delete articles with all their chunks: by ids, or every article a search/source/date filter matches.
 
-        Removing by filters shows the count first and removes only with --yes."""
+        Removing by filters shows the count and asks first (on a terminal); without a terminal it needs --yes."""
         newsdesk = desk()
         query = _query(search, source, since, until, article_ids)
         by_filter = bool(search or source or since or until)
@@ -112,13 +126,14 @@ def register(cli: typer.Typer, desk: Callable[[], Newsdesk]) -> None:
         if not query.filtered():
             err.print("[red]error[/] name the articles to remove: ids, --search, --source, --since or --until")
             raise typer.Exit(EXIT_USAGE)
-        result = newsdesk.remove_many(query, dry_run=dry_run or (by_filter and not yes))
+        confirm = by_filter and not yes and not dry_run
+        result = newsdesk.remove_many(query, dry_run=dry_run or confirm)
+        if confirm and result.articles:
+            result = _confirmed(newsdesk, query, result)
         if as_json:
             print_json(result)
         elif result.dry_run:
             out.print(f"would remove {result.articles} articles ({result.passages} passages)")
-            if not dry_run:
-                out.print("add --yes to remove them")
         else:
             for i in result.ids:
                 out.print(f"removed {i}")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 ABSTAIN_PREFIX = "The indexed articles don't say"
 """Start of every abstention; prompts, engines, evals and tests use this one constant."""
@@ -28,6 +28,31 @@ def iso_date_only(value: object) -> object:
 
 IsoDateTime = Annotated[datetime, BeforeValidator(iso_date_only)]
 """A request's date field (issue 14: "since": "-1" was accepted as 1969-12-31)."""
+
+
+def utc_iso(value: datetime) -> str:
+    """ISO 8601 in UTC ending in Z ('2026-11-21T15:30:00Z'), the one convention of every response; a naive datetime
+    is UTC, as the store reads it (app.store.records.epoch)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+UtcDateTime = Annotated[
+    datetime,
+    PlainSerializer(utc_iso, when_used="json-unless-none"),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+"""A response's date-time: `published` in /api/articles items and /api/sources facets reads the same (D11)."""
+
+
+def inclusive_until(until: datetime) -> datetime:
+    """The last instant an `until` filter admits, the one rule every door uses (CLI, /api, /v1, web, briefings).
+
+    A bare date (parsed as midnight, e.g. '2026-11-21') means through the end of that day; any other time is that
+    instant. Midnight is read as a bare date because a date picker or CLI option cannot tell the two apart."""
+    if (until.hour, until.minute, until.second, until.microsecond) == (0, 0, 0, 0):
+        return until + timedelta(days=1) - timedelta(microseconds=1)
+    return until
 
 
 def http_url_only(url: str | None) -> str | None:
@@ -54,10 +79,10 @@ class Article(BaseModel):
     source: str = Field("", description="Publisher or file name.")
     url: str | None = None
     author: str | None = None
-    published: datetime | None = None
+    published: UtcDateTime | None = None
     paragraphs: list[Span] = Field(default_factory=list)
     sentences: list[Span] = Field(default_factory=list)
-    ingested_at: datetime | None = None
+    ingested_at: UtcDateTime | None = None
 
 
 class ArticleInfo(BaseModel):
@@ -68,10 +93,10 @@ class ArticleInfo(BaseModel):
     source: str = ""
     url: str | None = None
     author: str | None = None
-    published: datetime | None = None
+    published: UtcDateTime | None = None
     chunks: int = 0
     chars: int = 0
-    ingested_at: datetime | None = Field(None, description="When it was added to the index.")
+    ingested_at: UtcDateTime | None = Field(None, description="When it was added to the index.")
 
 
 class Chunk(BaseModel):
@@ -101,7 +126,7 @@ class Passage(BaseModel):
     title: str = ""
     source: str = ""
     url: str | None = None
-    published: datetime | None = None
+    published: UtcDateTime | None = None
     score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
     dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
@@ -128,7 +153,7 @@ class Citation(BaseModel):
     title: str = ""
     source: str = ""
     url: Annotated[str | None, AfterValidator(http_url_only)] = None  # issue 14: a stored javascript: URL never leaves
-    published: datetime | None = None
+    published: UtcDateTime | None = None
     chunk_id: str
     passage: int | None = Field(
         None, description="1-based number of the passage shown to the engine (the [n] in a raw token stream)."
@@ -202,7 +227,7 @@ class DisputeSide(BaseModel):
 
     value: str = Field(description="What this side says: the figure, the name, or 'affirmed'/'denied'.")
     source: str = Field(description="The outlet, as named in the briefing.")
-    published: datetime | None = None
+    published: UtcDateTime | None = None
     quote: str = Field(description="Exact words of the article.")
     citation: int = Field(0, description="The [n] of the quote in the briefing's citations (0: not cited).")
 

@@ -110,6 +110,41 @@ def test_chat_streams_the_draft_then_the_verified_answer(fake: FakeDesk, monkeyp
     assert [Answer.model_validate_json(line).answer for line in lines] == [final.answer, final.answer]
 
 
+def test_ask_text_numbers_citations_as_its_sources(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """D8: the draft streams passage numbers ([1] twice: two quotes of one passage); verification numbers them [1]
+    and [2] as the Sources list does, and the text output must end with those, as --json and the API do."""
+    from app.models import AnswerSentence, Citation
+
+    cites = [
+        Citation(n=n, article_id="a1", title="Peace plan", chunk_id="a1:0", passage=1, quote=q, start=s, end=s + len(q))
+        for n, q, s in [(1, "600,000 troops", 50), (2, "28 points", 85)]
+    ]
+    final = Answer(
+        question="What does the plan say?",
+        answer="The army is capped at 600,000 troops [1]. The plan has 28 points [2].",
+        sentences=[AnswerSentence(text="The army is capped at 600,000 troops.", citations=[1], supported=True),
+                   AnswerSentence(text="The plan has 28 points.", citations=[2], supported=True)],
+        citations=cites, backend="fake", model="fake",
+    )  # fmt: skip
+
+    def stream_ask(question: str, **options: object):  # type: ignore[no-untyped-def]
+        yield AnswerDelta(text="The army is capped at 600,000 troops [1]. The plan has 28 points [1].")
+        yield AnswerDone(answer=final)
+
+    monkeypatch.setattr(fake, "stream_ask", stream_ask)
+    r = runner.invoke(cli.cli, ["ask", "What does the plan say?"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    answer_part, sources = r.stdout.split("Sources")
+    last = answer_part.strip().splitlines()[-1]
+    assert last.endswith("The plan has 28 points [2].") and "Verified answer" in last
+    assert "[1] Peace plan" in sources and "[2] Peace plan" in sources and "“28 points”" in sources
+    monkeypatch.setattr(
+        fake, "stream_ask", lambda q, **o: iter([AnswerDelta(text=final.answer), AnswerDone(answer=final)])
+    )
+    same = runner.invoke(cli.cli, ["ask", "q"]).stdout
+    assert same.count("28 points [2]") == 1 and "Verified answer" not in same
+
+
 def test_a_domain_error_exits_1(
     fake: FakeDesk, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -252,3 +252,16 @@ def test_the_chat_stylesheet_spells_no_colour_of_its_own() -> None:
     css = (Path(chat.STATIC_DIR) / "newsdesk-chat.css").read_text(encoding="utf-8")
     assert re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(|hsla?\(", css) == []
     assert "var(--nd-" in css
+
+
+def test_example_questions_only_when_the_sample_is_indexed(handlers: chat.ChatHandlers, tmp_path: Path) -> None:
+    """D11: `serve --no-sample` (or the sample removed) leaves no questions about the Ukraine sample in the Ask tab."""
+    shown = handlers.intro()
+    assert shown["placeholder"] == chat.PLACEHOLDER and [e["text"] for e in shown["examples"]] == chat.EXAMPLE_QUESTIONS
+    settings = Settings(_env_file=None, index_dir=tmp_path / "empty")  # type: ignore[call-arg]
+    bare = chat.ChatHandlers(FakeDesk(settings), settings).intro()
+    assert bare["examples"] is None and bare["placeholder"] == chat.PLACEHOLDER_NO_SAMPLE
+    assert "sample" not in bare["placeholder"]
+    [sample_id] = list(handlers.desk.docs)  # type: ignore[attr-defined]
+    handlers.desk.remove(sample_id)
+    assert handlers.intro()["examples"] is None

@@ -91,6 +91,10 @@ def test_ingest_text(ingestor: Ingestor) -> None:
         "Dock workers in Rotterdam voted to end the harbour crane strike on Friday.", title="Cranes"
     )
     assert [(a.title, a.source) for a in report.added] == [("Cranes", "pasted")]
+    stamped = report.added[0].ingested_at  # D11: the report says when, the same time as the index's record
+    stored = ingestor.store.get_article_info(report.added[0].id)
+    assert stamped is not None and stored is not None and stored.ingested_at == stamped
+    assert report.model_dump(mode="json")["added"][0]["ingested_at"].endswith("Z")
     empty = ingestor.ingest_text("   ")
     assert empty.added == [] and len(empty.errors) == 1 and empty.errors[0].input == "pasted text"
 

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from app import cli
-from app.models import Article, Chunk
+from app.models import Article, Chunk, SearchFilters, inclusive_until
 from app.services import Newsdesk
 from app.settings import Settings
 from app.store.catalogue import ArticleQuery, Catalogue, NothingSelected, fts_query
@@ -128,7 +128,7 @@ def test_source_and_date_filters_match_a_reference(desk: Newsdesk, corpus: list[
     want = [
         a.id
         for a in corpus
-        if a.source == source and a.published and epoch(since) <= epoch(a.published) <= epoch(until)
+        if a.source == source and a.published and epoch(since) <= epoch(a.published) <= epoch(inclusive_until(until))
     ]
     assert 0 < page.total == len(want) < N
     assert {a.id for a in page.items} == set(want)
@@ -260,6 +260,12 @@ def test_api_rejects_bad_list_parameters(api: TestClient, params: dict[str, Any]
 def test_api_sources(api: TestClient, corpus: list[Article]) -> None:
     facets = api.get("/api/sources").json()
     assert {f["source"]: f["articles"] for f in facets} == dict(Counter(a.source for a in corpus))
+    # D11: one date-time convention in both listings (UTC, ISO 8601 ending in Z), the same instants
+    items = api.get("/api/articles", params={"limit": 500}).json()["items"]
+    stamps = [a["published"] for a in items if a["published"]] + [f["first_published"] for f in facets]
+    assert stamps and all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", t) for t in stamps)
+    dated = {a.id: a.published for a in corpus if a.published}
+    assert all(epoch(datetime.fromisoformat(a["published"])) == epoch(dated[a["id"]]) for a in items if a["published"])
 
 
 def test_api_bulk_remove_dry_run_then_remove(tmp_path: Path, make_articles: Any) -> None:
@@ -316,9 +322,9 @@ def test_cli_remove_many_by_filter_needs_yes_and_by_ids(
     source = articles[0].source
     n = sum(a.source == source for a in articles)
 
-    shown = runner.invoke(cli.cli, ["remove", "--source", source])
-    assert shown.exit_code == 0 and f"would remove {n} articles ({2 * n} passages)" in shown.stdout
-    assert "--yes" in shown.stdout and d.store.count_articles() == 20
+    shown = runner.invoke(cli.cli, ["remove", "--source", source])  # no terminal to confirm on: usage error
+    assert shown.exit_code == cli.EXIT_USAGE and f"would remove {n} articles ({2 * n} passages)" in shown.stderr
+    assert "confirmation needed" in shown.stderr and "--yes" in shown.stderr and d.store.count_articles() == 20
     dry = runner.invoke(cli.cli, ["remove", "--source", source, "--dry-run", "--json"])
     assert json.loads(dry.stdout)["articles"] == n and d.store.count_articles() == 20
 
@@ -365,3 +371,66 @@ def test_briefing_picker_offers_what_the_search_finds_and_keeps_the_chosen(
     assert kept.id in ids and update.value == [kept.id]
     found = [a.id for a in desk.library(ArticleQuery(q="protesters", limit=PICKER_ROWS)).items]
     assert set(found) <= set(ids) and len(ids) <= PICKER_ROWS + 1
+
+
+# ---- D6: one `until` rule at every door -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def day_desk(tmp_path_factory: pytest.TempPathFactory, make_articles: Any) -> tuple[Newsdesk, dict[str, str]]:
+    """Three articles around 21 Nov 2026: the day before, that day at 15:30, the next day at midnight."""
+    settings = Settings(_env_file=None, index_dir=tmp_path_factory.mktemp("days") / "index")  # type: ignore[call-arg]
+    d = Newsdesk(settings, embeddings=HashEmbeddings())  # type: ignore[arg-type]
+    times = {"before": "2026-11-20T10:00:00", "that_day": "2026-11-21T15:30:00", "next": "2026-11-22T00:00:00"}
+    articles = [
+        a.model_copy(update={"published": datetime.fromisoformat(t)})
+        for a, t in zip(make_articles(3, seed=21), times.values(), strict=True)
+    ]
+    write(d, articles)
+    return d, {name: a.id for name, a in zip(times, articles, strict=True)}
+
+
+def test_inclusive_until_reads_a_bare_date_as_the_whole_day() -> None:
+    assert inclusive_until(datetime(2026, 11, 21)) == datetime(2026, 11, 21, 23, 59, 59, 999999)
+    assert inclusive_until(datetime(2026, 11, 21, 12, 0)) == datetime(2026, 11, 21, 12, 0)  # an instant stays
+
+
+def test_until_a_date_includes_that_day_at_every_door(
+    day_desk: tuple[Newsdesk, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.brief.pipeline import in_period
+    from app.serve.api.app import create_api
+    from app.serve.web import format as fmt
+    from app.serve.web.library import query_from
+    from app.store.records import chunk_where
+
+    d, ids = day_desk
+    want = {ids["that_day"]}
+    day = datetime(2026, 11, 21)
+    # the catalogue (library, remove) and the Chroma filter (search, ask, /v1)
+    assert {a.id for a in d.library(ArticleQuery(since=day, until=day)).items} == want
+    assert {a.id for a in d.library(ArticleQuery(until=datetime(2026, 11, 21, 15, 0))).items} == {ids["before"]}
+    bound = chunk_where(SearchFilters(until=day))
+    assert bound == {"published_ts": {"$lte": epoch(datetime(2026, 11, 21, 23, 59, 59))}}
+    # briefings use the same rule
+    assert in_period(datetime(2026, 11, 21, 15, 30), day, day)
+    assert not in_period(datetime(2026, 11, 22, 0, 0, 1), day, day)
+    # /api: the listing, the bulk removal's count
+    c = TestClient(create_api(d, d.settings), raise_server_exceptions=False)
+    listed = c.get("/api/articles", params={"since": "2026-11-21", "until": "2026-11-21"}).json()
+    assert {a["id"] for a in listed["items"]} == want
+    dry = c.post("/api/articles/remove", json={"since": "2026-11-21", "until": "2026-11-21", "dry_run": True})
+    assert dry.json()["articles"] == 1
+    found = c.post("/api/search", json={"query": "the", "k": 10, "filters": {"until": "2026-11-21"}}).json()
+    assert {p["article_id"] for p in found} == {ids["before"], ids["that_day"]}  # search, ask and /v1 filters
+    # the CLI: articles, remove --dry-run
+    monkeypatch.setattr(cli, "_desk", lambda: d)
+    r = runner.invoke(cli.cli, ["articles", "--since", "2026-11-21", "--until", "2026-11-21", "--json"])
+    assert {a["id"] for a in json.loads(r.stdout)["items"]} == want
+    r = runner.invoke(cli.cli, ["remove", "--until", "2026-11-21", "--dry-run", "--json"])
+    assert json.loads(r.stdout)["articles"] == 2 and d.store.count_articles() == 3
+    # the web pickers: a date-only picker sends a bare date or the day's midnight
+    for picked in ("2026-11-21", "2026-11-21 00:00:00"):
+        q = query_from(None, None, "2026-11-21", picked, None, None)
+        assert {a.id for a in d.library(q).items} == want
+        assert fmt.parse_date(picked, end_of_day=True) == inclusive_until(day)

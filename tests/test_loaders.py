@@ -439,3 +439,19 @@ def test_load_error_contract() -> None:
     )
     copy = pickle.loads(pickle.dumps(err))
     assert str(copy) == str(err)
+
+
+def test_the_readme_front_matter_example_loads_as_documented(tmp_path: Path) -> None:
+    """D11: the README shows where a file's date and source go; the example must mean what it says."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Dates, sources and authors of files", 1)[1]
+    [example] = re.findall(r"```markdown\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)
+    (tmp_path / "strike.md").write_text(example, encoding="utf-8")
+    [a] = load_path(tmp_path / "strike.md", Settings(_env_file=None))  # type: ignore[call-arg]
+    assert (a.title, a.source, a.url, a.author) == (
+        "Port strike ends after three weeks", "Harbour Gazette", "https://harbour.example/strike-ends", "A. Reporter"
+    )  # fmt: skip
+    assert a.published is not None and a.published.replace(tzinfo=None) == datetime(2026, 11, 21, 15, 30)
+    assert "Harbour Gazette" not in a.text and "published" not in a.text

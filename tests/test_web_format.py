@@ -68,7 +68,8 @@ def test_format_and_parse_dates() -> None:
     assert fmt.format_date(datetime(2025, 11, 1)) == "1 Nov 2025"
     assert fmt.format_date(None) == ""
     assert fmt.parse_date("2025-11-21", field="From") == datetime(2025, 11, 21)
-    assert fmt.parse_date("2025-11-21", field="Until", end_of_day=True) == datetime(2025, 11, 21, 23, 59, 59)
+    assert fmt.parse_date("2025-11-21", field="Until", end_of_day=True) == datetime(2025, 11, 21, 23, 59, 59, 999999)
+    assert fmt.parse_date("2025-11-21 00:00:00", end_of_day=True) == datetime(2025, 11, 21, 23, 59, 59, 999999)
     assert fmt.parse_date("2025-11-21T08:00", end_of_day=True) == datetime(2025, 11, 21, 8, 0)
     assert fmt.parse_date("", field="From") is None and fmt.parse_date(None) is None
     assert fmt.parse_date(0.0).year == 1970  # type: ignore[union-attr]

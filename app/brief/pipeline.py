@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from datetime import time as dtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -42,6 +41,7 @@ from app.models import (
     DisputeSide,
     Passage,
     SearchFilters,
+    inclusive_until,
 )
 from app.settings import Settings
 from app.verify.citations import make_citation
@@ -172,7 +172,7 @@ def _naive_utc(dt: datetime) -> datetime:
 
 
 def in_period(published: datetime | None, since: datetime | None, until: datetime | None) -> bool:
-    """Whether a publication time falls in [since, until]; an `until` at midnight includes that whole day."""
+    """Whether a publication time falls in [since, until]; `until` as app.models.inclusive_until reads it."""
     if since is None and until is None:
         return True
     if published is None:
@@ -180,13 +180,7 @@ def in_period(published: datetime | None, since: datetime | None, until: datetim
     p = _naive_utc(published)
     if since is not None and p < _naive_utc(since):
         return False
-    if until is not None:
-        u = _naive_utc(until)
-        if u.time() == dtime(0, 0):
-            u = u.replace(hour=23, minute=59, second=59, microsecond=999999)
-        if p > u:
-            return False
-    return True
+    return until is None or p <= _naive_utc(inclusive_until(until))
 
 
 def _match_ids(wanted: Sequence[str], infos: dict[str, ArticleInfo]) -> list[str]:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from app.errors import NewsdeskError
-from app.models import ArticleInfo, IsoDateTime
+from app.models import ArticleInfo, IsoDateTime, UtcDateTime, inclusive_until
 from app.store.records import epoch, info_from_metadata
 
 log = logging.getLogger(__name__)
@@ -106,8 +106,8 @@ class SourceFacet(BaseModel):
 
     source: str
     articles: int
-    first_published: datetime | None = None
-    last_published: datetime | None = None
+    first_published: UtcDateTime | None = None
+    last_published: UtcDateTime | None = None
 
 
 def _words(q: str) -> list[str]:
@@ -351,7 +351,7 @@ class Catalogue:
             args.append(epoch(query.since))
         if query.until:
             clauses.append("published_ts <= ?")
-            args.append(epoch(query.until))
+            args.append(epoch(inclusive_until(query.until)))
         if query.ids is not None:
             ids = list(dict.fromkeys(query.ids))
             clauses.append(f"id IN ({', '.join('?' * len(ids)) or 'NULL'})")

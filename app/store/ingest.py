@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from chromadb.errors import ChromaError
 
@@ -39,6 +40,7 @@ def article_info(article: Article, chunks: int) -> ArticleInfo:
         published=article.published,
         chunks=chunks,
         chars=len(article.text),
+        ingested_at=article.ingested_at,
     )
 
 
@@ -191,6 +193,8 @@ class Ingestor:
             run.skip(label, f"{article.title!r} has no text to index")
             run.tick(article.title)
             return
+        # Stamped now, so the record (app.store.records) and the report say the same time (D11: the report had null).
+        article = article.model_copy(update={"ingested_at": article.ingested_at or datetime.now(UTC)})
         run.pending.append(_Pending(article, label, chunks))
         run.pending_chunks += len(chunks)
         if run.pending_chunks >= self.flush_chunks:

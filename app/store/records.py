@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters, Span
+from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters, Span, inclusive_until
 
 
 def epoch(dt: datetime) -> int:
@@ -130,7 +130,7 @@ def chunk_where(filters: SearchFilters | None) -> dict[str, Any] | None:
     if filters.since:
         clauses.append({"published_ts": {"$gte": epoch(filters.since)}})
     if filters.until:
-        clauses.append({"published_ts": {"$lte": epoch(filters.until)}})
+        clauses.append({"published_ts": {"$lte": epoch(inclusive_until(filters.until))}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

@@ -5,6 +5,7 @@ Layout and events are built by ask_tab(); callbacks are ChatHandlers methods. Co
 localStorage through gr.BrowserState as questions and Answer JSON (app.serve.web.conversations), re-rendered here."""
 
 # No `from __future__ import annotations`: gradio reads the callbacks' annotations at runtime (gr.SelectData).
+import logging
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -15,8 +16,10 @@ import gradio as gr
 
 from app.answer.render import answer_markdown
 from app.errors import NewsdeskError
+from app.ingest.formats import LoadError
+from app.ingest.loaders import load_path
 from app.models import Answer, AnswerDelta, AnswerDone, ChatTurn
-from app.resources import static_dir
+from app.resources import sample_corpus_dir, static_dir
 from app.serve import security
 from app.serve.web import conversations as convs
 from app.serve.web import format as fmt
@@ -24,6 +27,7 @@ from app.serve.web.handlers import _error, _info, _readable, _warning
 from app.services import Newsdesk
 from app.settings import Settings
 
+log = logging.getLogger(__name__)
 STATIC_DIR = static_dir()
 STORAGE_KEY = "newsdesk-conversations"
 """localStorage key of the saved conversations; fixed so they outlive a server restart."""
@@ -43,6 +47,11 @@ PLACEHOLDER = (
     "<div class='nd-empty'><strong>Ask the newsroom's archive.</strong><br>Answers quote the articles and every "
     "citation is checked. Try the sample article:</div>"
 )
+PLACEHOLDER_NO_SAMPLE = (
+    "<div class='nd-empty'><strong>Ask the newsroom's archive.</strong><br>Answers quote the articles and every "
+    "citation is checked.</div>"
+)
+"""The empty chat without the sample article (`serve --no-sample`, or it was removed): no questions about it."""
 
 
 @dataclass
@@ -102,6 +111,21 @@ class ChatHandlers:
         self._export_dir: Path | None = None
 
     # ---- helpers -------------------------------------------------------------
+    def sample_indexed(self) -> bool:
+        """Whether the bundled sample article is in the index (the example questions are about it)."""
+        try:
+            sample = load_path(sample_corpus_dir(), self.settings)
+            return any(self.desk.get_article(a.id) is not None for a in sample)
+        except (NewsdeskError, LoadError, OSError) as e:
+            log.info("cannot tell whether the sample is indexed", extra={"error": str(e)})
+            return False
+
+    def intro(self) -> Any:
+        """The empty chat's invitation, on each page load: the sample's example questions only when it is indexed."""
+        if self.sample_indexed():
+            return gr.update(placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLE_QUESTIONS])
+        return gr.update(placeholder=PLACEHOLDER_NO_SAMPLE, examples=None)
+
     def _panel(self, conv: Conversation, turn: int | None = None) -> str:
         answers = conv.answers
         if not answers:
@@ -261,8 +285,7 @@ def ask_tab(desk: Newsdesk, settings: Settings, backend: gr.Dropdown, demo: gr.B
                     feedback_options=None,
                     buttons=[],  # gradio's copy buttons copy our HTML; each answer carries its own (copy_button)
                     latex_delimiters=[],
-                    placeholder=PLACEHOLDER,
-                    examples=[{"text": q} for q in EXAMPLE_QUESTIONS],
+                    placeholder=PLACEHOLDER_NO_SAMPLE,  # the page load shows the examples if the sample is indexed
                 )
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(
@@ -312,4 +335,4 @@ def ask_tab(desk: Newsdesk, settings: Settings, backend: gr.Dropdown, demo: gr.B
     delete_btn.click(c.delete, inputs=[conv, stored], outputs=[*shown, question], **private)
     new_btn.click(c.new, inputs=[stored], outputs=[*shown, question], **private)
     chat.clear(c.new, inputs=[stored], outputs=[*shown, question], **private)
-    demo.load(c.restore, inputs=[stored], outputs=shown, **private)
+    demo.load(c.restore, inputs=[stored], outputs=shown, **private).then(c.intro, outputs=[chat], **private)

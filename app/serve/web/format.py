@@ -20,6 +20,7 @@ from app.models import (
     Citation,
     IngestReport,
     Span,
+    inclusive_until,
     reason_words,
 )
 from app.serve.web.format_brief import disputed_html, point_extras, timeline_html
@@ -58,7 +59,7 @@ def parse_date(
 ) -> datetime | None:
     """A date from a form field: ISO text, a timestamp, a datetime, or empty. Raises ValueError naming the field.
 
-    With end_of_day, a bare date means its last second (an inclusive "until")."""
+    With end_of_day, a bare date means through the end of that day (app.models.inclusive_until, as at every door)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -72,9 +73,7 @@ def parse_date(
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{field}: '{text}' is not a date; use YYYY-MM-DD") from None
-    if end_of_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed
+    return inclusive_until(parsed) if end_of_day else parsed
 
 
 def _seconds(ms: float) -> str:
