@@ -316,7 +316,7 @@ class BriefSelection(BaseModel):
     @field_validator("article_ids")
     @classmethod
     def _some_ids(cls, ids: list[str] | None) -> list[str] | None:
-        if ids is not None and not [i for i in ids if i.strip()]:
+        if ids is not None and not ids:  # a blank id is named, and fails as an unknown one
             raise ValueError("article_ids is empty: name at least one article, or leave it out to brief every article")
         return ids
 
