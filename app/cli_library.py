@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from app.cli_io import EXIT_ERROR, EXIT_USAGE, JsonOpt, date_text, err, out, print_json
-from app.store.catalogue import DEFAULT_PAGE, MAX_PAGE, SORTS, ArticleQuery
+from app.store.catalogue import DEFAULT_PAGE, MAX_OFFSET, MAX_PAGE, SORTS, ArticleQuery
 
 if TYPE_CHECKING:
     from app.services import Newsdesk
@@ -70,7 +70,9 @@ def register(cli: typer.Typer, desk: Callable[[], Newsdesk]) -> None:
         sort: SortOpt = "published",
         asc: Annotated[bool, typer.Option("--asc", help="Ascending (default: descending).")] = False,
         limit: Annotated[int, typer.Option(min=1, max=MAX_PAGE, help="Articles per page.")] = DEFAULT_PAGE,
-        offset: Annotated[int, typer.Option(min=0, help="Articles to skip (a page's next_offset).")] = 0,
+        offset: Annotated[
+            int, typer.Option(min=0, max=MAX_OFFSET, help="Articles to skip (a page's next_offset).")
+        ] = 0,
         as_json: JsonOpt = False,
     ) -> None:
         """List indexed articles, a page at a time: search, filter by source or dates, sort."""

@@ -6,7 +6,16 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    WithJsonSchema,
+    field_validator,
+)
 
 ABSTAIN_PREFIX = "The indexed articles don't say"
 """Start of every abstention; prompts, engines, evals and tests use this one constant."""
@@ -326,16 +335,24 @@ class IngestReport(BaseModel):
 
 
 class BriefSelection(BaseModel):
-    """Which articles a briefing covers; empty means all indexed articles."""
+    """Which articles a briefing covers; no selection at all means all indexed articles. An empty list of ids is
+    refused: it names no article, and reading it as "all" would brief the whole library."""
 
-    article_ids: list[str] | None = None
+    article_ids: list[str] | None = Field(None, description="Only these articles; omit for all (an empty list: 422).")
     query: str | None = Field(None, description="Topic: briefs the articles/passages retrieved for it.")
     since: IsoDateTime | None = None
     until: IsoDateTime | None = None
     added_since: IsoDateTime | None = Field(None, description="Only articles added to the index on/after this time.")
-    since_last_briefing: bool = Field(
+    since_last_briefing: StrictBool = Field(
         False, description="Only articles added since the previous briefing of this index (e.g. what feeds brought)."
     )
+
+    @field_validator("article_ids")
+    @classmethod
+    def _some_ids(cls, ids: list[str] | None) -> list[str] | None:
+        if ids is not None and not ids:  # a blank id is named, and fails as an unknown one
+            raise ValueError("article_ids is empty: name at least one article, or leave it out to brief every article")
+        return ids
 
 
 class AnswerDelta(BaseModel):

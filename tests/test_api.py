@@ -229,6 +229,12 @@ def test_search_ask_brief(client: TestClient) -> None:
     assert_error(client.post("/api/search", json={"query": ""}), 422, "invalid_request")
     assert_error(client.post("/api/ask", json={"question": "x", "backend": "gpt-99"}), 422)
     assert_error(client.post("/api/brief", json={"length": "epic"}), 422)
+    empty = assert_error(client.post("/api/brief", json={"selection": {"article_ids": []}}), 422, "invalid_request")
+    assert "article_ids is empty" in json.dumps(empty)  # an empty selection is refused, not read as "every article"
+    for loose in ("false", 1, "yes"):  # request booleans are JSON booleans only
+        assert_error(client.post("/api/ask", json={"question": "Who?", "strict": loose}), 422)
+        assert_error(client.post("/api/brief", json={"strict": loose}), 422)
+        assert_error(client.post("/api/brief", json={"selection": {"since_last_briefing": loose}}), 422)
 
 
 def parse_sse(text: str) -> list[tuple[str, Any]]:

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "app.text",
             "app.resources",
             "app.injection",
+            "app.markdown",
             "app.process",
         ),
     ),

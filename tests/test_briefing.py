@@ -15,7 +15,7 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from app.answer.engine import ChatEngine, Engine
 from app.brief.cues import find_actors, needs_context, open_questions, quantities
@@ -380,8 +380,13 @@ def test_selection_by_ids_period_and_topic(sample, extras, extractive, checker, 
     assert retriever.calls and {s.id for s in topic.sources} <= {sample.id, contra.id}
     for c in topic.citations:
         assert any(p.article_id == c.article_id and p.start < c.end and c.start < p.end for p in retriever.passages)
-    with pytest.raises(NewsdeskError, match="unknown article id"):
+    with pytest.raises(NewsdeskError, match=r"unknown article id\(s\): nope \(see `newsdesk articles`\)"):
         run(store, extractive, checker, embeddings, settings, BriefSelection(article_ids=["nope"]))
+    with pytest.raises(ValidationError, match="article_ids is empty"):
+        BriefSelection(article_ids=[])
+    emptied = BriefSelection().model_copy(update={"article_ids": []})  # a door that skipped validation
+    with pytest.raises(NewsdeskError, match="no indexed article matches"):
+        run(store, extractive, checker, embeddings, settings, emptied)
     with pytest.raises(NewsdeskError, match="no indexed article matches"):
         run(store, extractive, checker, embeddings, settings, BriefSelection(since=datetime(2030, 1, 1)))
     with pytest.raises(NewsdeskError, match="no articles are indexed"):

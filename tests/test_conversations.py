@@ -62,8 +62,8 @@ def test_answer_markdown_is_the_v1_text_the_cli_verdict_and_the_v1_sources_with_
     assert oc.sources_footer is sources_footer  # /v1 renders its footer with the same function
     for line in footer_lines:  # each /v1 footer line, then the exact quote under it
         assert line in md
-    assert "1. [Plan (draft)](newsdesk://article/aaaaaaaaaaaaaaaa#10-56) — Wire, 2025-11-21" in md
-    assert "2. [Plan (draft)](https://example.org/story)" in md
+    assert "1. [Plan \\[draft\\]](newsdesk://article/aaaaaaaaaaaaaaaa#10-56) — Wire, 2025-11-21" in md
+    assert "2. [Plan \\[draft\\]](https://example.org/story)" in md
     assert "   > “Ukraine must limit its army to 600,000 troops”" in md
     assert "- *unverified:* It would get guarantees. (no cited passage says so)" in md
     assert "*1/2 sentences verified · answers the question: yes (quantity: 600,000) · extractive*" in md
@@ -265,3 +265,53 @@ def test_example_questions_only_when_the_sample_is_indexed(handlers: chat.ChatHa
     [sample_id] = list(handlers.desk.docs)  # type: ignore[attr-defined]
     handlers.desk.remove(sample_id)
     assert handlers.intro()["examples"] is None
+
+
+# ---- D5: one Markdown-escaping rule at every renderer ----------------------------------------------------------------
+HOSTILE = dict(
+    title="<img src=x onerror=alert(1)><script>alert(2)</script>[x](javascript:alert(3))",
+    source="<svg onload=alert(4)> & co",
+    quote="<iframe src=//evil> quoted",
+    url='https://news.example/a b"><script>alert(5)</script>',
+)
+
+
+def _no_markup(md: str) -> None:
+    for raw in ("<img", "<script", "<svg", "<iframe", '">'):
+        assert raw not in md, (raw, md)
+    assert not re.search(r"(?<!\\)\]\(javascript", md)  # an escaped "\](" is text, not a link
+
+
+def test_every_markdown_renderer_escapes_html_and_link_brackets_from_articles() -> None:
+    from app.brief.render import _md, render_markdown
+    from app.markdown import md_inline
+    from app.models import Briefing, BriefingPoint
+
+    hostile = citation(1, **HOSTILE)
+    a = answer(citations=[hostile], answer="The plan <b onmouseover=x>caps</b> the army [1].")
+    conv = convs.SavedConversation(
+        id="c9", title=HOSTILE["title"], created=WHEN, updated=WHEN,
+        turns=[convs.SavedTurn(question=HOSTILE["quote"], answer=a)],
+    )  # fmt: skip
+    for md in (sources_footer(a.citations), answer_markdown(a), convs.to_markdown(conv, exported=WHEN)):
+        _no_markup(md)
+    footer = sources_footer(a.citations)
+    assert (
+        "[&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(2)&lt;/script&gt;\\[x\\](javascript:alert(3))]"
+        in footer
+    )
+    assert "&lt;svg onload=alert(4)&gt; &amp; co" in footer
+    assert "https://news.example/a%20b%22%3E%3Cscript%3Ealert%285%29%3C/script%3E" in footer
+    assert "&lt;b onmouseover=x&gt;caps&lt;/b&gt;" in answer_markdown(a)
+    b = Briefing(
+        headline=HOSTILE["title"],
+        summary=BriefingPoint(text=""),
+        key_points=[BriefingPoint(text=HOSTILE["quote"], citations=[1])],
+        citations=[hostile],
+        sources=[],
+        backend="extractive",
+        model="extractive",
+        length="short",
+    )
+    _no_markup(render_markdown(b))
+    assert _md is md_inline  # briefings use the same helper as answers, /v1 and the web chat

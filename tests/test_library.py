@@ -18,13 +18,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from app import cli
 from app.models import Article, Chunk, SearchFilters, inclusive_until
 from app.services import Newsdesk
 from app.settings import Settings
-from app.store.catalogue import ArticleQuery, Catalogue, NothingSelected, fts_query
+from app.store.catalogue import MAX_OFFSET, ArticleQuery, Catalogue, NothingSelected, fts_query
 from app.store.records import epoch
 
 N = 300
@@ -250,7 +251,7 @@ def test_api_filters_and_sort(api: TestClient, corpus: list[Article]) -> None:
 @pytest.mark.parametrize(
     "params",
     [{"limit": 501}, {"limit": -1}, {"offset": -1}, {"sort": "chunks"}, {"order": "up"}, {"since": "-1"},
-     {"until": "yesterday"}],
+     {"until": "yesterday"}, {"offset": 2**63}, {"offset": MAX_OFFSET + 1}, {"limit": 2**64}],
 )  # fmt: skip
 def test_api_rejects_bad_list_parameters(api: TestClient, params: dict[str, Any]) -> None:
     r = api.get("/api/articles", params=params)
@@ -285,6 +286,19 @@ def test_api_bulk_remove_dry_run_then_remove(tmp_path: Path, make_articles: Any)
     refused = c.post("/api/articles/remove", json={})
     assert refused.status_code == 400 and "say which articles" in refused.json()["error"]["message"]
     assert c.get("/api/articles").json()["total"] == 9
+    left = [a.id for a in articles[3:8]]
+    for loose in ("false", "true", "yes", "no", 1, 0, None):  # only a JSON boolean decides a destructive call
+        r = c.post("/api/articles/remove", json={"ids": left, "dry_run": loose})
+        assert r.status_code == 422 and "dry_run" in r.text, (loose, r.text)
+    assert c.get("/api/articles").json()["total"] == 9
+
+
+def test_offset_past_the_bound_is_refused_and_the_store_never_overflows(desk: Newsdesk) -> None:
+    with pytest.raises(ValidationError):
+        ArticleQuery(offset=MAX_OFFSET + 1)
+    page = desk.library(ArticleQuery().model_copy(update={"offset": 2**70}))  # a door that skipped validation
+    assert page.items == [] and page.next_offset is None
+    assert desk.library(ArticleQuery(offset=MAX_OFFSET)).items == []
 
 
 # ---- the CLI --------------------------------------------------------------------------------------------------------
@@ -297,6 +311,9 @@ def test_cli_articles_pages_searches_and_filters(
     desk: Newsdesk, corpus: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli, "_desk", lambda: desk)
+    for huge in ("99999999999999999999", str(MAX_OFFSET + 1)):
+        r = runner.invoke(cli.cli, ["articles", "--offset", huge])
+        assert r.exit_code == cli.EXIT_USAGE and isinstance(r.exception, SystemExit), (huge, r.output, r.exception)
     r = runner.invoke(cli.cli, ["articles", "--limit", "10", "--offset", "10", "--json"])
     body = json.loads(r.stdout)
     assert r.exit_code == 0 and [a["id"] for a in body["items"]] == newest_first(corpus)[10:20]

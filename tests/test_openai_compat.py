@@ -215,3 +215,26 @@ def test_sdk_api_key_is_the_token_on_a_guarded_server(tmp_path: Path) -> None:
             openai.OpenAI(base_url=f"{url}/v1", api_key="wrong", max_retries=0).models.list()
         ok = openai.OpenAI(base_url=f"{url}/v1", api_key="tok-123", max_retries=0)
         assert next(m.id for m in ok.models.list()) == "newsdesk"
+
+
+# ---- D5: HTML in titles and sources reaches the Markdown footer as text, never as markup ------------------------
+HOSTILE_TITLE = "<img src=x onerror=alert(1)><script>alert(2)</script>[click](javascript:alert(3))"
+HOSTILE_SOURCE = "<svg onload=alert(4)>"
+
+
+def test_v1_sources_footer_escapes_html_in_titles_and_sources(tmp_path: Path) -> None:
+    settings = Settings(index_dir=tmp_path / "index")
+    desk = FakeDesk(settings)
+    desk.ingest_text(TEXT, title=HOSTILE_TITLE, source=HOSTILE_SOURCE)
+    with serve_in_thread(create_api(desk, settings)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0)
+        done = client.chat.completions.create(
+            model="newsdesk",
+            messages=[{"role": "user", "content": "How large may the army be?"}],
+            extra_body={"newsdesk": {"sources_footer": True}},
+        )
+    content = done.choices[0].message.content or ""
+    footer = content.split("**Sources**", 1)[1]
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in footer and "&lt;svg onload=alert(4)&gt;" in footer
+    assert "<" not in footer.replace("newsdesk://", "") and ">" not in footer
+    assert "\\[click\\](javascript" in footer  # escaped brackets: text, not a link

@@ -3,27 +3,24 @@ verdict line. Pure (models in, text out)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
+from app.markdown import md_html, md_inline, md_url
 from app.models import Answer, AnswerCheck, Citation
+
+__all__ = ["answer_markdown", "citation_ref", "citation_refs", "md_inline", "source_lines", "sources_footer"]
 
 REF_SCHEME = "newsdesk://article/"
 """Citation reference for an article without an http(s) URL: newsdesk://article/ID#start-end (stable offsets)."""
 UNVERIFIED = "unverified"
 
 
-def md_inline(text: str) -> str:
-    """One line of text safe inside Markdown: no line breaks, no accidental emphasis, links or headings."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
-
-
 def citation_ref(c: Citation) -> str:
     """The article's http(s) URL, else a stable newsdesk:// reference to the quoted span."""
-    if c.url and urlsplit(c.url).scheme in ("http", "https"):
-        return c.url
+    url = md_url(c.url) if c.url else None
+    if url:
+        return url
     return f"{REF_SCHEME}{quote(c.article_id, safe='')}#{c.start}-{c.end}"
 
 
@@ -36,8 +33,8 @@ def source_lines(citations: Sequence[Citation], *, quotes: bool = False) -> list
     """'n. [Title](ref) — source, date' per cited passage in [n] order; with quotes, the exact quote under each."""
     lines = []
     for c in sorted(citations, key=lambda c: c.n):
-        meta = ", ".join(x for x in (c.source, c.published.date().isoformat() if c.published else "") if x)
-        title = (c.title or c.article_id).replace("]", ")").replace("[", "(")
+        meta = ", ".join(x for x in (md_inline(c.source), c.published.date().isoformat() if c.published else "") if x)
+        title = md_inline(c.title or c.article_id)
         lines.append(f"{c.n}. [{title}]({citation_ref(c)})" + (f" — {meta}" if meta else ""))
         if quotes:
             lines.append(f"   > “{md_inline(c.quote)}”")
@@ -76,7 +73,7 @@ def answer_markdown(answer: Answer) -> str:
     parts: list[str] = []
     if answer.standalone_question and answer.standalone_question.strip() != answer.question.strip():
         parts.append(f"*Understood as: {md_inline(answer.standalone_question)}*")
-    parts.append(answer.answer.strip())
+    parts.append(md_html(answer.answer.strip()))  # the answer's own Markdown stays; raw HTML from articles does not
     flagged = [s for s in answer.sentences if not s.supported]
     if flagged and not answer.abstained:
         parts.append(

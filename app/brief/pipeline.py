@@ -198,7 +198,7 @@ def _match_ids(wanted: Sequence[str], infos: dict[str, ArticleInfo]) -> list[str
         else:
             unknown.append(w)
     if unknown:
-        raise NewsdeskError(f"unknown article id(s): {', '.join(unknown)} (see `newsdesk list`)")
+        raise NewsdeskError(f"unknown article id(s): {', '.join(unknown)} (see `newsdesk articles`)")
     return list(dict.fromkeys(out))
 
 
@@ -209,7 +209,8 @@ def resolve_selection(
     infos = {i.id: i for i in store.list_articles()}
     if not infos:
         raise NewsdeskError("no articles are indexed yet; add some first (newsdesk ingest PATH)")
-    ids = _match_ids(selection.article_ids, infos) if selection.article_ids else list(infos)
+    named = selection.article_ids is not None  # an empty list (e.g. after model_copy) selects nothing, never "all"
+    ids = _match_ids(selection.article_ids or [], infos) if named else list(infos)
     ids = [i for i in ids if in_period(infos[i].published, selection.since, selection.until)]
     if selection.added_since is not None:  # what arrived since then (e.g. from feeds), whatever its publication date
         ids = [i for i in ids if in_period(infos[i].ingested_at, selection.added_since, None)]
@@ -217,9 +218,7 @@ def resolve_selection(
         raise NewsdeskError(f"no indexed article matches the selection ({_describe(selection)})")
     passages: list[Passage] | None = None
     if selection.query and selection.query.strip():
-        filters = SearchFilters(
-            article_ids=ids if selection.article_ids else None, since=selection.since, until=selection.until
-        )
+        filters = SearchFilters(article_ids=ids if named else None, since=selection.since, until=selection.until)
         k = max(settings.k, TOPIC_K.get(length, 12))
         allowed = set(ids)
         passages = [p for p in retriever.search(selection.query, k=k, filters=filters) if p.article_id in allowed]

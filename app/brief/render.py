@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from app.brief.timeline import day_label
+from app.markdown import md_inline, md_url
 from app.models import Briefing, BriefingPoint, Citation, DisputeSide
 
 UNVERIFIED = "*(unverified)*"
 
 
-def _md(text: str) -> str:
-    """One line of text safe inside markdown (no line breaks, no accidental emphasis or links)."""
-    text = re.sub(r"\s+", " ", text).strip()
-    return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
+_md = md_inline  # the one Markdown-escaping rule (app/markdown.py), shared with answers, /v1 and the web chat
 
 
 def _markers(ns: list[int]) -> str:
@@ -108,6 +105,7 @@ def render_markdown(b: Briefing) -> str:
         out += ["## Sources", ""]
         for c in b.citations:
             where = ", ".join(x for x in (_md(c.title), _md(c.source), _date(c)) if x)
-            out.append(f"{c.n}. {where}: “{_md(c.quote)}”" + (f" <{c.url}>" if c.url else ""))
+            url = md_url(c.url) if c.url else None
+            out.append(f"{c.n}. {where}: “{_md(c.quote)}”" + (f" <{url}>" if url else ""))
         out.append("")
     return "\n".join(out).rstrip() + "\n"

@@ -37,6 +37,9 @@ SCHEMA_VERSION = 2
 MAX_PAGE = 500
 """Largest page a caller may ask for: a page is for reading, a bulk action goes by filters."""
 DEFAULT_PAGE = 50
+MAX_OFFSET = 10**9
+"""Largest offset a caller may ask for: far past any library, and well inside SQLite's 64-bit integers (a larger one
+raised OverflowError, a 500 at the API and a traceback at the CLI)."""
 WALK_MIN_MATCHES = 1000
 """From this many matches a page walks the sort's index; below, the matches are fetched and sorted (cheaper)."""
 SERVER_SYNC_SECONDS = 5.0
@@ -74,7 +77,7 @@ class ArticleQuery(BaseModel):
     sort: Sort = Field("published", description="published, added, title or source.")
     order: Order = Field("desc", description="asc or desc; undated articles come last either way.")
     limit: int = Field(DEFAULT_PAGE, ge=0, le=MAX_PAGE, description="Articles per page (0: only the count).")
-    offset: int = Field(0, ge=0, description="Articles skipped before this page.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Articles skipped before this page.")
 
     def filtered(self) -> bool:
         """Whether any filter narrows the library (a bulk removal without one is refused)."""
@@ -387,7 +390,7 @@ class Catalogue:
                 self._db.execute(
                     f"SELECT {_COLUMNS} FROM articles{walk}{where} ORDER BY {_order(query.sort, query.order)} "
                     "LIMIT ? OFFSET ?",
-                    [*args, query.limit, query.offset],
+                    [*args, query.limit, min(query.offset, MAX_OFFSET)],  # model_copy skips the field's bound
                 ).fetchall()
                 if query.limit and total
                 else []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, WithJsonSchema, model_validator
 
 from app.answer.engines import ENGINE_NAMES, check_engine_name
 from app.models import AnswerCheck, AnswerSentence, BriefSelection, ChatTurn, Citation, IsoDateTime, SearchFilters
@@ -13,6 +13,9 @@ BackendName = Annotated[
     str, AfterValidator(check_engine_name), WithJsonSchema({"type": "string", "enum": list(ENGINE_NAMES)})
 ]
 """An engine name from the registry (app.answer.engines)."""
+
+# Request booleans are StrictBool: only JSON true/false. Lax parsing read "false" as false but "yes" and 1 as true,
+# so a typo on a destructive call ("dry_run": "no") removed articles; a non-boolean is a 422 instead.
 
 # ---- errors ----------------------------------------------------------------------
 
@@ -64,7 +67,7 @@ class BulkRemove(BaseModel):
     source: str | None = Field(None, max_length=200)
     since: IsoDateTime | None = None
     until: IsoDateTime | None = None
-    dry_run: bool = Field(False, description="Only count what would go (articles and passages); remove nothing.")
+    dry_run: StrictBool = Field(False, description="Only count what would go (articles and passages); remove nothing.")
 
 
 class SearchRequest(BaseModel):
@@ -87,8 +90,10 @@ class AskRequest(BaseModel):
     )
     k: int | None = Field(None, ge=1, le=50)
     filters: SearchFilters | None = None
-    strict: bool | None = Field(None, description="Drop unsupported sentences instead of marking them.")
-    stream: bool = Field(False, description="Answer as Server-Sent Events: `delta` events, then one `answer` event.")
+    strict: StrictBool | None = Field(None, description="Drop unsupported sentences instead of marking them.")
+    stream: StrictBool = Field(
+        False, description="Answer as Server-Sent Events: `delta` events, then one `answer` event."
+    )
 
 
 class BriefRequest(BaseModel):
@@ -100,7 +105,7 @@ class BriefRequest(BaseModel):
     )
     backend: BackendName | None = None
     length: Literal["short", "standard", "long"] = "standard"
-    strict: bool | None = None
+    strict: StrictBool | None = None
 
 
 class EvalRequest(BaseModel):
@@ -154,7 +159,7 @@ class ChatOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filters: SearchFilters | None = Field(None, description="Answer only from these articles / source / dates.")
-    sources_footer: bool | None = Field(
+    sources_footer: StrictBool | None = Field(
         None, description="Append a Markdown 'Sources' list to the text (default: settings.openai_sources_footer)."
     )
 
@@ -166,7 +171,7 @@ class ChatCompletionRequest(BaseModel):
 
     model: str = Field(description="'newsdesk' (default engine) or 'newsdesk/<backend>'.")
     messages: list[ChatMessage] = Field(min_length=1, max_length=100)
-    stream: bool = False
+    stream: StrictBool = False
     n: int | None = Field(None, ge=1, le=1, description="Only one choice is produced.")
     temperature: float | None = Field(None, ge=0, le=2, description="LLM backends only; the extractive one ignores it.")
     max_tokens: int | None = Field(None, ge=1, description="Reply cap; LLM backends only.")

@@ -18,7 +18,7 @@ from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Passage
 from app.serve.web import format as fmt
 from app.services import Newsdesk
-from app.store.catalogue import ArticlePage, ArticleQuery, SourceFacet
+from app.store.catalogue import MAX_OFFSET, ArticlePage, ArticleQuery, SourceFacet
 
 PAGE_ROWS = 25
 """Rows per library page: a screenful, and the unit the 10,000-article benchmark measures (docs/performance.md)."""
@@ -46,7 +46,7 @@ def query_from(
         sort=sort if sort in _SORT_COLUMN else "published",  # type: ignore[arg-type]
         order="asc" if order == "asc" else "desc",
         limit=PAGE_ROWS,
-        offset=max(0, int(offset or 0)),
+        offset=min(max(0, int(offset or 0)), MAX_OFFSET),
     )
 
 

@@ -19,7 +19,7 @@ from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
 from app.serve.api.schemas import ARTICLE_BODY, ArticleCreate, BulkRemove, RemoveResult
 from app.services import add_notes
-from app.store.catalogue import MAX_PAGE, ArticlePage, ArticleQuery, Order, Removal, Sort, SourceFacet
+from app.store.catalogue import MAX_OFFSET, MAX_PAGE, ArticlePage, ArticleQuery, Order, Removal, Sort, SourceFacet
 
 WORD = re.compile(r"[^\W\d_]{2,}")
 """At least one word of two letters: text that is only digits, symbols or escape codes is not an article."""
@@ -173,7 +173,9 @@ def build(api: ApiContext) -> APIRouter:
         sort: Annotated[Sort, Query(description="published, added, title or source.")] = "published",
         order: Annotated[Order, Query(description="asc or desc.")] = "desc",
         limit: Annotated[int, Query(ge=0, le=MAX_PAGE, description="Articles per page.")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Articles skipped (the previous page's next_offset).")] = 0,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Articles skipped (the previous page's next_offset).")
+        ] = 0,
     ) -> ArticlePage:
         """A page of the library (search, source and date filters, sort), with the total and the next offset."""
         query = ArticleQuery(
