@@ -45,7 +45,6 @@ EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
 TIMELINE_SAME = 0.6  # two dated units of the same day this similar are one event
 TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left when its turn comes
-TIMELINE_PHRASE_WORDS = 8  # an event is a short phrase: its day is shown beside it, the article tells the rest
 TIMELINE_LABEL_WORDS = 3  # the day shown before each event ('3 Mar 2026')
 DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outlet and its date ('Metro Wire (5 Mar)')
 DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
@@ -498,6 +497,7 @@ def _timeline(
     words when that is more than the timeline's share."""
     units = ctx.units
     picked: list[int] = []
+    phrases: dict[int, str] = {}
     allowance = max(pool.left // TIMELINE_SHARE, min(first, pool.left))
     for i in sorted((i for i, d in enumerate(days) if d is not None and i not in disputed and not units[i].dangling
                      and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
@@ -505,16 +505,26 @@ def _timeline(
             break
         if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
             continue
-        cost = len(cues.key_phrase(units[i].text, TIMELINE_PHRASE_WORDS).split()) + TIMELINE_LABEL_WORDS
-        if cost <= allowance:
+        phrase = next((x for x in _event_phrases(units[i], days[i]) if len(x.split()) + TIMELINE_LABEL_WORDS <= allowance),
+                      None)  # fmt: skip
+        if phrase is not None:
+            cost = len(phrase.split()) + TIMELINE_LABEL_WORDS
             allowance = min(allowance - cost, (pool.left - cost) // TIMELINE_SHARE)
             pool.left -= cost
             pool.used |= set(ctx.clusters[i])
             picked.append(i)
+            phrases[i] = phrase
     picked.sort(key=lambda i: (days[i], units[i].article.published or datetime.min, units[i].position))
-    return [
-        replace(ctx.point(i), text=cues.key_phrase(units[i].text, TIMELINE_PHRASE_WORDS), day=days[i]) for i in picked
-    ]
+    return [replace(ctx.point(i), text=phrases[i], day=days[i]) for i in picked]
+
+
+def _event_phrases(unit: Unit, day: date | None) -> list[str]:
+    """An event's phrase, then (when it is too long for the words left) its first clause, if that still dates it:
+    'The Kessel River burst its banks in Marrowfield on Tuesday, flooding the old town' -> '... on Tuesday'."""
+    full = cues.key_phrase(unit.text)
+    head = full.split(", ")[0]
+    short = head if head != full and len(head.split()) >= 5 and event_day(head, unit.article.published) == day else None
+    return [full, short] if short else [full]
 
 
 class _Pool:
