@@ -13,8 +13,8 @@ from app.errors import NewsdeskError
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Passage
 
-GUARD_VERSION = "guard-1"
-"""Part of the briefing cache key: bump when `without_instructions` changes what a briefing may say."""
+GUARD_VERSION = "guard-2"
+"""Part of the briefing cache key: bump when `without_instructions` or `no_side_as_fact` change what a briefing may say."""
 
 
 @dataclass
