@@ -13,8 +13,8 @@ from app.errors import NewsdeskError
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Passage
 
-GUARD_VERSION = "guard-1"
-"""Part of the briefing cache key: bump when `without_instructions` changes what a briefing may say."""
+GUARD_VERSION = "guard-2"
+"""Part of the briefing cache key: bump when `without_instructions` or `no_side_as_fact` change what a briefing may say."""
 
 
 @dataclass
@@ -205,3 +205,31 @@ def within_budget(draft: Draft, budget: int) -> Draft:
         else:
             break
     return d
+
+
+def no_side_as_fact(draft: Draft) -> Draft:
+    """The draft with no statement that takes one side of a disputed item as fact (D4): a headline, summary, key
+    point, fact, actor point or timeline event that states a disputed value ('3,400 residents') is dropped; a headline
+    that does is replaced by the dispute it takes sides in. Extractive and LLM drafts alike."""
+    disputes = [(p, [_key(v) for v in p.values if v.strip()]) for p in draft.disputed if p.values]
+    if not disputes:
+        return draft
+
+    def side_of(text: str) -> DraftPoint | None:
+        t = f" {_key(text)} "
+        return next((p for p, vs in disputes if any(f" {v} " in t or f" {v}," in t for v in vs)), None)
+
+    def keep(points: list[DraftPoint]) -> list[DraftPoint]:
+        return [p for p in points if side_of(p.text) is None]
+
+    taken = side_of(draft.headline)
+    return Draft(
+        headline=draft.headline if taken is None else taken.text,
+        summary=keep(draft.summary),
+        key_points=keep(draft.key_points),
+        actors=[DraftActor(a.name, a.role, ps) for a in draft.actors if (ps := keep(a.points))],
+        facts=keep(draft.facts),
+        disputed=draft.disputed,
+        timeline=keep(draft.timeline),
+        open_questions=draft.open_questions,
+    )

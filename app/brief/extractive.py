@@ -30,7 +30,7 @@ from app.text import normalize_whitespace
 
 log = logging.getLogger(__name__)
 
-EXTRACTIVE_VERSION = "extractive-4"
+EXTRACTIVE_VERSION = "extractive-5"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
@@ -50,6 +50,11 @@ DISPUTE_LABEL_WORDS = 4  # words a disputed item adds per quoted side: the outle
 DISPUTE_SHARE = 2  # cross-source disputed items take at most 1/2 of the length's word cap
 REST_SHARE = 2  # after the disputed items, the other sections keep at least half the budget (summary, timeline)
 SUMMARY_SHARE = 3  # the summary takes at most 1/3 of a briefing's words (its first sentence always)
+ACTOR_SHARE = 4  # who said what is reserved up to 1/4 of the words left after the disputes ...
+FIRST_SHARE = 2  # ... its first quote (and, across outlets, the first timeline event) up to 1/2 of them: a briefing
+# of quoted articles always has the section, and the summary keeps its first sentence (always taken) after them
+MIN_FIRST_WORDS = 15  # ... and at least this (a one-line quote) when the share is smaller, while the words last
+MAX_RESERVED_ACTORS = 2  # speakers reserved up front; further ones compete with the other sections for words
 QUESTION_SHARE = 6  # open questions take at most 1/6 of a briefing's words: they point at gaps, they are not the news
 
 ChunkIdFor = Callable[[str, int, int], str]
@@ -358,12 +363,16 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     reporting the same fact) appears in one section only (issue 15: a digest, not a copy)."""
     units, score, sim = ctx.units, ctx.score, ctx.sim
     order = [int(i) for i in np.argsort(-score)]
-    usable = [i for i in order if not units[i].dangling and ctx.speakers[i] is not None]  # unattributed quotes: never
+    # One side of a disagreement is never stated as fact (headline, summary, key points, facts, actors): it belongs
+    # in Disputed, quoted beside the other side, or nowhere when the length has no room for that item (D4).
+    sides = {s.index for d in ctx.disagreements for s in d.statements}
+    usable = [i for i in order if not units[i].dangling and ctx.speakers[i] is not None and i not in sides]
     questions: list[str] = []
     for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
         if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
             questions.append(q)
-    headline = cues.key_phrase(units[order[0]].text) if multi else ""
+    lead = next((i for i in usable), None)
+    headline = cues.key_phrase(units[lead].text) if multi and lead is not None else ("Briefing" if multi else "")
     title_words = len((headline or units[0].article.title).split())
     fixed = title_words + sum(len(q.split()) for q in questions)  # the headline and questions are read too
     # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
@@ -374,7 +383,13 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
     # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
     days = [event_day(u.text, u.article.published) for u in units]
-    timeline = _timeline(ctx, spec, days, pool, disputed={s.index for d in ctx.disagreements for s in d.statements})
+    # Who said what and (across outlets) the timeline are promised sections: when the articles have material for
+    # them, their first item is reserved before the summary can take it, each within a share of what is left here
+    # (D9: the summary and key points used to take every attributed unit first and a short budget left it empty).
+    base = pool.left
+    actor_of = _actor_keys(ctx)
+    said = _who_said_what(ctx, [i for i in usable if i in actor_of], actor_of, pool, spec, base)
+    timeline = _timeline(ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0)
     # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
     # first sentence always), so key points follow.
     room = pool.left // 2
@@ -394,7 +409,6 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
     summary = [pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
-    actor_of = _actor_keys(ctx)
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
     # Within the budget a short unit that says as much is worth more: rank by centrality per word (sqrt, so a
@@ -411,7 +425,10 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
               "actors": spec.actors * spec.actor_points}  # fmt: skip
     limits["disputed"] -= len(disputed)
     picked: dict[str, list[int]] = {k: [] for k in queues}
+    picked["actors"] = list(said)
     per_actor: dict[str, int] = {}
+    for i in said:
+        per_actor[actor_of[i]] = per_actor.get(actor_of[i], 0) + 1
     while True:
         progressed = False
         for section, queue in queues.items():
@@ -443,39 +460,84 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     )
 
 
+def _first_room(base: int) -> int:
+    """Words the first item of a promised section may cost: half of what is left, at least a one-line quote."""
+    return min(base, max(base // FIRST_SHARE, MIN_FIRST_WORDS))
+
+
+def _who_said_what(ctx: _Ctx, candidates: list[int], actor_of: dict[int, str], pool: _Pool, spec: LengthSpec,
+                   base: int) -> list[int]:  # fmt: skip
+    """Units reserved for who said what: one per speaker, direct quotes of a named speaker first, best per word first,
+    within 1/ACTOR_SHARE of `base`; the first one may take up to 1/FIRST_SHARE, so the section is not left empty
+    for want of room while the budget has it."""
+    quoted = {i for i in candidates if ctx.speakers[i] and re.search(r"[\"“”]", ctx.units[i].text)}
+    ranked = sorted(
+        candidates, key=lambda i: (i not in quoted, -ctx.score[i] / math.sqrt(len(ctx.units[i].text.split())))
+    )
+    allowance = base // ACTOR_SHARE
+    out: list[int] = []
+    seen: set[str] = set()
+    for i in ranked:
+        if len(out) >= min(spec.actors, MAX_RESERVED_ACTORS) or actor_of[i] in seen or not pool.free(i):
+            continue
+        n = len(ctx.units[i].text.split())
+        if n <= allowance or (not out and n <= _first_room(base)):
+            allowance -= n
+            pool.reserve(i)
+            out.append(i)
+            seen.add(actor_of[i])
+    return out
+
+
 def _timeline(
-    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int]
+    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int], first: int = 0
 ) -> list[DraftPoint]:
     """Dated events across articles in date order: each the short phrase of its most central report, citing every
-    article that reports it; those units then belong to the timeline only."""
+    article that reports it; those units then belong to the timeline only. The first event may cost up to `first`
+    words when that is more than the timeline's share."""
     units = ctx.units
     picked: list[int] = []
-    allowance = pool.left // TIMELINE_SHARE
+    phrases: dict[int, str] = {}
+    allowance = max(pool.left // TIMELINE_SHARE, min(first, pool.left))
     for i in sorted((i for i, d in enumerate(days) if d is not None and i not in disputed and not units[i].dangling
                      and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
         if len(picked) >= spec.timeline:
             break
         if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
             continue
-        cost = len(cues.key_phrase(units[i].text).split()) + TIMELINE_LABEL_WORDS
-        if cost <= allowance:
-            allowance -= cost
+        phrase = next((x for x in _event_phrases(units[i], days[i]) if len(x.split()) + TIMELINE_LABEL_WORDS <= allowance),
+                      None)  # fmt: skip
+        if phrase is not None:
+            cost = len(phrase.split()) + TIMELINE_LABEL_WORDS
+            allowance = min(allowance - cost, (pool.left - cost) // TIMELINE_SHARE)
             pool.left -= cost
             pool.used |= set(ctx.clusters[i])
             picked.append(i)
+            phrases[i] = phrase
     picked.sort(key=lambda i: (days[i], units[i].article.published or datetime.min, units[i].position))
-    return [replace(ctx.point(i), text=cues.key_phrase(units[i].text), day=days[i]) for i in picked]
+    return [replace(ctx.point(i), text=phrases[i], day=days[i]) for i in picked]
+
+
+def _event_phrases(unit: Unit, day: date | None) -> list[str]:
+    """An event's phrase, then (when it is too long for the words left) its first clause, if that still dates it:
+    'The Kessel River burst its banks in Marrowfield on Tuesday, flooding the old town' -> '... on Tuesday'."""
+    full = cues.key_phrase(unit.text)
+    head = full.split(", ")[0]
+    short = head if head != full and len(head.split()) >= 5 and event_day(head, unit.article.published) == day else None
+    return [full, short] if short else [full]
 
 
 class _Pool:
     """Which units are still free, and how many words the briefing has left."""
 
     def __init__(self, ctx: _Ctx, budget: int) -> None:
-        self.ctx, self.left, self.used = ctx, budget, set[int]()
+        self.ctx, self.left, self.used, self.quoted = ctx, budget, set[int](), set[int]()
 
     def free(self, i: int) -> bool:
-        """Not used, not the same fact as a used unit of another article (a disputed one included), not a near-copy."""
-        if i in self.used or any(j in self.used for j in self.ctx.clusters[i]):
+        """Not used, not the same fact as a used unit of another article, not a near-copy. A unit that only reports
+        the same event as a disputed side stays free: the dispute is about its figure, not the event ('The river
+        burst its banks on Tuesday' beside 'Officials said 3,400 were evacuated after the flood on Tuesday')."""
+        if i in self.used or any(j in self.used - self.quoted for j in self.ctx.clusters[i]):
             return False
         return not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
 
@@ -508,6 +570,7 @@ class _Pool:
             return None
         self.left -= words
         self.used |= set(ids)
+        self.quoted |= set(ids)
         return DraftPoint(text=d.describe(), evidence=evidence, parts=parts, values=values)
 
 

@@ -23,6 +23,7 @@ from app.brief.draft import (
     Draft,
     DraftPoint,
     length_spec,
+    no_side_as_fact,
     one_section_each,
     within_budget,
     without_instructions,
@@ -136,6 +137,7 @@ def brief(
         words = sum(len(a.text.split()) for a in selected.articles)
         draft = within_budget(one_section_each(draft), word_budget(spec, words))
     draft = without_instructions(draft)  # the injection guard answers have, on every section and the headline
+    draft = no_side_as_fact(draft)  # one side of a disputed item is never stated as fact (headline included)
     tick(4, 5, "verifying points")
     briefing = assemble(draft, selected.articles, checker=checker, strict=strict, engine=engine, length=length)
     briefing.generated_ms = round((time.perf_counter() - t0) * 1000, 1)

@@ -1,7 +1,8 @@
 """When things happened: the day a sentence dates its event, read against the article's publication date.
 
-'on 3 March', '3 March 2026', 'March 3', 'on Tuesday' (the last Tuesday up to the publication day). A sentence
-without such a date, or an article without a publication date for a bare weekday or a date without a year, has none.
+'on 3 March', '3 March 2026', 'March 3', 'Tue 17 Nov', 'on Tuesday' or 'last Friday' (the last such weekday up to
+the publication day; a weekday right before a date is that date's day, so the date is read). A sentence without
+such a date, or an article without a publication date for a bare weekday or a date without a year, has none.
 """
 
 from __future__ import annotations
@@ -25,7 +26,11 @@ FUTURE_DAYS = (
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY_MONTH = re.compile(r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r"(?:\s+(?P<year>\d{4}))?\b", re.I)
 _MONTH_DAY = re.compile(r"\b" + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?\b", re.I)
-_WEEKDAY = re.compile(r"\b(?:on|last)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I)
+_WEEKDAY = re.compile(
+    r"\b(?:on|last|since|by|until|from|early|late)\s+(?P<weekday>" + "|".join(WEEKDAYS) + r")\b", re.I
+)
+"""'on Tuesday', 'last Friday', 'late Sunday' ('Tue 17 Nov' is read by its date)."""
+_NAMED_DAY_GAP = 4  # a weekday this close before an explicit date only names that date's day ('Tuesday, 17 November')
 
 
 def _day(year: int | None, month: int, day: int, published: date | None) -> date | None:
@@ -56,10 +61,13 @@ def event_day(text: str, published: datetime | None) -> date | None:
                      int(m.group("day")), pub)  # fmt: skip
             if d is not None:
                 found.append((m.start(), d))
-    w = _WEEKDAY.search(text)
-    if w and pub is not None:
+    starts = [at for at, _ in found]
+    for w in _WEEKDAY.finditer(text):
+        if any(0 <= at - w.end() <= _NAMED_DAY_GAP for at in starts) or pub is None:
+            continue  # the explicit date right after it says which day; a weekday alone needs the publication date
         back = (pub.weekday() - WEEKDAYS.index(w.group("weekday").lower())) % 7
         found.append((w.start(), pub - timedelta(days=back)))
+        break
     return min(found)[1] if found else None
 
 
