@@ -46,8 +46,14 @@ def utc_iso(value: datetime) -> str:
     return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def naive_utc(value: datetime) -> datetime:
+    """The one in-memory convention: naive means UTC, so a value read back from JSON ('…Z') equals the one written."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
 UtcDateTime = Annotated[
     datetime,
+    AfterValidator(naive_utc),
     PlainSerializer(utc_iso, when_used="json-unless-none"),
     WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
 ]
