@@ -52,7 +52,9 @@ _POLAR = re.compile(
     r"^\s*(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|should|shall|may|might|must)\b", re.I
 )
 """A yes/no question opens with its auxiliary ('*Did* the mayor resign?'); a wh-question never does."""
-_BARE_VERB_AUX = frozenset({"do", "does", "did", "will", "would", "can", "could", "should", "shall", "may", "might", "must"})
+_BARE_VERB_AUX = frozenset(
+    {"do", "does", "did", "will", "would", "can", "could", "should", "shall", "may", "might", "must"}
+)
 """Auxiliaries followed by the bare predicate verb, which the small parser may tag as a noun ('Did the mayor *resign*')."""
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
