@@ -16,7 +16,6 @@ from typing import Any, Literal
 from app import nlp
 from app.retrieve.attribution import Holder, question_holder
 from app.retrieve.lexicon import (
-    CAUSE_VERBS,
     DIMENSION_CUES,
     GENERIC_MODIFIERS,
     GENERIC_TYPE_NOUNS,
@@ -24,11 +23,11 @@ from app.retrieve.lexicon import (
     MONEY_VERBS,
     NAME_LABELS,
     ORDINAL_WORDS,
-    PREDICATE_FORMS,
     SPEECH_LEMMAS,
     TYPE_NOUNS,
     AnswerType,
 )
+from app.retrieve.polar import asks_cause, is_polar, polar_predicate, predicate_words
 
 AnchorKind = Literal[
     "year", "quarter", "ordinal", "number", "model", "entity", "qualifier", "term", "topic", "prior", "predicate"
@@ -48,14 +47,6 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
-_POLAR = re.compile(
-    r"^\s*(?:do|does|did|is|are|was|were|has|have|had|will|would|can|could|should|shall|may|might|must)\b", re.I
-)
-"""A yes/no question opens with its auxiliary ('*Did* the mayor resign?'); a wh-question never does."""
-_BARE_VERB_AUX = frozenset(
-    {"do", "does", "did", "will", "would", "can", "could", "should", "shall", "may", "might", "must"}
-)
-"""Auxiliaries followed by the bare predicate verb, which the small parser may tag as a noun ('Did the mayor *resign*')."""
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _DIGIT_EDITION = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.I)
@@ -274,7 +265,7 @@ def analyse(question: str) -> QuestionAnalysis:
         anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
     if m := _PRIOR.search(text):
         anchors.append(Anchor("prior", m.group(0), "prior"))
-    if answer_type == "polar" and (predicate := _polar_predicate(doc)) is not None:
+    if answer_type == "polar" and (predicate := polar_predicate(doc)) is not None:
         anchors.append(Anchor("predicate", predicate.text, predicate_forms(predicate)))
     taken_words = {a.text.lower() for a in anchors} | {w.lower() for n in names for w in n.split()}
     for noun in _topics(doc, taken_words):
@@ -421,57 +412,17 @@ def _speaker(doc: nlp.Doc) -> str:
 
 
 def predicate_forms(tok: nlp.Token) -> str:
-    """The stems a sentence may affirm or deny a predicate with: its own forms ('resign', 'resignation') and the
-    few other wordings of lexicon.PREDICATE_FORMS ('stepped down')."""
-    lemma = tok.lemma_.lower()
-    words = {tok.lower_, lemma, *PREDICATE_FORMS.get(lemma, ()), *PREDICATE_FORMS.get(tok.lower_, ())}
-    return "|".join(sorted({stem(w) for w in words}))
-
-
-def is_polar(doc: nlp.Doc) -> bool:
-    """A yes/no question: it opens with an auxiliary or a form of 'be/have/do' and holds no wh-word before its verb."""
-    return bool(_POLAR.match(doc.text)) and not _WH.match(doc.text)
-
-
-def _polar_predicate(doc: nlp.Doc) -> nlp.Token | None:
-    """What a yes/no question asks to be affirmed or denied: the root verb ('Has the company *sold* its stake'), else
-    the complement of 'be' ('Is the bridge *open*', 'Was Varnhagen re-*elected*'), else, after 'did/will/can...', the
-    last word the small parser misread as a noun ('Did the mayor of Marrowfield *resign*?')."""
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None:
-        return None
-    has_aux = any(c.dep_ in {"aux", "auxpass"} for c in root.children)
-    if root.pos_ == "VERB" and (root.lemma_.lower() not in {"be", "do", "have"} or has_aux):
-        return root
-    complements = [
-        c for c in root.children if c.dep_ in {"acomp", "attr", "xcomp", "ccomp", "oprd"} and c.pos_ in _CONTENT_POS
-    ]
-    if complements:
-        return complements[-1]
-    if doc[0].lower_ not in _BARE_VERB_AUX:
-        return None
-    # The small parser reads 'Did X verb ...' with 'did' as the root and the verb as a noun, in one of two shapes:
-    # the subject swallowed as the verb's modifier ('the President's office *comment*' -> nsubj 'comment' with a
-    # possessive/compound), or the verb hung at the end of the subject ('the mayor of Marrowfield *resign*').
-    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-    if subject is not None and subject.pos_ == "NOUN" and any(c.dep_ in {"compound", "poss"} for c in subject.children):
-        return subject
-    if subject is not None and subject.right_edge != subject and subject.right_edge.pos_ in _CONTENT_POS:
-        return subject.right_edge
-    last = [t for t in doc if not t.is_punct]
-    return last[-1] if last and last[-1].i > 0 and last[-1].pos_ in _CONTENT_POS else None
-
-
-_CONTENT_POS = frozenset({"VERB", "ADJ", "NOUN"})
+    """The stems a sentence may affirm or deny a predicate with (polar.predicate_words)."""
+    return "|".join(sorted({stem(w) for w in predicate_words(tok)}))
 
 
 def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -> AnswerType:
     low = doc.text.lower()
-    if not wh and is_polar(doc):
+    if not wh and is_polar(doc.text):
         return "polar"  # 'Did the mayor resign?' asks whether, not who (the asked noun 'mayor' is the subject)
     if speaker and wh in {"what", "how"} and not _REACTION.search(low):
         return "quote"  # 'how did X react' asks for a reaction, which need not be a statement
-    if wh == "why" or (wh == "what" and _asks_cause(doc)):
+    if wh == "why" or (wh == "what" and asks_cause(doc)):
         return "reason"
     if wh == "where":
         return "place"
@@ -497,17 +448,6 @@ def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -
     if wh in {"who", "whom", "whose"}:
         return "person"
     return "other"
-
-
-def _asks_cause(doc: nlp.Doc) -> bool:
-    """'What *caused* the flood', 'What *led to* the evacuation', 'What prompted the move': the question word is the
-    subject of a verb of causing, so the answer is a reason."""
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is None or root.lemma_.lower() not in CAUSE_VERBS:
-        return False
-    if root.lemma_.lower() == "lead" and not any(c.lower_ == "to" for c in root.children):
-        return False  # 'what led the league' is not 'what led to'
-    return any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ == "what" for c in root.children)
 
 
 def _names(doc: nlp.Doc) -> list[tuple[str, bool | None]]:
