@@ -115,3 +115,38 @@ def test_the_check_can_be_switched_off(desk: Newsdesk, embeddings, tmp_path: Pat
     off = Newsdesk(desk.settings.model_copy(update={"answer_check": False}), embeddings=embeddings)
     answer = off.ask("Who won the 2020 Velarian Cup final?")
     assert answer.check is None and not answer.abstained  # the old behaviour: a true quote about another year
+
+
+FLOOD_CORPUS = Path(__file__).parent / "data" / "flood"
+"""An invented story from three outlets: the Kessel River flood in Marrowfield (figures that differ, the mayor on the
+evacuation, a repair bill, and one sentence giving the cause)."""
+
+
+@pytest.fixture(scope="module")
+def flood_desk(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Newsdesk:  # type: ignore[no-untyped-def]
+    d = Newsdesk(Settings(index_dir=tmp_path_factory.mktemp("flood") / "index"), embeddings=embeddings)
+    assert len(d.ingest([FLOOD_CORPUS]).added) == 3
+    return d
+
+
+def test_a_yes_no_question_about_an_unreported_event_is_declined(flood_desk: Newsdesk) -> None:
+    """No article says the mayor resigned: the sentences about the mayor and the repair bill do not answer whether."""
+    answer = flood_desk.ask("Did the mayor of Marrowfield resign?")
+    assert answer.abstained and answer.answer.startswith(ABSTAIN_PREFIX), answer.answer
+    assert answer.check is not None and not answer.check.answers_question
+    assert answer.check.answer_type == "polar" and "resign" in answer.check.reason
+
+
+def test_a_yes_no_question_about_a_reported_event_is_answered(flood_desk: Newsdesk) -> None:
+    answer = flood_desk.ask("Did Mayor Varnhagen thank the volunteers?")
+    assert not answer.abstained and "thanked the volunteers" in answer.answer
+    assert answer.check is not None and answer.check.answers_question and answer.check.answer_type == "polar"
+
+
+def test_what_caused_is_answered_with_the_cause_or_declined(flood_desk: Newsdesk) -> None:
+    """The repair bill is about the flood but gives no cause: the answer is the rain sentence, or a decline."""
+    answer = flood_desk.ask("What caused the Marrowfield flood?")
+    assert "6 million euros" not in answer.answer and "4 million euros" not in answer.answer
+    if not answer.abstained:
+        assert "heavy rain upstream" in answer.answer
+        assert answer.check is not None and answer.check.answer_type == "reason" and answer.check.answers_question

@@ -190,3 +190,58 @@ def test_ordering_words_and_words_about_the_article_are_not_anchors() -> None:
     assert "article" not in {x.text for x in b.anchors}
     c = analyse("How does the Dunmore side respond to the reported capture of Tarn?")
     assert "respond" not in {x.text for x in c.anchors if x.kind == "topic"}
+
+
+@pytest.mark.parametrize(
+    ("question", "predicate"),
+    [
+        ("Did the mayor of Varnholt resign?", "resign"),  # the small parser reads 'resign' as a noun here
+        ("Did the Senate office comment directly on the content of the plan?", "comment"),
+        ("Has the company sold its stake in the port?", "sold"),
+        ("Will the mayor step down?", "step"),
+        ("Is the Dunmore bridge open?", "open"),
+        ("Was Ottilie Brask re-elected?", "elected"),
+    ],
+)
+def test_a_yes_no_question_asks_about_its_predicate(question: str, predicate: str) -> None:
+    """A yes/no question asks whether something happened: its type is 'polar' (not the person its subject names), and
+    its predicate (the root verb, or the complement of 'be') is an anchor."""
+    a = analyse(question)
+    assert a.answer_type == "polar"
+    assert [x.text for x in a.of_kind("predicate")] == [predicate]
+
+
+def test_a_yes_no_question_is_answered_only_by_a_sentence_on_its_predicate() -> None:
+    """'Did the mayor resign?' is not answered by the same mayor speaking of something else; it is by a sentence that
+    says she resigned, in any form ('resignation', 'stepped down'), or that she did not."""
+    a = analyse("Did the mayor of Varnholt resign?")
+    assert not fit(a, "Varnholt mayor Ilse Varnhagen said the evacuation of 1,200 residents went smoothly.").ok
+    assert not fit(a, "The cost of the Varnholt flood repairs rose to 6 million euros.").ok
+    assert fit(a, "Varnholt mayor Ilse Varnhagen announced her resignation on Friday.").ok
+    assert fit(a, "The mayor of Varnholt stepped down on Friday after the flood.").ok
+    assert fit(a, "The mayor of Varnholt said she would not resign over the flood.").ok  # a denial answers too
+    sold = analyse("Has Corven sold its stake in the port?")
+    assert not fit(sold, "Corven owns a 40 percent stake in the port.").ok
+    assert fit(sold, "Corven sold its 40 percent stake in the port last week.").ok
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What caused the Varnholt flood?",
+        "What led to the evacuation of the old town?",
+        "What triggered the landslide at Brask Glacier?",
+        "What was the reason for the closure of the plant?",
+    ],
+)
+def test_what_caused_asks_for_a_reason(question: str) -> None:
+    assert analyse(question).answer_type == "reason"
+
+
+def test_a_reason_answer_gives_a_cause() -> None:
+    """'What caused the flood' is not answered by another fact about the flood, only by a sentence giving a cause."""
+    a = analyse("What caused the Varnholt flood?")
+    assert not fit(a, "The cost of the Varnholt flood repairs rose to 6 million euros, the finance office said.").ok
+    assert fit(a, "Officials blamed heavy rain upstream for the Varnholt flood.").ok
+    assert fit(a, "The Varnholt flood was caused by a breach in the levee.").ok
+    assert analyse("What led the league in scoring?").answer_type != "reason"  # not 'led to'

@@ -161,7 +161,7 @@ class ExtractiveEngine:
         mapped = _ANALYSED_TYPES.get(analyse(question).answer_type)
         if mapped is None or prof.answer_type in {AnswerType.SPEECH, AnswerType.DURATION}:
             return prof
-        if mapped not in _VALUE_TYPES:
+        if mapped not in _VALUE_TYPES | {AnswerType.REASON}:  # 'what caused X' asks for a reason, as 'why' does
             return (
                 prof  # names and places: the regex scorer's own reading ('which area' -> a name by 'area') does better
             )

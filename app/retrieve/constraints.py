@@ -60,6 +60,7 @@ _SPEECH = re.compile(
 )
 REASON_CUES = re.compile(
     r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
+    r"caused by|led to|leading to|triggered by|resulted from|result of|attributed to|brought on by|blamed on|"
     r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
     r"for \w+ing)\b",
     re.I,
@@ -175,7 +176,7 @@ class Fit:
 
 TYPE_WORDS = {"person": "person", "organisation": "organisation", "place": "place", "date": "date or time",
               "money": "amount of money", "number": "number", "quantity": "quantity", "quote": "statement by the speaker",
-              "reason": "reason"}  # fmt: skip
+              "reason": "reason", "polar": "statement of whether it happened"}  # fmt: skip
 
 
 def _words(text: str) -> list[str]:
@@ -484,6 +485,11 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
             # not necessarily in the answer sentence itself.
             if not _has_form(anchor.key, [*scopes, scope.passage, scope.article]):
                 missing.append(anchor)
+        elif anchor.kind == "predicate":
+            # A yes/no question is answered only by a sentence that affirms or denies what it asks ('resign'), in
+            # that sentence itself: a sentence about the same mayor doing something else does not say whether.
+            if not _has_form(anchor.key, [sentence]):
+                missing.append(anchor)
         elif anchor.kind == "term":
             if not _term_met(anchor, sentence, scope, former_ok=former_ok):
                 unmet_terms.append(anchor)
@@ -548,8 +554,8 @@ def type_fit(
 ) -> tuple[bool, str]:
     """Whether the sentence offers an item of the asked type (and which): a new person for 'who', a sum for 'how much'."""
     atype = analysis.answer_type
-    if atype == "other":
-        return True, ""
+    if atype in {"other", "polar"}:
+        return True, ""  # a yes/no question's predicate is an anchor ('predicate'), checked with the others
     if atype == "quote":
         spoken = bool(_QUOTE_MARKS.search(sentence) or _SPEECH.search(sentence))
         speaker = analysis.speaker

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Literal
 
 AnswerType = Literal[
-    "person", "organisation", "place", "date", "money", "number", "quantity", "quote", "reason", "other"
+    "person", "organisation", "place", "date", "money", "number", "quantity", "quote", "reason", "polar", "other"
 ]
+"""'polar': a yes/no question ('Did the mayor resign?'), answered by a sentence that affirms or denies its predicate."""
 
 # Nouns after 'which/what' (or the asked noun of 'who is the X') and the answer type they ask for. A noun spaCy's
 # parser marks as the head of the asked phrase is looked up here; unknown nouns ask for 'other' (anchors still apply).
@@ -47,6 +48,9 @@ TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
     "quantity": frozenset("""
         age area capacity distance duration height length magnitude output size speed temperature volume weight
     """.split()),  # noqa: SIM905
+    "reason": frozenset("""
+        cause explanation motive rationale reason trigger
+    """.split()),  # noqa: SIM905
 }  # fmt: skip
 
 # Asked nouns that only say what kind of answer is wanted, and words about the articles themselves ('quoted in the
@@ -56,6 +60,7 @@ GENERIC_TYPE_NOUNS = frozenset("""
     people percentage person place plan point position rate reaction response result role share situation stance
     state status sum thing time total type value view way year
     article report story piece text passage source
+    cause explanation motive rationale reason
 """.split())  # fmt: skip  # noqa: SIM905
 
 MONEY_VERBS = frozenset("""
@@ -161,4 +166,24 @@ DIMENSION_UNITS: dict[str, frozenset[str]] = {
             "yards",
         ]
     ),
+}
+
+# Verbs of 'what *caused* X' / 'what *led to* X' / 'what *prompted* X': the question asks for a reason, like 'why'.
+CAUSE_VERBS = frozenset("""
+    cause drive lead prompt provoke spark trigger
+""".split())  # fmt: skip  # noqa: SIM905
+
+# Wordings of a yes/no question's predicate other than its own forms (which the stemmer already joins: 'resign' ~
+# 'resigned' ~ 'resignation'). Small on purpose: a predicate missing here makes an answer decline, never wrongly pass.
+PREDICATE_FORMS: dict[str, frozenset[str]] = {
+    "resign": frozenset({"quit", "step", "stand"}),  # 'stepped down', 'stood down'
+    "quit": frozenset({"resign", "step", "stand"}),
+    "step": frozenset({"resign", "quit", "stand"}),
+    "die": frozenset({"dead", "death", "killed"}),
+    "win": frozenset({"won", "victory", "victor"}),
+    "lose": frozenset({"lost", "defeat", "defeated"}),
+    "approve": frozenset({"approval", "passed", "backed"}),
+    "reject": frozenset({"rejection", "refused", "declined"}),
+    "cancel": frozenset({"cancellation", "scrapped", "axed"}),
+    "close": frozenset({"closure", "shut"}),
 }

@@ -27,8 +27,11 @@ from app.retrieve.lexicon import (
     TYPE_NOUNS,
     AnswerType,
 )
+from app.retrieve.polar import asks_cause, is_polar, polar_predicate, predicate_words
 
-AnchorKind = Literal["year", "quarter", "ordinal", "number", "model", "entity", "qualifier", "term", "topic", "prior"]
+AnchorKind = Literal[
+    "year", "quarter", "ordinal", "number", "model", "entity", "qualifier", "term", "topic", "prior", "predicate"
+]
 
 
 YEAR_PATTERN = re.compile(r"\b(?:1[89]|20)\d\d\b")
@@ -262,6 +265,8 @@ def analyse(question: str) -> QuestionAnalysis:
         anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
     if m := _PRIOR.search(text):
         anchors.append(Anchor("prior", m.group(0), "prior"))
+    if answer_type == "polar" and (predicate := polar_predicate(doc)) is not None:
+        anchors.append(Anchor("predicate", predicate.text, predicate_forms(predicate)))
     taken_words = {a.text.lower() for a in anchors} | {w.lower() for n in names for w in n.split()}
     for noun in _topics(doc, taken_words):
         forms = {stem(noun.text.lower()), stem(noun.lemma_.lower())}
@@ -406,11 +411,18 @@ def _speaker(doc: nlp.Doc) -> str:
     return ""
 
 
+def predicate_forms(tok: nlp.Token) -> str:
+    """The stems a sentence may affirm or deny a predicate with (polar.predicate_words)."""
+    return "|".join(sorted({stem(w) for w in predicate_words(tok)}))
+
+
 def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -> AnswerType:
     low = doc.text.lower()
+    if not wh and is_polar(doc.text):
+        return "polar"  # 'Did the mayor resign?' asks whether, not who (the asked noun 'mayor' is the subject)
     if speaker and wh in {"what", "how"} and not _REACTION.search(low):
         return "quote"  # 'how did X react' asks for a reaction, which need not be a statement
-    if wh == "why":
+    if wh == "why" or (wh == "what" and asks_cause(doc)):
         return "reason"
     if wh == "where":
         return "place"

@@ -55,7 +55,7 @@ def check_answer(
 ) -> tuple[AnswerCheck, Closest | None]:
     """The verdict, and (when it fails) the closest supported sentence to show instead."""
     by_n = {c.n: c for c in citations}
-    anchors = [a.text for a in analysis.anchors]
+    anchors = list(dict.fromkeys(a.text for a in analysis.anchors))  # a polar predicate may also be a term
     closest: Closest | None = None
     for sentence in sentences:
         if not sentence.supported:
