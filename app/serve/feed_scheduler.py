@@ -21,10 +21,21 @@ log = logging.getLogger(__name__)
 
 Write = Callable[[Callable[[], Any]], Any]
 
+READY_POLL_SECONDS = 1.0  # how often the waiting scheduler checks for shutdown while the server warms up
+
 
 class FeedScheduler:
-    def __init__(self, desk: Newsdesk, *, write: Write, interval: float, stop_wait: float) -> None:
+    def __init__(
+        self,
+        desk: Newsdesk,
+        *,
+        write: Write,
+        interval: float,
+        stop_wait: float,
+        ready: threading.Event | None = None,
+    ) -> None:
         self.desk = desk
+        self.ready = ready  # the server's warm-up: the first round waits for it (one thread loads the libraries)
         self.write = write
         self.interval = interval
         self.stop_wait = stop_wait
@@ -55,6 +66,9 @@ class FeedScheduler:
         self.rounds += 1
 
     def _run(self) -> None:
+        while self.ready is not None and not self.ready.wait(READY_POLL_SECONDS):
+            if self._stop.is_set():
+                return
         while not self._stop.is_set():
             self.run_once()
             self._stop.wait(self.interval)
@@ -66,7 +80,11 @@ def attach_feed_scheduler(app: FastAPI, desk: Newsdesk) -> FeedScheduler | None:
     if settings.feed_check_seconds <= 0:
         return None
     scheduler = FeedScheduler(
-        desk, write=app.state.api.write, interval=settings.feed_check_seconds, stop_wait=settings.feed_stop_seconds
+        desk,
+        write=app.state.api.write,
+        interval=settings.feed_check_seconds,
+        stop_wait=settings.feed_stop_seconds,
+        ready=getattr(app.state.api, "ready", None),
     )
     inner = app.router.lifespan_context
 

@@ -152,6 +152,11 @@ def build_app(
 
         attach_feed_scheduler(app, desk)  # refreshes due feeds while the server runs (issue 16)
     if background:
+        # numpy's first import is not thread-safe: the warm-up thread (onnxruntime) and a feed or request thread
+        # (chromadb) importing it at once left it half-initialised (RecursionError on every ingest). Import it here,
+        # once, before any thread starts.
+        import numpy  # noqa: F401
+
         ready: threading.Event = app.state.api.ready
         ready.clear()
         app.add_middleware(WaitForWarmUp, ready=ready, wait_seconds=WARM_UP_WAIT_SECONDS)

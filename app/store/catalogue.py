@@ -130,7 +130,7 @@ def fts_query(q: str, expand: Callable[[str], list[str]] | None = None) -> str |
         quoted[-1] = "(" + " OR ".join(f'"{t}"' for t in terms) + ")" if len(terms) > 1 else f'"{terms[0]}"'
     else:
         quoted[-1] += "*"
-    return " ".join(quoted)
+    return " AND ".join(quoted)  # explicit: FTS5 takes no implicit AND before a parenthesised OR
 
 
 def _fold(word: str) -> str:
