@@ -310,3 +310,13 @@ def serve_in_thread(app: Any, *, lifespan: str = "off") -> Iterator[str]:
         server.should_exit = True
         thread.join(10)
         sock.close()
+
+
+def map_notes(prompt: str) -> str | None:
+    """A scripted briefing model's map step: the first sentence of each passage of a map prompt as a cited note
+    ("- sentence [n]"); None when the prompt is not a map prompt (no passages)."""
+    if "<passage" not in prompt:
+        return None
+    found = re.findall(r'<passage n="(\d+)"[^>]*>\n(.+?)(?:\n|$)', prompt)
+    firsts = [(n, re.split(r"(?<=[.!?])\s", text)[0]) for n, text in found]
+    return "\n".join(f"- {first} [{n}]" for n, first in firsts)

@@ -29,6 +29,7 @@ from app.ingest.loaders import load_path
 from app.models import Article, ArticleInfo, Briefing, BriefingPoint, BriefSelection, Passage
 from app.settings import Settings
 from app.text import build_article
+from tests.fakes import map_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
@@ -544,10 +545,9 @@ class ScriptedChat(BaseChatModel):
     ) -> ChatResult:
         prompt = messages[-1].text
         self.prompts.append(prompt)
-        if "<passage" in prompt:
-            found = re.findall(r'<passage n="(\d+)"[^>]*>\n(.+?)(?:\n|$)', prompt)
-            firsts = [(n, re.split(r"(?<=[.!?])\s", text)[0]) for n, text in found]
-            reply = "\n".join(f"- {first} [{n}]" for n, first in firsts)
+        mapped = map_notes(prompt)
+        if mapped is not None:
+            reply = mapped
         else:
             notes = re.findall(r"^- (.+)$", prompt, flags=re.M)
             if "Merge these notes" in prompt:

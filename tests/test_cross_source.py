@@ -29,6 +29,7 @@ from app.brief.timeline import event_day
 from app.evaluation import cross_source as cs
 from app.models import Briefing
 from app.settings import Settings
+from tests.fakes import map_notes
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
@@ -217,10 +218,9 @@ class ReduceChat(BaseChatModel):
     ) -> ChatResult:
         prompt = messages[-1].text
         self.prompts.append(prompt)
-        if "<passage" in prompt:
-            found = re.findall(r'<passage n="(\d+)"[^>]*>\n(.+?)(?:\n|$)', prompt)
-            firsts = [(n, re.split(r"(?<=[.!?])\s", t)[0]) for n, t in found]
-            reply = "\n".join(f"- {first} [{n}]" for n, first in firsts)
+        mapped = map_notes(prompt)
+        if mapped is not None:
+            reply = mapped
         else:
             notes = re.findall(r"^- (.+)$", prompt, flags=re.M)
             obj = {"headline": "Merrow Bridge closed", "summary": notes[0],
