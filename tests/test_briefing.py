@@ -19,9 +19,10 @@ from pydantic import Field, ValidationError
 
 from app.answer.engine import ChatEngine, Engine
 from app.brief.cues import find_actors, needs_context, open_questions, quantities
-from app.brief.extractive import build_units, lexrank
+from app.brief.extractive import build_units
 from app.brief.llm import parse_notes, parse_sections
 from app.brief.pipeline import BriefingCache, article_chunks, brief, render_markdown
+from app.brief.ranking import lexrank
 from app.errors import NewsdeskError
 from app.evaluation import metrics
 from app.evaluation.datasets import load_dataset

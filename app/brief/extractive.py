@@ -23,6 +23,7 @@ from app.brief import cues
 from app.brief.attribution import resolve_speakers
 from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
 from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
+from app.brief.ranking import DUPLICATE_SIM, lexrank, mmr
 from app.brief.timeline import event_day
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
@@ -35,13 +36,9 @@ EXTRACTIVE_VERSION = "extractive-5"
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
 MAX_GRAPH_UNITS = 1500  # above this, each article contributes only its leading units (news puts the gist first)
-DUPLICATE_SIM = 0.85  # units at least this similar are the same point
 AGREE_SIM = 0.8  # units of different articles this similar report the same fact
 AGREE_SIM_WITH_FIGURE = 0.55  # ... or this similar and sharing a figure (same number and unit)
 CONFLICT_SIM = 0.5  # units this similar that give different numbers for the same unit conflict
-MMR_LAMBDA = 0.7
-DAMPING = 0.85
-EDGE_MIN = 0.1  # cosine similarities below this are not graph edges
 SUMMARY_MAX_WORDS = 130
 TIMELINE_SAME = 0.6  # two dated units of the same day this similar are one event
 TIMELINE_SHARE = 3  # the timeline takes at most a third of what is left when its turn comes
@@ -117,51 +114,6 @@ def build_units(article: Article, max_words: int = MAX_UNIT_WORDS) -> list[Unit]
 
 def _planted(text: str) -> bool:
     return looks_like_instruction(text) or mask_instruction_text(text) != text
-
-
-# ---- ranking ------------------------------------------------------------------------------------------------------------
-
-
-def lexrank(sim: np.ndarray, personalization: np.ndarray | None = None, damping: float = DAMPING,
-            edge_min: float = EDGE_MIN, iters: int = 200, tol: float = 1e-8) -> np.ndarray:  # fmt: skip
-    """Continuous LexRank: PageRank over the cosine graph (edges >= edge_min), personalized teleport, power iteration."""
-    n = sim.shape[0]
-    if n == 0:
-        return np.zeros(0)
-    w = np.where(sim >= edge_min, sim, 0.0).astype(np.float64)
-    np.fill_diagonal(w, 0.0)
-    p = np.full(n, 1.0 / n) if personalization is None else personalization / personalization.sum()
-    rows = w.sum(axis=1, keepdims=True)
-    trans = np.divide(w, rows, out=np.zeros_like(w), where=rows > 0)
-    dangling = rows[:, 0] == 0
-    r = p.copy()
-    for _ in range(iters):
-        nxt = damping * (r @ trans + r[dangling].sum() * p) + (1 - damping) * p
-        if np.abs(nxt - r).sum() < tol:
-            return nxt
-        r = nxt
-    return r
-
-
-def mmr(candidates: Sequence[int], scores: np.ndarray, sim: np.ndarray, k: int, lam: float = MMR_LAMBDA,
-        blocked: set[int] | None = None, dup: float = DUPLICATE_SIM) -> list[int]:  # fmt: skip
-    """Maximal marginal relevance over `candidates`; near-duplicates (sim >= dup) of picked or blocked units are skipped."""
-    picked: list[int] = []
-    avoid = list(blocked or ())
-    pool = [c for c in candidates if not avoid or sim[c, avoid].max() < dup]
-    top = scores.max() if scores.size and scores.max() > 0 else 1.0
-    while pool and len(picked) < k:
-        ref = picked + avoid
-        best, best_val = None, -math.inf
-        for c in pool:
-            red = float(sim[c, ref].max()) if ref else 0.0
-            val = lam * scores[c] / top - (1 - lam) * red
-            if val > best_val:
-                best, best_val = c, val
-        assert best is not None
-        picked.append(best)
-        pool = [c for c in pool if c != best and sim[c, best] < dup]
-    return picked
 
 
 # ---- the engine ------------------------------------------------------------------------------------------------------------
