@@ -17,6 +17,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
 from app.ingest.formats import LoadError
 from app.models import (
     ABSTAIN_PREFIX,
@@ -312,11 +317,28 @@ def serve_in_thread(app: Any, *, lifespan: str = "off") -> Iterator[str]:
         sock.close()
 
 
-def map_notes(prompt: str) -> str | None:
-    """A scripted briefing model's map step: the first sentence of each passage of a map prompt as a cited note
-    ("- sentence [n]"); None when the prompt is not a map prompt (no passages)."""
-    if "<passage" not in prompt:
-        return None
-    found = re.findall(r'<passage n="(\d+)"[^>]*>\n(.+?)(?:\n|$)', prompt)
-    firsts = [(n, re.split(r"(?<=[.!?])\s", text)[0]) for n, text in found]
-    return "\n".join(f"- {first} [{n}]" for n, first in firsts)
+class MapReduceChat(BaseChatModel):
+    """A scripted briefing chat model: the map step quotes the first sentence of each passage as a cited note
+    ("- sentence [n]"); every other prompt (collapse, reduce) gets `reduce(prompt, notes)`. Records every prompt."""
+
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def reduce(self, prompt: str, notes: list[str]) -> str:
+        raise NotImplementedError
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        prompt = messages[-1].text
+        self.prompts.append(prompt)
+        if "<passage" in prompt:
+            found = re.findall(r'<passage n="(\d+)"[^>]*>\n(.+?)(?:\n|$)', prompt)
+            firsts = [(n, re.split(r"(?<=[.!?])\s", text)[0]) for n, text in found]
+            reply = "\n".join(f"- {first} [{n}]" for n, first in firsts)
+        else:
+            reply = self.reduce(prompt, re.findall(r"^- (.+)$", prompt, flags=re.M))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])

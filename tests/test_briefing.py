@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field, ValidationError
+from pydantic import ValidationError
 
 from app.answer.engine import ChatEngine, Engine
 from app.brief.cues import find_actors, needs_context, open_questions, quantities
@@ -30,7 +27,7 @@ from app.ingest.loaders import load_path
 from app.models import Article, ArticleInfo, Briefing, BriefingPoint, BriefSelection, Passage
 from app.settings import Settings
 from app.text import build_article
-from tests.fakes import map_notes
+from tests.fakes import MapReduceChat
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
@@ -530,35 +527,19 @@ def test_llm_reply_parsing() -> None:
 # ---- LLM map-reduce with a scripted chat model --------------------------------------------------------------------------------
 
 
-class ScriptedChat(BaseChatModel):
+class ScriptedChat(MapReduceChat):
     """Map: quotes the first sentence of each passage as a cited note. Collapse: keeps half. Reduce: a JSON briefing
     with the notes as points plus one invented point. Records every prompt."""
 
-    prompts: list[str] = Field(default_factory=list)
     invented: str = "Ukraine agreed to hand Alaska to Russia"
 
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        prompt = messages[-1].text
-        self.prompts.append(prompt)
-        mapped = map_notes(prompt)
-        if mapped is not None:
-            reply = mapped
-        else:
-            notes = re.findall(r"^- (.+)$", prompt, flags=re.M)
-            if "Merge these notes" in prompt:
-                reply = "\n".join(f"- {x}" for x in notes[: max(1, len(notes) // 2)])
-            else:
-                obj = {"headline": "Talks on the US plan", "summary": " ".join(notes[:2]), "key_points": [*notes[2:5], f"{self.invented} [1]."],
-                       "actors": [{"name": "Kremlin", "points": [n for n in notes if "Kremlin" in n][:1]}], "facts": notes[5:7],
-                       "disputed": [], "open_questions": ["Which figure is right?"]}  # fmt: skip
-                reply = "Here is the briefing:\n" + json.dumps(obj)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+    def reduce(self, prompt: str, notes: list[str]) -> str:
+        if "Merge these notes" in prompt:
+            return "\n".join(f"- {x}" for x in notes[: max(1, len(notes) // 2)])
+        obj = {"headline": "Talks on the US plan", "summary": " ".join(notes[:2]), "key_points": [*notes[2:5], f"{self.invented} [1]."],
+               "actors": [{"name": "Kremlin", "points": [n for n in notes if "Kremlin" in n][:1]}], "facts": notes[5:7],
+               "disputed": [], "open_questions": ["Which figure is right?"]}  # fmt: skip
+        return "Here is the briefing:\n" + json.dumps(obj)
 
 
 def test_llm_map_reduce_is_budgeted_and_verified(sample, extras, checker, embeddings, tmp_path) -> None:  # type: ignore[no-untyped-def]

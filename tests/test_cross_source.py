@@ -10,10 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
 
 from app.brief.attribution import needs_speaker, resolve_speakers
 from app.brief.conflicts import (
@@ -29,7 +25,7 @@ from app.brief.timeline import event_day
 from app.evaluation import cross_source as cs
 from app.models import Briefing
 from app.settings import Settings
-from tests.fakes import map_notes
+from tests.fakes import MapReduceChat
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "app" / "data" / "sample" / "000_2df2c5dbd146e2f9.txt"
@@ -203,32 +199,16 @@ def test_disputed_items_render_every_side_in_markdown_and_json(bridge_briefing: 
 # ---- the LLM path: the same conflict list and rules -----------------------------------------------------------------------
 
 
-class ReduceChat(BaseChatModel):
+class ReduceChat(MapReduceChat):
     """Map: the first sentence of each passage as a note. Reduce: a briefing that repeats its summary as a key point,
     quotes someone without naming them, and gives a timeline."""
 
-    prompts: list[str] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted-reduce"
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        prompt = messages[-1].text
-        self.prompts.append(prompt)
-        mapped = map_notes(prompt)
-        if mapped is not None:
-            reply = mapped
-        else:
-            notes = re.findall(r"^- (.+)$", prompt, flags=re.M)
-            obj = {"headline": "Merrow Bridge closed", "summary": notes[0],
-                   "key_points": [notes[0], '"We saw this coming years ago." [2]', *notes[1:3]],
-                   "facts": notes[3:5], "timeline": ["3 March: Merrow Bridge closed on 3 March [1]"],
-                   "disputed": [], "open_questions": []}  # fmt: skip
-            reply = json.dumps(obj)
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=reply))])
+    def reduce(self, prompt: str, notes: list[str]) -> str:
+        obj = {"headline": "Merrow Bridge closed", "summary": notes[0],
+               "key_points": [notes[0], '"We saw this coming years ago." [2]', *notes[1:3]],
+               "facts": notes[3:5], "timeline": ["3 March: Merrow Bridge closed on 3 March [1]"],
+               "disputed": [], "open_questions": []}  # fmt: skip
+        return json.dumps(obj)
 
 
 def test_llm_briefings_get_the_same_conflicts_attribution_and_digest(embeddings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
