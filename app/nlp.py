@@ -15,6 +15,8 @@ from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from app.process import deferred, modules_stood_in
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc, Token
@@ -48,19 +50,20 @@ def pipeline() -> Language:
 
 
 def _import_spacy() -> ModuleType:
-    """spaCy without torch: thinc imports torch when it is installed (2 s and 400 MB on a cold `ask`) only to offer
-    PyTorch layers, which en_core_web_sm does not use (issue 18). torch is hidden while thinc loads, so thinc records
-    `has_torch = False`; a later `import torch` (ingest's embedding model) works as usual."""
-    if "torch" in sys.modules or "thinc" in sys.modules:
+    """spaCy without the parts an ask never runs (issue 18), stood in for only while spaCy's package loads:
+
+    - torch: thinc imports it when it is installed (2 s and 400 MB on a cold `ask`) only to offer PyTorch layers,
+      which en_core_web_sm does not use; thinc records `has_torch = False`, and a later `import torch` (ingest's
+      embedding model) works as usual.
+    - spaCy's command line (`spacy.cli`: its typer commands, download, training and project tools; 0.05 s of a cold
+      ask): `spacy/__init__.py` imports it only to offer `spacy.info`, which imports the real one when called."""
+    if "spacy" in sys.modules or "thinc" in sys.modules:
         import spacy
 
         return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError meanwhile
-    try:
+    cli = deferred("spacy.cli.info", "info")
+    with modules_stood_in({"torch": None, "spacy.cli": cli, "spacy.cli.info": cli}):
         import spacy
-    finally:
-        if "torch" in sys.modules and sys.modules["torch"] is None:
-            del sys.modules["torch"]
     return spacy
 
 

@@ -1,10 +1,16 @@
-"""Python's garbage collector in a command's process (issue 18): tuned for a process that loads big libraries and
-models once, then exits."""
+"""A command's process (issue 18): Python's garbage collector tuned for a process that loads big libraries and
+models once, then exits, and libraries imported without the optional parts a command never runs."""
 
 from __future__ import annotations
 
 import atexit
 import gc
+import importlib
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
 
 GC_YOUNG_THRESHOLD = 10_000
 """Allocations between two collections of the youngest generation (Python's default: 700). A command that loads the
@@ -20,3 +26,37 @@ def tune_collector() -> None:
     and the OS frees the memory."""
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     atexit.register(gc.freeze)
+
+
+@contextmanager
+def modules_stood_in(stand_ins: Mapping[str, ModuleType | None]) -> Iterator[None]:
+    """Import a library while some of the optional modules it imports at its top are stood in for (issue 18).
+
+    A None stand-in makes `import name` raise ImportError, as if the package were not installed (for libraries that
+    check); a module stand-in (`deferred`) answers `from name import attr`. Modules already imported are left as they
+    are, and every stand-in is removed afterwards, so a later `import name` loads the real module."""
+    placed = {name: module for name, module in stand_ins.items() if name not in sys.modules}
+    sys.modules.update(placed)  # type: ignore[arg-type]  # None is how the import system spells "not importable"
+    try:
+        yield
+    finally:
+        for name, module in placed.items():
+            if name in sys.modules and sys.modules[name] is module:
+                del sys.modules[name]
+
+
+def deferred(name: str, *attrs: str) -> ModuleType:
+    """A stand-in for module `name` whose `attrs` are callables that import the real module when first called."""
+    module = ModuleType(name)
+    module.__path__ = []  # a package too: `from name.sub import x` finds its stand-in in sys.modules
+
+    def forward(attr: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return getattr(importlib.import_module(name), attr)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = attr
+        return call
+
+    for attr in attrs:
+        setattr(module, attr, forward(attr))
+    return module

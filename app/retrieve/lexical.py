@@ -16,11 +16,16 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import bm25s
 import numpy as np
 import Stemmer
 
+from app.process import modules_stood_in
 from app.settings import Settings
+
+# bm25s imports scipy.sparse when it is installed (0.09 s of a cold `ask`) for its "scipy" CSC backend only; the index
+# is built with its default "numpy" backend, so scipy is hidden while bm25s loads (issue 18).
+with modules_stood_in({"scipy.sparse": None}):
+    import bm25s
 
 if TYPE_CHECKING:
     from app.store.chroma import ChromaStore

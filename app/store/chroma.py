@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
 from app.errors import NewsdeskError
@@ -48,6 +46,8 @@ from app.store.records import (
 from app.store.repair import PAGE, REINDEX_SUFFIX
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
     from langchain_chroma import Chroma  # built only when its own API is used (`vectors`), see client.open_vectors
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]

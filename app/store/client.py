@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import chromadb
-from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
-
+from app.process import deferred, modules_stood_in
 from app.settings import Settings
+
+OTLP_TRACE_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
+"""chromadb imports OpenTelemetry's gRPC span exporter at its top (0.08 s of a cold `ask`: grpc and protobuf) and
+calls it only when a Chroma setting names a collector, which Newsdesk never sets: it is imported if ever called
+(issue 18). Every module of app.store imports chromadb after this one."""
+with modules_stood_in({OTLP_TRACE_EXPORTER: deferred(OTLP_TRACE_EXPORTER, "OTLPSpanExporter")}):
+    import chromadb
+    from chromadb.api import ClientAPI
+    from chromadb.config import Settings as ChromaSettings
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -38,7 +45,12 @@ def make_client(settings: Settings) -> ClientAPI:
         port = url.port or (443 if ssl else CHROMA_SERVER_PORT)
         return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    return persistent_client(settings.index_dir)
+
+
+def persistent_client(path: Path) -> ClientAPI:
+    """An embedded Chroma client on an index folder (telemetry off)."""
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
 
 
 def is_http(client: Any) -> bool:

@@ -22,12 +22,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import chromadb
-from chromadb.api import ClientAPI
-from chromadb.config import Settings as ChromaSettings
 from filelock import FileLock
+
+from app.store.client import persistent_client
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ class LocalIndex:
             self.client = self._new_client()
 
     def _new_client(self) -> ClientAPI:
-        return chromadb.PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False))
+        return persistent_client(self.path)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
