@@ -30,12 +30,14 @@ def tune_collector() -> None:
 
 @contextmanager
 def modules_stood_in(stand_ins: Mapping[str, ModuleType | None]) -> Iterator[None]:
-    """Import a library while some of the optional modules it imports at its top are stood in for (issue 18).
+    """Import a library while some of the modules it imports at its top are stood in for (issue 18).
 
     A None stand-in makes `import name` raise ImportError, as if the package were not installed (for libraries that
-    check); a module stand-in (`deferred`) answers `from name import attr`. Modules already imported are left as they
-    are, and every stand-in is removed afterwards, so a later `import name` loads the real module."""
-    placed = {name: module for name, module in stand_ins.items() if name not in sys.modules}
+    check); it is skipped for a module already imported (nothing left to save). A module stand-in (`deferred`, or a
+    lighter copy of a module) answers `from name import attr`. Afterwards every name is as it was: the earlier module
+    is back, or a later `import name` loads the real one."""
+    placed = {name: m for name, m in stand_ins.items() if m is not None or name not in sys.modules}
+    earlier = {name: sys.modules[name] for name in placed if name in sys.modules}
     sys.modules.update(placed)  # type: ignore[arg-type]  # None is how the import system spells "not importable"
     try:
         yield
@@ -43,6 +45,8 @@ def modules_stood_in(stand_ins: Mapping[str, ModuleType | None]) -> Iterator[Non
         for name, module in placed.items():
             if name in sys.modules and sys.modules[name] is module:
                 del sys.modules[name]
+            if name in earlier:
+                sys.modules.setdefault(name, earlier[name])
 
 
 def deferred(name: str, *attrs: str) -> ModuleType:

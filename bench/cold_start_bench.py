@@ -52,7 +52,10 @@ try:  # what `main()` does for every command, in a tree that has it
 except ImportError:
     pass
 mark("app.cli and its imports (as for --help)")
-import chromadb
+try:  # chromadb as Newsdesk imports it, in a tree that has app.store.client
+    import app.store.client
+except ImportError:
+    import chromadb
 mark("import chromadb")
 from app.nlp import _import_spacy
 _import_spacy()

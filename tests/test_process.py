@@ -72,3 +72,13 @@ def test_spacy_keeps_its_info_and_command_line_after_a_light_import() -> None:
     import spacy.cli
 
     assert Path(spacy.cli.__file__).name == "__init__.py" and hasattr(spacy.cli, "download")
+
+
+def test_a_module_stand_in_replaces_an_imported_module_during_the_import_only(pkgs: Path) -> None:
+    real = importlib.import_module("optional_dep")
+    lighter = deferred("optional_dep", "make")
+    with modules_stood_in({"optional_dep": lighter}):
+        lib = importlib.import_module("lib_uses")
+    assert lib.make is lighter.make  # the library got the stand-in's function...
+    assert sys.modules["optional_dep"] is real  # ...and the process has its module back
+    assert lib.make(1) == ("real", 1)

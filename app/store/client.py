@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -11,9 +12,38 @@ from app.settings import Settings
 
 OTLP_TRACE_EXPORTER = "opentelemetry.exporter.otlp.proto.grpc.trace_exporter"
 """chromadb imports OpenTelemetry's gRPC span exporter at its top (0.08 s of a cold `ask`: grpc and protobuf) and
-calls it only when a Chroma setting names a collector, which Newsdesk never sets: it is imported if ever called
-(issue 18). Every module of app.store imports chromadb after this one."""
-with modules_stood_in({OTLP_TRACE_EXPORTER: deferred(OTLP_TRACE_EXPORTER, "OTLPSpanExporter")}):
+calls it only when a Chroma setting names a collector, which Newsdesk never sets: it is imported if ever called."""
+
+
+def _overrides_marking_only() -> ModuleType:
+    """The `overrides` package with its `override`/`overrides` decorators marking methods, as EnforceOverrides needs,
+    without checking each method's signature against its base class's at class definition: a check for chromadb's
+    own development that took 0.2 s of a cold `ask` over chromadb's 124 decorated methods. Nothing else changes: the
+    real decorators wrap nothing unless asked to check at run time, which chromadb never asks."""
+    import overrides as real
+
+    module = ModuleType("overrides")
+    module.__dict__.update(vars(real))
+
+    def override(method: Any = None, **_: Any) -> Any:
+        def mark(function: Any) -> Any:
+            function.__override__ = True
+            return function
+
+        return mark if method is None else mark(method)
+
+    module.override = module.overrides = override  # type: ignore[attr-defined]
+    return module
+
+
+# chromadb without what it loads at its top for other users (issue 18). Every module of app.store imports chromadb
+# after this one, so this is where the process imports it.
+with modules_stood_in(
+    {
+        OTLP_TRACE_EXPORTER: deferred(OTLP_TRACE_EXPORTER, "OTLPSpanExporter"),
+        "overrides": _overrides_marking_only(),
+    }
+):
     import chromadb
     from chromadb.api import ClientAPI
     from chromadb.config import Settings as ChromaSettings
