@@ -144,10 +144,11 @@ def test_sample_questions_get_identical_answers_with_torch_and_onnx(sample_index
 
 
 NOT_FOR_AN_ASK = ("torch", "transformers", "sentence_transformers", "langsmith", "langchain_chroma",
-                  "langchain_core.runnables.base", "spacy.cli", "scipy.sparse", "grpc",
+                  "langchain_core.runnables.base", "langchain_core.runnables.config", "requests", "spacy.cli", "scipy.sparse", "grpc",
                   "opentelemetry.exporter.otlp.proto.grpc.trace_exporter")  # fmt: skip
 """What a cold ask must not import (issue 18): torch and its stack, and LangChain's runnables with langsmith (about
-1 s), which only the LLM engines, MMR and the LangChain retriever adapter use; spaCy's command line, scipy (bm25s's
+1 s), which only the LLM engines, MMR and the LangChain retriever adapter use (the Embeddings interface's async
+methods import their config module when called); spaCy's command line, scipy (bm25s's
 scipy backend) and OpenTelemetry's gRPC exporter, which chromadb calls only when a collector is configured."""
 
 COLD_ASK = f"""

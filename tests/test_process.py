@@ -82,3 +82,21 @@ def test_a_module_stand_in_replaces_an_imported_module_during_the_import_only(pk
     assert lib.make is lighter.make  # the library got the stand-in's function...
     assert sys.modules["optional_dep"] is real  # ...and the process has its module back
     assert lib.make(1) == ("real", 1)
+
+
+def test_langchain_embeddings_async_methods_work_after_the_light_import() -> None:
+    """app.store.embeddings imports LangChain's Embeddings with `run_in_executor` deferred: the async methods, which
+    call it, still run the sync ones in an executor."""
+    import asyncio
+
+    from app.store.embeddings import Embeddings
+
+    class Lengths(Embeddings):
+        def embed_documents(self, texts: list[str]) -> list[list[float]]:
+            return [[float(len(t))] for t in texts]
+
+        def embed_query(self, text: str) -> list[float]:
+            return [float(len(text))]
+
+    assert asyncio.run(Lengths().aembed_query("four")) == [4.0]
+    assert asyncio.run(Lengths().aembed_documents(["a", "bc"])) == [[1.0], [2.0]]

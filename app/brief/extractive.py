@@ -15,9 +15,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from app.brief import cues
 from app.brief.attribution import resolve_speakers
@@ -28,6 +28,9 @@ from app.brief.timeline import event_day
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
 from app.text import normalize_whitespace
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 

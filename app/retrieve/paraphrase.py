@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 PARAPHRASE_SIMILARITY = 0.64
 """Cosine of two nouns' vectors from which one stands for the other; set on the dev answer pairs only (between

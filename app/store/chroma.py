@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import httpx
-from langchain_core.embeddings import Embeddings
 
 from app.errors import NewsdeskError
 from app.models import Article, ArticleInfo, Chunk, Passage, SearchFilters
@@ -49,6 +48,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
     from langchain_chroma import Chroma  # built only when its own API is used (`vectors`), see client.open_vectors
+    from langchain_core.embeddings import Embeddings
 
 __all__ = ["ChromaStore", "IndexMismatchError", "StoreUnavailable", "article_of", "chunk_where", "epoch", "make_client"]
 

@@ -10,10 +10,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.embeddings import Embeddings
 from pydantic import SecretStr
 
+from app.process import deferred, modules_stood_in
 from app.settings import Settings
+
+RUNNABLES_CONFIG = "langchain_core.runnables.config"
+"""LangChain's `Embeddings` interface imports its runnables' config module (with callbacks, messages and requests:
+0.15 s of a cold `ask`) for `run_in_executor`, which only the interface's async methods call: imported if ever called
+(issue 18). Other modules name `Embeddings` in annotations only, so this is where the process imports it."""
+with modules_stood_in({RUNNABLES_CONFIG: deferred(RUNNABLES_CONFIG, "run_in_executor")}):
+    from langchain_core.embeddings import Embeddings
 
 if TYPE_CHECKING:
     from app.models import Chunk

@@ -15,9 +15,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from app.chunks.span_vectors import CLAUSE_BREAK, SpanVectors
 from app.injection import mask_instruction_text
@@ -36,6 +36,9 @@ from app.verify.analysis import (
     stem,
 )
 from app.verify.predicates import contradictions
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
