@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from app import cli_library
-from app.answer.render import check_line  # the answer's verdict worded as on every door
+from app.answer.render import check_line, closing_text  # the answer worded as on every door
 from app.cli_io import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL, JsonOpt, err, out
 from app.cli_io import EXIT_USAGE as EXIT_USAGE  # re-exported: tests and scripts read cli.EXIT_*
 from app.cli_io import date_text as _date
@@ -29,9 +29,9 @@ from app.errors import NewsdeskError
 from app.logs import configure_logging
 from app.models import (
     Answer,
-    AnswerDelta,
     AnswerDone,
     AnswerEvent,
+    AnswerSentenceVerified,
     BriefSelection,
     ChatTurn,
     IngestReport,
@@ -210,19 +210,6 @@ def search(
         out.print(f"   {p.text}\n")
 
 
-_MARKER = re.compile(r"\[[\d,\s\-]+\]")
-
-
-def _words(text: str) -> list[str]:
-    """The words of an answer without citation markers (markers are renumbered by verification)."""
-    return re.findall(r"\w+", _MARKER.sub(" ", text))
-
-
-def _markers(text: str) -> list[str]:
-    """The citation numbers of an answer in order: the draft's are passage numbers, the verified ones the Sources'."""
-    return [n for m in _MARKER.findall(text) for n in re.findall(r"\d+", m)]
-
-
 def _print_answer_tail(answer: Answer) -> None:
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
@@ -260,7 +247,9 @@ def ask(
     desk = _desk()
     _embed_ahead(desk, question)
     filters = SearchFilters(source=source) if source else None
-    events = desk.stream_ask(question, backend=_name(backend), k=k, strict=strict or None, filters=filters)
+    events = desk.stream_ask(
+        question, backend=_name(backend), k=k, strict=strict or None, filters=filters, sentences=not as_json
+    )
     final = _show_answer(events, as_json=as_json)
     if as_json:
         _print_json(final)
@@ -291,27 +280,20 @@ def _name(backend: Backend | None) -> str | None:
 
 
 def _show_answer(events: Iterator[AnswerEvent], *, as_json: bool) -> Answer:
-    """Print the draft as it streams, then the verified answer where verification changed it, then its sources."""
+    """Print each answer sentence once verified and once the answer answers the question (a terminal cannot unprint:
+    a declined answer prints as its decline alone), then the verdict and the sources."""
     final, streamed = None, ""
     for event in events:
-        if isinstance(event, AnswerDelta) and not as_json:
+        if isinstance(event, AnswerSentenceVerified) and not as_json:
             streamed += event.text
-            out.print(event.text, end="")
+            out.print(event.text, end="", markup=False, highlight=False)
         elif isinstance(event, AnswerDone):
             final = event.answer
     if final is None:
         raise NewsdeskError("the answer engine stopped without an answer")
     if as_json:
         return final
-    out.print()
-    if _words(final.answer) != _words(streamed):
-        # Verification changed the text: strict mode dropped sentences, or the draft does not answer the question.
-        if final.abstained and streamed.strip():
-            out.print("\n[yellow]The draft above is withdrawn: it does not answer the question.[/]")
-        out.print(f"\n[bold]{'Answer' if final.abstained else 'Verified answer'}:[/] {final.answer}")
-    elif _markers(final.answer) != _markers(streamed):
-        # Same words, renumbered citations (two quotes of one passage become [1] and [2]): the Sources' numbers.
-        out.print(f"\n[bold]Verified answer[/] [dim](numbered as the sources below)[/]: {final.answer}")
+    out.print(closing_text(streamed, final), markup=False, highlight=False)
     _print_answer_tail(final)
     return final
 
@@ -337,7 +319,8 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
         except NewsdeskError as e:
             err.print(f"[red]error[/] {e}")
             continue
-        answer = _show_answer(desk.stream_ask(question, history=history, backend=_name(backend)), as_json=as_json)
+        events = desk.stream_ask(question, history=history, backend=_name(backend), sentences=not as_json)
+        answer = _show_answer(events, as_json=as_json)
         if as_json:
             sys.stdout.write(answer.model_dump_json() + "\n")
             sys.stdout.flush()

@@ -150,3 +150,73 @@ def test_what_caused_is_answered_with_the_cause_or_declined(flood_desk: Newsdesk
     if not answer.abstained:
         assert "heavy rain upstream" in answer.answer
         assert answer.check is not None and answer.check.answer_type == "reason" and answer.check.answers_question
+
+
+@dataclass
+class OtherYearThenAsked:
+    """Drafts the 2019 report's lead (true, cited, about the wrong year), then the 2021 report's lead; records how
+    many sentences the reader had received when each sentence began, to show what the stream held back."""
+
+    seen: list[int]
+    received: list[str]
+    name: str = "scripted-two"
+    model: str = "scripted"
+    label: str = "scripted"
+    passage_budget: int | None = None
+    chat_model: None = None
+    max_concurrency: int = 1
+    max_tokens: int | None = None
+    shared_window: bool = False
+
+    def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        first, second = (self._lead(year, passages) for year in ("2019", "2021"))
+        yield first
+        yield second[:10]  # the second sentence has begun: the first has settled
+        self.seen.append(len(self.received))
+        yield second[10:]
+        self.seen.append(len(self.received))
+
+    @staticmethod
+    def _lead(year: str, passages: Sequence[Passage]) -> str:
+        n = next(i for i, p in enumerate(passages, start=1) if f"{year} Velarian Cup final" in p.text)
+        return re.split(r"(?<=\.)\s", passages[n - 1].text.split("\n")[0])[0] + f" [{n}] "
+
+    def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
+        return None
+
+
+def test_streamed_sentences_wait_until_the_answer_answers(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sentence about 2019 is verified (a true quote) but is not streamed until the one about 2021, which answers,
+    has settled; then both go out, in order, numbered as the final answer. Asked about 2020, nothing answers: no
+    sentence is streamed at all, and the stream closes with the decline."""
+    from app.models import AnswerDone, AnswerSentenceVerified
+
+    received: list[str] = []
+    engine = OtherYearThenAsked(seen=[], received=received)
+    monkeypatch.setitem(desk._engines, engine.name, engine)
+    final = None
+    for event in desk.stream_ask("Who won the 2021 Velarian Cup final?", backend=engine.name, sentences=True):
+        if isinstance(event, AnswerSentenceVerified):
+            received.append(event.text)
+        elif isinstance(event, AnswerDone):
+            final = event.answer
+    assert final is not None and not final.abstained and final.check is not None and final.check.answers_question
+    # The 2019 sentence had settled once the 2021 one began, but was held (the 2021 one settles as the draft ends).
+    assert engine.seen == [0, 0]
+    assert "".join(received) == final.answer and "2019" in received[0] and "2021" in received[1]
+
+    received.clear()
+    events = list(desk.stream_ask("Who won the 2020 Velarian Cup final?", backend=engine.name, sentences=True))
+    assert not [e for e in events if isinstance(e, AnswerSentenceVerified)]
+    done = events[-1]
+    assert isinstance(done, AnswerDone) and done.answer.abstained
+
+    # Control: with the answer check off there is no verdict to wait for, and the 2019 sentence goes out as it settles.
+    off = Newsdesk(desk.settings.model_copy(update={"answer_check": False}), embeddings=desk.embeddings)
+    received.clear()
+    engine.seen.clear()
+    monkeypatch.setitem(off._engines, engine.name, engine)
+    for event in off.stream_ask("Who won the 2021 Velarian Cup final?", backend=engine.name, sentences=True):
+        if isinstance(event, AnswerSentenceVerified):
+            received.append(event.text)
+    assert engine.seen == [1, 1]

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from app import __version__, cli
 from app.answer.engines import ENGINE_NAMES
-from app.models import Answer, AnswerDelta, AnswerDone
+from app.models import Answer, AnswerDelta, AnswerDone, AnswerSentenceVerified
 from app.services import Newsdesk
 from app.settings import Settings
 from tests.conftest import SEED_FILE
@@ -95,24 +95,31 @@ def test_remove_json_and_exit_code(fake: FakeDesk) -> None:
     assert again.exit_code == cli.EXIT_ERROR and json.loads(again.stdout)["removed"] is False
 
 
-def test_chat_streams_the_draft_then_the_verified_answer(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chat_prints_verified_sentences_not_the_draft(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal cannot unprint: the chat prints each sentence once verified (the stream's sentence events), never
+    the raw draft; --json asks for no sentence events and prints the Answer only."""
     final = fake.ask("How big may the army be?")
+    asked: list[object] = []
 
     def stream_ask(question: str, **options: object):  # type: ignore[no-untyped-def]
+        asked.append(options.get("sentences"))
         yield AnswerDelta(text="Drafting the answer... ")
+        if options.get("sentences"):
+            yield AnswerSentenceVerified(text=final.answer)
         yield AnswerDone(answer=final)
 
     monkeypatch.setattr(fake, "stream_ask", stream_ask)
     result = runner.invoke(cli.cli, ["chat"], input="How big may the army be?\n\n")
     assert result.exit_code == 0
-    assert "Drafting the answer..." in result.stdout and "600,000 troops" in result.stdout
+    assert "Drafting the answer..." not in result.stdout and result.stdout.count(final.answer) == 1
     lines = runner.invoke(cli.cli, ["chat", "--json"], input="How big?\nAnd the points?\n").stdout.splitlines()
     assert [Answer.model_validate_json(line).answer for line in lines] == [final.answer, final.answer]
+    assert asked == [True, False, False]
 
 
 def test_ask_text_numbers_citations_as_its_sources(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
     """D8: the draft streams passage numbers ([1] twice: two quotes of one passage); verification numbers them [1]
-    and [2] as the Sources list does, and the text output must end with those, as --json and the API do."""
+    and [2] as the Sources list does. The text output shows only the verified sentences, numbered as the Sources."""
     from app.models import AnswerSentence, Citation
 
     cites = [
@@ -129,20 +136,17 @@ def test_ask_text_numbers_citations_as_its_sources(fake: FakeDesk, monkeypatch: 
 
     def stream_ask(question: str, **options: object):  # type: ignore[no-untyped-def]
         yield AnswerDelta(text="The army is capped at 600,000 troops [1]. The plan has 28 points [1].")
+        yield AnswerSentenceVerified(text="The army is capped at 600,000 troops [1].", citations=cites[:1])
+        yield AnswerSentenceVerified(text=" The plan has 28 points [2].", citations=cites[1:])
         yield AnswerDone(answer=final)
 
     monkeypatch.setattr(fake, "stream_ask", stream_ask)
     r = runner.invoke(cli.cli, ["ask", "What does the plan say?"], env={"COLUMNS": "200"})
     assert r.exit_code == 0
     answer_part, sources = r.stdout.split("Sources")
-    last = answer_part.strip().splitlines()[-1]
-    assert last.endswith("The plan has 28 points [2].") and "Verified answer" in last
+    assert answer_part.count("The plan has 28 points [2].") == 1 and "28 points [1]" not in answer_part
+    assert "withdrawn" not in answer_part
     assert "[1] Peace plan" in sources and "[2] Peace plan" in sources and "“28 points”" in sources
-    monkeypatch.setattr(
-        fake, "stream_ask", lambda q, **o: iter([AnswerDelta(text=final.answer), AnswerDone(answer=final)])
-    )
-    same = runner.invoke(cli.cli, ["ask", "q"]).stdout
-    assert same.count("28 points [2]") == 1 and "Verified answer" not in same
 
 
 def test_a_domain_error_exits_1(

@@ -112,14 +112,14 @@ def test_api_and_v1_carry_the_reason(desk: Newsdesk) -> None:
         assert not sentence["supported"] and WHY in sentence["reason"]
         assert WHY in v1["newsdesk"]["check"]["reason"]
 
-        # streamed: the sentence goes out as it settles, then is withdrawn with the reason (a client cannot unsend)
+        # streamed: the unsupported sentence is held (it never answers the question) and never sent; the client
+        # receives the decline, and the reason rides in the last chunk's verdict (a client cannot unsend text)
         with http.stream("POST", "/v1/chat/completions", json={**chat, "stream": True}) as r:
-            lines = [ln.removeprefix("data: ") for ln in r.iter_lines() if ln.startswith("data: {")]
-        content = "".join(json.loads(ln)["choices"][0]["delta"].get("content") or "" for ln in lines)
-        assert content.startswith("Ukraine would keep all of the Donbas [1].")
-        assert (
-            f"The text above is withdrawn (no sentence of the answer is supported by its citation ({WHY}))" in content
-        )
+            lines = [json.loads(ln.removeprefix("data: ")) for ln in r.iter_lines() if ln.startswith("data: {")]
+        content = "".join(ln["choices"][0]["delta"].get("content") or "" for ln in lines)
+        assert "Donbas [1]" not in content and "withdrawn" not in content
+        assert content == v1["choices"][0]["message"]["content"]
+        assert WHY in lines[-1]["newsdesk"]["check"]["reason"]
 
 
 def test_a_briefing_point_carries_the_reason(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,10 +26,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
 GATE_SECONDS = 30
 """Bound on the engine's wait for the client: on timeout the test fails instead of hanging."""
+ANSWER_WORD = "Brussels"
+"""Where EU foreign ministers met, in the sample article: the sentence naming it answers the tests' question."""
 
 
 class GatedEngine:
-    """Drafts 'first sentence [1]. second sentence [2].' and waits, before finishing, until `released` is set."""
+    """Drafts 'answering sentence [i]. another sentence [j].' and waits, before finishing, until `released` is set."""
 
     name = "extractive"
     model = "gated"
@@ -45,19 +47,28 @@ class GatedEngine:
         self.waited: bool | None = None
 
     def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        first, second = (_first_sentence(p.text) for p in passages[:2])
-        yield f"{first} [1] "
+        # The first sentence answers the question (the answer-level check passes on it), the second adds to it.
+        i, first = next(
+            ((n, s) for n, p in enumerate(passages, 1) for s in _sentences(p.text) if ANSWER_WORD in s),
+            (1, _first_sentence(passages[0].text)),
+        )
+        j, other = next((n, p) for n, p in enumerate(passages, 1) if n != i)
+        second = _first_sentence(other.text)
+        yield f"{first} [{i}] "
         yield f"{second[: len(second) // 2]}"  # the second sentence has begun: the first is settled
         self.waited = self.released.wait(GATE_SECONDS)
-        yield f"{second[len(second) // 2 :]} [2]"
+        yield f"{second[len(second) // 2 :]} [{j}]"
 
     def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
         return None
 
 
+def _sentences(text: str) -> list[str]:
+    return [text[span.start : span.end].strip() for span in split_sentences(text)]
+
+
 def _first_sentence(text: str) -> str:
-    span = split_sentences(text)[0]
-    return text[span.start : span.end].strip()
+    return _sentences(text)[0]
 
 
 class GatedDesk(Newsdesk):
@@ -148,3 +159,23 @@ def test_sampling_overrides_reach_the_llm_client_and_not_the_extractive_engine(t
     assert engine.chat_model.temperature == settings.temperature  # type: ignore[union-attr]  # shared engine untouched
     extractive = make_engine("extractive", settings)
     assert with_sampling(extractive, temperature=0.9, max_tokens=42) is extractive
+
+
+def test_a_declined_answer_streams_as_its_decline_alone(desk: GatedDesk) -> None:
+    """Issue 13 at the stream door: the drafted sentences are true and cited but about another year than the one
+    asked. They are held until the answer answers the question, which it never does: the client receives the decline
+    and nothing it would have to be told to disregard."""
+    desk.gated.released.set()  # nothing to wait for
+    with serve_in_thread(create_api(desk)) as url:
+        client = openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0, timeout=60)
+        stream = client.chat.completions.create(
+            model="newsdesk",
+            stream=True,
+            messages=[{"role": "user", "content": "Where did EU foreign ministers meet in 2019?"}],
+        )
+        chunks = list(stream)
+    contents = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
+    extra = chunks[-1].model_extra["newsdesk"]  # type: ignore[index]
+    assert extra["abstained"] is True and extra["check"]["answers_question"] is False
+    assert contents == [extra["answer"]]  # one piece: the decline, sent once the verdict is known
+    assert contents[0].startswith("The indexed articles don't say") and "withdrawn" not in contents[0]

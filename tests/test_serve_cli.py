@@ -61,8 +61,9 @@ def test_check_line_names_what_answered() -> None:
     )
 
 
-def test_a_withdrawn_draft_is_not_shown_as_the_answer(desk: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The streamed draft quotes a true sentence about another year; the verified reply declines it."""
+def test_a_declined_answer_prints_as_its_decline_alone(desk: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draft quotes a true sentence about another year; the verified reply declines it. The terminal shows the
+    decline and never the draft (it cannot unprint it)."""
     from app.models import AnswerDelta, AnswerDone
 
     desk.decline = "it is about 2019, not 2021"
@@ -74,5 +75,6 @@ def test_a_withdrawn_draft_is_not_shown_as_the_answer(desk: FakeDesk, monkeypatc
 
     monkeypatch.setattr(desk, "stream_ask", stream)
     out = run("How large was the army in 2021?")
-    assert "The draft above is withdrawn: it does not answer the question." in out
-    assert "Answer: The indexed articles don't say" in out and "Verified answer" not in out
+    assert "In 2019 the army had" not in out and "withdrawn" not in out
+    assert out.lstrip().startswith("The indexed articles don't say")
+    assert "answers the question: no — it is about 2019, not 2021" in out

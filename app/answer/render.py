@@ -9,11 +9,23 @@ from urllib.parse import quote
 from app.markdown import md_html, md_inline, md_url
 from app.models import Answer, AnswerCheck, Citation
 
-__all__ = ["answer_markdown", "citation_ref", "citation_refs", "md_inline", "source_lines", "sources_footer"]
+__all__ = [
+    "answer_markdown",
+    "check_line",
+    "citation_ref",
+    "citation_refs",
+    "closing_text",
+    "md_inline",
+    "source_lines",
+    "sources_footer",
+]
 
 REF_SCHEME = "newsdesk://article/"
 """Citation reference for an article without an http(s) URL: newsdesk://article/ID#start-end (stable offsets)."""
 UNVERIFIED = "unverified"
+WITHDRAWN = "The text above is withdrawn"
+"""Lead of the note sent when verification changes sentences already streamed (a client cannot unsend). Rare: streamed
+sentences are verified, and held until the answer answers the question (app.verify.answer_gate)."""
 
 
 def citation_ref(c: Citation) -> str:
@@ -46,6 +58,19 @@ def sources_footer(citations: Sequence[Citation]) -> str:
     if not citations:
         return ""
     return "\n\n**Sources**\n\n" + "\n".join(source_lines(citations))
+
+
+def closing_text(streamed: str, answer: Answer) -> str:
+    """What still has to be sent so a client's streamed text ends with the verified answer (usually nothing, or the
+    whole decline when no sentence was streamed)."""
+    if streamed == answer.answer:
+        return ""
+    if not streamed:
+        return answer.answer
+    if answer.answer.startswith(streamed):
+        return answer.answer[len(streamed) :]
+    reason = answer.check.reason if answer.check and answer.check.reason else "verification changed the answer"
+    return f"\n\n_{WITHDRAWN} ({reason})._\n\n{answer.answer}"
 
 
 def check_line(check: AnswerCheck) -> str:

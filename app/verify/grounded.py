@@ -33,6 +33,7 @@ from app.models import (
 from app.retrieve.question import analyse
 from app.settings import Settings
 from app.verify.answer_check import Closest, check_answer
+from app.verify.answer_gate import AnswerGate
 from app.verify.citations import Verified, verify
 from app.verify.sentence_stream import SentenceStream
 
@@ -167,11 +168,13 @@ def stream_answer(
     guarded = [mask_instructions(p) for p in shown]
     draft = _Draft()
     live = SentenceStream(guarded, checker, strict=strict) if sentences else None
+    # A client reading settled sentences cannot unsend them: they wait until the answer answers the question.
+    gate = AnswerGate(analyse(query), shown) if live is not None and settings.answer_check else None
     for piece in engine.draft(query, guarded):
         if (visible := draft.feed(piece)) is not None:
             yield AnswerDelta(text=visible)
             if live is not None:
-                yield from _settled(live, draft.text, shown)
+                yield from _settled(live, draft.text, shown, gate=gate)
     t3, run.timings.generate_ms = run.lap(t2)
 
     if is_cannot_answer(draft.text):
@@ -184,7 +187,7 @@ def stream_answer(
     if not draft.streamed:
         yield AnswerDelta(text=draft.text)
     if live is not None:
-        yield from _settled(live, draft.text, shown, final=True)
+        yield from _settled(live, draft.text, shown, final=True, gate=gate)
 
     verified = verify(MARKER_PATTERN.sub("", draft.text).strip(), guarded, checker, strict=strict)
     verified.citations = exact_quotes(verified.citations, shown)
@@ -196,20 +199,27 @@ def stream_answer(
     if not settings.answer_check:
         yield run.done(verified.answer, abstained=False, verified=verified)
         return
-    check, closest = check_answer(analyse(query), verified.sentences, verified.citations, shown)
+    check, closest = check_answer(
+        gate.analysis if gate else analyse(query), verified.sentences, verified.citations, shown
+    )
     if not check.answers_question:
         log.info("declined: the answer does not answer the question", extra={"query": query, "reason": check.reason})
         declined = decline(query, check, closest, verified)
         yield run.done(declined.answer, abstained=True, verified=declined, check=check)
         return
+    if gate is not None:
+        yield from gate.release()  # held sentences of an answer the whole-answer verdict accepts
     yield run.done(verified.answer, abstained=False, verified=verified, check=check)
 
 
 def _settled(
-    live: SentenceStream, draft: str, shown: Sequence[Passage], *, final: bool = False
+    live: SentenceStream, draft: str, shown: Sequence[Passage], *, final: bool = False, gate: AnswerGate | None = None
 ) -> Iterator[AnswerSentenceVerified]:
-    for event in live.feed(MARKER_PATTERN.sub("", draft).strip(), final=final):
-        yield event.model_copy(update={"citations": exact_quotes(event.citations, shown)})
+    events = [
+        event.model_copy(update={"citations": exact_quotes(event.citations, shown)})
+        for event in live.feed(MARKER_PATTERN.sub("", draft).strip(), final=final)
+    ]
+    yield from (events if gate is None else gate.offer(events))
 
 
 def decline(query: str, check: AnswerCheck, closest: Closest | None, verified: Verified) -> Verified:

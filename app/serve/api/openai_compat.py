@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 
 from app.answer.engines import ENGINE_NAMES
-from app.answer.render import citation_refs, sources_footer  # one rendering for every door
+from app.answer.render import WITHDRAWN as WITHDRAWN  # re-exported: the note /v1 clients read
+from app.answer.render import citation_refs, closing_text, sources_footer  # one rendering for every door
 from app.chunks.tokens import count_tokens
 from app.errors import NewsdeskError
 from app.models import Answer, AnswerDone, AnswerEvent, AnswerSentenceVerified, ChatTurn, Citation
@@ -28,8 +29,6 @@ from app.serve.api.schemas import (
 MODEL_ID = "newsdesk"
 BACKENDS: tuple[str, ...] = ENGINE_NAMES
 SSE_DONE = "data: [DONE]\n\n"
-WITHDRAWN = "The text above is withdrawn"
-"""Lead of the note sent when the closing answer check declines sentences already streamed (a client cannot unsend)."""
 ID_HEX_CHARS = 24
 """Length of the random part of a completion id, as OpenAI's 'chatcmpl-...' ids have."""
 LLM_BACKENDS = frozenset({"openai", "llamacpp"})
@@ -155,7 +154,9 @@ def chunks(
 
     Live draft deltas are not sent: a chat client cannot take streamed text back, and verification can renumber or drop
     what the draft said. Each verified sentence (AnswerSentenceVerified) is final, with its [n] and the growing
-    top-level `citations`. If the closing check then declines the answer, the withdrawal follows as more text.
+    top-level `citations`. Sentences come only once the answer answers the question (app.verify.answer_gate), so a
+    declined answer is sent as its decline alone; should verification still change streamed text, a withdrawal note
+    follows as more text.
     """
     id_ = id_ or new_id()
     created = created or int(time.time())
@@ -192,18 +193,6 @@ def chunks(
             )
             return
     raise RuntimeError("the answer stream ended without a final answer")
-
-
-def closing_text(streamed: str, answer: Answer) -> str:
-    """What still has to be sent so the client's text ends with the verified answer (usually nothing)."""
-    if streamed == answer.answer:
-        return ""
-    if not streamed:
-        return answer.answer
-    if answer.answer.startswith(streamed):
-        return answer.answer[len(streamed) :]
-    reason = answer.check.reason if answer.check and answer.check.reason else "verification changed the answer"
-    return f"\n\n_{WITHDRAWN} ({reason})._\n\n{answer.answer}"
 
 
 def sse_data(chunk: ChatCompletionChunk) -> str:
