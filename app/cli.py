@@ -205,15 +205,15 @@ def search(
         dense = f"{p.dense_score:.3f}" if p.dense_score is not None else "-"
         lexical = f"{p.lexical_score:.2f}" if p.lexical_score is not None else "-"
         out.print(
-            f"[bold]{i}.[/] {p.title} [dim]({p.chunk_id} chars {p.start}-{p.end}; rrf {p.score:.4f}, dense {dense}, bm25 {lexical})[/]"
+            f"[bold]{i}.[/] {escape(p.title)} [dim]({p.chunk_id} chars {p.start}-{p.end}; rrf {p.score:.4f}, dense {dense}, bm25 {lexical})[/]"
         )
-        out.print(f"   {p.text}\n")
+        out.print(f"   {p.text}\n", markup=False, highlight=False)
 
 
 def _print_answer_tail(answer: Answer) -> None:
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
-        err.print(f"[yellow]unverified:[/] {s.text} [dim]({s.reason})[/]")
+        err.print(f"[yellow]unverified:[/] {escape(s.text)} [dim]({escape(s.reason)})[/]")
     if answer.check is not None:  # the answer-level verdict, apart from per-sentence support
         color = "green" if answer.check.answers_question else "yellow"
         out.print(f"[{color}]{escape(check_line(answer.check))}[/]")
@@ -221,9 +221,10 @@ def _print_answer_tail(answer: Answer) -> None:
         out.print("\n[bold]Sources[/]")
     for c in answer.citations:
         out.print(
-            f"[{c.n}] {c.title} — {c.source} {_date(c.published)} [dim]({c.article_id} chars {c.start}-{c.end})[/]"
+            f"\\[{c.n}] {escape(c.title)} — {escape(c.source)} {_date(c.published)} "
+            f"[dim]({c.article_id} chars {c.start}-{c.end})[/]"
         )
-        out.print(f"    “{c.quote}”")
+        out.print(f"    “{c.quote}”", markup=False, highlight=False)
 
 
 def _question(text: str) -> str:
@@ -317,7 +318,7 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
         try:
             question = _question(question)
         except NewsdeskError as e:
-            err.print(f"[red]error[/] {e}")
+            err.print(f"[red]error[/] {escape(str(e))}")
             continue
         events = desk.stream_ask(question, history=history, backend=_name(backend), sentences=not as_json)
         answer = _show_answer(events, as_json=as_json)
@@ -325,7 +326,7 @@ def chat(backend: BackendOpt = None, as_json: JsonOpt = False) -> None:
             sys.stdout.write(answer.model_dump_json() + "\n")
             sys.stdout.flush()
         elif answer.standalone_question and answer.standalone_question != question:
-            out.print(f"[dim](understood as: {answer.standalone_question})[/]")
+            out.print(f"[dim](understood as: {escape(answer.standalone_question)})[/]")
         history += [ChatTurn(role="user", content=question), ChatTurn(role="assistant", content=answer.answer)]
 
 
@@ -369,7 +370,7 @@ def brief(
     text = briefing.model_dump_json(indent=2) if fmt is Format.json else render_markdown(briefing)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
-        err.print(f"wrote {output}")
+        err.print(f"wrote {escape(str(output))}")
     else:
         sys.stdout.write(text + "\n")
 
@@ -491,7 +492,7 @@ def feeds_add(
         _print_json(sub)
     else:
         out.print(
-            f"following {sub.url} (every {sub.every_seconds // 60} min); run `newsdesk feeds refresh` to fetch now"
+            f"following {escape(sub.url)} (every {sub.every_seconds // 60} min); run `newsdesk feeds refresh` to fetch now"
         )
 
 
@@ -525,7 +526,7 @@ def feeds_remove(url: str, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json({"url": url, "removed": removed})
     elif removed:
-        out.print(f"stopped following {url}")
+        out.print(f"stopped following {escape(url)}")
     if not removed:
         err.print(f"[red]error[/] not a followed feed: {escape(url)}")
         raise typer.Exit(EXIT_ERROR)
@@ -567,7 +568,7 @@ def main() -> None:
     try:
         cli()
     except NewsdeskError as e:
-        err.print(f"[red]error[/] {e}")
+        err.print(f"[red]error[/] {escape(str(e))}")
         sys.exit(EXIT_ERROR)
 
 

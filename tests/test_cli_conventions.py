@@ -160,3 +160,27 @@ def test_a_domain_error_exits_1(
         cli.main()
     assert exited.value.code == cli.EXIT_ERROR
     assert "unreachable" in capsys.readouterr().err
+
+
+def test_text_from_articles_and_models_prints_literally(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Square brackets in an article's title, source or quote, in a model's unverified sentence or in the question are
+    text, not Rich markup: no crash on '[/]', no words eaten ('[sic]'), no planted terminal link."""
+    from app.models import AnswerCheck, AnswerSentence, Citation
+
+    quote = 'Mayor Calder said "[the council] will decide [sic]" at [link=https://evil.example]the site[/link] [/]'
+    cite = Citation(n=1, article_id="a1", title="Budget [/] roundup", source="Wire [bold]", chunk_id="a1:0",
+                    passage=1, quote=quote, start=0, end=len(quote))  # fmt: skip
+    final = Answer(
+        question="What did the mayor say?",
+        answer="The council will decide [1]. It costs [/] nothing.",
+        sentences=[AnswerSentence(text="The council will decide.", citations=[1], supported=True),
+                   AnswerSentence(text="It costs [/] nothing.", supported=False, reason="no citation [/]")],
+        citations=[cite], backend="fake", model="fake",
+        check=AnswerCheck(answers_question=True, answer_type="quote", found="[the council]"),
+    )  # fmt: skip
+    monkeypatch.setattr(fake, "stream_ask", lambda q, **o: iter([AnswerDone(answer=final)]))
+    r = runner.invoke(cli.cli, ["ask", "What did [/] the mayor say?"], env={"COLUMNS": "300"})
+    assert r.exit_code == 0, r.output
+    assert f"“{quote}”" in r.stdout and "Budget [/] roundup — Wire [bold]" in r.stdout and "[1] Budget" in r.stdout
+    assert "It costs [/] nothing. (no citation [/])" in r.stderr
+    assert "\x1b]8;" not in r.stdout  # no OSC-8 hyperlink

@@ -238,3 +238,18 @@ def test_v1_sources_footer_escapes_html_in_titles_and_sources(tmp_path: Path) ->
     assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in footer and "&lt;svg onload=alert(4)&gt;" in footer
     assert "<" not in footer.replace("newsdesk://", "") and ">" not in footer
     assert "\\[click\\](javascript" in footer  # escaped brackets: text, not a link
+
+
+def test_layout_tidied_by_verification_is_not_a_withdrawal() -> None:
+    """Verification tidies a draft's layout (list marks, two spaces after a period, trailing spaces): a client that
+    streamed the sentences has the answer already, and nothing is sent again. A changed word still is."""
+    final = answer("EU ministers met in Brussels [1].\n Ukraine must cap its army at 600,000 troops [2].")
+    for streamed in (
+        "1. EU ministers met in Brussels [1].\n2. Ukraine must cap its army at 600,000 troops [2].",
+        "EU ministers met in Brussels [1].  Ukraine must cap its army at 600,000 troops [2]. ",
+        "- EU ministers met in Brussels [1]. \n- Ukraine must cap its army at 600,000 troops [2].",
+    ):
+        assert oc.closing_text(streamed, final) == "", streamed
+    changed = oc.closing_text("EU ministers met in Vienna [1]. Ukraine must cap its army at 600,000 troops [2].", final)
+    assert changed.startswith(f"\n\n_{oc.WITHDRAWN}") and changed.endswith(final.answer)
+    assert oc.closing_text("", final) == final.answer

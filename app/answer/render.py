@@ -3,6 +3,7 @@ verdict line. Pure (models in, text out)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -60,10 +61,20 @@ def sources_footer(citations: Sequence[Citation]) -> str:
     return "\n\n**Sources**\n\n" + "\n".join(source_lines(citations))
 
 
+_LIST_MARK = re.compile(r"(?m)^[ \t]*(?:[-*•+>]|\d{1,2}[.)])[ \t]+")
+
+
+def _reading(text: str) -> str:
+    """Text as a reader sees it: without list marks at line starts, any run of white space one space. Verification
+    tidies a draft's layout (spaces after a period, list marks, trailing spaces); that changes nothing a client shows
+    worth taking back."""
+    return " ".join(_LIST_MARK.sub("", text).split())
+
+
 def closing_text(streamed: str, answer: Answer) -> str:
     """What still has to be sent so a client's streamed text ends with the verified answer (usually nothing, or the
     whole decline when no sentence was streamed)."""
-    if streamed == answer.answer:
+    if streamed == answer.answer or (streamed and _reading(streamed) == _reading(answer.answer)):
         return ""
     if not streamed:
         return answer.answer
