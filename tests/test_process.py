@@ -3,6 +3,7 @@ modules written to a temporary folder, so the import system's own rules are what
 
 from __future__ import annotations
 
+import ast
 import importlib
 import sys
 from collections.abc import Iterator
@@ -100,3 +101,33 @@ def test_langchain_embeddings_async_methods_work_after_the_light_import() -> Non
 
     assert asyncio.run(Lengths().aembed_query("four")) == [4.0]
     assert asyncio.run(Lengths().aembed_documents(["a", "bc"])) == [[1.0], [2.0]]
+
+
+ONE_IMPORTER = {"chromadb": "app/store/client.py", "langchain_core.embeddings": "app/store/embeddings.py"}
+"""Libraries imported with stand-ins: one module imports each at its top; every other module names them in annotations
+only, or imports them inside a function (by then the one importer has run), so the stand-ins always apply."""
+
+
+def _top_level_imports(tree: ast.Module) -> Iterator[str]:
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                break
+            if isinstance(sub, ast.Import):
+                yield from (a.name for a in sub.names)
+            elif isinstance(sub, ast.ImportFrom) and sub.module and not sub.level:
+                yield sub.module
+
+
+def test_libraries_with_stand_ins_have_one_importer() -> None:
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for path in sorted((root / "app").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        for name in _top_level_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            for lib, owner in ONE_IMPORTER.items():
+                if (name == lib or name.startswith(lib + ".")) and rel != owner:
+                    offenders.append(f"{rel}: {name}")
+    assert offenders == []

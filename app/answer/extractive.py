@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import Stemmer
-from langchain_core.embeddings import Embeddings
 
 from app.answer.patterns import (
     CONNECTIVES,
@@ -65,6 +65,9 @@ SELECTION_TERM_RULES: tuple[TermRule, ...] = (
     "nouns",
     "none",
 )  # prefer sentences using the question's own words
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 _CACHE_LIMIT = 20_000
 
 _ANALYSED_TYPES = {

@@ -47,6 +47,7 @@ with modules_stood_in(
     import chromadb
     from chromadb.api import ClientAPI
     from chromadb.config import Settings as ChromaSettings
+    from chromadb.errors import ChromaError as ChromaError  # re-exported: app.store names chromadb's errors from here
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection

@@ -12,13 +12,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from chromadb.errors import ChromaError
-
 from app.ingest.feed_pull import ItemResult
 from app.models import Article, ArticleInfo, Chunk, IngestDuplicate, IngestError, IngestNote, IngestReport
 from app.settings import Settings
 from app.store.alternates import AlternateSources
 from app.store.chroma import ChromaStore
+from app.store.client import ChromaError
 from app.store.embeddings import embed_chunk_list
 
 log = logging.getLogger(__name__)
