@@ -85,3 +85,25 @@ def test_unreachable_server_fails_with_a_clear_error(chroma_server, settings: Se
     finally:
         chroma_server.start()
     assert store.count_articles() == 0
+
+
+def test_a_server_down_at_start_fails_with_a_clear_error(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    """No server on the port when the store opens (chromadb's client raises a ValueError there, not a connection
+    error): retried for the configured time, then the same one-line StoreUnavailable, which the CLI's main() prints as
+    one error line with exit 1 (tests/test_cli_conventions.py), not a traceback."""
+    import socket
+
+    from typer.testing import CliRunner
+
+    from app import cli
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    down = Settings(_env_file=None, index_dir=tmp_path / "i", chroma_url=url, chroma_retry_seconds=0.5)  # type: ignore[call-arg]
+    with pytest.raises(StoreUnavailable, match="unreachable"):
+        ChromaStore(down, embeddings)
+    env = {"NEWSDESK_CHROMA_URL": url, "NEWSDESK_CHROMA_RETRY_SECONDS": "0.5", "NEWSDESK_INDEX_DIR": str(tmp_path)}
+    result = CliRunner().invoke(cli.cli, ["articles"], env=env)
+    assert isinstance(result.exception, StoreUnavailable) and "unreachable" in str(result.exception)

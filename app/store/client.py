@@ -7,6 +7,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import httpx
+
 from app.process import deferred, modules_stood_in
 from app.settings import Settings
 
@@ -74,7 +76,12 @@ def make_client(settings: Settings) -> ClientAPI:
         url = urlsplit(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         ssl = url.scheme == "https"
         port = url.port or (443 if ssl else CHROMA_SERVER_PORT)
-        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
+        try:
+            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
+        except ValueError as e:  # chromadb words a refused connection as a ValueError raised from httpx.ConnectError
+            if isinstance(e.__context__, ConnectionError | httpx.TransportError):
+                raise ConnectionError(str(e)) from e  # the store retries it, then reports the store unavailable
+            raise
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     return persistent_client(settings.index_dir)
 
