@@ -288,6 +288,8 @@ def _show_answer(events: Iterator[AnswerEvent], *, as_json: bool) -> Answer:
         if isinstance(event, AnswerSentenceVerified) and not as_json:
             streamed += event.text
             out.print(event.text, end="", markup=False, highlight=False)
+            if event.sentence is not None and not event.sentence.supported:
+                out.print(" [yellow](unverified)[/]", end="")  # on stdout too: stderr may be hidden
         elif isinstance(event, AnswerDone):
             final = event.answer
     if final is None:

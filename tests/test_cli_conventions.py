@@ -136,8 +136,10 @@ def test_ask_text_numbers_citations_as_its_sources(fake: FakeDesk, monkeypatch: 
 
     def stream_ask(question: str, **options: object):  # type: ignore[no-untyped-def]
         yield AnswerDelta(text="The army is capped at 600,000 troops [1]. The plan has 28 points [1].")
-        yield AnswerSentenceVerified(text="The army is capped at 600,000 troops [1].", citations=cites[:1])
-        yield AnswerSentenceVerified(text=" The plan has 28 points [2].", citations=cites[1:])
+        yield AnswerSentenceVerified(text="The army is capped at 600,000 troops [1].", citations=cites[:1],
+                                     sentence=final.sentences[0])  # fmt: skip
+        yield AnswerSentenceVerified(text=" The plan has 28 points [2].", citations=cites[1:],
+                                     sentence=final.sentences[1])  # fmt: skip
         yield AnswerDone(answer=final)
 
     monkeypatch.setattr(fake, "stream_ask", stream_ask)
@@ -145,7 +147,7 @@ def test_ask_text_numbers_citations_as_its_sources(fake: FakeDesk, monkeypatch: 
     assert r.exit_code == 0
     answer_part, sources = r.stdout.split("Sources")
     assert answer_part.count("The plan has 28 points [2].") == 1 and "28 points [1]" not in answer_part
-    assert "withdrawn" not in answer_part
+    assert "withdrawn" not in answer_part and "unverified" not in answer_part
     assert "[1] Peace plan" in sources and "[2] Peace plan" in sources and "“28 points”" in sources
 
 
@@ -178,9 +180,12 @@ def test_text_from_articles_and_models_prints_literally(fake: FakeDesk, monkeypa
         citations=[cite], backend="fake", model="fake",
         check=AnswerCheck(answers_question=True, answer_type="quote", found="[the council]"),
     )  # fmt: skip
-    monkeypatch.setattr(fake, "stream_ask", lambda q, **o: iter([AnswerDone(answer=final)]))
+    events = [AnswerSentenceVerified(text=f"{s.text[:-1]} [1]." if s.citations else f" {s.text}", sentence=s)
+              for s in final.sentences]  # fmt: skip
+    monkeypatch.setattr(fake, "stream_ask", lambda q, **o: iter([*events, AnswerDone(answer=final)]))
     r = runner.invoke(cli.cli, ["ask", "What did [/] the mayor say?"], env={"COLUMNS": "300"})
     assert r.exit_code == 0, r.output
     assert f"“{quote}”" in r.stdout and "Budget [/] roundup — Wire [bold]" in r.stdout and "[1] Budget" in r.stdout
     assert "It costs [/] nothing. (no citation [/])" in r.stderr
+    assert "It costs [/] nothing. (unverified)" in r.stdout  # flagged on stdout too, where a pipe keeps only stdout
     assert "\x1b]8;" not in r.stdout  # no OSC-8 hyperlink
