@@ -17,7 +17,8 @@ from typing import Literal
 from app import nlp
 from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
-from app.retrieve.lexicon import DIMENSION_UNITS
+from app.retrieve.clauses import without_dated_asides
+from app.retrieve.measures import MONEY, measured
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
@@ -46,11 +47,6 @@ _WORD = re.compile(r"[^\W_][\w’'\-]*")
 _EDITION_WORD = re.compile(r"(?:1[89]|20)\d\d|\d{1,3}(?:st|nd|rd|th)", re.I)
 _DIGIT_ORDINAL = re.compile(
     r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I
-)
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?"
-    r"(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b",
-    re.I,
 )
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _SPEECH = re.compile(
@@ -263,7 +259,8 @@ def _valued_background(text: str) -> str:
 def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str | None]:
     """(met, conflicting value). The sentence decides when it names a value of this kind outside background phrases
     ('since 2019'): the asked one is met, only others conflict. Otherwise the nearest earlier sentence naming one
-    decides whether it is met; then the title; then, for years, the article's date."""
+    outside such phrases and dated asides (', who took charge in 2019,' dates the coach, not the final) decides
+    whether it is met; then the title; then, for years, the article's date."""
     fore = _foreground(sentence)
     own = _exclusive_keys(anchor.kind, fore, for_conflict=False)
     own |= _exclusive_keys(anchor.kind, _valued_background(sentence), for_conflict=False)
@@ -274,7 +271,7 @@ def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool,
     other = _exclusive_keys(anchor.kind, fore, for_conflict=True) - {anchor.key}
     if other:
         return False, sorted(other)[0]
-    for text in [*reversed(scope.before), scope.title]:
+    for text in [*map(without_dated_asides, reversed(scope.before)), scope.title]:
         keys = _exclusive_keys(anchor.kind, _foreground(text), for_conflict=True)
         if anchor.key in _exclusive_keys(anchor.kind, _foreground(text), for_conflict=False):
             return True, None
@@ -365,9 +362,9 @@ def fit(
     type_ok, found = type_fit(analysis, sentence, scope, entities)
     missing = anchors.missing
     if paraphrases is not None and any(a.kind == "term" and a.strict for a in missing):
-        measured = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
+        figures = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
         missing = tuple(
-            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), measured))
+            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), figures))
         )
     return Fit(type_ok, found, missing, anchors.conflicts + _attribution(analysis, sentence))
 
@@ -512,41 +509,11 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     return Fit(True, "", tuple(missing), tuple(conflicts))
 
 
-_VALUE = re.compile(
-    r"(?P<cur>[$€£¥]\s?)?(?P<num>\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"fifteen|twenty|thirty|forty|fifty|hundred|a dozen|dozens|hundreds|thousands))(?:\s*-?\s*(?:million|billion|"
-    r"thousand|m|bn))?(?P<unit>\s*(?:%|per\s?cent\b)|[\s-]*[A-Za-z]+)?",
-    re.I,
-)
 _DURATION = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
     r"days?|weeks?|months?|years?|decades?)\b",
     re.I,
 )
-
-
-def _measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
-    """A number of the asked dimension, new to the question: a count for 'how many' (not a percentage or a sum of
-    money), a mass for 'how heavy', a length for 'how far'. A count next to the asked noun ('600,000 troops') is the
-    one shown, before any other ('a 28-point plan')."""
-    asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
-    nouns = [a.key for a in analysis.anchors if a.kind == "term" and a.strict]
-    counts: list[tuple[str, str]] = []
-    for m in _VALUE.finditer(sentence):
-        value = m.group(0).strip()
-        unit = (m.group("unit") or "").strip(" -").lower()
-        if (number_keys(value) and number_keys(value) <= asked_values) or year_keys(m.group("num")):
-            continue
-        if analysis.dimension == "count":
-            if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or _MONEY.match(value):
-                continue
-            counts.append((value[: m.end("num") - m.start()].strip(), unit))
-        elif unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
-            return True, value
-    if counts:
-        named = [number for number, unit in counts if unit and any(_has_form(key, [unit]) for key in nouns)]
-        return True, (named or [counts[0][0]])[0]
-    return False, ""
 
 
 def type_fit(
@@ -569,7 +536,7 @@ def type_fit(
         m = REASON_CUES.search(sentence)
         return bool(m), m.group(0) if m else ""
     if atype in {"number", "quantity"} and analysis.dimension:
-        return _measured(analysis, sentence)
+        return measured(analysis, sentence)
     ents = entities if entities is not None else nlp.entities(sentence)
     labels = TYPE_LABELS[atype]
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
@@ -585,7 +552,7 @@ def type_fit(
         elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not _DURATION.search(ent.text):
             continue  # 'in July' is a date, not an amount; 'for 18 months' is one
         return True, ent.text
-    if atype == "money" and (m := _MONEY.search(sentence)):
+    if atype == "money" and (m := MONEY.search(sentence)):
         return True, m.group(0)
     if atype in {"number", "quantity"}:
         new = number_keys(sentence) - asked_values

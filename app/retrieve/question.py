@@ -47,6 +47,10 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_HEDGE = re.compile(
+    r"^(?:about|approximately|roughly|around|some|nearly|almost|more or less|at least|at most)\s+(?=(?:how|when)\b)",
+    re.I,
+)  # 'About how many phones ...' asks how many: the hedge only says an estimate will do
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _DIGIT_EDITION = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.I)
@@ -230,7 +234,8 @@ MAX_ANALYSED_CHARS = 2000  # a question longer than this is analysed on its head
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionAnalysis:
     """The question's answer type and anchors (cached: a question is analysed once per process)."""
-    doc = nlp.parse(question.strip()[:MAX_ANALYSED_CHARS])
+    unhedged = _HEDGE.sub("", question.strip())
+    doc = nlp.parse((unhedged[:1].upper() + unhedged[1:])[:MAX_ANALYSED_CHARS])
     text = doc.text
     wh_match = _WH.match(text)
     wh = wh_match.group(1).lower() if wh_match else ""
