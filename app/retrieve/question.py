@@ -47,6 +47,9 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_PREP_WH = re.compile(r"^\s*(?:by|until|till|since|from|to|for)\s+(who|whom|whose|where|when|how)\b", re.I)
+"""'*By* when did ...', '*To* whom was it sold', '*By* how much did it fall': the preposition leaves the question word's
+ask unchanged ('by when' asks for a date)."""
 _HEDGE = re.compile(
     r"^(?:about|approximately|roughly|around|some|nearly|almost|more or less|at least|at most)\s+(?=(?:how|when)\b)",
     re.I,
@@ -237,7 +240,7 @@ def analyse(question: str) -> QuestionAnalysis:
     unhedged = _HEDGE.sub("", question.strip())
     doc = nlp.parse((unhedged[:1].upper() + unhedged[1:])[:MAX_ANALYSED_CHARS])
     text = doc.text
-    wh_match = _WH.match(text)
+    wh_match = _WH.match(text) or _PREP_WH.match(text)
     wh = wh_match.group(1).lower() if wh_match else ""
     asked = _asked_noun(doc)
     speaker = _speaker(doc)
@@ -267,7 +270,7 @@ def analyse(question: str) -> QuestionAnalysis:
     for term in _terms(doc, asked, names):
         forms = {stem(term.text.lower()), stem(term.lemma_.lower())}
         # Nouns are rarely paraphrased away ('runners', 'director'); verbs often are ('won' ~ 'was named').
-        anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
+        anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=_noun(term)))
     if m := _PRIOR.search(text):
         anchors.append(Anchor("prior", m.group(0), "prior"))
     if answer_type == "polar" and (predicate := polar_predicate(doc)) is not None:
@@ -434,7 +437,8 @@ def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -
     if wh == "when" or re.match(r"^\s*(?:in|on|by|since|until)\s+what\s+(?:year|date|day|month)\b", low):
         return "date"
     if wh == "how":
-        nxt = doc[1].lower_ if len(doc) > 1 else ""
+        at = next((t.i for t in doc if t.lower_ == "how"), 0)
+        nxt = doc[at + 1].lower_ if len(doc) > at + 1 else ""
         if nxt == "many":
             return "number"
         if nxt == "much":
@@ -467,7 +471,14 @@ def _names(doc: nlp.Doc) -> list[tuple[str, bool | None]]:
             covered.update(range(ent.start, ent.end))
     run: list[str] = []
     for tok in [*doc, None]:
-        if tok is not None and tok.i not in covered and tok.pos_ == "PROPN" and tok.i > 0 and not tok.ent_type_:
+        if (
+            tok is not None
+            and tok.i not in covered
+            and tok.pos_ == "PROPN"
+            and tok.i > 0
+            and not tok.ent_type_
+            and not tok.text.islower()  # 'under-18s': the small model's PROPN for a word it does not know, not a name
+        ):
             run.append(tok.text)
             continue
         if run:
@@ -537,6 +548,12 @@ def _topics(doc: nlp.Doc, taken: set[str]) -> list[nlp.Token]:
         ):
             out.append(tok)
     return out
+
+
+def _noun(tok: nlp.Token) -> bool:
+    """A noun, not a verb the small model tagged as one: a 'noun' with 'do' as its auxiliary is the bare verb of 'how
+    much did X *cost* to make', 'how many people does X *employ*' (as in `_content_root`)."""
+    return tok.pos_ == "NOUN" and not any(c.dep_ == "aux" and c.lemma_.lower() == "do" for c in tok.children)
 
 
 def _content_root(root: nlp.Token) -> bool:
