@@ -245,3 +245,31 @@ def test_a_reason_answer_gives_a_cause() -> None:
     assert fit(a, "Officials blamed heavy rain upstream for the Varnholt flood.").ok
     assert fit(a, "The Varnholt flood was caused by a breach in the levee.").ok
     assert analyse("What led the league in scoring?").answer_type != "reason"  # not 'led to'
+
+
+def test_a_preposition_or_a_hedge_before_the_question_word_keeps_its_ask() -> None:
+    assert analyse("By when must Kelmar send the regulator a written account?").answer_type == "date"
+    assert analyse("To whom did Varn sell its stake?").answer_type == "person"
+    counted = analyse("Roughly how many boats were lost in the storm?")
+    assert counted.answer_type == "number" and counted.dimension == "count"
+
+
+def test_a_verb_the_model_tags_as_a_noun_is_not_an_asked_noun() -> None:
+    """'how much did X cost to make': 'cost' is the verb (do-support shows it), so 'made for 3 million' may answer."""
+    film = analyse("How much did The Pale Harbour cost to make?")
+    assert not any(a.strict for a in film.anchors if a.kind == "term")
+    assert fit(film, "The Pale Harbour was made for 3.1 million crowns.", terms="nouns").ok
+    rate = analyse("What is the cost of the Pale Harbour bridge?")
+    assert any(a.strict and a.text == "cost" for a in rate.anchors if a.kind == "term")  # a real noun stays asked
+
+
+def test_a_lowercase_word_and_the_word_edition_are_not_anchors() -> None:
+    scheme = analyse("What is the free tram fare scheme for under-18s projected to cost in its first full year?")
+    assert "under-18s" not in {a.text for a in scheme.anchors if a.kind == "entity"}  # the model's PROPN, not a name
+    assert fit(scheme, "The free-fare scheme is projected to cost $9 million in its first full year.", terms="nouns").ok
+    cup = analyse("Who won the 2021 edition of the Tarnby Shield?")
+    assert "edition" not in {a.text for a in cup.anchors}
+    scope = Scope(published_year="2021")
+    assert fit(
+        cup, "BELMOR — Varn Rovers won the Tarnby Shield on Saturday, beating Keel United 2-1.", scope, terms="nouns"
+    ).ok
