@@ -273,3 +273,14 @@ def test_a_lowercase_word_and_the_word_edition_are_not_anchors() -> None:
     assert fit(
         cup, "BELMOR — Varn Rovers won the Tarnby Shield on Saturday, beating Keel United 2-1.", scope, terms="nouns"
     ).ok
+
+
+def test_the_name_of_someone_asks_about_that_someone() -> None:
+    """'What is the name of the keeper who found X' asks for the keeper: a sentence naming no keeper does not answer;
+    'the *scientific* name of X' still asks for a kind of name."""
+    keeper = analyse("What is the name of the keeper who found the Orlen Bell?")
+    assert ("term", "keeper") in {(a.kind, a.text) for a in keeper.anchors}
+    assert not fit(keeper, "The Orlen Bell, cast in 1790, had been lost since 1940.", terms="nouns").ok
+    assert fit(keeper, "The Orlen Bell was found by a keeper, Ansel Rook, in 2023.", terms="nouns").ok
+    latin = analyse("What is the scientific name of the Tarn newt?")
+    assert ("qualifier", "scientific") in {(a.kind, a.key) for a in latin.anchors}

@@ -50,6 +50,7 @@ _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
 _PREP_WH = re.compile(r"^\s*(?:by|until|till|since|from|to|for)\s+(who|whom|whose|where|when|how)\b", re.I)
 """'*By* when did ...', '*To* whom was it sold', '*By* how much did it fall': the preposition leaves the question word's
 ask unchanged ('by when' asks for a date)."""
+NAME_NOUNS = frozenset({"name", "identity"})  # 'the name of X' asks for X: its type and its noun are X's
 _HEDGE = re.compile(
     r"^(?:about|approximately|roughly|around|some|nearly|almost|more or less|at least|at most)\s+(?=(?:how|when)\b)",
     re.I,
@@ -371,8 +372,16 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
             and child.pos_ in {"NOUN", "PROPN"}
             and child.lower_ not in {"what", "who", "which"}
         ):
-            return _head_noun(child)
+            return _named_one(_head_noun(child))
     return None
+
+
+def _named_one(noun: nlp.Token) -> nlp.Token:
+    """'what is the *name* of the collector': the name asked for is the collector's; the asked noun is the collector."""
+    if noun.lemma_.lower() not in NAME_NOUNS or any(c.dep_ in {"amod", "compound"} for c in noun.children):
+        return noun  # 'the *scientific* name of X' asks for a kind of name
+    of = [g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+    return _head_noun(of[0]) if of and of[0].pos_ in {"NOUN", "PROPN"} else noun
 
 
 def _which_noun(doc: nlp.Doc) -> nlp.Token | None:
