@@ -284,3 +284,15 @@ def test_the_name_of_someone_asks_about_that_someone() -> None:
     assert fit(keeper, "The Orlen Bell was found by a keeper, Ansel Rook, in 2023.", terms="nouns").ok
     latin = analyse("What is the scientific name of the Tarn newt?")
     assert ("qualifier", "scientific") in {(a.kind, a.key) for a in latin.anchors}
+
+
+def test_what_ruled_something_out_is_why_it_did_not_happen() -> None:
+    why_not = analyse("Why was there no attempt on the summit at the 2023 Tarn expedition?")
+    assert why_not.answer_type == "reason"
+    scope = Scope(published_year="2023")
+    assert fit(
+        why_not,
+        "TARN — The Tarn expedition turned back on Monday in a storm that ruled out any attempt on the summit.",
+        scope,
+    ).ok
+    assert not fit(why_not, "TARN — The Tarn expedition made no attempt on the summit on Monday.", scope).ok

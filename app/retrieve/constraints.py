@@ -57,12 +57,13 @@ _SPEECH = re.compile(
 REASON_CUES = re.compile(
     r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
     r"caused by|led to|leading to|triggered by|resulted from|result of|attributed to|brought on by|blamed on|"
+    r"ruled out|rules out|ruling out|prevented|prevents|preventing|made it impossible|"
     r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
     r"for \w+ing)\b",
     re.I,
 )
-"""Words that give a reason ("because", "citing", "to cut costs"): the answer type of a 'why' question, read the same
-way by the extractive scorer and the verdict."""
+"""Words that give a reason ("because", "citing", "to cut costs"; "a windy morning that *ruled out* an attack" says why
+there was none): the answer type of a 'why' question, read the same way by the extractive scorer and the verdict."""
 _BACKGROUND = re.compile(
     r"\b(?:since|from|than|compared with|compared to|versus|before|after|following|until|record set in|had stood since)\b"
     r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
