@@ -296,3 +296,10 @@ def test_what_ruled_something_out_is_why_it_did_not_happen() -> None:
         scope,
     ).ok
     assert not fit(why_not, "TARN — The Tarn expedition made no attempt on the summit on Monday.", scope).ok
+
+
+def test_how_many_asks_for_the_noun_after_the_names_that_say_whose() -> None:
+    wards = analyse("How many of Tarnby's wards did Ilse Varn carry?")
+    assert ("term", "wards") in {(a.kind, a.text) for a in wards.anchors if a.strict}
+    assert not fit(wards, "The council voted 9 to 4 on Tuesday to approve Ilse Varn's levy.", terms="nouns").ok
+    assert fit(wards, "Ilse Varn won 11 of Tarnby's 14 wards.", terms="nouns").ok

@@ -352,12 +352,9 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
     'how many *branches*', 'how much of the sale *proceeds*'."""
     m = _HOW_MANY.match(doc.text)
     if m:
-        following = [t for t in doc if t.idx >= m.end() and t.pos_ in {"NOUN", "PROPN"}]
-        if (
-            following
-            and following[0].pos_ == "NOUN"
-            and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx)
-        ):
+        # the first common noun, past the names that say whose ('how many of *Tarnby's* wards')
+        following = [t for t in doc if t.idx >= m.end() and t.pos_ == "NOUN"]
+        if following and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx):
             return _head_noun(following[0])
     which = _which_noun(doc)
     if which is not None:
