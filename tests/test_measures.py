@@ -1,4 +1,5 @@
-"""What a figure measures (app.retrieve.measures) and dated asides (app.retrieve.clauses), on invented sentences."""
+"""What a figure measures (app.retrieve.measures), dated asides (app.retrieve.clauses) and denied verbs
+(app.retrieve.negation), on invented sentences."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.constraints import Scope, fit, passage_scope
 from app.retrieve.measures import asked_count, counted_noun, measured
+from app.retrieve.negation import only_denied
 from app.retrieve.question import analyse
 
 pytestmark = pytest.mark.slow  # loads the spaCy model
@@ -82,3 +84,18 @@ def test_a_dated_aside_before_the_answer_does_not_carry_its_year() -> None:
     assert fit(q, dated[dated.index("The final") :], dated_scope).ok
     plain = Scope(before=("Ivo Keel's side won the 2019 Tarnby Cup final.",))
     assert fit(q, "The final was watched by 41,500 spectators.", plain).ok  # a year in the main clause still carries
+
+
+def test_a_sentence_that_denies_the_asked_verb_does_not_answer() -> None:
+    """'Brindle 7 phones are *not affected*' names the asked verb only to deny it; a yes/no question or a question
+    about the denial itself is answered by it."""
+    which = analyse("Which Brindle phones were affected by the flaw?")
+    denied = fit(which, "Brindle 7 phones are not affected by the flaw.")
+    assert not denied.ok and "not affected" in denied.reason(which.answer_type)
+    assert fit(which, "The flaw affected Brindle 5 and Brindle 6 phones.").ok
+    assert fit(which, "Older phones were never affected by the flaw, but Brindle 5 phones were affected.").ok
+    assert fit(
+        analyse("Which Brindle phones were not affected by the flaw?"), "Brindle 7 phones are not affected by the flaw."
+    ).ok
+    assert only_denied("It wasn't sold at auction.", lambda w: w == "sold").endswith("n't sold")
+    assert only_denied("It was sold, not given away.", lambda w: w == "sold") == ""

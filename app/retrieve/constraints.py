@@ -19,6 +19,7 @@ from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.measures import MONEY, measured
+from app.retrieve.negation import asks_negated, only_denied
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
@@ -491,6 +492,13 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
         elif anchor.kind == "term":
             if not _term_met(anchor, sentence, scope, former_ok=former_ok):
                 unmet_terms.append(anchor)
+            elif (
+                not anchor.strict
+                and analysis.answer_type != "polar"
+                and not asks_negated(analysis.question)
+                and (denied := only_denied(sentence, lambda w, key=anchor.key: _has_form(key, [w])))
+            ):
+                conflicts.append((anchor, f"“{denied}”"))  # 'the Oryx 7 is *not affected*': it says which were not
         elif (
             other := _contrasting(anchor, [sentence, *(scope.before[-1:] if _PRONOUN_START.match(sentence) else [])])
         ) is not None:
