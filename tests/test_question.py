@@ -303,3 +303,9 @@ def test_how_many_asks_for_the_noun_after_the_names_that_say_whose() -> None:
     assert ("term", "wards") in {(a.kind, a.text) for a in wards.anchors if a.strict}
     assert not fit(wards, "The council voted 9 to 4 on Tuesday to approve Ilse Varn's levy.", terms="nouns").ok
     assert fit(wards, "Ilse Varn won 11 of Tarnby's 14 wards.", terms="nouns").ok
+
+
+def test_how_much_with_a_money_verb_in_any_form_asks_for_money() -> None:
+    assert analyse("For how much is the council selling the old depot?").answer_type == "money"
+    assert analyse("How much is the council spending on the old depot?").answer_type == "money"
+    assert analyse("How much does the Tarn glacier weigh?").answer_type == "quantity"

@@ -448,7 +448,7 @@ def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -
         if nxt == "many":
             return "number"
         if nxt == "much":
-            verbs = {t.lower_ for t in doc}
+            verbs = {t.lower_ for t in doc} | {t.lemma_.lower() for t in doc}  # 'is *selling*' as 'sell'
             if verbs & MONEY_VERBS or (asked is not None and asked.lemma_.lower() in TYPE_NOUNS["money"]):
                 return "money"
             return "quantity"
