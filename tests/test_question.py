@@ -309,3 +309,16 @@ def test_how_much_with_a_money_verb_in_any_form_asks_for_money() -> None:
     assert analyse("For how much is the council selling the old depot?").answer_type == "money"
     assert analyse("How much is the council spending on the old depot?").answer_type == "money"
     assert analyse("How much does the Tarn glacier weigh?").answer_type == "quantity"
+
+
+def test_a_full_year_figure_does_not_answer_for_a_quarter() -> None:
+    q2 = analyse("What was Halvern Freight's revenue in the second quarter of 2024?")
+    scope = Scope(published_year="2024")
+    assert not fit(q2, "Halvern Freight now expects full-year revenue of $9.2 billion.", scope).ok
+    assert fit(q2, "Halvern Freight's second-quarter revenue rose to $2.1 billion.", scope).ok
+    whole = analyse("What full-year revenue does Halvern Freight expect after its second-quarter results?")
+    lead = Scope(
+        before=("Halvern Freight raised its forecast after second-quarter sales beat estimates.",),
+        published_year="2024",
+    )
+    assert fit(whole, "Halvern Freight now expects full-year revenue of $9.2 billion.", lead).ok  # the year is asked

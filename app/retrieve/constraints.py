@@ -70,6 +70,8 @@ _BACKGROUND = re.compile(
     r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
     re.I,
 )
+_FULL_YEAR = re.compile(r"\b(?:full[- ]year|whole[- ]year|annual|for the (?:full |whole )?year)\b", re.I)
+"""A figure for the whole year, which does not answer for one of its quarters."""
 _RELATIVE = re.compile(r"\b(last|this|next)\s+year(?:'s|’s)?\b", re.I)
 _RELATIVE_YEAR = {"last": -1, "this": 0, "next": 1}
 _NUMBER_WORD = re.compile(
@@ -258,7 +260,9 @@ def _valued_background(text: str) -> str:
     return " ".join(m.group(0) for m in _BACKGROUND.finditer(text) if re.search(r"\d[\d,.]*(?!\d)", m.group(0)[:-4]))
 
 
-def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str | None]:
+def _check_exclusive(
+    anchor: Anchor, sentence: str, scope: Scope, whole_year_ok: bool = False
+) -> tuple[bool, str | None]:
     """(met, conflicting value). The sentence decides when it names a value of this kind outside background phrases
     ('since 2019'): the asked one is met, only others conflict. Otherwise the nearest earlier sentence naming one
     outside such phrases and dated asides (', who took charge in 2019,' dates the coach, not the final) decides
@@ -273,6 +277,8 @@ def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool,
     other = _exclusive_keys(anchor.kind, fore, for_conflict=True) - {anchor.key}
     if other:
         return False, sorted(other)[0]
+    if anchor.kind == "quarter" and not whole_year_ok and (whole := _FULL_YEAR.search(fore)):
+        return False, whole.group(0)  # 'full-year revenue of $18.2 billion' is not the second quarter's
     for text in [*map(without_dated_asides, reversed(scope.before)), scope.title]:
         keys = _exclusive_keys(anchor.kind, _foreground(text), for_conflict=True)
         if anchor.key in _exclusive_keys(anchor.kind, _foreground(text), for_conflict=False):
@@ -454,7 +460,7 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     conflicts: list[tuple[Anchor, str]] = []
     for anchor in analysis.anchors:
         if anchor.kind in EXCLUSIVE:
-            met, other = _check_exclusive(anchor, sentence, scope)
+            met, other = _check_exclusive(anchor, sentence, scope, bool(_FULL_YEAR.search(analysis.question)))
             if other is not None:
                 conflicts.append((anchor, other))
             elif not met:
