@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
 from app import nlp
@@ -313,6 +314,10 @@ def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = 
     return _has_form(anchor.key, near)
 
 
+def _is_form(key: str, word: str) -> bool:
+    return _has_form(key, [word])
+
+
 def _has_form(key: str, texts: Sequence[str]) -> bool:
     """A word of the texts in one of the forms of `key` ('win|won'), irregular forms included ('rose' ~ 'rise')."""
     forms = set(key.split("|"))
@@ -502,7 +507,7 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
                 not anchor.strict
                 and analysis.answer_type != "polar"
                 and not asks_negated(analysis.question)
-                and (denied := only_denied(sentence, lambda w, key=anchor.key: _has_form(key, [w])))
+                and (denied := only_denied(sentence, partial(_is_form, anchor.key)))
             ):
                 conflicts.append((anchor, f"“{denied}”"))  # 'the Oryx 7 is *not affected*': it says which were not
         elif (
