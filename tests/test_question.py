@@ -245,3 +245,80 @@ def test_a_reason_answer_gives_a_cause() -> None:
     assert fit(a, "Officials blamed heavy rain upstream for the Varnholt flood.").ok
     assert fit(a, "The Varnholt flood was caused by a breach in the levee.").ok
     assert analyse("What led the league in scoring?").answer_type != "reason"  # not 'led to'
+
+
+def test_a_preposition_or_a_hedge_before_the_question_word_keeps_its_ask() -> None:
+    assert analyse("By when must Kelmar send the regulator a written account?").answer_type == "date"
+    assert analyse("To whom did Varn sell its stake?").answer_type == "person"
+    counted = analyse("Roughly how many boats were lost in the storm?")
+    assert counted.answer_type == "number" and counted.dimension == "count"
+
+
+def test_a_verb_the_model_tags_as_a_noun_is_not_an_asked_noun() -> None:
+    """'how much did X cost to make': 'cost' is the verb (do-support shows it), so 'made for 3 million' may answer."""
+    film = analyse("How much did The Pale Harbour cost to make?")
+    assert not any(a.strict for a in film.anchors if a.kind == "term")
+    assert fit(film, "The Pale Harbour was made for 3.1 million crowns.", terms="nouns").ok
+    rate = analyse("What is the cost of the Pale Harbour bridge?")
+    assert any(a.strict and a.text == "cost" for a in rate.anchors if a.kind == "term")  # a real noun stays asked
+
+
+def test_a_lowercase_word_and_the_word_edition_are_not_anchors() -> None:
+    scheme = analyse("What is the free tram fare scheme for under-18s projected to cost in its first full year?")
+    assert "under-18s" not in {a.text for a in scheme.anchors if a.kind == "entity"}  # the model's PROPN, not a name
+    assert fit(scheme, "The free-fare scheme is projected to cost $9 million in its first full year.", terms="nouns").ok
+    cup = analyse("Who won the 2021 edition of the Tarnby Shield?")
+    assert "edition" not in {a.text for a in cup.anchors}
+    scope = Scope(published_year="2021")
+    assert fit(
+        cup, "BELMOR — Varn Rovers won the Tarnby Shield on Saturday, beating Keel United 2-1.", scope, terms="nouns"
+    ).ok
+
+
+def test_the_name_of_someone_asks_about_that_someone() -> None:
+    """'What is the name of the keeper who found X' asks for the keeper: a sentence naming no keeper does not answer;
+    'the *scientific* name of X' still asks for a kind of name."""
+    keeper = analyse("What is the name of the keeper who found the Orlen Bell?")
+    assert ("term", "keeper") in {(a.kind, a.text) for a in keeper.anchors}
+    assert not fit(keeper, "The Orlen Bell, cast in 1790, had been lost since 1940.", terms="nouns").ok
+    assert fit(keeper, "The Orlen Bell was found by a keeper, Ansel Rook, in 2023.", terms="nouns").ok
+    latin = analyse("What is the scientific name of the Tarn newt?")
+    assert ("qualifier", "scientific") in {(a.kind, a.key) for a in latin.anchors}
+
+
+def test_what_ruled_something_out_is_why_it_did_not_happen() -> None:
+    why_not = analyse("Why was there no attempt on the summit at the 2023 Tarn expedition?")
+    assert why_not.answer_type == "reason"
+    scope = Scope(published_year="2023")
+    assert fit(
+        why_not,
+        "TARN — The Tarn expedition turned back on Monday in a storm that ruled out any attempt on the summit.",
+        scope,
+    ).ok
+    assert not fit(why_not, "TARN — The Tarn expedition made no attempt on the summit on Monday.", scope).ok
+
+
+def test_how_many_asks_for_the_noun_after_the_names_that_say_whose() -> None:
+    wards = analyse("How many of Tarnby's wards did Ilse Varn carry?")
+    assert ("term", "wards") in {(a.kind, a.text) for a in wards.anchors if a.strict}
+    assert not fit(wards, "The council voted 9 to 4 on Tuesday to approve Ilse Varn's levy.", terms="nouns").ok
+    assert fit(wards, "Ilse Varn won 11 of Tarnby's 14 wards.", terms="nouns").ok
+
+
+def test_how_much_with_a_money_verb_in_any_form_asks_for_money() -> None:
+    assert analyse("For how much is the council selling the old depot?").answer_type == "money"
+    assert analyse("How much is the council spending on the old depot?").answer_type == "money"
+    assert analyse("How much does the Tarn glacier weigh?").answer_type == "quantity"
+
+
+def test_a_full_year_figure_does_not_answer_for_a_quarter() -> None:
+    q2 = analyse("What was Halvern Freight's revenue in the second quarter of 2024?")
+    scope = Scope(published_year="2024")
+    assert not fit(q2, "Halvern Freight now expects full-year revenue of $9.2 billion.", scope).ok
+    assert fit(q2, "Halvern Freight's second-quarter revenue rose to $2.1 billion.", scope).ok
+    whole = analyse("What full-year revenue does Halvern Freight expect after its second-quarter results?")
+    lead = Scope(
+        before=("Halvern Freight raised its forecast after second-quarter sales beat estimates.",),
+        published_year="2024",
+    )
+    assert fit(whole, "Halvern Freight now expects full-year revenue of $9.2 billion.", lead).ok  # the year is asked

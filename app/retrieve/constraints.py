@@ -12,12 +12,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Literal
 
 from app import nlp
 from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
-from app.retrieve.lexicon import DIMENSION_UNITS
+from app.retrieve.clauses import without_dated_asides
+from app.retrieve.measures import MONEY, measured
+from app.retrieve.negation import asks_negated, only_denied
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
     Anchor,
@@ -47,11 +50,6 @@ _EDITION_WORD = re.compile(r"(?:1[89]|20)\d\d|\d{1,3}(?:st|nd|rd|th)", re.I)
 _DIGIT_ORDINAL = re.compile(
     r"\b\d{1,3}(?:st|nd|rd|th)\b|\b(?:season|series|edition|round|stage|week|game|leg)\s+\d", re.I
 )
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?"
-    r"(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b",
-    re.I,
-)
 _QUOTE_MARKS = re.compile(r"[\"“”]")
 _SPEECH = re.compile(
     r"\b(?:said|says|say|stated|told|tells|wrote|writes|announced|confirmed|noted|added|declared|argued|claimed|"
@@ -61,17 +59,20 @@ _SPEECH = re.compile(
 REASON_CUES = re.compile(
     r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
     r"caused by|led to|leading to|triggered by|resulted from|result of|attributed to|brought on by|blamed on|"
+    r"ruled out|rules out|ruling out|prevented|prevents|preventing|made it impossible|"
     r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
     r"for \w+ing)\b",
     re.I,
 )
-"""Words that give a reason ("because", "citing", "to cut costs"): the answer type of a 'why' question, read the same
-way by the extractive scorer and the verdict."""
+"""Words that give a reason ("because", "citing", "to cut costs"; "a windy morning that *ruled out* an attack" says why
+there was none): the answer type of a 'why' question, read the same way by the extractive scorer and the verdict."""
 _BACKGROUND = re.compile(
     r"\b(?:since|from|than|compared with|compared to|versus|before|after|following|until|record set in|had stood since)\b"
     r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
     re.I,
 )
+_FULL_YEAR = re.compile(r"\b(?:full[- ]year|whole[- ]year|annual|for the (?:full |whole )?year)\b", re.I)
+"""A figure for the whole year, which does not answer for one of its quarters."""
 _RELATIVE = re.compile(r"\b(last|this|next)\s+year(?:'s|’s)?\b", re.I)
 _RELATIVE_YEAR = {"last": -1, "this": 0, "next": 1}
 _NUMBER_WORD = re.compile(
@@ -260,10 +261,13 @@ def _valued_background(text: str) -> str:
     return " ".join(m.group(0) for m in _BACKGROUND.finditer(text) if re.search(r"\d[\d,.]*(?!\d)", m.group(0)[:-4]))
 
 
-def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str | None]:
+def _check_exclusive(
+    anchor: Anchor, sentence: str, scope: Scope, whole_year_ok: bool = False
+) -> tuple[bool, str | None]:
     """(met, conflicting value). The sentence decides when it names a value of this kind outside background phrases
     ('since 2019'): the asked one is met, only others conflict. Otherwise the nearest earlier sentence naming one
-    decides whether it is met; then the title; then, for years, the article's date."""
+    outside such phrases and dated asides (', who took charge in 2019,' dates the coach, not the final) decides
+    whether it is met; then the title; then, for years, the article's date."""
     fore = _foreground(sentence)
     own = _exclusive_keys(anchor.kind, fore, for_conflict=False)
     own |= _exclusive_keys(anchor.kind, _valued_background(sentence), for_conflict=False)
@@ -274,7 +278,9 @@ def _check_exclusive(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool,
     other = _exclusive_keys(anchor.kind, fore, for_conflict=True) - {anchor.key}
     if other:
         return False, sorted(other)[0]
-    for text in [*reversed(scope.before), scope.title]:
+    if anchor.kind == "quarter" and not whole_year_ok and (whole := _FULL_YEAR.search(fore)):
+        return False, whole.group(0)  # 'full-year revenue of $18.2 billion' is not the second quarter's
+    for text in [*map(without_dated_asides, reversed(scope.before)), scope.title]:
         keys = _exclusive_keys(anchor.kind, _foreground(text), for_conflict=True)
         if anchor.key in _exclusive_keys(anchor.kind, _foreground(text), for_conflict=False):
             return True, None
@@ -306,6 +312,10 @@ def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = 
     if not former_ok and anchor.strict:
         near = [_FORMER_ROLE.sub(" ", t) for t in near]
     return _has_form(anchor.key, near)
+
+
+def _is_form(key: str, word: str) -> bool:
+    return _has_form(key, [word])
 
 
 def _has_form(key: str, texts: Sequence[str]) -> bool:
@@ -365,9 +375,9 @@ def fit(
     type_ok, found = type_fit(analysis, sentence, scope, entities)
     missing = anchors.missing
     if paraphrases is not None and any(a.kind == "term" and a.strict for a in missing):
-        measured = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
+        figures = figure_nouns(nlp.parse(sentence))  # 'a crowd of 44,800' for the asked spectators
         missing = tuple(
-            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), measured))
+            a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), figures))
         )
     return Fit(type_ok, found, missing, anchors.conflicts + _attribution(analysis, sentence))
 
@@ -455,7 +465,7 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     conflicts: list[tuple[Anchor, str]] = []
     for anchor in analysis.anchors:
         if anchor.kind in EXCLUSIVE:
-            met, other = _check_exclusive(anchor, sentence, scope)
+            met, other = _check_exclusive(anchor, sentence, scope, bool(_FULL_YEAR.search(analysis.question)))
             if other is not None:
                 conflicts.append((anchor, other))
             elif not met:
@@ -493,6 +503,13 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
         elif anchor.kind == "term":
             if not _term_met(anchor, sentence, scope, former_ok=former_ok):
                 unmet_terms.append(anchor)
+            elif (
+                not anchor.strict
+                and analysis.answer_type != "polar"
+                and not asks_negated(analysis.question)
+                and (denied := only_denied(sentence, partial(_is_form, anchor.key)))
+            ):
+                conflicts.append((anchor, f"“{denied}”"))  # 'the Oryx 7 is *not affected*': it says which were not
         elif (
             other := _contrasting(anchor, [sentence, *(scope.before[-1:] if _PRONOUN_START.match(sentence) else [])])
         ) is not None:
@@ -512,41 +529,11 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     return Fit(True, "", tuple(missing), tuple(conflicts))
 
 
-_VALUE = re.compile(
-    r"(?P<cur>[$€£¥]\s?)?(?P<num>\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"fifteen|twenty|thirty|forty|fifty|hundred|a dozen|dozens|hundreds|thousands))(?:\s*-?\s*(?:million|billion|"
-    r"thousand|m|bn))?(?P<unit>\s*(?:%|per\s?cent\b)|[\s-]*[A-Za-z]+)?",
-    re.I,
-)
 _DURATION = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
     r"days?|weeks?|months?|years?|decades?)\b",
     re.I,
 )
-
-
-def _measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
-    """A number of the asked dimension, new to the question: a count for 'how many' (not a percentage or a sum of
-    money), a mass for 'how heavy', a length for 'how far'. A count next to the asked noun ('600,000 troops') is the
-    one shown, before any other ('a 28-point plan')."""
-    asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
-    nouns = [a.key for a in analysis.anchors if a.kind == "term" and a.strict]
-    counts: list[tuple[str, str]] = []
-    for m in _VALUE.finditer(sentence):
-        value = m.group(0).strip()
-        unit = (m.group("unit") or "").strip(" -").lower()
-        if (number_keys(value) and number_keys(value) <= asked_values) or year_keys(m.group("num")):
-            continue
-        if analysis.dimension == "count":
-            if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or _MONEY.match(value):
-                continue
-            counts.append((value[: m.end("num") - m.start()].strip(), unit))
-        elif unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
-            return True, value
-    if counts:
-        named = [number for number, unit in counts if unit and any(_has_form(key, [unit]) for key in nouns)]
-        return True, (named or [counts[0][0]])[0]
-    return False, ""
 
 
 def type_fit(
@@ -569,7 +556,7 @@ def type_fit(
         m = REASON_CUES.search(sentence)
         return bool(m), m.group(0) if m else ""
     if atype in {"number", "quantity"} and analysis.dimension:
-        return _measured(analysis, sentence)
+        return measured(analysis, sentence)
     ents = entities if entities is not None else nlp.entities(sentence)
     labels = TYPE_LABELS[atype]
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
@@ -585,7 +572,7 @@ def type_fit(
         elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not _DURATION.search(ent.text):
             continue  # 'in July' is a date, not an amount; 'for 18 months' is one
         return True, ent.text
-    if atype == "money" and (m := _MONEY.search(sentence)):
+    if atype == "money" and (m := MONEY.search(sentence)):
         return True, m.group(0)
     if atype in {"number", "quantity"}:
         new = number_keys(sentence) - asked_values

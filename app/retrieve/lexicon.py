@@ -56,7 +56,7 @@ TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {
 # Asked nouns that only say what kind of answer is wanted, and words about the articles themselves ('quoted in the
 # *article*'): the answer need not repeat them.
 GENERIC_TYPE_NOUNS = frozenset("""
-    amount company date day figure firm group idea kind location name number one organisation organization outcome
+    amount company date day edition figure firm group idea kind location name number one organisation organization outcome
     people percentage person place plan point position rate reaction response result role share situation stance
     state status sum thing time total type value view way year
     article report story piece text passage source

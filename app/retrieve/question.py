@@ -47,6 +47,14 @@ _ORDINAL = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b|\b(" + "|".join(ORDINAL_WOR
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _SEASON = re.compile(r"\b(?:season|series|edition|round|stage|week|game|leg|chapter|volume)\s+(\d{1,3})\b", re.I)
 _WH = re.compile(r"^\s*(who|whom|whose|what|which|where|when|why|how)\b", re.I)
+_PREP_WH = re.compile(r"^\s*(?:by|until|till|since|from|to|for)\s+(who|whom|whose|where|when|how)\b", re.I)
+"""'*By* when did ...', '*To* whom was it sold', '*By* how much did it fall': the preposition leaves the question word's
+ask unchanged ('by when' asks for a date)."""
+NAME_NOUNS = frozenset({"name", "identity"})  # 'the name of X' asks for X: its type and its noun are X's
+_HEDGE = re.compile(
+    r"^(?:about|approximately|roughly|around|some|nearly|almost|more or less|at least|at most)\s+(?=(?:how|when)\b)",
+    re.I,
+)  # 'About how many phones ...' asks how many: the hedge only says an estimate will do
 _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|responding)\b")
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _DIGIT_EDITION = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.I)
@@ -230,9 +238,10 @@ MAX_ANALYSED_CHARS = 2000  # a question longer than this is analysed on its head
 @lru_cache(maxsize=1024)
 def analyse(question: str) -> QuestionAnalysis:
     """The question's answer type and anchors (cached: a question is analysed once per process)."""
-    doc = nlp.parse(question.strip()[:MAX_ANALYSED_CHARS])
+    unhedged = _HEDGE.sub("", question.strip())
+    doc = nlp.parse((unhedged[:1].upper() + unhedged[1:])[:MAX_ANALYSED_CHARS])
     text = doc.text
-    wh_match = _WH.match(text)
+    wh_match = _WH.match(text) or _PREP_WH.match(text)
     wh = wh_match.group(1).lower() if wh_match else ""
     asked = _asked_noun(doc)
     speaker = _speaker(doc)
@@ -262,7 +271,7 @@ def analyse(question: str) -> QuestionAnalysis:
     for term in _terms(doc, asked, names):
         forms = {stem(term.text.lower()), stem(term.lemma_.lower())}
         # Nouns are rarely paraphrased away ('runners', 'director'); verbs often are ('won' ~ 'was named').
-        anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=term.pos_ == "NOUN"))
+        anchors.append(Anchor("term", term.text, "|".join(sorted(forms)), strict=_noun(term)))
     if m := _PRIOR.search(text):
         anchors.append(Anchor("prior", m.group(0), "prior"))
     if answer_type == "polar" and (predicate := polar_predicate(doc)) is not None:
@@ -343,12 +352,9 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
     'how many *branches*', 'how much of the sale *proceeds*'."""
     m = _HOW_MANY.match(doc.text)
     if m:
-        following = [t for t in doc if t.idx >= m.end() and t.pos_ in {"NOUN", "PROPN"}]
-        if (
-            following
-            and following[0].pos_ == "NOUN"
-            and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx)
-        ):
+        # the first common noun, past the names that say whose ('how many of *Tarnby's* wards')
+        following = [t for t in doc if t.idx >= m.end() and t.pos_ == "NOUN"]
+        if following and not any(t.pos_ in {"VERB", "AUX"} for t in doc if m.end() <= t.idx < following[0].idx):
             return _head_noun(following[0])
     which = _which_noun(doc)
     if which is not None:
@@ -363,8 +369,16 @@ def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
             and child.pos_ in {"NOUN", "PROPN"}
             and child.lower_ not in {"what", "who", "which"}
         ):
-            return _head_noun(child)
+            return _named_one(_head_noun(child))
     return None
+
+
+def _named_one(noun: nlp.Token) -> nlp.Token:
+    """'what is the *name* of the collector': the name asked for is the collector's; the asked noun is the collector."""
+    if noun.lemma_.lower() not in NAME_NOUNS or any(c.dep_ in {"amod", "compound"} for c in noun.children):
+        return noun  # 'the *scientific* name of X' asks for a kind of name
+    of = [g for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children if g.dep_ == "pobj"]
+    return _head_noun(of[0]) if of and of[0].pos_ in {"NOUN", "PROPN"} else noun
 
 
 def _which_noun(doc: nlp.Doc) -> nlp.Token | None:
@@ -429,11 +443,12 @@ def _answer_type(doc: nlp.Doc, wh: str, asked: nlp.Token | None, speaker: str) -
     if wh == "when" or re.match(r"^\s*(?:in|on|by|since|until)\s+what\s+(?:year|date|day|month)\b", low):
         return "date"
     if wh == "how":
-        nxt = doc[1].lower_ if len(doc) > 1 else ""
+        at = next((t.i for t in doc if t.lower_ == "how"), 0)
+        nxt = doc[at + 1].lower_ if len(doc) > at + 1 else ""
         if nxt == "many":
             return "number"
         if nxt == "much":
-            verbs = {t.lower_ for t in doc}
+            verbs = {t.lower_ for t in doc} | {t.lemma_.lower() for t in doc}  # 'is *selling*' as 'sell'
             if verbs & MONEY_VERBS or (asked is not None and asked.lemma_.lower() in TYPE_NOUNS["money"]):
                 return "money"
             return "quantity"
@@ -462,7 +477,14 @@ def _names(doc: nlp.Doc) -> list[tuple[str, bool | None]]:
             covered.update(range(ent.start, ent.end))
     run: list[str] = []
     for tok in [*doc, None]:
-        if tok is not None and tok.i not in covered and tok.pos_ == "PROPN" and tok.i > 0 and not tok.ent_type_:
+        if (
+            tok is not None
+            and tok.i not in covered
+            and tok.pos_ == "PROPN"
+            and tok.i > 0
+            and not tok.ent_type_
+            and not tok.text.islower()  # 'under-18s': the small model's PROPN for a word it does not know, not a name
+        ):
             run.append(tok.text)
             continue
         if run:
@@ -532,6 +554,12 @@ def _topics(doc: nlp.Doc, taken: set[str]) -> list[nlp.Token]:
         ):
             out.append(tok)
     return out
+
+
+def _noun(tok: nlp.Token) -> bool:
+    """A noun, not a verb the small model tagged as one: a 'noun' with 'do' as its auxiliary is the bare verb of 'how
+    much did X *cost* to make', 'how many people does X *employ*' (as in `_content_root`)."""
+    return tok.pos_ == "NOUN" and not any(c.dep_ == "aux" and c.lemma_.lower() == "do" for c in tok.children)
 
 
 def _content_root(root: nlp.Token) -> bool:

@@ -1,0 +1,101 @@
+"""What a figure measures (app.retrieve.measures), dated asides (app.retrieve.clauses) and denied verbs
+(app.retrieve.negation), on invented sentences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from app.retrieve.clauses import without_dated_asides
+from app.retrieve.constraints import Scope, fit, passage_scope
+from app.retrieve.measures import asked_count, counted_noun, measured
+from app.retrieve.negation import only_denied
+from app.retrieve.question import analyse
+
+pytestmark = pytest.mark.slow  # loads the spaCy model
+
+
+@pytest.mark.parametrize(
+    ("after", "noun"),
+    [
+        (" adults at 64 clinics", "adults"),
+        (" migraine days a month", "days"),
+        (" patients stopped treatment", "patients"),
+        (" people in 22 countries", "people"),
+        (" stopped treatment.", ""),  # a verb follows: the count says nothing of what it counts
+        (" of its 310 branches", ""),
+        (", up from 97", ""),
+    ],
+)
+def test_the_noun_a_count_counts(after: str, noun: str) -> None:
+    assert counted_noun(after.lstrip()) == noun
+
+
+def test_the_noun_how_many_asks_to_count() -> None:
+    assert asked_count("How many Brindle 5 phones were affected?") == "phones"
+    assert asked_count("How many of Tarnby's wards did she carry?") == "wards"
+    assert asked_count("How many Ostrel's newts have been found?") == "newts"
+    assert asked_count("How many were hurt?") == ""
+
+
+def test_a_count_of_another_noun_does_not_answer_how_many() -> None:
+    patients = analyse("How many placebo patients stopped treatment?")
+    assert not measured(patients, "The phase 2 study enrolled 1,240 adults at 64 clinics for six months.")[0]
+    assert measured(patients, "Some 41 patients stopped treatment.") == (True, "41")
+    assert measured(patients, "Of those on placebo, 41 stopped treatment.") == (True, "41")  # a bare count still may
+
+
+def test_a_length_a_sum_or_a_models_number_is_no_count() -> None:
+    newts = analyse("How many Ostrel's newts have been found?")
+    assert not measured(newts, "The 61-millimetre animal was named after the warden.")[0]
+    phones = analyse("About how many phones were vulnerable to the flaw?")
+    assert phones.answer_type == "number" and phones.dimension == "count"  # 'about' only says an estimate will do
+    assert not measured(phones, "Kelmar paid Dorne $45,000 under its bounty scheme.")[0]
+    assert not measured(
+        phones, "It fixed a flaw in its Brindle 5 and Brindle 6 phones that let an attacker within 10 metres in."
+    )[0]
+    assert measured(phones, "Kelmar estimated that about 23 million phones were vulnerable.") == (True, "23")
+
+
+def test_a_count_of_a_generic_noun_is_any_count() -> None:
+    staff = analyse("How many people does Halvern Freight employ?")
+    assert measured(staff, "The company employs about 64,000 people in 22 countries.") == (True, "64,000")
+
+
+def test_a_dated_aside_dates_what_it_describes() -> None:
+    assert "2022" not in without_dated_asides("Jon Oddby, who won the race in 2022, faded and finished fourth.")
+    assert "2019" not in without_dated_asides("Varn (founded in 2019) sells boats.")
+    assert without_dated_asides("BELMOR — United won the cup in 2021.") == "BELMOR — United won the cup in 2021."
+    assert without_dated_asides("Oddby, who led early, faded.") == "Oddby, who led early, faded."
+
+
+def test_a_dated_aside_before_the_answer_does_not_carry_its_year() -> None:
+    """The nearest earlier sentence decides the year, but not through an aside about someone else."""
+    q = analyse("How many spectators watched the 2019 Tarnby Cup final?")
+    text = ("BELMOR — Varn Rovers won the Tarnby Cup on Saturday. "
+            "\"It is a trophy,\" said coach Ivo Keel, who took charge in 2019. "
+            "The final was watched by 41,500 spectators.")  # fmt: skip
+    start = text.index("The final")
+    scope = passage_scope(text, start, len(text), title="Rovers win the Tarnby Cup", published=datetime(2021, 5, 2))
+    assert not fit(q, text[start:], scope).ok
+    dated = text.replace("who took charge in 2019", "who has coached since March")
+    dated_scope = passage_scope(dated, dated.index("The final"), len(dated), published=datetime(2019, 5, 2))
+    assert fit(q, dated[dated.index("The final") :], dated_scope).ok
+    plain = Scope(before=("Ivo Keel's side won the 2019 Tarnby Cup final.",))
+    assert fit(q, "The final was watched by 41,500 spectators.", plain).ok  # a year in the main clause still carries
+
+
+def test_a_sentence_that_denies_the_asked_verb_does_not_answer() -> None:
+    """'Brindle 7 phones are *not affected*' names the asked verb only to deny it; a yes/no question or a question
+    about the denial itself is answered by it."""
+    which = analyse("Which Brindle phones were affected by the flaw?")
+    denied = fit(which, "Brindle 7 phones are not affected by the flaw.")
+    assert not denied.ok and "not affected" in denied.reason(which.answer_type)
+    assert fit(which, "The flaw affected Brindle 5 and Brindle 6 phones.").ok
+    assert fit(which, "Older phones were never affected by the flaw, but Brindle 5 phones were affected.").ok
+    assert fit(
+        analyse("Which Brindle phones were not affected by the flaw?"), "Brindle 7 phones are not affected by the flaw."
+    ).ok
+    assert only_denied("It wasn't sold at auction.", lambda w: w == "sold").endswith("n't sold")
+    assert only_denied("It was sold, not given away.", lambda w: w == "sold") == ""
