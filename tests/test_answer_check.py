@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -73,9 +73,8 @@ def test_another_fact_of_the_same_article_is_declined(desk: Newsdesk) -> None:
 
 
 @dataclass
-class QuotesTheOtherYear:
-    """A scripted engine that answers with the first sentence of the passage about 2019, cited: a true, supported
-    quote that answers a question about 2021 wrongly (what an LLM does when it grabs the nearest fact)."""
+class ScriptedEngine:
+    """The Engine protocol's fields for a scripted engine (subclasses write `draft`)."""
 
     name: str = "scripted"
     model: str = "scripted"
@@ -86,13 +85,23 @@ class QuotesTheOtherYear:
     max_tokens: int | None = None
     shared_window: bool = False
 
-    def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        n = next(i for i, p in enumerate(passages, start=1) if "2019 Velarian Cup final" in p.text)
-        first = re.split(r"(?<=\.)\s", passages[n - 1].text.split("\n")[0])[0]
-        yield f"{first} [{n}]"
-
     def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
         return None
+
+    @staticmethod
+    def lead(year: str, passages: Sequence[Passage]) -> str:
+        """The first sentence of the report of that year's final, cited with its passage number."""
+        n = next(i for i, p in enumerate(passages, start=1) if f"{year} Velarian Cup final" in p.text)
+        return re.split(r"(?<=\.)\s", passages[n - 1].text.split("\n")[0])[0] + f" [{n}]"
+
+
+@dataclass
+class QuotesTheOtherYear(ScriptedEngine):
+    """Answers with the first sentence of the passage about 2019, cited: a true, supported quote that answers a
+    question about 2021 wrongly (what an LLM does when it grabs the nearest fact)."""
+
+    def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        yield self.lead("2019", passages)
 
 
 def test_every_engine_goes_through_the_check(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -153,36 +162,21 @@ def test_what_caused_is_answered_with_the_cause_or_declined(flood_desk: Newsdesk
 
 
 @dataclass
-class OtherYearThenAsked:
+class OtherYearThenAsked(ScriptedEngine):
     """Drafts the 2019 report's lead (true, cited, about the wrong year), then the 2021 report's lead; records how
     many sentences the reader had received when each sentence began, to show what the stream held back."""
 
-    seen: list[int]
-    received: list[str]
+    seen: list[int] = field(default_factory=list)
+    received: list[str] = field(default_factory=list)
     name: str = "scripted-two"
-    model: str = "scripted"
-    label: str = "scripted"
-    passage_budget: int | None = None
-    chat_model: None = None
-    max_concurrency: int = 1
-    max_tokens: int | None = None
-    shared_window: bool = False
 
     def draft(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        first, second = (self._lead(year, passages) for year in ("2019", "2021"))
+        first, second = (self.lead(year, passages) + " " for year in ("2019", "2021"))
         yield first
         yield second[:10]  # the second sentence has begun: the first has settled
         self.seen.append(len(self.received))
         yield second[10:]
         self.seen.append(len(self.received))
-
-    @staticmethod
-    def _lead(year: str, passages: Sequence[Passage]) -> str:
-        n = next(i for i, p in enumerate(passages, start=1) if f"{year} Velarian Cup final" in p.text)
-        return re.split(r"(?<=\.)\s", passages[n - 1].text.split("\n")[0])[0] + f" [{n}] "
-
-    def rewrite(self, question: str, history: Sequence[ChatTurn]) -> str | None:
-        return None
 
 
 def test_streamed_sentences_wait_until_the_answer_answers(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,8 +185,8 @@ def test_streamed_sentences_wait_until_the_answer_answers(desk: Newsdesk, monkey
     sentence is streamed at all, and the stream closes with the decline."""
     from app.models import AnswerDone, AnswerSentenceVerified
 
-    received: list[str] = []
-    engine = OtherYearThenAsked(seen=[], received=received)
+    engine = OtherYearThenAsked()
+    received = engine.received
     monkeypatch.setitem(desk._engines, engine.name, engine)
     final = None
     for event in desk.stream_ask("Who won the 2021 Velarian Cup final?", backend=engine.name, sentences=True):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from openai.types.chat import ChatCompletionChunk
 
 from app.answer.engine import ChatEngine, with_sampling
 from app.answer.engines import make_engine
@@ -92,14 +93,17 @@ def desk(tmp_path: Path, embeddings) -> GatedDesk:  # type: ignore[no-untyped-de
     return d
 
 
+def _ask_streamed(url: str, question: str) -> openai.Stream[ChatCompletionChunk]:
+    """The question asked of /v1 through the openai SDK, streamed."""
+    client = openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0, timeout=60)
+    return client.chat.completions.create(
+        model="newsdesk", stream=True, messages=[{"role": "user", "content": question}]
+    )
+
+
 def test_first_verified_sentence_reaches_the_sdk_before_the_last_is_drafted(desk: GatedDesk) -> None:
     with serve_in_thread(create_api(desk)) as url:
-        client = openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0, timeout=60)
-        stream = client.chat.completions.create(
-            model="newsdesk",
-            stream=True,
-            messages=[{"role": "user", "content": "Where did EU foreign ministers meet?"}],
-        )
+        stream = _ask_streamed(url, "Where did EU foreign ministers meet?")
         contents: list[str] = []
         chunks = []
         for chunk in stream:
@@ -167,13 +171,7 @@ def test_a_declined_answer_streams_as_its_decline_alone(desk: GatedDesk) -> None
     and nothing it would have to be told to disregard."""
     desk.gated.released.set()  # nothing to wait for
     with serve_in_thread(create_api(desk)) as url:
-        client = openai.OpenAI(base_url=f"{url}/v1", api_key="k", max_retries=0, timeout=60)
-        stream = client.chat.completions.create(
-            model="newsdesk",
-            stream=True,
-            messages=[{"role": "user", "content": "Where did EU foreign ministers meet in 2019?"}],
-        )
-        chunks = list(stream)
+        chunks = list(_ask_streamed(url, "Where did EU foreign ministers meet in 2019?"))
     contents = [c.choices[0].delta.content for c in chunks if c.choices and c.choices[0].delta.content]
     extra = chunks[-1].model_extra["newsdesk"]  # type: ignore[index]
     assert extra["abstained"] is True and extra["check"]["answers_question"] is False
