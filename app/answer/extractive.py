@@ -48,6 +48,9 @@ from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
 
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
 log = logging.getLogger(__name__)
 
 # Score = weights · (dense, lexical, type fit), scaled by name coverage. Calibrated on tests/data/qa_questions.jsonl.
@@ -65,9 +68,6 @@ SELECTION_TERM_RULES: tuple[TermRule, ...] = (
     "nouns",
     "none",
 )  # prefer sentences using the question's own words
-
-if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
 _CACHE_LIMIT = 20_000
 
 _ANALYSED_TYPES = {

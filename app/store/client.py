@@ -71,13 +71,14 @@ ARTICLES_HNSW = {"sync_threshold": ARTICLES_SYNC_THRESHOLD, "batch_size": ARTICL
 
 def make_client(settings: Settings) -> ClientAPI:
     """An HttpClient when settings.chroma_url is set, else a PersistentClient on settings.index_dir."""
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         url = urlsplit(settings.chroma_url if "://" in settings.chroma_url else f"http://{settings.chroma_url}")
         ssl = url.scheme == "https"
         port = url.port or (443 if ssl else CHROMA_SERVER_PORT)
         try:
-            return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=chroma_settings)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1", port=port, ssl=ssl, settings=_chroma_settings()
+            )
         except ValueError as e:  # chromadb words a refused connection as a ValueError raised from httpx.ConnectError
             if isinstance(e.__context__, ConnectionError | httpx.TransportError):
                 raise ConnectionError(str(e)) from e  # the store retries it, then reports the store unavailable
@@ -88,7 +89,12 @@ def make_client(settings: Settings) -> ClientAPI:
 
 def persistent_client(path: Path) -> ClientAPI:
     """An embedded Chroma client on an index folder (telemetry off)."""
-    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    return chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+
+
+def _chroma_settings() -> ChromaSettings:
+    """Every Chroma client Newsdesk makes: telemetry off (nothing leaves the machine)."""
+    return ChromaSettings(anonymized_telemetry=False)
 
 
 def is_http(client: Any) -> bool:
