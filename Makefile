@@ -36,6 +36,9 @@ eval: setup
 	$(BIN)/newsdesk eval --dataset evals/sample_qa.jsonl --dataset evals/briefing_facts.jsonl --corpus app/data/sample --out evals/reports/latest
 	$(BIN)/newsdesk eval --dataset evals/news_dev.jsonl --corpus evals/news/corpus --out evals/reports/news_dev
 	$(BIN)/newsdesk eval --dataset evals/news_heldout.jsonl --corpus evals/news/corpus --out evals/reports/news_heldout
+	$(BIN)/newsdesk eval --dataset evals/news_dev2.jsonl --corpus evals/news2/corpus --out evals/reports/news_dev2
+	$(BIN)/newsdesk eval --dataset evals/topics_dev.jsonl --corpus evals/news/corpus --out evals/reports/topics_dev
+	$(BIN)/newsdesk eval --dataset evals/topics_heldout.jsonl --corpus evals/news/corpus --out evals/reports/topics_heldout
 
 bench: setup-test
 	$(BIN)/python -m bench.run_all
