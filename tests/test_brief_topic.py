@@ -85,7 +85,7 @@ def test_a_topic_no_article_covers_is_refused_with_the_reason(topic_desk) -> Non
 
 
 def test_every_door_refuses_an_off_topic_briefing(topic_desk, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """The CLI and the HTTP API share the rule (the web app calls the same service)."""
+    """The CLI, the HTTP API and the web app's handler share the rule (one service)."""
     from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
@@ -100,6 +100,12 @@ def test_every_door_refuses_an_off_topic_briefing(topic_desk, monkeypatch: pytes
     assert [a["title"] for a in json.loads(ok.stdout)["sources"]] == [
         "Quillfeather shares jump 31 percent on Lissaro debut"
     ]
+    import gradio as gr
+
+    from app.serve.web.handlers import Handlers
+
+    with pytest.raises(gr.Error, match="no indexed article is about the topic"):  # the web app's Briefing tab
+        Handlers(topic_desk, topic_desk.settings).brief(None, "volcano eruption", None, None, "short", None)
     client = TestClient(create_api(topic_desk, topic_desk.settings))
     refused = client.post("/api/brief", json={"selection": {"query": "volcano eruption"}})
     assert refused.status_code == 400 and "no indexed article is about the topic" in refused.text
