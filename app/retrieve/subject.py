@@ -1,0 +1,170 @@
+"""Whose fact a sentence states: the asked thing's, or a neighbour's. The fifth round of the answer-level check
+(issue 13): each rule reads the question and the answer sentence (and its dependency parse) for one thing, whether
+the sentence's answer item is attached to what was asked; `subject_fit` applies them for `constraints.fit`.
+
+- **A rate** (app.retrieve.rates): 'how far *each year*' is not answered by a total over a span.
+- **The asked noun next door** (`borrowed_noun`): the asked noun may stand in the sentence just before the answer
+  ("... after eight months of repairs. The works cost 41 million euros."), but not when that sentence gives its own
+  value of the asked type ("The pre-sale estimate was 2 million crowns. The previous record was 5.9 million."): then
+  that sentence is the fact about the asked noun, and this one is about something else.
+- **A figure outside the subject's clause** (`figure_elsewhere`): the asked subject named in the sentence, but every
+  figure of the asked kind outside the clause it is named in, belongs to another head.
+- **Another category of a narrowed noun** (`other_category`): 'white stork pairs' vs 'pairs of black storks'.
+- **The doer of the asked verb** (`agent_owner`): 'who published X' vs another book's publisher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app import nlp
+from app.retrieve.attribution import SUBJECTS, name_of, owners
+from app.retrieve.lexicon import GENERIC_MODIFIERS
+from app.retrieve.question import Anchor, QuestionAnalysis, stem
+from app.retrieve.rates import missing_rate
+
+Named = Callable[[str, Sequence[str]], bool]
+"""Whether texts name a word in one of its forms (`key` as 'win|won'), as the caller's term rule reads them."""
+FIGURE_TYPES = frozenset({"number", "quantity", "money"})  # answer types a figure answers
+NAME_TYPES = frozenset({"person", "organisation"})  # answer types the doer of a verb answers
+WH_SUBJECTS = frozenset({"who", "which", "what"})
+NOT_FIGURES = frozenset({"DATE", "TIME", "ORDINAL"})  # 'in 2019', 'first': they say when or which, not how much
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the caller (app.retrieve.constraints) reads words, names and answer items."""
+
+    named: Named
+    names: Callable[[Anchor, str], bool]
+    """Whether a text names an entity anchor's name."""
+    name_words: Callable[[Anchor], set[str]]
+    """The words of a name that tell it apart ('corvid' of 'Corvid-1')."""
+    is_item: Callable[[str], bool]
+    """Whether a text offers an item of the asked type ('640-kilogram' for 'how much does it weigh')."""
+    words: Callable[[str], list[str]]
+    """A text's words as names are matched ('corvid-1', 'corvid', '1')."""
+
+
+def subject_fit(
+    analysis: QuestionAnalysis, sentence: str, before: Sequence[str], reading: Reading
+) -> tuple[tuple[Anchor, ...], tuple[tuple[Anchor, str], ...]]:
+    """(missing, conflicts) of the sentence by the rules of this module (the module docstring)."""
+    missing: tuple[Anchor, ...] = borrowed_noun(analysis, sentence, before, reading.named, reading.is_item)
+    conflicts: list[tuple[Anchor, str]] = []
+    entities = [a for a in analysis.anchors if a.kind == "entity"]
+    if analysis.answer_type in FIGURE_TYPES:
+        if (rate := missing_rate(analysis.question, sentence)) is not None:
+            missing += (Anchor("term", rate, rate),)
+        named = [a for a in entities if reading.names(a, sentence)]
+        if named:
+            doc = nlp.parse(sentence)
+            keys = {w for a in named for w in reading.name_words(a) if not w.isdigit()}
+            mentions = [t for t in doc if keys & set(reading.words(t.text))]
+            if (figure := figure_elsewhere(doc, mentions, reading.is_item)) is not None:
+                conflicts.append((named[0], f"another subject ({figure})"))
+    if analysis.answer_type in NAME_TYPES and entities:
+        same = lambda owner: any(reading.names(a, owner) for a in entities)  # noqa: E731
+        if (owner := agent_owner(analysis.question, nlp.parse(sentence), same)) is not None:
+            conflicts.append((entities[0], owner))
+    if (category := other_category(analysis.question, nlp.parse(sentence))) is not None:
+        conflicts.append((Anchor("qualifier", category[0], category[0]), category[1]))
+    return missing, tuple(conflicts)
+
+
+def borrowed_noun(
+    analysis: QuestionAnalysis, sentence: str, before: Sequence[str], named: Named, gives_answer: Callable[[str], bool]
+) -> tuple[Anchor, ...]:
+    """The asked nouns the sentence only borrows from the one before it, when that one gives its own answer item."""
+    if not before or analysis.of_kind("prior"):
+        return ()  # asked for an earlier state, the sentence before gives the new value ('the *previous* record')
+    nouns = [a for a in analysis.anchors if a.kind == "term" and a.strict]
+    borrowed = [a for a in nouns if not named(a.key, [sentence]) and named(a.key, [before[-1]])]
+    return tuple(borrowed) if borrowed and gives_answer(before[-1]) else ()
+
+
+def _verb_above(tok: nlp.Token) -> nlp.Token:
+    """The nearest verb a word hangs from (its clause), or the sentence's root."""
+    while tok.head.i != tok.i:
+        tok = tok.head
+        if tok.pos_ in {"VERB", "AUX"}:
+            return tok
+    return tok
+
+
+def figure_phrase(tok: nlp.Token) -> str:
+    """A figure with the words up to the noun it modifies ('640-kilogram', '4 metres', '$28 million')."""
+    doc = tok.doc
+    end = tok.head.i if tok.i < tok.head.i <= tok.i + 3 else tok.i
+    start = tok.i - 1 if tok.i > 0 and doc[tok.i - 1].text in {"$", "€", "£", "¥"} else tok.i
+    return doc[start : end + 1].text
+
+
+def figure_elsewhere(doc: nlp.Doc, mentions: Sequence[nlp.Token], is_item: Callable[[str], bool]) -> str | None:
+    """The answer figure, when the asked subject is named in the sentence but every figure of the asked kind stands
+    outside the clause the subject is named in ('The *640-kilogram* satellite carries ..., compared with 4 metres
+    for its predecessor, *Corvid-1*': the mass is the satellite's). None when one stands inside it, or none is
+    of the asked kind."""
+    items = [t for t in doc if (t.like_num or t.pos_ == "NUM") and t.ent_type_ not in NOT_FIGURES]
+    items = [t for t in items if is_item(figure_phrase(t))]
+    if not items or not mentions:
+        return None
+    clauses = [_verb_above(m) for m in mentions]
+    inside = any(c.left_edge.i <= t.i <= c.right_edge.i and t in c.subtree for c in clauses for t in items)
+    return None if inside else figure_phrase(items[0])
+
+
+def other_category(question: str, doc: nlp.Doc) -> tuple[str, str] | None:
+    """A noun the question narrows by an adjective ('*white* stork pairs') that the sentence names only narrowed by
+    other adjectives ('pairs of *black* storks'): (the question's adjective, what the sentence says instead)."""
+    for noun in nlp.parse(question):
+        if noun.pos_ != "NOUN":
+            continue
+        wanted = [c.lower_ for c in noun.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i < noun.i]
+        wanted = [w for w in wanted if w not in GENERIC_MODIFIERS]
+        if not wanted:
+            continue
+        found = [t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() == noun.lemma_.lower()]
+        others: list[str] = []
+        for tok in found:
+            adjectives = [c.lower_ for c in tok.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i < tok.i]
+            if any(w in adjectives for w in wanted) or not adjectives:
+                others = []
+                break
+            others.append(f"{adjectives[0]} {tok.text}")
+        if others:
+            return wanted[0], others[0]
+    return None
+
+
+POSSESSIVE_PRONOUNS = frozenset({"its", "their", "his", "her"})
+AGENT_ENDINGS = ("er", "or", "ar", "ist")  # the doer of a verb ('publish*er*', 'investig*ator*'), not its act ('win')
+
+
+def agent_owner(question: str, doc: nlp.Doc, same: Callable[[str], bool]) -> str | None:
+    """'Who *published* X?' asks for X's publisher: when the sentence names the doer of the asked verb ('its
+    *publisher*, Brightmoor Press') only as another name's (a name before it, 'of Y', or 'its' standing for the
+    clause's named subject), the name it belongs to. `same` says whether a name is the question's object."""
+    q = nlp.parse(question)
+    root = next((t for t in q if t.dep_ == "ROOT"), None)
+    if (
+        root is None
+        or root.pos_ != "VERB"
+        or not any(c.dep_ == "nsubj" and c.lower_ in WH_SUBJECTS for c in root.children)
+    ):
+        return None
+    if not any(c.dep_ == "dobj" for c in root.children):
+        return None
+    verb = stem(root.lemma_.lower())
+    subject = next((t for t in doc if t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN"), None)
+    other = None
+    agents = [t for t in doc if t.pos_ == "NOUN" and stem(t.lower_) == verb and t.lower_.endswith(AGENT_ENDINGS)]
+    for tok in agents:
+        found = owners(tok)
+        if not found and subject is not None and any(c.lower_ in POSSESSIVE_PRONOUNS for c in tok.children):
+            found = [name_of(subject)]
+        if any(same(n) for n in found):
+            return None
+        other = other or (found[0] if found else None)
+    return other
