@@ -10,7 +10,6 @@ the sentence's answer item is attached to what was asked; `subject_fit` applies 
 - **A figure outside the subject's clause** (`figure_elsewhere`): the asked subject named in the sentence, but every
   figure of the asked kind outside the clause it is named in, belongs to another head.
 - **Another category of a narrowed noun** (`other_category`): 'white stork pairs' vs 'pairs of black storks'.
-- **The doer of the asked verb** (`agent_owner`): 'who published X' vs another book's publisher.
 """
 
 from __future__ import annotations
@@ -19,16 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app import nlp
-from app.retrieve.attribution import SUBJECTS, name_of, owners
 from app.retrieve.lexicon import GENERIC_MODIFIERS
-from app.retrieve.question import Anchor, QuestionAnalysis, stem
+from app.retrieve.question import Anchor, QuestionAnalysis
 from app.retrieve.rates import missing_rate
 
 Named = Callable[[str, Sequence[str]], bool]
 """Whether texts name a word in one of its forms (`key` as 'win|won'), as the caller's term rule reads them."""
 FIGURE_TYPES = frozenset({"number", "quantity", "money"})  # answer types a figure answers
-NAME_TYPES = frozenset({"person", "organisation"})  # answer types the doer of a verb answers
-WH_SUBJECTS = frozenset({"who", "which", "what"})
 NOT_FIGURES = frozenset({"DATE", "TIME", "ORDINAL"})  # 'in 2019', 'first': they say when or which, not how much
 
 
@@ -64,10 +60,6 @@ def subject_fit(
             mentions = [t for t in doc if keys & set(reading.words(t.text))]
             if (figure := figure_elsewhere(doc, mentions, reading.is_item)) is not None:
                 conflicts.append((named[0], f"another subject ({figure})"))
-    if analysis.answer_type in NAME_TYPES and entities:
-        same = lambda owner: any(reading.names(a, owner) for a in entities)  # noqa: E731
-        if (owner := agent_owner(analysis.question, nlp.parse(sentence), same)) is not None:
-            conflicts.append((entities[0], owner))
     if (category := other_category(analysis.question, nlp.parse(sentence))) is not None:
         conflicts.append((Anchor("qualifier", category[0], category[0]), category[1]))
     return missing, tuple(conflicts)
@@ -136,35 +128,3 @@ def other_category(question: str, doc: nlp.Doc) -> tuple[str, str] | None:
         if others:
             return wanted[0], others[0]
     return None
-
-
-POSSESSIVE_PRONOUNS = frozenset({"its", "their", "his", "her"})
-AGENT_ENDINGS = ("er", "or", "ar", "ist")  # the doer of a verb ('publish*er*', 'investig*ator*'), not its act ('win')
-
-
-def agent_owner(question: str, doc: nlp.Doc, same: Callable[[str], bool]) -> str | None:
-    """'Who *published* X?' asks for X's publisher: when the sentence names the doer of the asked verb ('its
-    *publisher*, Brightmoor Press') only as another name's (a name before it, 'of Y', or 'its' standing for the
-    clause's named subject), the name it belongs to. `same` says whether a name is the question's object."""
-    q = nlp.parse(question)
-    root = next((t for t in q if t.dep_ == "ROOT"), None)
-    if (
-        root is None
-        or root.pos_ != "VERB"
-        or not any(c.dep_ == "nsubj" and c.lower_ in WH_SUBJECTS for c in root.children)
-    ):
-        return None
-    if not any(c.dep_ == "dobj" for c in root.children):
-        return None
-    verb = stem(root.lemma_.lower())
-    subject = next((t for t in doc if t.dep_ in SUBJECTS and t.head.dep_ == "ROOT" and t.pos_ == "PROPN"), None)
-    other = None
-    agents = [t for t in doc if t.pos_ == "NOUN" and stem(t.lower_) == verb and t.lower_.endswith(AGENT_ENDINGS)]
-    for tok in agents:
-        found = owners(tok)
-        if not found and subject is not None and any(c.lower_ in POSSESSIVE_PRONOUNS for c in tok.children):
-            found = [name_of(subject)]
-        if any(same(n) for n in found):
-            return None
-        other = other or (found[0] if found else None)
-    return other
