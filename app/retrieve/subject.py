@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from app import nlp
 from app.retrieve.lexicon import GENERIC_MODIFIERS
-from app.retrieve.question import Anchor, QuestionAnalysis
+from app.retrieve.question import Anchor, QuestionAnalysis, stem
 from app.retrieve.rates import missing_rate
 
 Named = Callable[[str, Sequence[str]], bool]
@@ -60,7 +60,13 @@ def subject_fit(
             mentions = [t for t in doc if keys & set(reading.words(t.text))]
             if (figure := figure_elsewhere(doc, mentions, reading.is_item)) is not None:
                 conflicts.append((named[0], f"another subject ({figure})"))
-    if (category := other_category(analysis.question, nlp.parse(sentence))) is not None:
+    narrowed = narrowed_nouns(analysis.question)  # parse the sentence only when it names such a noun
+    category = (
+        other_category(analysis.question, nlp.parse(sentence))
+        if narrowed and reading.named("|".join(narrowed), [sentence])
+        else None
+    )
+    if category is not None:
         conflicts.append((Anchor("qualifier", category[0], category[0]), category[1]))
     return missing, tuple(conflicts)
 
@@ -107,14 +113,24 @@ def figure_elsewhere(doc: nlp.Doc, mentions: Sequence[nlp.Token], is_item: Calla
     return None if inside else figure_phrase(items[0])
 
 
+def _adjectives(noun: nlp.Token) -> list[str]:
+    """The adjectives narrowing a noun down before it ('*white* stork'), generic ones ('new', 'total') left out."""
+    found = [c.lower_ for c in noun.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i < noun.i]
+    return [w for w in found if w not in GENERIC_MODIFIERS]
+
+
+def narrowed_nouns(question: str) -> list[str]:
+    """Stems of the question's nouns it narrows by an adjective ('stork' of 'white stork pairs')."""
+    return [stem(t.lemma_.lower()) for t in nlp.parse(question) if t.pos_ == "NOUN" and _adjectives(t)]
+
+
 def other_category(question: str, doc: nlp.Doc) -> tuple[str, str] | None:
     """A noun the question narrows by an adjective ('*white* stork pairs') that the sentence names only narrowed by
     other adjectives ('pairs of *black* storks'): (the question's adjective, what the sentence says instead)."""
     for noun in nlp.parse(question):
         if noun.pos_ != "NOUN":
             continue
-        wanted = [c.lower_ for c in noun.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.i < noun.i]
-        wanted = [w for w in wanted if w not in GENERIC_MODIFIERS]
+        wanted = _adjectives(noun)
         if not wanted:
             continue
         found = [t for t in doc if t.pos_ == "NOUN" and t.lemma_.lower() == noun.lemma_.lower()]
