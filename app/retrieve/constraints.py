@@ -35,6 +35,8 @@ from app.retrieve.question import (
     stem,
     year_keys,
 )
+from app.retrieve.reasons import REASON_CUES
+from app.retrieve.subject import Reading, subject_fit
 from app.text import split_sentences
 
 TermRule = Literal["all", "any", "nouns", "none"]
@@ -56,16 +58,6 @@ _SPEECH = re.compile(
     r"warned|insisted|explained|commented|replied|responded|described|called|according to)\b",
     re.I,
 )
-REASON_CUES = re.compile(
-    r"\b(?:because|due to|owing to|as a result|thanks to|since|after|amid|following|citing|cited|blamed|blaming|over|"
-    r"caused by|led to|leading to|triggered by|resulted from|result of|attributed to|brought on by|blamed on|"
-    r"ruled out|rules out|ruling out|prevented|prevents|preventing|made it impossible|"
-    r"so that|in order to|in a bid to|aimed at|to (?:avoid|protect|reduce|cut|meet|fund|cover|ease|boost|make)|"
-    r"for \w+ing)\b",
-    re.I,
-)
-"""Words that give a reason ("because", "citing", "to cut costs"; "a windy morning that *ruled out* an attack" says why
-there was none): the answer type of a 'why' question, read the same way by the extractive scorer and the verdict."""
 _BACKGROUND = re.compile(
     r"\b(?:since|from|than|compared with|compared to|versus|before|after|following|until|record set in|had stood since)\b"
     r"[^.;:!?]{0,40}?\b(?:1[89]|20)\d\d\b",
@@ -352,6 +344,12 @@ def _contrasting(anchor: Anchor, texts: Sequence[str]) -> str | None:
     return other if other in words and anchor.key not in words else None
 
 
+def _names_word(key: str, text: str) -> bool:
+    """A category the passage itself names ('women's') must stand near the sentence: the title (last of the scopes)
+    covers the whole article, which may report both categories."""
+    return any(same_name(key, w) for w in _words(text))
+
+
 def _qualifier_met(anchor: Anchor, scopes: Sequence[str], passage: str) -> bool:
     """A qualifier ('women's', 'finance') must stand near the sentence only when the passage draws that distinction at
     all: a passage that never says 'men's' does not make the main race's winner a wrong answer to 'the men's race'."""
@@ -379,7 +377,19 @@ def fit(
         missing = tuple(
             a for a in missing if not (a.kind == "term" and a.strict and paraphrases.similar(a.text.lower(), figures))
         )
-    return Fit(type_ok, found, missing, anchors.conflicts + _attribution(analysis, sentence))
+    reading = Reading(_has_form, _names_anchor, _name_words, lambda text: type_fit(analysis, text)[0], _words)
+    more_missing, more_conflicts = subject_fit(analysis, sentence, scope.before, reading)  # the fifth round
+    return Fit(
+        type_ok, found, missing + more_missing, anchors.conflicts + _attribution(analysis, sentence) + more_conflicts
+    )
+
+
+def _names_anchor(anchor: Anchor, text: str) -> bool:
+    return _mentions_name(anchor.key, [text], person=anchor.person)
+
+
+def _name_words(anchor: Anchor) -> set[str]:
+    return set(distinctive_words(anchor.key, person=bool(anchor.person)))
 
 
 def _attribution(analysis: QuestionAnalysis, sentence: str) -> tuple[tuple[Anchor, str], ...]:
@@ -514,7 +524,9 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
             other := _contrasting(anchor, [sentence, *(scope.before[-1:] if _PRONOUN_START.match(sentence) else [])])
         ) is not None:
             conflicts.append((anchor, other))
-        elif not _qualifier_met(anchor, scopes, scope.passage):
+        elif not _qualifier_met(
+            anchor, scopes[:-1] if _names_word(anchor.key, scope.passage) else scopes, scope.passage
+        ):
             missing.append(anchor)
     all_terms = [a for a in analysis.anchors if a.kind == "term"]
     if terms == "all":
