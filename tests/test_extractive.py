@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.answer.extractive import AnswerType, ExtractiveEngine
+from app.answer.extractive import AnswerType, Candidate, ExtractiveEngine
 from app.models import ABSTAIN_PREFIX, Answer, Passage
 from app.settings import Settings
 
@@ -149,6 +149,17 @@ def _passage(text: str, n: int = 0, article: str = "art", start: int = 0) -> Pas
 )
 def test_question_answer_types(engine: ExtractiveEngine, question: str, kind: str) -> None:
     assert engine.profile(question).answer_type == kind
+
+
+def test_how_long_a_thing_is_is_answered_by_its_length(engine: ExtractiveEngine) -> None:
+    prof = engine.profile("How long is the Brindle tree frog?")
+    assert prof.answer_type == AnswerType.DURATION
+    length = Candidate(0, 0, 0, "The frog, about 31 millimetres long, lives in the canopy.", "")
+    stretch = Candidate(0, 0, 0, "It lives along a 3-kilometre stretch of stream.", "")
+    assert engine._type_fit(prof, length) == 1.0
+    assert engine._type_fit(prof, stretch) == 0.0  # a length of something else
+    lasted = engine.profile("How long did the Brindle survey last?")
+    assert engine._type_fit(lasted, length) == 0.0  # a span was asked
 
 
 def test_speaker_and_names_are_read_from_the_question(engine: ExtractiveEngine) -> None:

@@ -35,6 +35,7 @@ from app.retrieve.question import (
     stem,
     year_keys,
 )
+from app.retrieve.wordnet import kin_key
 from app.text import split_sentences
 
 TermRule = Literal["all", "any", "nouns", "none"]
@@ -311,7 +312,8 @@ def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = 
     near = [sentence, *scope.before[-1:]] if anchor.strict or _PRONOUN_START.match(sentence) else [sentence]
     if not former_ok and anchor.strict:
         near = [_FORMER_ROLE.sub(" ", t) for t in near]
-    return _has_form(anchor.key, near)
+    # or an asked noun's WordNet kin ('the *council* voted' for councillors: app/retrieve/wordnet.py)
+    return _has_form(anchor.key, near) or bool(anchor.strict and (kin := kin_key(anchor.text)) and _has_form(kin, near))
 
 
 def _is_form(key: str, word: str) -> bool:
