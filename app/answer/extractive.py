@@ -71,9 +71,6 @@ SELECTION_TERM_RULES: tuple[TermRule, ...] = (
 )  # prefer sentences using the question's own words
 _CACHE_LIMIT = 20_000
 
-_PREP_WH = re.compile(r"^\s*(?:in|at|by|on|from|for|to|until|since|under)\s+(?=(?:which|how|when|where|whom)\b)")
-"""A preposition before the question word leaves its ask unchanged ('*by* how much', '*in* which journal')."""
-
 _ANALYSED_TYPES = {
     "person": AnswerType.PERSON,
     "place": AnswerType.PLACE,
@@ -176,7 +173,7 @@ class ExtractiveEngine:
 
     def _regex_profile(self, question: str) -> QuestionProfile:
         q = question.strip()
-        low = _PREP_WH.sub("", q.lower())  # 'In which journal ...' asks as 'which journal ...' does
+        low = q.lower()
         names = [w for w in words(q) if w[:1].isupper() and w.lower() not in STOPWORDS | QUESTION_WORDS]
         speaker: list[str] = []
         m = SPEECH_QUESTION.search(q)
