@@ -191,6 +191,19 @@ def test_sentences_shared_by_overlapping_passages_count_once_for_the_first(engin
     ]
 
 
+def test_a_lower_pick_must_hold_the_asked_value(engine: ExtractiveEngine) -> None:
+    frog = _passage(
+        "The Brindle tree frog, about 31 millimetres long, lives in the Tarnwood canopy. "
+        "Genetic tests show that it differs by 6 percent from its closest known relative."
+    )
+    relative = "How long is the Brindle tree frog's closest known relative?"
+    scored = engine.score(relative, [frog])
+    texts = [c.text for c in scored.candidates]
+    assert scored.scores[0] > scored.scores[1]  # the frog's own length ranks first
+    # the sentence about the relative names no length: it is not picked for the one that does (which then declines)
+    assert texts[engine._anchored_best(relative, scored, [frog])] == texts[0]
+
+
 def test_markers_number_the_passages_as_given(engine: ExtractiveEngine) -> None:
     other = _passage("The weather in Lisbon was mild all week, forecasters said.", 0, article="b")
     answer = _passage("EU foreign ministers, meeting in Brussels, rejected the concessions.", 0, article="a")
