@@ -110,9 +110,14 @@ def _root(
     _state.settings = settings
 
 
-def _desk() -> Newsdesk:
+def _desk(*, reads_index: bool = True) -> Newsdesk:
+    """The service on the command's settings; a command that reads the index refuses a folder that holds none (a typo
+    in --index must not answer from an empty index it just created)."""
     from app.services import Newsdesk
+    from app.store.location import require_index
 
+    if reads_index:
+        require_index(_state.settings)
     return Newsdesk(_state.settings)
 
 
@@ -147,7 +152,7 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Add articles to the index (re-ingesting an unchanged article is a no-op)."""
-    desk = _desk()
+    desk = _desk(reads_index=False)
     with _progress("Ingesting", enabled=not as_json) as progress:
         report = desk.ingest(inputs, progress=progress)
     if as_json:
@@ -486,7 +491,7 @@ def feeds_add(
     from app.ingest.formats import LoadError
 
     try:
-        sub = _desk().feed_add(url, parse_every(every))
+        sub = _desk(reads_index=False).feed_add(url, parse_every(every))
     except LoadError as e:
         err.print(f"[red]error[/] {escape(str(e))}")
         raise typer.Exit(EXIT_ERROR) from e
@@ -501,7 +506,7 @@ def feeds_add(
 @feeds_cli.command("list")
 def feeds_list(as_json: JsonOpt = False) -> None:
     """Followed feeds with their last refresh, new items and errors."""
-    subs = _desk().feed_list()
+    subs = _desk(reads_index=False).feed_list()
     if as_json:
         _print_json(subs)
         return
@@ -524,7 +529,7 @@ def feeds_list(as_json: JsonOpt = False) -> None:
 @feeds_cli.command("remove")
 def feeds_remove(url: str, as_json: JsonOpt = False) -> None:
     """Stop following a feed (its articles stay in the library)."""
-    removed = _desk().feed_remove(url)
+    removed = _desk(reads_index=False).feed_remove(url)
     if as_json:
         _print_json({"url": url, "removed": removed})
     elif removed:
@@ -543,7 +548,7 @@ def feeds_refresh(
     from app.ingest.formats import LoadError
 
     try:
-        results = _desk().feed_refresh(url)
+        results = _desk(reads_index=False).feed_refresh(url)
     except LoadError as e:
         err.print(f"[red]error[/] {escape(str(e))}")
         raise typer.Exit(EXIT_ERROR) from e

@@ -28,14 +28,14 @@ runner = CliRunner()
 def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeDesk:
     desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
     desk.ingest_text(TEXT, title="Peace plan")
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     return desk
 
 
 @pytest.fixture
 def real(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embeddings) -> Newsdesk:  # type: ignore[no-untyped-def]
     desk = Newsdesk(Settings(_env_file=None, index_dir=tmp_path / "real-index"), embeddings=embeddings)  # type: ignore[call-arg]
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     return desk
 
 
@@ -162,6 +162,42 @@ def test_a_domain_error_exits_1(
         cli.main()
     assert exited.value.code == cli.EXIT_ERROR
     assert "unreachable" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["ask", "who?"], ["search", "army"], ["articles"], ["sources"], ["brief", "--query", "army"], ["reindex"]],
+)
+def test_a_mistyped_index_is_an_error_not_an_empty_index(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that reads the index, pointed at a folder with no index (a typo in --index), says so and exits 1;
+    it does not create an empty index there and answer "the articles don't say" from it."""
+    typo = tmp_path / "indx"
+    monkeypatch.setattr("sys.argv", ["newsdesk", "--index", str(typo), *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_ERROR
+    error = " ".join(capsys.readouterr().err.split())
+    assert f"no index at {typo}" in error and "does not exist" in error and "newsdesk ingest" in error
+    assert not typo.exists()
+    typo.mkdir()  # an existing folder that is not an index (say `--index docs`) is refused too, and left as it was
+    with pytest.raises(SystemExit):
+        cli.main()
+    assert "holds no index" in " ".join(capsys.readouterr().err.split()) and not any(typo.iterdir())
+
+
+def test_commands_that_write_start_a_new_index(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    """ingest creates the index it is pointed at; after it, reading commands accept the folder."""
+    index = tmp_path / "new-index"
+    article = tmp_path / "plan.txt"
+    article.write_text(TEXT, encoding="utf-8")
+    env = {"NEWSDESK_EMBEDDING_MODEL": Settings().embedding_model}
+    added = runner.invoke(cli.cli, ["--index", str(index), "ingest", str(article), "--json"], env=env)
+    assert added.exit_code == 0, added.output
+    assert [a["title"] for a in json.loads(added.stdout)["added"]] == ["plan"]
+    listed = runner.invoke(cli.cli, ["--index", str(index), "articles", "--json"], env=env)
+    assert listed.exit_code == 0 and [a["title"] for a in json.loads(listed.stdout)["items"]] == ["plan"]
 
 
 def test_text_from_articles_and_models_prints_literally(fake: FakeDesk, monkeypatch: pytest.MonkeyPatch) -> None:

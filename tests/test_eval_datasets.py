@@ -102,6 +102,22 @@ def test_briefing_dataset_detected_and_validated():
     assert ds.kind == "briefing" and [b.id for b in ds.briefings] == ["b1"]
     assert [e.line for e in ds.errors] == [2, 3, 4]
     assert "since" in ds.errors[1].message
+    assert "key facts, sources, or both" in ds.errors[0].message
+
+
+def test_topic_briefing_items_label_sources_and_news_sets_name_real_titles():
+    """A topic item may carry sources (titles) instead of facts; [] says no article covers the topic. Every title
+    in the shipped topic sets is the title of an article of the news corpus."""
+    topic = {"id": "t1", "selection": {"query": "ferry strike"}, "sources": ["Strike ends"], "related": []}
+    ds = parse_dataset(jsonl(topic, {**topic, "id": "t2", "sources": []}), path="t.jsonl")
+    assert ds.kind == "briefing" and [b.sources for b in ds.briefings] == [["Strike ends"], []]
+    root = Path(__file__).resolve().parents[1]
+    titles = {a.title for f in (root / "evals/news/corpus").glob("*.md") for a in load_path(f, Settings())}
+    for name in ("topics_dev", "topics_heldout"):
+        items = load_datasets([root / "evals" / f"{name}.jsonl"])[0].briefings
+        assert len(items) >= 25 and sum(not i.sources for i in items) >= 5
+        assert all(i.selection.get("query") for i in items)
+        assert {t for i in items for t in (*(i.sources or []), *i.related)} <= titles
 
 
 def test_shipped_sample_qa_is_valid_and_quotes_the_article():

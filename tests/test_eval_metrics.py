@@ -220,3 +220,12 @@ def test_point_citation_precision_counts_actor_points():
     assert m.point_citation_precision(b, supports_if_substring) == 0.5
     assert m.point_citation_precision(brief([BriefingPoint(text="x")], []), supports_if_substring) is None
     assert len(m.briefing_points(b)) == 3
+
+
+def test_topic_source_scores() -> None:
+    sources, related = ["Cup final 2021", "Cup final 2023"], ["Cup draw"]
+    got = m.topic_source_scores(["Cup final 2021", "Cup draw", "Glacier survey", "Cup final 2021"], sources, related)
+    assert got == {"topic_precision": 2 / 3, "topic_recall": 0.5, "topic_refused": None}
+    assert m.topic_source_scores(None, sources) == {"topic_precision": None, "topic_recall": 0.0, "topic_refused": None}
+    assert m.topic_source_scores(None, [])["topic_refused"] == 1.0  # nothing covers the topic: refusing is right
+    assert m.topic_source_scores(["Glacier survey"], [])["topic_refused"] == 0.0

@@ -156,7 +156,7 @@ def test_cli_feeds_add_refresh_list_remove(site: Site, desk: Newsdesk, monkeypat
 
     from app import cli
 
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     runner = CliRunner()
     site.add_items(range(2))
     url = site.base + "/atom.xml"
@@ -187,7 +187,7 @@ def test_cli_refresh_of_a_broken_feed_exits_nonzero(
 
     from app import cli
 
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     desk.feed_add(site.base + "/garbage.xml")
     result = CliRunner().invoke(cli.cli, ["feeds", "refresh"])
     assert result.exit_code == 1 and "not an RSS or Atom feed" in result.output

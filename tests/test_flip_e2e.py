@@ -91,7 +91,7 @@ def test_the_web_marker_shows_the_reason(desk: Newsdesk) -> None:
 
 
 def test_cli_json_and_text_carry_the_reason(desk: Newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     result = CliRunner().invoke(cli.cli, ["ask", "--json", QUESTION])
     data = json.loads(result.stdout)
     assert WHY in data["sentences"][0]["reason"] and not data["sentences"][0]["supported"]
@@ -128,7 +128,7 @@ def test_a_briefing_point_carries_the_reason(desk: Newsdesk, monkeypatch: pytest
     assert flipped and not flipped[0].supported and WHY in flipped[0].reason
     html = unescape(briefing_html(briefing, {}))
     assert f'title="Not verified: {WHY}"' in html
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     data = json.loads(CliRunner().invoke(cli.cli, ["brief", "--json", "--backend", "openai"]).stdout)
     assert any(WHY in p["reason"] for p in data["summary"]["parts"])
     with serve_in_thread(create_api(desk, desk.settings)) as base:

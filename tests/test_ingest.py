@@ -261,3 +261,30 @@ def test_restart_keeps_articles_and_lexical_index(settings: Settings, embeddings
     hits = lexical.search("zebra crossings", 3)
     assert lexical.origin == "built" and hits[0][0] == f"{extra.id}:0"
     assert len(lexical) == reopened.count_chunks()
+
+
+def test_an_article_with_footnote_marks_is_answered_and_quoted_without_them(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
+    """Footnote marks ("1931,[3]", "said.[4]") are removed at ingest, so they neither read as citation markers nor
+    hide the sentence ends answers are quoted at: the marked article answers as the unmarked one does (trial D4)."""
+    from app.services import Newsdesk
+
+    body = (
+        "The Glenmoor dam, completed in 1931,[3] reached a record water level of 212 metres on Monday, engineers "
+        "said.[4] The reservoir supplies water to about 80,000 households in the valley.[5]\n\n"
+        'Engineer Sofia Marsh said the spillway gates were opened at dawn "as a precaution".[6]'
+    )
+    path = tmp_path / "dam.md"
+    path.write_text(
+        f"---\ntitle: Glenmoor dam at record level\nsource: Valley Courier\n---\n{body}\n", encoding="utf-8"
+    )
+    desk = Newsdesk(Settings(_env_file=None, index_dir=tmp_path / "index"), embeddings=embeddings)  # type: ignore[call-arg]
+    assert len(desk.ingest([str(path)]).added) == 1
+    [info] = desk.articles()
+    text = desk.get_article(info.id).text
+    assert "[3]" not in text and "1931, reached" in text
+    answer = desk.ask("What water level did the Glenmoor dam reach?", backend="extractive")
+    assert not answer.abstained and "212 metres" in answer.answer
+    assert [c.n for c in answer.citations] == [1] and answer.citations[0].quote in text
+    assert all(s.supported for s in answer.sentences)
+    households = desk.ask("How many households does the reservoir supply?", backend="extractive")
+    assert "80,000" in households.answer and "[5]" not in households.answer and len(households.citations) == 1

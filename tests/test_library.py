@@ -317,7 +317,7 @@ runner = CliRunner()
 def test_cli_articles_pages_searches_and_filters(
     desk: Newsdesk, corpus: list[Article], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     for huge in ("99999999999999999999", str(MAX_OFFSET + 1)):
         r = runner.invoke(cli.cli, ["articles", "--offset", huge])
         assert r.exit_code == cli.EXIT_USAGE and isinstance(r.exception, SystemExit), (huge, r.output, r.exception)
@@ -342,7 +342,7 @@ def test_cli_remove_many_by_filter_needs_yes_and_by_ids(
     d = Newsdesk(settings, embeddings=HashEmbeddings())  # type: ignore[arg-type]
     articles = make_articles(20, seed=9)
     write(d, articles)
-    monkeypatch.setattr(cli, "_desk", lambda: d)
+    monkeypatch.setattr(cli, "_desk", lambda **_: d)
     source = articles[0].source
     n = sum(a.source == source for a in articles)
 
@@ -448,7 +448,7 @@ def test_until_a_date_includes_that_day_at_every_door(
     found = c.post("/api/search", json={"query": "the", "k": 10, "filters": {"until": "2026-11-21"}}).json()
     assert {p["article_id"] for p in found} == {ids["before"], ids["that_day"]}  # search, ask and /v1 filters
     # the CLI: articles, remove --dry-run
-    monkeypatch.setattr(cli, "_desk", lambda: d)
+    monkeypatch.setattr(cli, "_desk", lambda **_: d)
     r = runner.invoke(cli.cli, ["articles", "--since", "2026-11-21", "--until", "2026-11-21", "--json"])
     assert {a["id"] for a in json.loads(r.stdout)["items"]} == want
     r = runner.invoke(cli.cli, ["remove", "--until", "2026-11-21", "--dry-run", "--json"])

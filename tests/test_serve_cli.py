@@ -20,7 +20,7 @@ TEXT = "Ukraine must limit the size of its army to 600,000 troops under the plan
 def desk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeDesk:
     desk = FakeDesk(Settings(index_dir=tmp_path / "index"))
     desk.ingest_text(TEXT, title="Peace plan")
-    monkeypatch.setattr(cli, "_desk", lambda: desk)
+    monkeypatch.setattr(cli, "_desk", lambda **_: desk)
     return desk
 
 

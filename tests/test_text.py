@@ -110,6 +110,28 @@ def test_build_article_spans_refer_to_clean_text() -> None:
 
 
 @pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "The dam, completed in 1931,[3] reached 212 metres, engineers said.[4]",
+            "The dam, completed in 1931, reached 212 metres, engineers said.",
+        ),
+        ('She called it "a precaution"[12][13] on Monday.', 'She called it "a precaution" on Monday.'),
+        ("Turnout rose.[citation needed] Results follow.[note 2]", "Turnout rose. Results follow."),
+        # editorial brackets are words; a bracket after a space or at a line start is not a footnote mark
+        ('"The plan[s] [sic] suit [the council]," she said.', '"The plan[s] [sic] suit [the council]," she said.'),
+        (
+            "[1] A numbered line. See item [2] below. Year [2024].",
+            "[1] A numbered line. See item [2] below. Year [2024].",
+        ),
+    ],
+)
+def test_footnote_marks_are_removed_from_the_body(raw: str, clean: str) -> None:
+    a = build_article("Title", raw)
+    assert a.text == clean and a.id == article_id(clean)
+
+
+@pytest.mark.parametrize(
     ("line", "expected"),
     [
         ("21 NOV 2025 10:22", datetime(2025, 11, 21, 10, 22)),

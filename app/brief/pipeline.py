@@ -30,6 +30,7 @@ from app.brief.draft import (
     word_budget,
 )
 from app.brief.render import render_markdown
+from app.brief.topic import on_topic
 from app.errors import NewsdeskError
 from app.models import (
     Actor,
@@ -223,9 +224,15 @@ def resolve_selection(
         filters = SearchFilters(article_ids=ids if named else None, since=selection.since, until=selection.until)
         k = max(settings.k, TOPIC_K.get(length, 12))
         allowed = set(ids)
-        passages = [p for p in retriever.search(selection.query, k=k, filters=filters) if p.article_id in allowed]
+        from app.retrieve.lexical import Bm25Tokenizer  # loaded by the search just before
+
+        found = [p for p in retriever.search(selection.query, k=k, filters=filters) if p.article_id in allowed]
+        passages = on_topic(selection.query, found, Bm25Tokenizer())
         if not passages:
-            raise NewsdeskError(f"no indexed passage matches the topic {selection.query!r} ({_describe(selection)})")
+            closest = f"; the closest passage is from {found[0].title!r}" if found else ""
+            raise NewsdeskError(
+                f"no indexed article is about the topic {selection.query!r} ({_describe(selection)}){closest}"
+            )
         ids = list(dict.fromkeys(p.article_id for p in passages))
     articles = [a for a in (store.get_article(i) for i in ids) if a is not None]
     if not articles:

@@ -65,8 +65,23 @@ class BriefingItem(BaseModel):
 
     id: str = Field(min_length=1)
     selection: dict[str, Any] = Field(description="Fields of app.models.BriefSelection; {} means all indexed articles.")
-    facts: list[BriefingFact] = Field(min_length=1)
+    facts: list[BriefingFact] = Field(default_factory=list)
     length: Literal["short", "standard", "long"] = "standard"
+    sources: list[str] | None = Field(
+        None,
+        description="Titles of the articles a topic briefing must draw on; [] means no indexed article is about the "
+        "topic, so the briefing should be refused. None: sources are not scored.",
+    )
+    related: list[str] = Field(
+        default_factory=list, description="Titles a topic briefing may also draw on without being wrong."
+    )
+    tags: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _scored(self) -> BriefingItem:
+        if not self.facts and self.sources is None:
+            raise ValueError("a briefing item needs key facts, sources, or both")
+        return self
 
     @field_validator("selection")
     @classmethod

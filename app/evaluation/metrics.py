@@ -276,3 +276,18 @@ def point_citation_precision(briefing: Briefing, supports: Supports) -> float | 
     if not pairs:
         return None
     return sum(c is not None and supports(text, [c.quote]) for text, c in pairs) / len(pairs)
+
+
+def topic_source_scores(
+    drawn_on: Sequence[str] | None, sources: Sequence[str], related: Sequence[str] = ()
+) -> dict[str, float | None]:
+    """A topic briefing's articles (titles; None when it was refused) against the labelled ones. Precision: the share
+    of its articles that are sources or related ones; recall: the share of sources it drew on; refused: for a topic no
+    article covers (no sources), 1.0 when the briefing was refused. Each is None where it is not defined."""
+    if not sources:
+        return {"topic_precision": None, "topic_recall": None, "topic_refused": float(not drawn_on)}
+    got = list(dict.fromkeys(drawn_on or []))
+    fitting = set(sources) | set(related)
+    precision = sum(t in fitting for t in got) / len(got) if got else None
+    recall = sum(t in got for t in dict.fromkeys(sources)) / len(set(sources))
+    return {"topic_precision": precision, "topic_recall": recall, "topic_refused": None}

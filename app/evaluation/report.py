@@ -168,20 +168,33 @@ def render_markdown(report: EvalReport) -> str:
         ],
     )
     if any(b.key_fact_coverage is not None for b in report.backends.values()):
+        topics = any(b.topic_recall is not None for b in report.backends.values())
+        topic_heads = ["topic source precision", "topic source recall", "off-topic refused"] if topics else []
         out += ["", "## Briefings", ""]
         out += _table(
-            ["backend", "key-fact coverage", "point citation precision", "checker accuracy", "latency p50"],
+            [
+                "backend",
+                "key-fact coverage",
+                "point citation precision",
+                *topic_heads,
+                "checker accuracy",
+                "latency p50",
+            ],
             [
                 [
                     b.backend,
                     _cell(b.key_fact_coverage),
                     _cell(b.point_citation_precision),
+                    *([_cell(b.topic_precision), _cell(b.topic_recall), _cell(b.topic_refused)] if topics else []),
                     judge_acc,
                     _ms(b.briefing_latency_p50_ms),
                 ]
                 for b in report.backends.values()
             ],
         )
+        if topics:
+            out += ["", "Topic briefings (`brief --query`): the articles a briefing drew on against the labelled "
+                    "sources; off-topic refused is the share of topics no article covers that were refused."]  # fmt: skip
     out += ["", "## Latency per question", ""]
     out += _table(
         ["backend", "p50", "p95", "questions", "errors"],
@@ -234,7 +247,8 @@ def write_charts(report: EvalReport, folder: Path) -> list[Path]:
              ("abstention_unanswerable", "declined unanswerable"), ("false_abstention", "declined answerable"),
              ("confidently_wrong", "confidently wrong"), ("abstention_near_miss", "declined near-miss"),
              ("key_fact_coverage", "key-fact coverage"), ("point_citation_precision", "point precision"),
-             ("faithfulness", "faithfulness")]  # fmt: skip
+             ("topic_precision", "topic precision"), ("topic_recall", "topic recall"),
+             ("topic_refused", "off-topic refused"), ("faithfulness", "faithfulness")]  # fmt: skip
     names = [
         (key, label) for key, label in names if any(metric_value(report, b, key) is not None for b in report.backends)
     ]

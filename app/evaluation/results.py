@@ -83,6 +83,13 @@ class BackendScores(BaseModel):
     faithfulness: m.Score | None = Field(None, description="LLM judge (RAGAS-style); None when no judge is configured.")
     key_fact_coverage: m.Score | None = None
     point_citation_precision: m.Score | None = None
+    topic_precision: m.Score | None = Field(
+        None, description="Topic briefings: share of the articles drawn on that the labels call sources or related."
+    )
+    topic_recall: m.Score | None = Field(None, description="Topic briefings: share of labelled sources drawn on.")
+    topic_refused: m.Score | None = Field(
+        None, description="Topic briefings on a topic no article covers: share refused (higher is better)."
+    )
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
     briefing_latency_p50_ms: float | None = None

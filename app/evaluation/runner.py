@@ -196,6 +196,7 @@ def summarize(backend: str, results: Sequence[QuestionResult], briefs: Sequence[
     near_miss = [r for r in unanswerable if NEAR_MISS_TAG in r.tags]
     latencies = [r.latency_ms for r in results]
     judged = any("faithfulness" in r.scores for r in results)
+    topics = any("topic_recall" in b.scores for b in briefs)
     return BackendScores(
         backend=backend,
         model=next((r.model for r in results if r.model), next((b.model for b in briefs if b.model), "")),
@@ -215,6 +216,9 @@ def summarize(backend: str, results: Sequence[QuestionResult], briefs: Sequence[
         faithfulness=col("faithfulness") if judged else None,
         key_fact_coverage=col("key_fact_coverage", briefs) if briefs else None,
         point_citation_precision=col("point_citation_precision", briefs) if briefs else None,
+        topic_precision=col("topic_precision", briefs) if topics else None,
+        topic_recall=col("topic_recall", briefs) if topics else None,
+        topic_refused=col("topic_refused", briefs) if topics else None,
         latency_p50_ms=m.percentile(latencies, 50),
         latency_p95_ms=m.percentile(latencies, 95),
         briefing_latency_p50_ms=m.percentile([b.latency_ms for b in briefs], 50),
@@ -287,6 +291,11 @@ class _Scorer:
         latency = (time.perf_counter() - t0) * 1000
         facts = [[s for spans in self._gold(f.evidence, None) for s in spans] for f in item.facts]
         scores = _briefing_scores(briefing, facts, self.supports)
+        if item.sources is not None:
+            drawn_on = [a.title for a in briefing.sources] if briefing else None
+            scores |= m.topic_source_scores(drawn_on, item.sources, item.related)
+            if briefing is None and not item.sources:
+                error = None  # no article is about the topic: the refusal is the right outcome
         self._tick(f"{backend} {item.id}")
         return BriefingResult(
             dataset=ds.name, id=item.id, backend=backend, model=briefing.model if briefing else "",

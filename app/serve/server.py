@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import NewsdeskError
 from app.serve import security
 from app.settings import Settings
+from app.store.location import holds_index
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -169,6 +170,8 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     import uvicorn
 
     security.check_bind(settings, web=web)
+    if not settings.chroma_url and not holds_index(settings.index_dir):  # a typo in the path shows here, not later
+        log.warning("no index at %s yet: starting a new one there", settings.index_dir)
     app = build_app(settings, ensure_sample=ensure_sample, web=web, background=True)
     log.warning(
         "Newsdesk serving on http://%s:%d (API at /api and /v1, health at /healthz)", settings.host, settings.port
