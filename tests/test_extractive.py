@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.answer.extractive import AnswerType, ExtractiveEngine
+from app.answer.extractive import AnswerType, Candidate, ExtractiveEngine
 from app.models import ABSTAIN_PREFIX, Answer, Passage
 from app.settings import Settings
 
@@ -151,6 +151,17 @@ def test_question_answer_types(engine: ExtractiveEngine, question: str, kind: st
     assert engine.profile(question).answer_type == kind
 
 
+def test_how_long_a_thing_is_is_answered_by_its_length(engine: ExtractiveEngine) -> None:
+    prof = engine.profile("How long is the Brindle tree frog?")
+    assert prof.answer_type == AnswerType.DURATION
+    length = Candidate(0, 0, 0, "The frog, about 31 millimetres long, lives in the canopy.", "")
+    stretch = Candidate(0, 0, 0, "It lives along a 3-kilometre stretch of stream.", "")
+    assert engine._type_fit(prof, length) == 1.0
+    assert engine._type_fit(prof, stretch) == 0.0  # a length of something else
+    lasted = engine.profile("How long did the Brindle survey last?")
+    assert engine._type_fit(lasted, length) == 0.0  # a span was asked
+
+
 def test_speaker_and_names_are_read_from_the_question(engine: ExtractiveEngine) -> None:
     p = engine.profile("What did Dmitry Peskov say about the US plan?")
     assert p.speaker == ("dmitri", "peskov") or set(p.speaker) >= {"peskov"}
@@ -178,6 +189,19 @@ def test_sentences_shared_by_overlapping_passages_count_once_for_the_first(engin
         (0, "Kyiv disagreed with him."),
         (1, "Brussels hosted the ministers."),
     ]
+
+
+def test_a_lower_pick_must_hold_the_asked_value(engine: ExtractiveEngine) -> None:
+    frog = _passage(
+        "The Brindle tree frog, about 31 millimetres long, lives in the Tarnwood canopy. "
+        "Genetic tests show that it differs by 6 percent from its closest known relative."
+    )
+    relative = "How long is the Brindle tree frog's closest known relative?"
+    scored = engine.score(relative, [frog])
+    texts = [c.text for c in scored.candidates]
+    assert scored.scores[0] > scored.scores[1]  # the frog's own length ranks first
+    # the sentence about the relative names no length: it is not picked for the one that does (which then declines)
+    assert texts[engine._anchored_best(relative, scored, [frog])] == texts[0]
 
 
 def test_markers_number_the_passages_as_given(engine: ExtractiveEngine) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.constraints import Scope, fit, passage_scope
-from app.retrieve.measures import asked_count, counted_noun, measured
+from app.retrieve.measures import asked_count, asks_extent, counted_noun, has_length, measured
 from app.retrieve.negation import only_denied
 from app.retrieve.question import analyse
 
@@ -99,3 +99,13 @@ def test_a_sentence_that_denies_the_asked_verb_does_not_answer() -> None:
     ).ok
     assert only_denied("It wasn't sold at auction.", lambda w: w == "sold").endswith("n't sold")
     assert only_denied("It was sold, not given away.", lambda w: w == "sold") == ""
+
+
+def test_how_long_a_thing_is_asks_for_its_length_measured_as_long() -> None:
+    assert asks_extent("How long is the newly found Brindle tree frog?")
+    assert asks_extent("How long was the Vessing tunnel?")
+    assert not asks_extent("How long did the Vessing strike last?")  # another verb: a span of time only
+    assert has_length("The newt, about 31 millimetres long, lives under stones.")
+    assert has_length("The tunnel is 4.2 km in length.")
+    assert not has_length("The newts live along a 3-kilometre stretch of stream at 900 metres.")  # other lengths
+    assert not has_length("The strike lasted 12 days.")

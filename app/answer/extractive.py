@@ -44,6 +44,7 @@ from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
 from app.retrieve.constraints import REASON_CUES, TermRule, anchor_fit, fit, passage_scope, same_article
+from app.retrieve.measures import asks_extent, has_length
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
@@ -322,7 +323,7 @@ class ExtractiveEngine:
         if atype == AnswerType.TIME:
             return 1.0 if TIME.search(text) else (0.5 if TIME_WEAK.search(text) else 0.0)
         if atype == AnswerType.DURATION:
-            return 1.0 if DURATION.search(text) else 0.0
+            return 1.0 if DURATION.search(text) or (asks_extent(prof.text) and has_length(text)) else 0.0
         if atype == AnswerType.NUMBER:
             return self._number_fit(prof, text)
         if atype == AnswerType.SPEECH:
@@ -487,6 +488,9 @@ class ExtractiveEngine:
             return order[0]
         floor = ANCHOR_SCORE_RATIO * float(scored.scores[order[0]])
         near = [i for i in order[:ANCHOR_CANDIDATES] if float(scored.scores[i]) >= floor]
+        if self.profile(question).answer_type in _VALUE_TYPES | {AnswerType.DURATION}:
+            # only the best sentence's confidence says something answers: a lower pick must hold the asked value itself
+            near = [i for i in near if float(scored.features["type"][i]) > 0]
         for rule in SELECTION_TERM_RULES:
             for i in near:
                 if self._fits(analysis, scored.candidates[i], passages, rule):

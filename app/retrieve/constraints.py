@@ -37,6 +37,7 @@ from app.retrieve.question import (
 )
 from app.retrieve.reasons import REASON_CUES
 from app.retrieve.subject import Reading, subject_fit
+from app.retrieve.wordnet import kin_key
 from app.text import split_sentences
 
 TermRule = Literal["all", "any", "nouns", "none"]
@@ -297,13 +298,13 @@ def _check_model(anchor: Anchor, sentence: str, scope: Scope) -> tuple[bool, str
 
 
 def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = False) -> bool:
-    """The question's main verb or asked noun, in any form ('rose' for 'rise'), in the sentence itself; a noun may
-    also stand in the sentence just before ('... after eight months of repairs. The works cost 41 million euros.').
-    A 'former president' is not the president asked about, unless the question asks about an earlier holder."""
+    """The question's main verb or asked noun, in any form ('rose' for 'rise') or WordNet kin ('council' for
+    councillors), in the sentence itself; a noun may also stand in the sentence just before ('... after months of
+    repairs. The works cost 41 million euros.'). A 'former president' is not the one asked about, unless asked so."""
     near = [sentence, *scope.before[-1:]] if anchor.strict or _PRONOUN_START.match(sentence) else [sentence]
     if not former_ok and anchor.strict:
         near = [_FORMER_ROLE.sub(" ", t) for t in near]
-    return _has_form(anchor.key, near)
+    return _has_form(anchor.key, near) or bool(anchor.strict and (kin := kin_key(anchor.text)) and _has_form(kin, near))
 
 
 def _is_form(key: str, word: str) -> bool:

@@ -135,3 +135,24 @@ def measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
     if named or bare:
         return True, (named or bare)[0]
     return False, ""
+
+
+_HOW_LONG_IS = re.compile(r"^\s*how\s+long\s+(?:is|was|are|were|will\s+be)\b", re.I)
+
+
+def asks_extent(question: str) -> bool:
+    """'How long *is* the frog': with a copula, 'how long' asks how long a thing is, which a length answers as well as
+    a span of time ('how long was the meeting'); with another verb ('how long did the strike last') it asks a span."""
+    return bool(_HOW_LONG_IS.match(question))
+
+
+_LONG = re.compile(r"\s*(?:long|in length)\b", re.I)
+
+
+def has_length(text: str) -> bool:
+    """A length measured by the asked adjective itself ('24 millimetres *long*', '3 km in length'): a length elsewhere
+    in the sentence ('a 2-kilometre stretch') measures something else."""
+    return any(
+        (m.group("unit") or "").strip(" -").lower() in DIMENSION_UNITS["length"] and _LONG.match(text, m.end())
+        for m in VALUE.finditer(text)
+    )
