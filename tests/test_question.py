@@ -322,3 +322,11 @@ def test_a_full_year_figure_does_not_answer_for_a_quarter() -> None:
         published_year="2024",
     )
     assert fit(whole, "Halvern Freight now expects full-year revenue of $9.2 billion.", lead).ok  # the year is asked
+
+
+def test_a_phrasal_verbs_complement_is_the_asked_verb() -> None:
+    """'How much did the Harrow Link *end up costing*?': the asked verb is 'costing', not the aspect verb 'end', so a
+    sentence saying what it cost answers it (before: 'end' was required and the answer declined)."""
+    a = analyse("How much did the Harrow Link end up costing?")
+    assert [x.text for x in a.anchors if x.kind == "term"] == ["costing"]
+    assert fit(a, "The tunnel, known as the Harrow Link, opened late and cost 11.8 billion guilders.").ok

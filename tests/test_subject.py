@@ -78,6 +78,21 @@ def test_a_figure_outside_the_asked_subjects_clause_is_another_subjects() -> Non
     assert fit(a, "Skylet-2 weighs 640 kilograms, compared with 420 kilograms for its predecessor, Skylet-1.").ok
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The 212-kilometre line, known as the Harrow Link, opened three years later than planned and cost 11.8 billion "
+        "guilders, against a budget of 7.5 billion set in 2016.",
+        "The new tunnel, called the Harrow Link, cost 3.2 billion crowns.",
+        "Its twin bore, the Harrow Link, cost 3.2 billion crowns.",
+    ],
+)
+def test_a_name_given_by_known_as_or_called_stands_for_the_noun_it_names(sentence: str) -> None:
+    """'the line, known as the Harrow Link, ... cost X': the cost is the Harrow Link's (the naming participle is not a
+    clause of its own); before, the first was read as the cost of another subject."""
+    assert fit(analyse("How much did the Harrow Link cost?"), sentence).ok
+
+
 def test_no_figure_of_the_asked_kind_leaves_it_to_the_other_rules() -> None:
     doc = nlp.parse("The probe is 4 metres long, like its predecessor, Skylet-1.")
     mentions = [t for t in doc if t.text == "Skylet-1"]

@@ -82,11 +82,16 @@ def borrowed_noun(
     return tuple(borrowed) if borrowed and gives_answer(before[-1]) else ()
 
 
+NAMING_VERBS = frozenset({"know", "call", "name", "dub", "nickname", "brand", "title"})
+"""Participles that give a noun its name ('the line, *known as* the Coastline, cost ...'): the name stands for the
+noun, so its clause is the noun's, not the participle's."""
+
+
 def _verb_above(tok: nlp.Token) -> nlp.Token:
-    """The nearest verb a word hangs from (its clause), or the sentence's root."""
+    """The nearest verb a word hangs from (its clause), or the sentence's root; a naming participle is passed by."""
     while tok.head.i != tok.i:
         tok = tok.head
-        if tok.pos_ in {"VERB", "AUX"}:
+        if tok.pos_ in {"VERB", "AUX"} and not (tok.dep_ == "acl" and tok.lemma_ in NAMING_VERBS):
             return tok
     return tok
 
