@@ -504,8 +504,10 @@ class ExtractiveEngine:
             p.text, c.start, c.end, title=p.title, published=p.published, article=same_article(p, passages)
         )
         stored = entities.decode(p.entities, p.text)
+        if not anchor_fit(analysis, c.text, scope, terms=terms).ok:
+            return False  # settled without the parse-reading rules of `fit`
         if stored is None:  # an index from before entities were stored: anchors only (no model call here)
-            return anchor_fit(analysis, c.text, scope, terms=terms).ok
+            return True
         return fit(analysis, c.text, scope, entities=entities.within(stored, c.start, c.end), terms=terms).ok
 
     def _second(self, prof: QuestionProfile, scored: Scored, best: int) -> int | None:

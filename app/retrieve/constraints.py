@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import lru_cache
 from typing import Literal
 
 from app import nlp
@@ -173,7 +173,8 @@ TYPE_WORDS = {"person": "person", "organisation": "organisation", "place": "plac
               "reason": "reason", "polar": "statement of whether it happened"}  # fmt: skip
 
 
-def _words(text: str) -> list[str]:
+@lru_cache(maxsize=8192)  # an answer reads each candidate sentence and its scope many times
+def _words(text: str) -> tuple[str, ...]:
     """Words for matching names and qualifiers; a hyphenated word also counts as its parts ('freight-forwarding')."""
     out = []
     for w in _WORD.findall(text):
@@ -181,7 +182,7 @@ def _words(text: str) -> list[str]:
         out.append(key)
         if "-" in key:
             out.extend(part for part in key.split("-") if part)
-    return out
+    return tuple(out)
 
 
 def _mentions_name(name: str, texts: Sequence[str], *, person: bool | None = False) -> bool:
@@ -249,8 +250,7 @@ def _relative_years(text: str, published_year: str | None) -> set[str]:
 
 
 def _valued_background(text: str) -> str:
-    """Background phrases that give a value for their time ('down from 310,000 tonnes in 2018'): they do answer for it,
-    unlike 'after her win in 2021'."""
+    """Background phrases giving a value for their time ('down from 310,000 tonnes in 2018'; not 'after a win in 2021')."""
     return " ".join(m.group(0) for m in _BACKGROUND.finditer(text) if re.search(r"\d[\d,.]*(?!\d)", m.group(0)[:-4]))
 
 
@@ -307,8 +307,8 @@ def _term_met(anchor: Anchor, sentence: str, scope: Scope, *, former_ok: bool = 
     return _has_form(anchor.key, near) or bool(anchor.strict and (kin := kin_key(anchor.text)) and _has_form(kin, near))
 
 
-def _is_form(key: str, word: str) -> bool:
-    return _has_form(key, [word])
+def _form_of(key: str) -> Callable[[str], bool]:
+    return lambda word: _has_form(key, [word])
 
 
 def _has_form(key: str, texts: Sequence[str]) -> bool:
@@ -518,7 +518,7 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
                 not anchor.strict
                 and analysis.answer_type != "polar"
                 and not asks_negated(analysis.question)
-                and (denied := only_denied(sentence, partial(_is_form, anchor.key)))
+                and (denied := only_denied(sentence, _form_of(anchor.key)))
             ):
                 conflicts.append((anchor, f"“{denied}”"))  # 'the Oryx 7 is *not affected*': it says which were not
         elif (

@@ -39,7 +39,7 @@ class Reading:
     """The words of a name that tell it apart ('corvid' of 'Corvid-1')."""
     is_item: Callable[[str], bool]
     """Whether a text offers an item of the asked type ('640-kilogram' for 'how much does it weigh')."""
-    words: Callable[[str], list[str]]
+    words: Callable[[str], Sequence[str]]
     """A text's words as names are matched ('corvid-1', 'corvid', '1')."""
 
 
