@@ -148,10 +148,17 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-_REFERENCE_MARKS = re.compile(r"(?<=[\w.,;:!?\"”’)])(?:\[(?:\d{1,3}|citation needed|note \d{1,3})\])+", re.I)
-"""Footnote reference marks glued to the word or stop before them ("completed in 1931,[3] reached"): pages copied
-from encyclopedias and some news sites carry them. Left in, they read as Newsdesk's own [n] citation markers and
-break the sentence ends answers are quoted at; editorial brackets ("[sic]", "[the council]") are words and stay."""
+_REFERENCE_MARKS = re.compile(
+    r"(?<=[\w.,;:!?\"”’)])\s?(?:\[(?:\d{1,3}|\^\w{1,20}|note \d{1,3}|[a-z ,–-]{0,30}needed"
+    r"|(?:who|whom|when|where|which|why|according to whom)\?)\])+"
+    r"|(?<=[.,;:!?\"”’)])\[[a-z]\]",
+    re.I,
+)
+"""Footnote reference marks after a word or stop, glued or one space on ("completed in 1931,[3] reached", "a day [6]
+after", "said.[a]"), Markdown footnote references ("[^4]") and encyclopedia tags ("[citation needed]", "[when?]"):
+pages copied from encyclopedias and some news sites carry them. Left in, they read as Newsdesk's own [n] citation
+markers and break the sentence ends answers are quoted at. Editorial brackets ("[sic]", "[the council]", "plan[s]"),
+years ("[2024]") and a bracket opening a line ("[1] First item") are words and stay."""
 
 
 def strip_reference_marks(text: str) -> str:
@@ -442,6 +449,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
 
 
 def markdown_inline_to_text(line: str) -> str:
+    line = strip_reference_marks(line)  # before the link rules read "[1][2]" as a link to a reference
     for pattern, repl in _INLINE:
         line = pattern.sub(repl, line)
     return line

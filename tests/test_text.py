@@ -118,17 +118,25 @@ def test_build_article_spans_refer_to_clean_text() -> None:
         ),
         ('She called it "a precaution"[12][13] on Monday.', 'She called it "a precaution" on Monday.'),
         ("Turnout rose.[citation needed] Results follow.[note 2]", "Turnout rose. Results follow."),
-        # editorial brackets are words; a bracket after a space or at a line start is not a footnote mark
-        ('"The plan[s] [sic] suit [the council]," she said.', '"The plan[s] [sic] suit [the council]," she said.'),
+        # spaced marks, encyclopedia tags and lettered marks after a stop (trial 15)
         (
-            "[1] A numbered line. See item [2] below. Year [2024].",
-            "[1] A numbered line. See item [2] below. Year [2024].",
+            "It carries 7,100 vehicles a day [6] after the reopening.[clarification needed] It [when?] fell.[a] So",
+            "It carries 7,100 vehicles a day after the reopening. It fell. So",
         ),
+        # editorial brackets are words; so are years and a bracket opening a line
+        ('"The plan[s] [sic] suit [the council]," she said.', '"The plan[s] [sic] suit [the council]," she said.'),
+        ("[1] A numbered line. Year [2024]. See item [2] below.", "[1] A numbered line. Year [2024]. See item below."),
     ],
 )
 def test_footnote_marks_are_removed_from_the_body(raw: str, clean: str) -> None:
+    """From every format's text, and from Markdown before its link rules read "[1][2]" as a reference link (trial
+    15: "opened in 1907.[1][2]" became "opened in 1907.1")."""
     a = build_article("Title", raw)
     assert a.text == clean and a.id == article_id(clean)
+    assert markdown_to_text(raw.replace("[2024]", "2024"))[1] == clean.replace("[2024]", "2024")
+    assert markdown_to_text("Opened in 1907.[1][2][3] Built by Fray[5][6] and see[^4].")[1] == (
+        "Opened in 1907. Built by Fray and see."
+    )
 
 
 @pytest.mark.parametrize(
