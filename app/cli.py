@@ -116,8 +116,7 @@ def _desk(*, reads_index: bool = True) -> Newsdesk:
     from app.services import Newsdesk
     from app.store.location import require_index
 
-    if reads_index:
-        require_index(_state.settings)
+    require_index(_state.settings, reads=reads_index)
     return Newsdesk(_state.settings)
 
 
@@ -506,7 +505,7 @@ def feeds_add(
 @feeds_cli.command("list")
 def feeds_list(as_json: JsonOpt = False) -> None:
     """Followed feeds with their last refresh, new items and errors."""
-    subs = _desk(reads_index=False).feed_list()
+    subs = _desk().feed_list()
     if as_json:
         _print_json(subs)
         return
@@ -529,7 +528,7 @@ def feeds_list(as_json: JsonOpt = False) -> None:
 @feeds_cli.command("remove")
 def feeds_remove(url: str, as_json: JsonOpt = False) -> None:
     """Stop following a feed (its articles stay in the library)."""
-    removed = _desk(reads_index=False).feed_remove(url)
+    removed = _desk().feed_remove(url)
     if as_json:
         _print_json({"url": url, "removed": removed})
     elif removed:
@@ -548,7 +547,7 @@ def feeds_refresh(
     from app.ingest.formats import LoadError
 
     try:
-        results = _desk(reads_index=False).feed_refresh(url)
+        results = _desk().feed_refresh(url)
     except LoadError as e:
         err.print(f"[red]error[/] {escape(str(e))}")
         raise typer.Exit(EXIT_ERROR) from e

@@ -166,7 +166,16 @@ def test_a_domain_error_exits_1(
 
 @pytest.mark.parametrize(
     "args",
-    [["ask", "who?"], ["search", "army"], ["articles"], ["sources"], ["brief", "--query", "army"], ["reindex"]],
+    [
+        ["ask", "who?"],
+        ["search", "army"],
+        ["articles"],
+        ["sources"],
+        ["brief", "--query", "army"],
+        ["reindex"],
+        ["feeds", "refresh"],
+        ["feeds", "remove", "http://a/f"],
+    ],
 )
 def test_a_mistyped_index_is_an_error_not_an_empty_index(
     args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -185,6 +194,33 @@ def test_a_mistyped_index_is_an_error_not_an_empty_index(
     with pytest.raises(SystemExit):
         cli.main()
     assert "holds no index" in " ".join(capsys.readouterr().err.split()) and not any(typo.iterdir())
+
+
+@pytest.mark.parametrize("args", [["ingest", "x.md"], ["articles"], ["feeds", "list"], ["feeds", "add", "http://a/f"]])
+def test_an_index_path_that_is_a_file_is_one_clear_error(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Trial 15: a file given as --index crashed ingest, feeds and serve with a traceback."""
+    afile = tmp_path / "afile"
+    afile.write_text("not an index", encoding="utf-8")
+    monkeypatch.setattr("sys.argv", ["newsdesk", "--index", str(afile), *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_ERROR
+    assert f"{afile} is a file, not an index folder" in " ".join(capsys.readouterr().err.split())
+    assert afile.read_text(encoding="utf-8") == "not an index"
+
+
+def test_feeds_reads_need_an_index_and_feeds_add_starts_one(tmp_path: Path) -> None:
+    """`feeds list` on a mistyped folder says so and creates nothing (trial 15: it left a lock file there); after
+    `feeds add` the folder holds the subscription, and reading commands accept it."""
+    typo = tmp_path / "nope"
+    listed = runner.invoke(cli.cli, ["--index", str(typo), "feeds", "list"])
+    assert listed.exit_code == cli.EXIT_ERROR and "no index at" in str(listed.exception) and not typo.exists()
+    added = runner.invoke(cli.cli, ["--index", str(typo), "feeds", "add", "https://example.org/feed.xml"])
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(cli.cli, ["--index", str(typo), "feeds", "list", "--json"])
+    assert again.exit_code == 0 and "example.org/feed.xml" in again.stdout
 
 
 def test_commands_that_write_start_a_new_index(tmp_path: Path, embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -225,3 +261,13 @@ def test_text_from_articles_and_models_prints_literally(fake: FakeDesk, monkeypa
     assert "It costs [/] nothing. (no citation [/])" in r.stderr
     assert "It costs [/] nothing. (unverified)" in r.stdout  # flagged on stdout too, where a pipe keeps only stdout
     assert "\x1b]8;" not in r.stdout  # no OSC-8 hyperlink
+
+
+def test_serve_refuses_a_file_as_its_index_before_starting(tmp_path: Path) -> None:
+    from app.serve.server import serve
+    from app.store.location import IndexMissing
+
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(IndexMissing, match="is a file, not an index folder"):
+        serve(Settings(_env_file=None, index_dir=afile, port=1))  # type: ignore[call-arg]

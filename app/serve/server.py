@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import NewsdeskError
 from app.serve import security
 from app.settings import Settings
-from app.store.location import holds_index
+from app.store.location import holds_index, require_index
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -170,6 +170,7 @@ def serve(settings: Settings, *, ensure_sample: bool = True, web: bool = True) -
     import uvicorn
 
     security.check_bind(settings, web=web)
+    require_index(settings, reads=False)  # a file where the folder should be is an error, not a traceback
     if not settings.chroma_url and not holds_index(settings.index_dir):  # a typo in the path shows here, not later
         log.warning("no index at %s yet: starting a new one there", settings.index_dir)
     app = build_app(settings, ensure_sample=ensure_sample, web=web, background=True)
