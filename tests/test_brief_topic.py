@@ -109,3 +109,22 @@ def test_every_door_refuses_an_off_topic_briefing(topic_desk, monkeypatch: pytes
     client = TestClient(create_api(topic_desk, topic_desk.settings))
     refused = client.post("/api/brief", json={"selection": {"query": "volcano eruption"}})
     assert refused.status_code == 400 and "no indexed article is about the topic" in refused.text
+
+
+def test_a_topic_has_the_questions_length_limit_and_errors_echo_it_short(topic_desk) -> None:  # type: ignore[no-untyped-def]
+    """Trial 15: /api/brief took a 100,000-character topic and echoed it twice in a 200 KB error."""
+    from fastapi.testclient import TestClient
+
+    from app.brief.pipeline import TopicTooLong
+    from app.serve.api.app import create_api
+
+    limit = topic_desk.settings.max_question_chars
+    with pytest.raises(TopicTooLong, match=f"over the limit of {limit} characters"):
+        topic_desk.brief(BriefSelection(query="x" * (limit + 1)), backend="extractive")
+    response = TestClient(create_api(topic_desk, topic_desk.settings)).post(
+        "/api/brief", json={"selection": {"query": "x" * (limit + 1)}}
+    )
+    assert response.status_code == 413 and len(response.text) < 1000
+    with pytest.raises(NewsdeskError) as refused:
+        topic_desk.brief(BriefSelection(query="volcanic ash " * 200), backend="extractive")
+    assert len(str(refused.value)) < 500 and "more specific" in str(refused.value)

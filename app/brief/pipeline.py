@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 CACHE_FORMAT = 3
 CACHE_MAX_FILES = 512
+ECHO_CHARS = 120  # how much of a topic an error message repeats
 TOPIC_K = {"short": 8, "standard": 12, "long": 20}
 """Passages retrieved for a topic (--query) briefing, by length."""
 
@@ -220,6 +221,8 @@ def resolve_selection(
     if not ids:
         raise NewsdeskError(f"no indexed article matches the selection ({_describe(selection)})")
     passages: list[Passage] | None = None
+    if selection.query and len(selection.query) > settings.max_question_chars:  # every door: the questions' limit
+        raise TopicTooLong(f"the topic is over the limit of {settings.max_question_chars} characters")
     if selection.query and selection.query.strip():
         filters = SearchFilters(article_ids=ids if named else None, since=selection.since, until=selection.until)
         k = max(settings.k, TOPIC_K.get(length, 12))
@@ -231,7 +234,8 @@ def resolve_selection(
         if not passages:
             closest = f"; the closest passage is from {found[0].title!r}" if found else ""
             raise NewsdeskError(
-                f"no indexed article is about the topic {selection.query!r} ({_describe(selection)}){closest}"
+                f"no indexed article is about the topic {_short(selection.query)!r}{closest}. A name or a more specific "
+                "topic may find one"
             )
         ids = list(dict.fromkeys(p.article_id for p in passages))
     articles = [a for a in (store.get_article(i) for i in ids) if a is not None]
@@ -241,8 +245,19 @@ def resolve_selection(
 
 
 def _describe(selection: BriefSelection) -> str:
-    parts = [f"{k}={v}" for k, v in selection.model_dump(exclude_none=True, exclude_defaults=True).items()]
+    fields = selection.model_dump(exclude_none=True, exclude_defaults=True)
+    parts = [f"{k}={_short(v) if k == 'query' else v}" for k, v in fields.items()]
     return ", ".join(parts) or "all articles"
+
+
+def _short(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class TopicTooLong(NewsdeskError):
+    """A topic over settings.max_question_chars, the limit questions have at every door (413 on the API)."""
+
+    status = 413
 
 
 def _focus(passages: list[Passage] | None) -> dict[str, list[tuple[int, int]]] | None:
