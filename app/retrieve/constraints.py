@@ -19,7 +19,7 @@ from app import nlp
 from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
 from app.retrieve.clauses import without_dated_asides
-from app.retrieve.measures import MONEY, measured
+from app.retrieve.measures import measured, money_pattern
 from app.retrieve.negation import asks_negated, only_denied
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
@@ -585,7 +585,7 @@ def type_fit(
         elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not _DURATION.search(ent.text):
             continue  # 'in July' is a date, not an amount; 'for 18 months' is one
         return True, ent.text
-    if atype == "money" and (m := MONEY.search(sentence)):
+    if atype == "money" and (m := money_pattern().search(sentence)):
         return True, m.group(0)
     if atype in {"number", "quantity"}:
         new = number_keys(sentence) - asked_values

@@ -12,12 +12,58 @@ from app import nlp
 from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS
 from app.retrieve.question import QuestionAnalysis, model_names, name_key, number_keys, stem, year_keys
 
-MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?"
-    r"(?:dollars|euros|pounds|yen|francs|crowns|kronor|rupees|usd|eur|gbp)\b",
-    re.I,
+CURRENCY_WORDS = frozenset(
+    ["dollars", "euros", "pounds", "yen", "francs", "crowns", "kronor", "rupees", "usd", "eur", "gbp"]
 )
-"""A sum of money ('$45,000', '2.5 million crowns')."""
+"""Currency nouns CLDR's English names lack ('crowns' for koruna, kronor's English 'crowns') and ISO codes."""
+NOT_CURRENCY = frozenset(
+    [
+        "mark",
+        "marks",
+        "won",
+        "real",
+        "reals",
+        "rights",
+        "unit",
+        "units",
+        "account",
+        "gold",
+        "silver",
+        "code",
+        "currency",
+    ]
+)
+"""Last words of CLDR currency names that are everyday English words first ('scored 85 marks', 'the 3 units')."""
+
+
+@lru_cache(maxsize=1)
+def currency_nouns() -> frozenset[str]:
+    """Unit nouns of the world's currencies, singular and plural ('zloty', 'zlotys', 'pesos', 'lira'), from CLDR's
+    English currency names as Babel ships them; funds, metals and test codes (X..) left out."""
+    from babel import Locale
+    from babel.numbers import get_currency_name
+
+    words = set(CURRENCY_WORDS)
+    for code in map(str, Locale("en").currencies):
+        if code.startswith("X"):
+            continue
+        for count in (1, 2):
+            name = re.sub(r"\s*\(.*\)", "", get_currency_name(code, count=count, locale="en")).strip()
+            if name and name.split()[-1].isalpha():
+                words.add(name.split()[-1].lower())
+    words |= {f"{w}s" for w in words if not w.endswith("s")}  # CLDR's plural is often the singular ('Aruban florin')
+    return frozenset(words - NOT_CURRENCY)
+
+
+@lru_cache(maxsize=1)
+def money_pattern() -> re.Pattern[str]:
+    """A sum of money ('$45,000', '2.5 million crowns', '3.1 million florins', '12,000 zlotys')."""
+    nouns = "|".join(sorted(map(re.escape, currency_nouns()), key=len, reverse=True))
+    return re.compile(
+        rf"[$€£¥]\s?\d|\b\d[\d,.]*\s?(?:(?:thousand|million|billion|trillion|m|bn)\s)?(?:{nouns})\b", re.I
+    )
+
+
 VALUE = re.compile(
     r"(?P<cur>[$€£¥]\s?)?(?P<num>\d[\d,.]*\d|\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|thirty|forty|fifty|hundred|a dozen|dozens|hundreds|thousands))(?:\s*-?\s*(?:million|billion|"
@@ -120,7 +166,7 @@ def measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
             if unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
                 return True, value
             continue
-        if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or MONEY.match(value):
+        if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or money_pattern().match(value):
             continue
         if m.group("num").lower() in model_numbers or _LABEL.search(sentence[: m.start()]):
             continue
