@@ -19,7 +19,8 @@ from app import nlp
 from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
 from app.retrieve.clauses import without_dated_asides
-from app.retrieve.measures import measured, money_pattern
+from app.retrieve.measures import DURATION, measured, money_pattern
+from app.retrieve.nearest import nearest_item
 from app.retrieve.negation import asks_negated, only_denied
 from app.retrieve.paraphrase import Paraphrases
 from app.retrieve.question import (
@@ -542,13 +543,6 @@ def anchor_fit(analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope()
     return Fit(True, "", tuple(missing), tuple(conflicts))
 
 
-_DURATION = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
-    r"days?|weeks?|months?|years?|decades?)\b",
-    re.I,
-)
-
-
 def type_fit(
     analysis: QuestionAnalysis, sentence: str, scope: Scope = Scope(), entities: Sequence[nlp.Entity] | None = None
 ) -> tuple[bool, str]:
@@ -573,6 +567,7 @@ def type_fit(
     ents = entities if entities is not None else nlp.entities(sentence)
     labels = TYPE_LABELS[atype]
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
+    items = []
     for ent in ents:
         if ent.label not in labels:
             continue
@@ -582,9 +577,11 @@ def type_fit(
                 continue  # a name the question already gives is not the answer
         elif number_keys(ent.text) and number_keys(ent.text) <= asked_values:
             continue  # the asked year or figure itself
-        elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not _DURATION.search(ent.text):
+        elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not DURATION.search(ent.text):
             continue  # 'in July' is a date, not an amount; 'for 18 months' is one
-        return True, ent.text
+        items.append(ent)
+    if items:  # of two figures, the one next to the asked year or name ('410 in 2025 and *380* in 2024')
+        return True, nearest_item(sentence, items, analysis.anchors)
     if atype == "money" and (m := money_pattern().search(sentence)):
         return True, m.group(0)
     if atype in {"number", "quantity"}:

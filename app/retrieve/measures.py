@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from app import nlp
 from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS
+from app.retrieve.nearest import nearest_item
 from app.retrieve.question import QuestionAnalysis, model_names, name_key, number_keys, stem, year_keys
 
 CURRENCY_WORDS = frozenset(
@@ -34,6 +35,14 @@ NOT_CURRENCY = frozenset(
     ]
 )
 """Last words of CLDR currency names that are everyday English words first ('scored 85 marks', 'the 3 units')."""
+
+
+DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
+    r"days?|weeks?|months?|years?|decades?)\b",
+    re.I,
+)
+"""A span of time ('for 18 months', 'two weeks'): an amount, where 'in July' is a date."""
 
 
 @lru_cache(maxsize=1)
@@ -155,8 +164,9 @@ def measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
     asked = asked_count(analysis.question)
     # 'the Oryx *6* phones': a model's number is part of its name, not a count ('About 300 people' opens a sentence)
     model_numbers = {num for name, num in model_names(sentence) if not sentence.lstrip().startswith(name)}
-    named: list[str] = []
-    bare: list[str] = []
+    named: list[nlp.Entity] = []
+    bare: list[nlp.Entity] = []
+    dimensioned: list[nlp.Entity] = []
     for m in VALUE.finditer(sentence):
         value = m.group(0).strip()
         unit = (m.group("unit") or "").strip(" -").lower()
@@ -164,22 +174,24 @@ def measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
             continue
         if analysis.dimension != "count":
             if unit in DIMENSION_UNITS.get(analysis.dimension, frozenset()):
-                return True, value
+                dimensioned.append(nlp.Entity(m.start(), m.start() + len(value), "QUANTITY", value))
             continue
         if m.group("cur") or unit == "%" or re.fullmatch(r"per\s?cent", unit) or money_pattern().match(value):
             continue
         if m.group("num").lower() in model_numbers or _LABEL.search(sentence[: m.start()]):
             continue
         number = value[: m.end("num") - m.start()].strip()
+        item = nlp.Entity(m.start(), m.start() + len(number), "CARDINAL", number)
         noun = counted_noun(_MULTIPLIER.sub("", sentence[m.end("num") :]).lstrip(" -"))
         if noun and asked and _same_noun(noun, asked):
-            named.append(number)
+            named.append(item)
         elif noun in MEASUREMENT_UNITS or unit in MEASUREMENT_UNITS:
             continue  # '10 metres', 'a 61-millimetre animal': a length, not a count
         elif not (noun and asked and asked not in GENERIC_TYPE_NOUNS):
-            bare.append(number)  # a count of another noun ('1,240 adults' for 'how many patients') is left out
-    if named or bare:
-        return True, (named or bare)[0]
+            bare.append(item)  # a count of another noun ('1,240 adults' for 'how many patients') is left out
+    found = dimensioned or named + bare  # a count of the asked noun first, unless a bare one stands by the asked year
+    if found:  # of two, the one next to the asked year or name ('410 in 2025 and *380* in 2024')
+        return True, nearest_item(sentence, found, analysis.anchors)
     return False, ""
 
 
