@@ -650,3 +650,18 @@ def test_brief_1_10_100_articles(
         assert b.key_points and all(texts[c.article_id][c.start : c.end] == c.quote for c in b.citations)
     record_property("brief_seconds", timings)
     print(f"\nbriefing time (extractive, standard): {timings}")
+
+
+@pytest.mark.parametrize(
+    ("lead", "headline"),
+    [
+        ("PORT ORVAL — Tessel Freight reported a 12 percent rise in revenue on Thursday.", "Tessel Freight reported a 12 percent rise in revenue on Thursday"),
+        ("ARDEN (Wire) - The Orval central bank held rates on Thursday.", "The Orval central bank held rates on Thursday"),
+        ("The Orval central bank held rates on Thursday.", "The Orval central bank held rates on Thursday"),
+    ],
+)  # fmt: skip
+def test_a_datelined_lead_gives_a_headline_not_the_place(lead: str, headline: str) -> None:
+    """Trial 15: every multi-article briefing was headed by the lead story's dateline ('PORT ANSELM')."""
+    from app.brief.cues import key_phrase
+
+    assert key_phrase(lead) == headline

@@ -449,11 +449,13 @@ _PARENTHETICAL = re.compile(
 
 
 _BOUNDARY = _words("and but or to with on in for of that which who while after before by from at as")
+_DATELINE = re.compile(r"^\W*[A-Z][A-Z.'’ -]{1,40}(?:\s*\([^)]{1,40}\))?\s+[—–-]\s+")
+"""A wire story's dateline ('PORT ANSELM — ', 'LONDON (Reuters) - '): where the story was filed, not what it says."""
 
 
 def key_phrase(text: str, max_words: int = 12) -> str:
     """A headline-like phrase from a sentence: leading adverbials and asides removed, cut at a clause boundary."""
-    s = text.strip()
+    s = _DATELINE.sub("", text.strip())  # else the clause cut below leaves only the place ('PORT ANSELM')
     lead = re.compile(r"^\W*(?:at|in|on|as|after|meanwhile|however|according to|\w+ing)\b[^,]{0,60},\s*", re.I)
     while (m := lead.match(s)) and len(s) - m.end() > 30:  # 'As reported by Reuters, citing a document, the plan ...'
         s = s[m.end() :]
