@@ -503,9 +503,9 @@ class ExtractiveEngine:
         scope = passage_scope(
             p.text, c.start, c.end, title=p.title, published=p.published, article=same_article(p, passages)
         )
-        stored = entities.decode(p.entities, p.text)
         if not anchor_fit(analysis, c.text, scope, terms=terms).ok:
             return False  # settled without the parse-reading rules of `fit`
+        stored = entities.decode(p.entities, p.text)
         if stored is None:  # an index from before entities were stored: anchors only (no model call here)
             return True
         return fit(analysis, c.text, scope, entities=entities.within(stored, c.start, c.end), terms=terms).ok

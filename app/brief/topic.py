@@ -1,6 +1,6 @@
 """Which retrieved articles a topic briefing (`brief --query`) is about. Retrieval always returns its top k passages,
-so without this a briefing on a topic covered by two articles also briefed the ten least unrelated others (topic
-source precision 0.19 on evals/topic_briefings.jsonl's dev part), and a topic no article covers was briefed from
+so without this a briefing on a topic covered by two articles also briefed the least unrelated others (topic source
+precision 0.29 on evals/topics_dev.jsonl, end to end), and a topic no article covers was briefed from
 whatever came closest.
 
 An article is on the topic when its best passage is nearly as similar to the topic as the best article's is, and the

@@ -19,7 +19,7 @@ from app import nlp
 from app.models import Passage
 from app.retrieve.attribution import figure_nouns, holder_conflict, other_kind
 from app.retrieve.clauses import without_dated_asides
-from app.retrieve.measures import DURATION, measured, money_pattern
+from app.retrieve.measures import TIME_SPAN, measured, money_pattern
 from app.retrieve.nearest import nearest_item
 from app.retrieve.negation import asks_negated, only_denied
 from app.retrieve.paraphrase import Paraphrases
@@ -577,7 +577,7 @@ def type_fit(
                 continue  # a name the question already gives is not the answer
         elif number_keys(ent.text) and number_keys(ent.text) <= asked_values:
             continue  # the asked year or figure itself
-        elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not DURATION.search(ent.text):
+        elif atype == "quantity" and ent.label in {"DATE", "TIME"} and not TIME_SPAN.search(ent.text):
             continue  # 'in July' is a date, not an amount; 'for 18 months' is one
         items.append(ent)
     if items:  # of two figures, the one next to the asked year or name ('410 in 2025 and *380* in 2024')

@@ -37,7 +37,7 @@ NOT_CURRENCY = frozenset(
 """Last words of CLDR currency names that are everyday English words first ('scored 85 marks', 'the 3 units')."""
 
 
-DURATION = re.compile(
+TIME_SPAN = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
     r"days?|weeks?|months?|years?|decades?)\b",
     re.I,

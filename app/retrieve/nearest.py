@@ -25,8 +25,9 @@ def nearest_item(sentence: str, items: Sequence[nlp.Entity], anchors: Sequence[A
     lowered = sentence.lower()
     cues: list[tuple[int, int]] = []
     for kinds in CUE_TIERS:
-        found = [(a, lowered.find(a.text.lower())) for a in anchors if a.kind in kinds]
-        cues = cues or [(i, i + len(a.text)) for a, i in found if i >= 0]
+        cues = [(i, i + len(a.text)) for a in anchors if a.kind in kinds if (i := lowered.find(a.text.lower())) >= 0]
+        if cues:
+            break
     if not cues:
         return items[0].text
     joins = [0, *(m.start() for m in _JOINS.finditer(sentence)), len(sentence)]

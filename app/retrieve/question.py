@@ -522,9 +522,8 @@ def _terms(doc: nlp.Doc, asked: nlp.Token | None, names: list[str]) -> list[nlp.
     out: list[nlp.Token] = []
     name_words = {w.lower() for n in names for w in n.split()}
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    if root is not None and any(
-        c.dep_ == "prt" for c in root.children
-    ):  # a phrasal verb's complement: 'end up *costing*'
+    if root is not None and any(c.dep_ == "prt" for c in root.children):
+        # a phrasal verb's complement is the asked verb: 'end up *costing*'
         root = next((c for c in root.children if c.dep_ in {"xcomp", "advcl"} and c.tag_ == "VBG"), root)
     if root is not None and _content_root(root) and root.lemma_.lower() not in LIGHT_VERBS | SPEECH_LEMMAS:
         out.append(root)

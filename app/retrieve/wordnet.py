@@ -73,10 +73,9 @@ def _exceptions() -> dict[str, list[str]]:
 
 def _pointed(synset: tuple[str, int], lemma: str) -> set[str]:
     """Lemmas at the end of the followed pointers of one synset: lexical pointers only from `lemma`'s own word."""
+    words = _synset_words(*synset)
     fields = _data_line(*synset).split(" | ")[0].split()
-    count = int(fields[3], 16)
-    words = [re.sub(r"\(.*\)$", "", fields[4 + 2 * i]).lower() for i in range(count)]
-    at = 4 + 2 * count
+    at = 4 + 2 * len(words)
     out: set[str] = set()
     for i in range(int(fields[at])):
         symbol, offset, pos, source_target = fields[at + 1 + 4 * i : at + 5 + 4 * i]
