@@ -64,6 +64,25 @@ def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
             "What did they reject?",
             "What did EU foreign ministers reject?",
         ),
+        # trial 16 D15: a possessive 'her' keeps its 's; an object 'her' does not take one
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "Who was her predecessor?",
+            "Who was Priya Raman's predecessor?",
+        ),
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "Who appointed her in 2020?",
+            "Who appointed Priya Raman in 2020?",
+        ),
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "When did her term start?",
+            "When did Priya Raman's term start?",
+        ),
     ],
 )
 def test_follow_ups_are_rewritten_into_standalone_questions(
