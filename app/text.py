@@ -326,12 +326,13 @@ def parse_news_text(text: str) -> NewsText | None:
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i + 1 >= len(lines):
-        return None
-    title, published = lines[i].strip(), parse_dateline(lines[i + 1])
+    title, i = lines[i].strip() if i < len(lines) else "", i + 1
+    while i < len(lines) and not lines[i].strip():  # a blank line may stand between the title and its dateline
+        i += 1
+    published = parse_dateline(lines[i]) if i < len(lines) else None
     if published is None or not title or len(title) >= 200:
         return None
-    i += 2
+    i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
     # The site repeats the header above the body.

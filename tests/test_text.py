@@ -171,6 +171,16 @@ def test_parse_news_text_rejects_other_text() -> None:
     assert parse_news_text("") is None
 
 
+@pytest.mark.parametrize("gap", ["\n", "\n\n", "\n  \n\n"])
+def test_a_dateline_may_stand_after_blank_lines_under_the_title(gap: str) -> None:
+    """Trial 16 D10: 'Title, blank line, dateline' lost its date and indexed the dateline as text."""
+    news = parse_news_text(f"Court clears harbour pilot{gap}3 DEC 2026 09:15\n\nThe pilot was cleared on Tuesday.\n")
+    assert news is not None and news.published == datetime(2026, 12, 3, 9, 15)
+    assert news.title == "Court clears harbour pilot" and news.body == "The pilot was cleared on Tuesday."
+    # a date-looking line that is not alone on its line is body text, as before
+    assert parse_news_text(f"Court clears harbour pilot{gap}On 3 DEC 2026 the pilot was cleared.\n") is None
+
+
 @pytest.mark.parametrize(
     "line",
     [
