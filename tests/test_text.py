@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.text import (
     article_id,
     build_article,
+    clean_question,
     detect_site_name,
     is_boilerplate_line,
     markdown_to_text,
@@ -341,3 +342,19 @@ def test_markdown_title_not_first_stays_in_text() -> None:
     title, text = markdown_to_text("Intro line.\n\n# Late Title\n\nBody.")
     assert title == "Late Title"
     assert text == "Intro line.\nLate Title\nBody."
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Who won in ２０２２?", "Who won in 2022?"),  # full-width digits
+        ("Ｗｈｏ won in 2022?", "Who won in 2022?"),  # full-width letters
+        ("Who\u200b won in 20\u200d22?", "Who won in 2022?"),  # zero-width space and joiner
+        ("Who won\u00ad in 2022?\u2060", "Who won in 2022?"),  # soft hyphen, word joiner
+        ("Who  won\tin\u00a02022?\n", "Who won in 2022?"),  # tabs, no-break space, newline
+        ("Who won in Zürich?", "Who won in Zürich?"),  # letters outside ASCII stay as they are
+    ],
+)
+def test_clean_question_reads_a_question_as_articles_are_read(typed: str, read: str) -> None:
+    """Trial 16 D9: zero-width spaces and full-width characters made a question abstain or decline."""
+    assert clean_question(typed) == read
