@@ -9,7 +9,8 @@ import pytest
 
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.constraints import Scope, fit, passage_scope
-from app.retrieve.measures import asked_count, asks_extent, counted_noun, has_length, measured
+from app.retrieve.counting import asked_count, counted_noun
+from app.retrieve.measures import asks_extent, has_length, measured
 from app.retrieve.negation import only_denied
 from app.retrieve.question import analyse
 
@@ -33,10 +34,22 @@ def test_the_noun_a_count_counts(after: str, noun: str) -> None:
 
 
 def test_the_noun_how_many_asks_to_count() -> None:
-    assert asked_count("How many Brindle 5 phones were affected?") == "phones"
-    assert asked_count("How many of Tarnby's wards did she carry?") == "wards"
-    assert asked_count("How many Ostrel's newts have been found?") == "newts"
-    assert asked_count("How many were hurt?") == ""
+    assert asked_count("How many Brindle 5 phones were affected?") == ("phones", 19)
+    assert asked_count("How many of Tarnby's wards did she carry?") == ("wards", 21)
+    assert asked_count("How many Ostrel's newts have been found?") == ("newts", 18)
+    assert asked_count("How many were hurt?") == ("", -1)
+
+
+def test_the_analysis_finds_the_counted_noun_once_for_every_reader() -> None:
+    """One path: the analysis holds the counted noun (measures reads it there, and it is the analysis's asked noun);
+    where the parser takes the noun for a verb ('stork *pairs* breed') the parse's own noun keeps the qualifiers while
+    the count is still of pairs."""
+    assert analyse("How many Brindle 5 phones were affected?").counted == "phones"
+    storks = analyse("How many black stork pairs breed in the Lenne valley?")
+    assert storks.counted == "pairs" and {"black", "stork"} <= {a.text for a in storks.anchors if a.strict}
+    assert measured(storks, "The census counted 34 breeding pairs in the valley.") == (True, "34")
+    assert not measured(storks, "The census counted 34 volunteers in the valley.")[0]
+    assert analyse("How many were hurt?").counted == ""
 
 
 def test_a_count_of_another_noun_does_not_answer_how_many() -> None:
