@@ -10,7 +10,7 @@ import pytest
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.constraints import Scope, fit, passage_scope
 from app.retrieve.counting import asked_count, counted_noun
-from app.retrieve.measures import asks_extent, has_length, measured
+from app.retrieve.measures import TIME_SPAN, asks_extent, has_length, measured
 from app.retrieve.negation import only_denied
 from app.retrieve.question import analyse
 
@@ -122,6 +122,24 @@ def test_how_long_a_thing_is_asks_for_its_length_measured_as_long() -> None:
     assert has_length("The tunnel is 4.2 km in length.")
     assert not has_length("The newts live along a 3-kilometre stretch of stream at 900 metres.")  # other lengths
     assert not has_length("The strike lasted 12 days.")
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The strike lasted 18 months.", True),
+        ("Fenner finished four seconds behind.", True),  # a span in seconds or minutes is one too
+        ("She finished more than a minute ahead.", True),
+        ("thirty years", True),  # a span in words, as an entity gives it
+        ("She has led the company since 2019.", True),  # 'how long' is answered by when it began
+        ("The vote was held in July.", False),  # a date, not a span
+        ("Oduya hosted the ceremony for a second year.", False),  # 'a second' is an ordinal here
+        ("She was elected in a second-round vote.", False),
+    ],
+)
+def test_one_time_span_pattern_for_entities_and_sentences(text: str, span: bool) -> None:
+    """measures.TIME_SPAN serves both readers of 'how long': the answer check's entities and the extractive engine."""
+    assert bool(TIME_SPAN.search(text)) is span
 
 
 @pytest.mark.parametrize(

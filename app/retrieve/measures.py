@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from app import nlp
 from app.retrieve.counting import counted_noun
-from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS
+from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS, NUMBER_WORDS
 from app.retrieve.nearest import nearest_item
 from app.retrieve.question import QuestionAnalysis, model_names, name_key, number_keys, stem, year_keys
 
@@ -39,11 +39,13 @@ NOT_CURRENCY = frozenset(
 
 
 TIME_SPAN = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
-    r"days?|weeks?|months?|years?|decades?)\b",
+    rf"\b(?:(?:a|an)\s+(?:minute|hour|day|week|month|year|decade)|(?:several|few|\d[\d,.]*|{NUMBER_WORDS})\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?))\b|\bsince\b",
     re.I,
 )
-"""A span of time ('for 18 months', 'two weeks'): an amount, where 'in July' is a date."""
+"""What 'how long' asks for, in an entity (constraints) or a sentence (the extractive engine): a span of time ('for 18
+months', 'four seconds') or its start ('since 2019'), where 'in July' is a date; 'a second' is left out, as it is
+mostly an ordinal ('for a second year', 'a second-round vote')."""
 
 
 @lru_cache(maxsize=1)
