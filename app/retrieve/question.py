@@ -306,10 +306,10 @@ def _asked_noun(doc: nlp.Doc, counted: nlp.Token | None = None) -> nlp.Token | N
     """The noun the question asks about: 'which *company*', 'what was the *revenue*', 'who is the *mayor*',
     'how many *branches*' (`counted`: the noun counting.asked_count found), 'how much of the sale *proceeds*'."""
     m = _HOW_MANY.match(doc.text)
+    # the counted noun, unless the parser read it as a verb ('stork *pairs* breed'): then it holds no qualifiers, and
+    # the parse's own noun below keeps them ('black', 'stork')
     if m and counted is not None and counted.idx >= m.end() and counted.pos_ == "NOUN":
-        return (
-            counted  # a word the parser read as a verb ('stork *pairs* breed') holds no qualifiers: the parse decides
-        )
+        return counted
     if m:
         # the first common noun, past the names that say whose ('how many of *Tarnby's* wards')
         following = [t for t in doc if t.idx >= m.end() and t.pos_ == "NOUN"]
