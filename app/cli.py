@@ -232,8 +232,8 @@ def _print_answer_tail(answer: Answer) -> None:
 
 
 def _question(text: str) -> str:
-    """The one question limit every door applies (app.serve.security): too long or blank is an error, not a run."""
-    from app.serve.security import check_question
+    """The one question limit every door applies (app.limits): too long or blank is an error, not a run."""
+    from app.limits import check_question
 
     return check_question(text, _state.settings)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app import limits
 from app.models import Answer, AnswerDelta, AnswerDone, AnswerEvent, AnswerSentenceVerified, Briefing, Passage
-from app.serve import security
 from app.serve.api.context import ApiContext
 from app.serve.api.schemas import ASK_EVENT, AskRequest, BriefRequest, SearchRequest
 from app.serve.api.streaming import event_stream
@@ -55,8 +55,8 @@ def build(api: ApiContext) -> APIRouter:
     )
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
-        question = security.check_question(body.question, api.settings)  # 413 / 422, the limit every door shares
-        security.check_message_sizes([turn.content for turn in body.history], api.settings)
+        question = limits.check_question(body.question, api.settings)  # 413 / 422, the limit every door shares
+        limits.check_message_sizes([turn.content for turn in body.history], api.settings)
         backend = api.backend(body.backend)
 
         def answer() -> Answer:
