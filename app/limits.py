@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from app.errors import NewsdeskError
 from app.settings import Settings
+from app.text import clean_question
 
 
 class InputTooLong(NewsdeskError):
@@ -29,14 +30,16 @@ class EmptyQuestion(NewsdeskError):
     status = 422
 
 
-def check_question(text: str | None, settings: Settings, *, what: str = "question") -> str:
-    """The question stripped; the one size rule every door applies (API, /v1, web chat, CLI) before any work."""
+def check_question(text: str | None, settings: Settings, *, what: str = "question", length: int | None = None) -> str:
+    """The question as read (app.text.clean_question: NFKC, no invisible characters, single spaces); the one size
+    rule every door applies (API, /v1, web chat, CLI) before any work. `length`: the whole input's length, when only
+    its first limit + 1 characters were read (a pipe)."""
     limit = settings.max_question_chars
-    question = (text or "").strip()
+    question = clean_question(text or "")
     if len(question) > limit:
-        raise QuestionTooLong(f"the {what} is {len(question)} characters long; the limit is {limit}")
+        raise QuestionTooLong(f"the {what} is {max(length or 0, len(question))} characters long; the limit is {limit}")
     if not question:
-        raise EmptyQuestion(f"the {what} is empty (only whitespace)")
+        raise EmptyQuestion(f"the {what} is empty (only whitespace or invisible characters)")
     return question
 
 

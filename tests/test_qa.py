@@ -146,6 +146,14 @@ def test_abstention_says_plainly_what_is_not_known(question: str, expected: str)
     assert expected.startswith(ABSTAIN_PREFIX)
 
 
+def test_a_long_question_is_not_echoed_whole() -> None:
+    """Trial 16 D14: a 4,000-character question came back whole inside its decline."""
+    question = "Why " + "did the council vote again " * 150 + "?"
+    text = abstention(question)
+    assert text.startswith(ABSTAIN_PREFIX) and text.endswith(" …?”")
+    assert len(text) < 300 and "did the council vote again did" in text
+
+
 @pytest.mark.parametrize(
     "text",
     [CANNOT_ANSWER_MARKER, " cannot_answer.", "**CANNOT ANSWER**", "CANNOT_ANSWER\n\nThe passages are about Ukraine.",

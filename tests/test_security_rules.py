@@ -44,6 +44,13 @@ def test_question_limit_and_blank_question(tmp_path: Path) -> None:
         limits.check_question(" \n\t", settings)
     with pytest.raises(limits.QuestionTooLong):
         limits.check_message_sizes(["ok", "y" * 11], settings)
+    # read as articles are (trial 16 D9): invisible characters are nothing, full-width ones are letters and digits
+    assert limits.check_question("Ｗho won\u200b?", settings) == "Who won?"
+    with pytest.raises(limits.EmptyQuestion, match="invisible"):
+        limits.check_question("\u200b\u2060 \ufeff", settings)
+    assert limits.check_question("\u200b" * 50 + "Who won?", settings) == "Who won?"  # not over the limit either
+    with pytest.raises(limits.QuestionTooLong, match="is 5000 characters long"):
+        limits.check_question("x" * 11, settings, length=5000)  # a pipe read only in part
 
 
 def test_a_topic_has_the_question_limit(tmp_path: Path) -> None:
