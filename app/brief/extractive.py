@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.brief import cues
-from app.brief.attribution import resolve_speakers
+from app.brief.actors import actor_keys, group_actors
+from app.brief.attribution import needs_speaker, resolve_speakers
 from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
 from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
 from app.brief.ranking import DUPLICATE_SIM, lexrank, mmr
+from app.brief.stories import headline as story_headline
+from app.brief.stories import stories, story_leads
 from app.brief.timeline import event_day
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTRACTIVE_VERSION = "extractive-5"
+EXTRACTIVE_VERSION = "extractive-6"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
@@ -326,8 +329,16 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
         if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
             questions.append(q)
-    lead = next((i for i in usable), None)
-    headline = cues.key_phrase(units[lead].text) if multi and lead is not None else ("Briefing" if multi else "")
+    # Several unrelated stories (a whole-library briefing): each story's lead comes before any side fact, and the
+    # headline says there are others. A headline is never a quotation (trial 16 D7).
+    groups = stories(units, ctx.clusters, score) if multi else []
+    leads = story_leads(units, usable, groups, score) if len(groups) > 1 else []
+    lead = (
+        leads[0] if leads else next((i for i in usable if not needs_speaker(units[i].text)), next(iter(usable), None))
+    )
+    headline = (
+        story_headline(units[lead].text, len(groups)) if multi and lead is not None else ("Briefing" if multi else "")
+    )
     title_words = len((headline or units[0].article.title).split())
     fixed = title_words + sum(len(q.split()) for q in questions)  # the headline and questions are read too
     # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
@@ -336,13 +347,19 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     disputed = _shown_disputes(ctx, pool, spec.disputed)
     spent = spec.words // DISPUTE_SHARE - pool.left
     pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
+    kept: list[int] = []
+    for i in leads[: spec.summary + spec.key_points]:  # reserved before the timeline can take them
+        if pool.fits(i):
+            pool.reserve(i)
+            kept.append(i)
+    leads = kept
     # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
     days = [event_day(u.text, u.article.published) for u in units]
     # Who said what and (across outlets) the timeline are promised sections: when the articles have material for
     # them, their first item is reserved before the summary can take it, each within a share of what is left here
     # (D9: the summary and key points used to take every attributed unit first and a short budget left it empty).
     base = pool.left
-    actor_of = _actor_keys(ctx)
+    actor_of, ctx.actor_names = actor_keys(units, ctx.speakers)
     said = _who_said_what(ctx, [i for i in usable if i in actor_of], actor_of, pool, spec, base)
     timeline = _timeline(ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0)
     # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
@@ -350,19 +367,24 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     room = pool.left // 2
     summary_ids: list[int] = []
     words = 0
-    for i in mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
+    cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room)
+    for i in leads:  # one story each, in story order (already reserved); those that do not fit open the key points
         n = len(units[i].text.split())
-        same_fact = any(i in ctx.clusters[j] for j in summary_ids)
-        if (
-            len(summary_ids) < spec.summary
-            and not same_fact
-            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room))
+        if len(summary_ids) < spec.summary and (
+            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)
         ):
             summary_ids.append(i)
             words += n
+    for i in [] if leads else mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
+        n = len(units[i].text.split())
+        same_fact = any(i in ctx.clusters[j] for j in summary_ids)
+        if len(summary_ids) < spec.summary and not same_fact and (not summary_ids or words + n <= cap):
+            summary_ids.append(i)
+            words += n
     rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
-    summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
-    summary = [pool.take(i) for i in summary_ids]
+    if not leads:
+        summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
+    summary = [ctx.point(i) if i in leads else pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
@@ -381,6 +403,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     limits["disputed"] -= len(disputed)
     picked: dict[str, list[int]] = {k: [] for k in queues}
     picked["actors"] = list(said)
+    picked["key_points"] = [i for i in leads if i not in summary_ids][: limits["key_points"]]
     per_actor: dict[str, int] = {}
     for i in said:
         per_actor[actor_of[i]] = per_actor.get(actor_of[i], 0) + 1
@@ -407,7 +430,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         headline=headline,
         summary=summary,
         key_points=[ctx.point(i) for i in picked["key_points"]],
-        actors=_actors(ctx, picked["actors"], actor_of),
+        actors=group_actors(units, score, picked["actors"], actor_of, ctx.actor_names, ctx.point),
         facts=[ctx.point(i) for i in picked["facts"]],
         disputed=disputed + [ctx.point(i) for i in picked["disputed"]],
         timeline=timeline,
@@ -527,49 +550,6 @@ class _Pool:
         self.used |= set(ids)
         self.quoted |= set(ids)
         return DraftPoint(text=d.describe(), evidence=evidence, parts=parts, values=values)
-
-
-def _actor_keys(ctx: _Ctx) -> dict[int, str]:
-    """Unit -> the key of its main actor (who says or does something in it; pronouns resolved to the last named one)."""
-    units = ctx.units
-    names: dict[str, cues.ActorHit] = {}
-    person: dict[str, bool] = {}
-    out: dict[int, str] = {}
-    last: dict[tuple[str, str], str] = {}  # (article id, 'person'/'group') -> actor key
-    for i, u in sorted(enumerate(units), key=lambda t: (t[1].article.id, t[1].position)):
-        keys: list[str] = []
-        for hit in u.actors:
-            if hit.pronoun:
-                key = last.get((u.article.id, hit.pronoun))
-                if key is None:
-                    continue
-            else:
-                key = hit.key
-                prev = names.get(key)
-                if prev is None or len(hit.name) > len(prev.name) or len(hit.role) > len(prev.role):
-                    names[key] = cues.ActorHit(key, max(hit.name, prev.name if prev else "", key=len),
-                                               max(hit.role, prev.role if prev else "", key=len), hit.person)  # fmt: skip
-                person[key] = person.get(key, False) or hit.person
-            if key not in keys:
-                keys.append(key)
-            last[(u.article.id, "person" if person.get(key) else "group")] = key
-        if keys:  # a unit is listed under its main actor only, so no point repeats
-            out[i] = keys[0]
-    ctx.actor_names = names
-    return out
-
-
-def _actors(ctx: _Ctx, picked: list[int], actor_of: dict[int, str]) -> list[DraftActor]:
-    """The picked units grouped under their actors, actors in order of their best unit."""
-    members: dict[str, list[int]] = {}
-    for i in sorted(picked, key=lambda i: -ctx.score[i]):
-        members.setdefault(actor_of[i], []).append(i)
-    actors: list[DraftActor] = []
-    for key, ids in members.items():
-        ids.sort(key=lambda i: (ctx.units[i].article.id, ctx.units[i].position))
-        hit = ctx.actor_names[key]
-        actors.append(DraftActor(name=hit.name, role=hit.role, points=[ctx.point(i) for i in ids]))
-    return actors
 
 
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:
