@@ -208,10 +208,10 @@ def speaker_actor(speaker: str) -> ActorHit | None:
     if not words or not words[0][:1].isupper():
         return None
     links = [k for k, w in enumerate(words) if w in _ORG_LINKS]
-    if links and 0 < links[0] < len(words) - 1 and words[links[0] - 1].lower() not in TITLE_WORDS:
-        if all(w[:1].isupper() or w in _ORG_LINKS or w == "the" for w in words):
-            name = " ".join(words)
-            return ActorHit(key=name.lower(), name=name, role="", person=False)
+    org = links and 0 < links[0] < len(words) - 1 and words[links[0] - 1].lower() not in TITLE_WORDS
+    if org and all(w[:1].isupper() or w in _ORG_LINKS or w == "the" for w in words):
+        name = " ".join(words)
+        return ActorHit(key=name.lower(), name=name, role="", person=False)
     return parse_name(" ".join(words))
 
 

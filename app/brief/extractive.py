@@ -23,7 +23,7 @@ from app.brief import cues
 from app.brief.actors import actor_keys, group_actors
 from app.brief.attribution import needs_speaker, resolve_speakers
 from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
-from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
+from app.brief.draft import Draft, DraftPoint, Evidence, LengthSpec, word_budget
 from app.brief.ranking import DUPLICATE_SIM, lexrank, mmr
 from app.brief.stories import headline as story_headline
 from app.brief.stories import stories, story_leads
