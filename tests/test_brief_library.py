@@ -17,6 +17,7 @@ from app.brief.attribution import resolve_speakers
 from app.brief.cues import ActorHit, key_phrase, speaker_actor
 from app.brief.render import render_markdown, speaker_prefix
 from app.brief.stories import headline, stories, story_leads
+from app.evaluation import metrics
 from app.models import Briefing, BriefingPoint, BriefSelection
 from app.text import build_article
 
@@ -75,6 +76,8 @@ def test_stories_are_articles_linked_by_a_shared_fact_and_each_gets_its_lead() -
     assert groups[0] == [a.id, b.id]  # two articles tell it: the first story
     leads = story_leads(units, range(6), groups, score)  # type: ignore[arg-type]
     assert [units[i].text for i in leads][1] == "The Lessing choir won the Arlen prize."  # its lead, not the side fact
+    alone = story_leads(units[3:], [1, 2], [[c.id]], np.array([0.1, 0.2, 0.9]))  # type: ignore[arg-type]
+    assert alone == [1]  # the most central unit is a quote, then a side fact: the earliest non-quote one leads
 
 
 # ---- who said what ---------------------------------------------------------------------------------------------------
@@ -190,3 +193,15 @@ def test_every_door_gives_the_same_library_briefing(library_desk, monkeypatch: p
     html = str(Handlers(library_desk, library_desk.settings).brief(None, "", None, None, "standard", None))
     assert direct.headline.split(" — ")[0] in html.replace("&#x27;", "'")
     assert "company: " not in html
+
+
+def test_a_long_single_article_topic_briefing_opens_with_its_news_and_has_points(library_desk) -> None:  # type: ignore[no-untyped-def]
+    """Trial 16 D7: a long topic briefing of one article was a 45-word quote as summary, then nothing but the timeline."""
+    got = {n: library_desk.brief(BriefSelection(query="Dunmore half marathon"), length=n, backend="extractive")
+           for n in ("short", "long")}  # fmt: skip
+    for b in got.values():
+        assert [s.title for s in b.sources] == ["Okoro wins Dunmore half marathon"]
+        assert b.summary.parts[0].text.startswith(LEADS["Okoro"])
+    long = got["long"]
+    assert long.key_points or long.facts
+    assert len(metrics.briefing_points(long)) > len(metrics.briefing_points(got["short"]))

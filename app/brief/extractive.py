@@ -21,7 +21,7 @@ import numpy as np
 
 from app.brief import cues
 from app.brief.actors import actor_keys, group_actors
-from app.brief.attribution import needs_speaker, resolve_speakers
+from app.brief.attribution import resolve_speakers
 from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
 from app.brief.draft import Draft, DraftPoint, Evidence, LengthSpec, word_budget
 from app.brief.ranking import DUPLICATE_SIM, lexrank, mmr
@@ -329,13 +329,13 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
         if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
             questions.append(q)
-    # Several unrelated stories (a whole-library briefing): each story's lead comes before any side fact, and the
-    # headline says there are others. A headline is never a quotation (trial 16 D7).
-    groups = stories(units, ctx.clusters, score) if multi else []
-    leads = story_leads(units, usable, groups, score) if len(groups) > 1 else []
-    lead = (
-        leads[0] if leads else next((i for i in usable if not needs_speaker(units[i].text)), next(iter(usable), None))
-    )
+    # Each story's lead (its news, not a quotation) opens the summary, and over several unrelated stories (a
+    # whole-library briefing) every story's lead comes before any side fact; the headline is the lead story's and
+    # says there are others (trial 16 D7: a quote and a side fact led, the news sat in the timeline).
+    groups = stories(units, ctx.clusters, score) if multi else [list(dict.fromkeys(u.article.id for u in units))]
+    leads = story_leads(units, usable, groups, score)
+    several = len(groups) > 1
+    lead = leads[0] if leads else next(iter(usable), None)
     headline = (
         story_headline(units[lead].text, len(groups)) if multi and lead is not None else ("Briefing" if multi else "")
     )
@@ -375,15 +375,15 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         ):
             summary_ids.append(i)
             words += n
-    for i in [] if leads else mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
+    for i in [] if several else mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
         n = len(units[i].text.split())
         same_fact = any(i in ctx.clusters[j] for j in summary_ids)
         if len(summary_ids) < spec.summary and not same_fact and (not summary_ids or words + n <= cap):
             summary_ids.append(i)
             words += n
     rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
-    if not leads:
-        summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
+    if not several:  # the lead first, then reading order
+        summary_ids.sort(key=lambda i: (i not in leads, rank[units[i].article.id], units[i].position))
     summary = [ctx.point(i) if i in leads else pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
