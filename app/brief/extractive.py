@@ -332,7 +332,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     # Each story's lead (its news, not a quotation) opens the summary, and over several unrelated stories (a
     # whole-library briefing) every story's lead comes before any side fact; the headline is the lead story's and
     # says there are others (trial 16 D7: a quote and a side fact led, the news sat in the timeline).
-    groups = stories(units, ctx.clusters, score) if multi else [list(dict.fromkeys(u.article.id for u in units))]
+    groups = stories(units, ctx.clusters, score, sim) if multi else [list(dict.fromkeys(u.article.id for u in units))]
     leads = story_leads(units, usable, groups, score)
     several = len(groups) > 1
     lead = leads[0] if leads else next(iter(usable), None)
@@ -347,12 +347,6 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     disputed = _shown_disputes(ctx, pool, spec.disputed)
     spent = spec.words // DISPUTE_SHARE - pool.left
     pool.left = min(spec.words - fixed - spent, max(budget - fixed - spent, budget // REST_SHARE))
-    kept: list[int] = []
-    for i in leads[: spec.summary + spec.key_points]:  # reserved before the timeline can take them
-        if pool.fits(i):
-            pool.reserve(i)
-            kept.append(i)
-    leads = kept
     # Timeline next, when the articles date their events: those units are then the timeline's, not the summary's.
     days = [event_day(u.text, u.article.published) for u in units]
     # Who said what and (across outlets) the timeline are promised sections: when the articles have material for
@@ -361,7 +355,20 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     base = pool.left
     actor_of, ctx.actor_names = actor_keys(units, ctx.speakers)
     said = _who_said_what(ctx, [i for i in usable if i in actor_of], actor_of, pool, spec, base)
-    timeline = _timeline(ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0)
+    before = set(pool.used)
+    timeline = _timeline(
+        ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0, leads=set(leads)
+    )
+    # The story leads next (the timeline may have dated them as a phrase; the summary quotes them whole): the first
+    # always, as a summary's first sentence always was, the others while the words last.
+    kept: list[int] = []
+    for i in leads[: spec.summary + spec.key_points]:
+        n = len(units[i].text.split())
+        if pool.free(i, used=before) and (not kept or n <= pool.left):
+            pool.left -= n
+            pool.used |= set(ctx.clusters[i])
+            kept.append(i)
+    leads = kept
     # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
     # first sentence always), so key points follow.
     room = pool.left // 2
@@ -468,11 +475,14 @@ def _who_said_what(ctx: _Ctx, candidates: list[int], actor_of: dict[int, str], p
 
 
 def _timeline(
-    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int], first: int = 0
-) -> list[DraftPoint]:
+    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int], first: int = 0,
+    leads: set[int] | None = None,
+) -> list[DraftPoint]:  # fmt: skip
     """Dated events across articles in date order: each the short phrase of its most central report, citing every
-    article that reports it; those units then belong to the timeline only. The first event may cost up to `first`
-    words when that is more than the timeline's share."""
+    article that reports it; those units then belong to the timeline only, except a story's lead, which the summary
+    quotes whole and the timeline may date as a phrase. The first event may cost up to `first` words when that is
+    more than the timeline's share."""
+    leads = leads or set()
     units = ctx.units
     picked: list[int] = []
     phrases: dict[int, str] = {}
@@ -481,7 +491,9 @@ def _timeline(
                      and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
         if len(picked) >= spec.timeline:
             break
-        if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
+        if (not pool.free(i) and i not in leads) or any(
+            days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked
+        ):
             continue
         phrase = next((x for x in _event_phrases(units[i], days[i]) if len(x.split()) + TIMELINE_LABEL_WORDS <= allowance),
                       None)  # fmt: skip
@@ -511,13 +523,14 @@ class _Pool:
     def __init__(self, ctx: _Ctx, budget: int) -> None:
         self.ctx, self.left, self.used, self.quoted = ctx, budget, set[int](), set[int]()
 
-    def free(self, i: int) -> bool:
+    def free(self, i: int, used: set[int] | None = None) -> bool:
         """Not used, not the same fact as a used unit of another article, not a near-copy. A unit that only reports
         the same event as a disputed side stays free: the dispute is about its figure, not the event ('The river
         burst its banks on Tuesday' beside 'Officials said 3,400 were evacuated after the flood on Tuesday')."""
-        if i in self.used or any(j in self.used - self.quoted for j in self.ctx.clusters[i]):
+        used = self.used if used is None else used  # `used`: free of these units only
+        if i in used or any(j in used - self.quoted for j in self.ctx.clusters[i]):
             return False
-        return not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
+        return not (used and float(self.ctx.sim[i, list(used)].max()) >= DUPLICATE_SIM)
 
     def fits(self, i: int) -> bool:
         return self.free(i) and len(self.ctx.units[i].text.split()) <= self.left
