@@ -359,8 +359,10 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     timeline = _timeline(
         ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0, leads=set(leads)
     )
-    # The story leads next (the timeline may have dated them as a phrase; the summary quotes them whole): the first
-    # always, as a summary's first sentence always was, the others while the words last.
+    # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
+    # first sentence always), so key points follow. The story leads open it (the timeline may have dated them as a
+    # phrase; the summary quotes them whole): the first always, the others while the words last.
+    room = pool.left // 2
     kept: list[int] = []
     for i in leads[: spec.summary + spec.key_points]:
         n = len(units[i].text.split())
@@ -369,9 +371,6 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
             pool.used |= set(ctx.clusters[i])
             kept.append(i)
     leads = kept
-    # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
-    # first sentence always), so key points follow.
-    room = pool.left // 2
     summary_ids: list[int] = []
     words = 0
     cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room)
