@@ -355,22 +355,20 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     base = pool.left
     actor_of, ctx.actor_names = actor_keys(units, ctx.speakers)
     said = _who_said_what(ctx, [i for i in usable if i in actor_of], actor_of, pool, spec, base)
+    # The story leads: the first always (as a summary's first sentence always was), the others while the words last.
+    # Across outlets of one story the timeline may date the lead as a phrase first (D9: the flood on its day); a
+    # single article's or several stories' leads are kept from it (trial 16 D7: the news sat only in the timeline).
+    date_leads = multi and not several
+    early = [] if date_leads else _reserve_leads(ctx, pool, leads[: spec.summary + spec.key_points], set(pool.used))
     before = set(pool.used)
     timeline = _timeline(
-        ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0, leads=set(leads)
-    )
+        ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0,
+        leads=set(leads) if date_leads else set(),
+    )  # fmt: skip
     # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
-    # first sentence always), so key points follow. The story leads open it (the timeline may have dated them as a
-    # phrase; the summary quotes them whole): the first always, the others while the words last.
-    room = pool.left // 2
-    kept: list[int] = []
-    for i in leads[: spec.summary + spec.key_points]:
-        n = len(units[i].text.split())
-        if pool.free(i, used=before) and (not kept or n <= pool.left):
-            pool.left -= n
-            pool.used |= set(ctx.clusters[i])
-            kept.append(i)
-    leads = kept
+    # first sentence always), so key points follow; the story leads open it.
+    room = (pool.left + sum(len(units[i].text.split()) for i in early)) // 2
+    leads = _reserve_leads(ctx, pool, leads[: spec.summary + spec.key_points], before) if date_leads else early
     summary_ids: list[int] = []
     words = 0
     cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room)
@@ -442,6 +440,18 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         timeline=timeline,
         open_questions=questions,
     )
+
+
+def _reserve_leads(ctx: _Ctx, pool: _Pool, leads: list[int], used: set[int]) -> list[int]:
+    """The story leads that are free of `used` units: the first always, the others while the words last."""
+    kept: list[int] = []
+    for i in leads:
+        n = len(ctx.units[i].text.split())
+        if pool.free(i, used=used) and (not kept or n <= pool.left):
+            pool.left -= n
+            pool.used |= set(ctx.clusters[i])
+            kept.append(i)
+    return kept
 
 
 def _first_room(base: int) -> int:
