@@ -71,13 +71,20 @@ class SpeakerHit:
 
 def _subject_phrase(tok) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]  # spaCy Token
     """The subject's words without trailing appositive clauses: 'Priya Nand' of 'Priya Nand, who runs a bakery'; the
-    person it names, if any: 'Sam Kerr' of "Westline's operations director, Sam Kerr"."""
+    person it names, if any: 'Sam Kerr' of "Westline's operations director, Sam Kerr"; else the organisation it is."""
     sub = tok.doc[tok.left_edge.i : tok.right_edge.i + 1]
-    person = next(
-        (e for e in reversed(tok.doc.ents) if e.label_ == "PERSON" and sub.start <= e.start and e.end <= sub.end), None
-    )
+    people = [e for e in tok.doc.ents if e.label_ == "PERSON" and sub.start <= e.start and e.end <= sub.end]
+    # The subject's own name first: 'Dana Pryce' of 'Dana Pryce, Harlow's chief executive' (a possessive in the
+    # appositive may be tagged PERSON too); else the person its appositive names, the last one.
+    person = next((e for e in people if e.start <= tok.i < e.end), people[-1] if people else None)
     if person is not None:
         return person.text, person.start_char, person.end_char
+    # An organisation's whole name: 'The Office for Product Safety', not its head word 'Office' (trial 16 D7).
+    org = next(
+        (e for e in tok.doc.ents if e.label_ == "ORG" and e.start <= tok.i < e.end and sub.start <= e.start), None
+    )
+    if org is not None and org.end <= sub.end:
+        return org.text, org.start_char, org.end_char
     left = tok.left_edge.i
     right = tok.i
     for child in tok.rights:

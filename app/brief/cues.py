@@ -100,9 +100,11 @@ _STOP_CAPS = _words(
     "here what who why how yes no some many most all any both each one two three moreover furthermore instead still "
     "yet thus also earlier later separately last next under over between since until unlike like amid"
 )
+STOP_CAPS = _STOP_CAPS
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday")  # fmt: skip
 _DATE_WORDS = _words(_MONTHS)
+DATE_WORDS = _DATE_WORDS
 _WIRES = {"reuters", "associated press", "ap", "afp", "bloomberg", "dpa", "tass", "interfax", "ria novosti", "xinhua"}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?|\d[\d,.]*\w*|[^\w\s]")
 _PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "group", "them": "group"}
@@ -192,6 +194,25 @@ def parse_name(phrase: str) -> ActorHit | None:
     if len(words) > 6 or (not any(w[:1].isupper() for w in words) and words[-1].lower() not in ROLE_WORDS):
         return None
     return ActorHit(key=name.lower(), name=name[:1].upper() + name[1:], role="", person=False)
+
+
+_ORG_LINKS = _words("of for and on")
+"""Small words inside an organisation's name ('Office for Product Safety', 'Bank of England')."""
+
+
+def speaker_actor(speaker: str) -> ActorHit | None:
+    """The actor a resolved speaker names, whole: 'Ruth Kell'; 'Trust director Ines Moor' -> Ines Moor (role 'Trust
+    director'); 'Office for Product Safety' kept whole (parse_name would keep only the words after 'for'). None for a
+    common noun ('company') or a pronoun."""
+    words = re.sub(r"^(?:the|a|an)\s+", "", speaker.strip(" ,"), flags=re.I).split()
+    if not words or not words[0][:1].isupper():
+        return None
+    links = [k for k, w in enumerate(words) if w in _ORG_LINKS]
+    org = links and 0 < links[0] < len(words) - 1 and words[links[0] - 1].lower() not in TITLE_WORDS
+    if org and all(w[:1].isupper() or w in _ORG_LINKS or w == "the" for w in words):
+        name = " ".join(words)
+        return ActorHit(key=name.lower(), name=name, role="", person=False)
+    return parse_name(" ".join(words))
 
 
 def _quote_regions(text: str) -> list[tuple[int, int]]:
@@ -453,21 +474,35 @@ _DATELINE = re.compile(r"^\W*[A-Z][A-Z.'’ -]{1,40}(?:\s*\([^)]{1,40}\))?\s+[�
 """A wire story's dateline ('PORT ANSELM — ', 'LONDON (Reuters) - '): where the story was filed, not what it says."""
 
 
+_ATTRIBUTION = re.compile(r",\s+(?:[\w'’.-]+\s+){0,5}?(?:said|says|told|reported|announced|confirmed)\b[^,]*$")
+HEADLINE_MAX_WORDS = 25  # a clause without a clean cut is kept whole up to this; longer, it is cut and marked '…'
+
+
 def key_phrase(text: str, max_words: int = 12) -> str:
-    """A headline-like phrase from a sentence: leading adverbials and asides removed, cut at a clause boundary."""
-    s = _DATELINE.sub("", text.strip())  # else the clause cut below leaves only the place ('PORT ANSELM')
+    """A headline-like phrase from a sentence: leading adverbials and asides removed, cut at a clause boundary.
+
+    Only the first sentence is read (a unit may hold two: 'Her predecessor' must not end a headline), and a phrase
+    never ends on a fragment: with no clause boundary to cut at, the clause is kept whole or cut visibly ('…')."""
+    sentences = _sentences(text.strip())
+    s = _DATELINE.sub("", sentences[0].strip() if sentences else text.strip())  # else the cut leaves 'PORT ANSELM'
     lead = re.compile(r"^\W*(?:at|in|on|as|after|meanwhile|however|according to|\w+ing)\b[^,]{0,60},\s*", re.I)
     while (m := lead.match(s)) and len(s) - m.end() > 30:  # 'As reported by Reuters, citing a document, the plan ...'
         s = s[m.end() :]
     s = _PARENTHETICAL.sub("", s)
     s = re.sub(r"[\"“”]", "", s)
     s = re.split(r";|\s[—–-]\s|, (?:and|but|while|which|who|as|adding)\b", s)[0].strip()
+    s = _ATTRIBUTION.sub("", s)  # '..., the company said on Monday': who reported it is not the news
     words = s.rstrip(".!?").split()
     if len(words) > max_words + 3:
         # Cut before a conjunction or preposition near the limit, so the phrase ends on a whole constituent.
         cuts = [i for i in range(6, max_words + 4) if words[i].lower() in _BOUNDARY]
-        words = words[: max(cuts) if cuts else max_words]
-        while words and words[-1].lower() in _UNIT_SKIP | _BOUNDARY | {"is", "be", "an", "its", "their"}:
+        commas = [i + 1 for i in range(5, HEADLINE_MAX_WORDS) if i < len(words) and words[i].endswith(",")]
+        cut = max(cuts) if cuts else max(commas) if commas else None
+        clipped = cut is None and len(words) > HEADLINE_MAX_WORDS
+        words = words[:cut] if cut is not None else words[:HEADLINE_MAX_WORDS]
+        while words and words[-1].lower().rstrip(",") in _UNIT_SKIP | _BOUNDARY | {"is", "be", "an", "its", "their"}:
             words.pop()
+        if clipped:
+            words[-1] = words[-1].rstrip(",:") + "…"
     phrase = " ".join(words).rstrip(",:")
     return phrase[:1].upper() + phrase[1:]

@@ -20,10 +20,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from app.brief import cues
+from app.brief.actors import actor_keys, group_actors
 from app.brief.attribution import resolve_speakers
 from app.brief.conflicts import Disagreement, Statement, find_disagreements, quote_span
-from app.brief.draft import Draft, DraftActor, DraftPoint, Evidence, LengthSpec, word_budget
+from app.brief.draft import Draft, DraftPoint, Evidence, LengthSpec, word_budget
 from app.brief.ranking import DUPLICATE_SIM, lexrank, mmr
+from app.brief.stories import headline as story_headline
+from app.brief.stories import stories, story_leads
 from app.brief.timeline import event_day
 from app.injection import looks_like_instruction, mask_instruction_text
 from app.models import Article, Passage, Span
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTRACTIVE_VERSION = "extractive-5"
+EXTRACTIVE_VERSION = "extractive-6"
 """Part of the cache key: bump when the selection rules change."""
 
 MAX_UNIT_WORDS = 90  # a unit that would grow past this to resolve a dangling start is dropped instead
@@ -326,8 +329,16 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     for q in _questions(ctx, spec, order):  # questions are read too: a sixth of the budget at most
         if sum(len(x.split()) for x in [*questions, q]) <= budget // QUESTION_SHARE:
             questions.append(q)
-    lead = next((i for i in usable), None)
-    headline = cues.key_phrase(units[lead].text) if multi and lead is not None else ("Briefing" if multi else "")
+    # Each story's lead (its news, not a quotation) opens the summary, and over several unrelated stories (a
+    # whole-library briefing) every story's lead comes before any side fact; the headline is the lead story's and
+    # says there are others (trial 16 D7: a quote and a side fact led, the news sat in the timeline).
+    groups = stories(units, ctx.clusters, score, sim) if multi else [list(dict.fromkeys(u.article.id for u in units))]
+    leads = story_leads(units, usable, groups, score)
+    several = len(groups) > 1
+    lead = leads[0] if leads else next(iter(usable), None)
+    headline = (
+        story_headline(units[lead].text, len(groups)) if multi and lead is not None else ("Briefing" if multi else "")
+    )
     title_words = len((headline or units[0].article.title).split())
     fixed = title_words + sum(len(q.split()) for q in questions)  # the headline and questions are read too
     # Cross-source disagreements first: the reason to brief several outlets at once. Quoting every side costs words
@@ -342,27 +353,42 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     # them, their first item is reserved before the summary can take it, each within a share of what is left here
     # (D9: the summary and key points used to take every attributed unit first and a short budget left it empty).
     base = pool.left
-    actor_of = _actor_keys(ctx)
+    actor_of, ctx.actor_names = actor_keys(units, ctx.speakers)
     said = _who_said_what(ctx, [i for i in usable if i in actor_of], actor_of, pool, spec, base)
-    timeline = _timeline(ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0)
+    # The story leads: the first always (as a summary's first sentence always was), the others while the words last.
+    # Across outlets of one story the timeline may date the lead as a phrase first (D9: the flood on its day); a
+    # single article's or several stories' leads are kept from it (trial 16 D7: the news sat only in the timeline).
+    date_leads = multi and not several
+    early = [] if date_leads else _reserve_leads(ctx, pool, leads[: spec.summary + spec.key_points], set(pool.used))
+    before = set(pool.used)
+    timeline = _timeline(
+        ctx, spec, days, pool, disputed=sides, first=_first_room(base) if multi else 0,
+        leads=set(leads) if date_leads else set(),
+    )  # fmt: skip
     # Summary: central units, in reading order (article rank, then position); half of what is left at most (its
-    # first sentence always), so key points follow.
-    room = pool.left // 2
+    # first sentence always), so key points follow; the story leads open it.
+    room = (pool.left + sum(len(units[i].text.split()) for i in early)) // 2
+    leads = _reserve_leads(ctx, pool, leads[: spec.summary + spec.key_points], before) if date_leads else early
     summary_ids: list[int] = []
     words = 0
-    for i in mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
+    cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room)
+    for i in leads:  # one story each, in story order (already reserved); those that do not fit open the key points
         n = len(units[i].text.split())
-        same_fact = any(i in ctx.clusters[j] for j in summary_ids)
-        if (
-            len(summary_ids) < spec.summary
-            and not same_fact
-            and (not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room))
+        if len(summary_ids) < spec.summary and (
+            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)
         ):
             summary_ids.append(i)
             words += n
+    for i in [] if several else mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
+        n = len(units[i].text.split())
+        same_fact = any(i in ctx.clusters[j] for j in summary_ids)
+        if len(summary_ids) < spec.summary and not same_fact and (not summary_ids or words + n <= cap):
+            summary_ids.append(i)
+            words += n
     rank = {a: r for r, a in enumerate(dict.fromkeys(units[i].article.id for i in order))}
-    summary_ids.sort(key=lambda i: (rank[units[i].article.id], units[i].position))
-    summary = [pool.take(i) for i in summary_ids]
+    if not several:  # the lead first, then reading order
+        summary_ids.sort(key=lambda i: (i not in leads, rank[units[i].article.id], units[i].position))
+    summary = [ctx.point(i) if i in leads else pool.take(i) for i in summary_ids]
     # The other sections take turns, best unit first, while the budget lasts.
     fact_w = np.array([cues.fact_info(u.text).score for u in units])
     fact_score = score * (1.0 + fact_w / 3.0)
@@ -381,6 +407,7 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     limits["disputed"] -= len(disputed)
     picked: dict[str, list[int]] = {k: [] for k in queues}
     picked["actors"] = list(said)
+    picked["key_points"] = [i for i in leads if i not in summary_ids][: limits["key_points"]]
     per_actor: dict[str, int] = {}
     for i in said:
         per_actor[actor_of[i]] = per_actor.get(actor_of[i], 0) + 1
@@ -407,12 +434,24 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
         headline=headline,
         summary=summary,
         key_points=[ctx.point(i) for i in picked["key_points"]],
-        actors=_actors(ctx, picked["actors"], actor_of),
+        actors=group_actors(units, score, picked["actors"], actor_of, ctx.actor_names, ctx.point),
         facts=[ctx.point(i) for i in picked["facts"]],
         disputed=disputed + [ctx.point(i) for i in picked["disputed"]],
         timeline=timeline,
         open_questions=questions,
     )
+
+
+def _reserve_leads(ctx: _Ctx, pool: _Pool, leads: list[int], used: set[int]) -> list[int]:
+    """The story leads that are free of `used` units: the first always, the others while the words last."""
+    kept: list[int] = []
+    for i in leads:
+        n = len(ctx.units[i].text.split())
+        if pool.free(i, used=used) and (not kept or n <= pool.left):
+            pool.left -= n
+            pool.used |= set(ctx.clusters[i])
+            kept.append(i)
+    return kept
 
 
 def _first_room(base: int) -> int:
@@ -445,11 +484,14 @@ def _who_said_what(ctx: _Ctx, candidates: list[int], actor_of: dict[int, str], p
 
 
 def _timeline(
-    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int], first: int = 0
-) -> list[DraftPoint]:
+    ctx: _Ctx, spec: LengthSpec, days: list[date | None], pool: _Pool, disputed: set[int], first: int = 0,
+    leads: set[int] | None = None,
+) -> list[DraftPoint]:  # fmt: skip
     """Dated events across articles in date order: each the short phrase of its most central report, citing every
-    article that reports it; those units then belong to the timeline only. The first event may cost up to `first`
-    words when that is more than the timeline's share."""
+    article that reports it; those units then belong to the timeline only, except a story's lead, which the summary
+    quotes whole and the timeline may date as a phrase. The first event may cost up to `first` words when that is
+    more than the timeline's share."""
+    leads = leads or set()
     units = ctx.units
     picked: list[int] = []
     phrases: dict[int, str] = {}
@@ -458,7 +500,9 @@ def _timeline(
                      and ctx.speakers[i] is not None), key=lambda i: -ctx.score[i]):  # fmt: skip
         if len(picked) >= spec.timeline:
             break
-        if not pool.free(i) or any(days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked):
+        if (not pool.free(i) and i not in leads) or any(
+            days[i] == days[j] and ctx.sim[i, j] >= TIMELINE_SAME for j in picked
+        ):
             continue
         phrase = next((x for x in _event_phrases(units[i], days[i]) if len(x.split()) + TIMELINE_LABEL_WORDS <= allowance),
                       None)  # fmt: skip
@@ -488,13 +532,14 @@ class _Pool:
     def __init__(self, ctx: _Ctx, budget: int) -> None:
         self.ctx, self.left, self.used, self.quoted = ctx, budget, set[int](), set[int]()
 
-    def free(self, i: int) -> bool:
+    def free(self, i: int, used: set[int] | None = None) -> bool:
         """Not used, not the same fact as a used unit of another article, not a near-copy. A unit that only reports
         the same event as a disputed side stays free: the dispute is about its figure, not the event ('The river
         burst its banks on Tuesday' beside 'Officials said 3,400 were evacuated after the flood on Tuesday')."""
-        if i in self.used or any(j in self.used - self.quoted for j in self.ctx.clusters[i]):
+        used = self.used if used is None else used  # `used`: free of these units only
+        if i in used or any(j in used - self.quoted for j in self.ctx.clusters[i]):
             return False
-        return not (self.used and float(self.ctx.sim[i, list(self.used)].max()) >= DUPLICATE_SIM)
+        return not (used and float(self.ctx.sim[i, list(used)].max()) >= DUPLICATE_SIM)
 
     def fits(self, i: int) -> bool:
         return self.free(i) and len(self.ctx.units[i].text.split()) <= self.left
@@ -527,49 +572,6 @@ class _Pool:
         self.used |= set(ids)
         self.quoted |= set(ids)
         return DraftPoint(text=d.describe(), evidence=evidence, parts=parts, values=values)
-
-
-def _actor_keys(ctx: _Ctx) -> dict[int, str]:
-    """Unit -> the key of its main actor (who says or does something in it; pronouns resolved to the last named one)."""
-    units = ctx.units
-    names: dict[str, cues.ActorHit] = {}
-    person: dict[str, bool] = {}
-    out: dict[int, str] = {}
-    last: dict[tuple[str, str], str] = {}  # (article id, 'person'/'group') -> actor key
-    for i, u in sorted(enumerate(units), key=lambda t: (t[1].article.id, t[1].position)):
-        keys: list[str] = []
-        for hit in u.actors:
-            if hit.pronoun:
-                key = last.get((u.article.id, hit.pronoun))
-                if key is None:
-                    continue
-            else:
-                key = hit.key
-                prev = names.get(key)
-                if prev is None or len(hit.name) > len(prev.name) or len(hit.role) > len(prev.role):
-                    names[key] = cues.ActorHit(key, max(hit.name, prev.name if prev else "", key=len),
-                                               max(hit.role, prev.role if prev else "", key=len), hit.person)  # fmt: skip
-                person[key] = person.get(key, False) or hit.person
-            if key not in keys:
-                keys.append(key)
-            last[(u.article.id, "person" if person.get(key) else "group")] = key
-        if keys:  # a unit is listed under its main actor only, so no point repeats
-            out[i] = keys[0]
-    ctx.actor_names = names
-    return out
-
-
-def _actors(ctx: _Ctx, picked: list[int], actor_of: dict[int, str]) -> list[DraftActor]:
-    """The picked units grouped under their actors, actors in order of their best unit."""
-    members: dict[str, list[int]] = {}
-    for i in sorted(picked, key=lambda i: -ctx.score[i]):
-        members.setdefault(actor_of[i], []).append(i)
-    actors: list[DraftActor] = []
-    for key, ids in members.items():
-        ids.sort(key=lambda i: (ctx.units[i].article.id, ctx.units[i].position))
-        hit = ctx.actor_names[key]
-        actors.append(DraftActor(name=hit.name, role=hit.role, points=[ctx.point(i) for i in ids]))
-    return actors
 
 
 def _questions(ctx: _Ctx, spec: LengthSpec, order: list[int]) -> list[str]:

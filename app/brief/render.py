@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from app.brief.attribution import needs_speaker
 from app.brief.timeline import day_label
 from app.markdown import md_inline, md_url
 from app.models import Briefing, BriefingPoint, Citation, DisputeSide
@@ -19,8 +20,11 @@ def _markers(ns: list[int]) -> str:
 
 
 def speaker_prefix(p: BriefingPoint) -> str:
-    """'Maria Delgado: ' when the point quotes someone its own words do not name ('' otherwise)."""
-    if not p.speaker:
+    """'Maria Delgado: ' when the point quotes someone (or says 'I'/'we') and its own words do not name them ('' otherwise).
+
+    A point in reported speech, or a timeline phrase cut from a sentence whose 'the company said' it dropped, needs no
+    label: its `speaker` stays in the data, and a prefix would read as part of the text ("company: Brightline ...")."""
+    if not p.speaker or not needs_speaker(p.text):
         return ""
     last = p.speaker.split()[-1] if p.speaker.split() else p.speaker
     return "" if last.lower() in p.text.lower() else f"{p.speaker}: "
