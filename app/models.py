@@ -98,6 +98,12 @@ class Article(BaseModel):
     paragraphs: list[Span] = Field(default_factory=list)
     sentences: list[Span] = Field(default_factory=list)
     ingested_at: UtcDateTime | None = None
+    record: str | None = Field(
+        None,
+        exclude=True,
+        repr=False,
+        description="Which record of a JSON/JSONL input it was read from ('line 4', 'item 2'), for the ingest report.",
+    )
 
 
 class ArticleInfo(BaseModel):
