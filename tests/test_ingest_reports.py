@@ -84,7 +84,9 @@ def test_cli_reports_each_input_once(
     runner = CliRunner()
     result = runner.invoke(cli.cli, ["ingest", str(story), str(story)], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
-    assert "duplicate of" not in result.stdout and f"skipped   {story}: 'Harbour reopens' {GIVEN_TWICE}" in result.stdout
+    assert (
+        "duplicate of" not in result.stdout and f"skipped   {story}: 'Harbour reopens' {GIVEN_TWICE}" in result.stdout
+    )
     again = runner.invoke(cli.cli, ["ingest", str(story), str(story), "--json"])
     report = IngestReport.model_validate_json(again.stdout)
     assert len(report.unchanged) == 1 and _fates(report) == [("skipped", str(story))]
@@ -104,7 +106,11 @@ def test_api_and_web_uploads_report_the_same_fates(
     assert r.status_code == 201, r.text
     api = IngestReport.model_validate(r.json())
     assert sorted(a.title for a in api.added) == ["Bridge", "Cranes", "Harbour reopens"]
-    assert _fates(api) == [("duplicate", "Cranes (wire), line 4"), ("skipped", "Harbour reopens"), ("skipped", "Cranes, line 3")]
+    assert _fates(api) == [
+        ("duplicate", "Cranes (wire), line 4"),
+        ("skipped", "Harbour reopens"),
+        ("skipped", "Cranes, line 3"),
+    ]
 
     # The web upload handler: the same files through gradio's upload folder, into a fresh library.
     web_desk = Newsdesk(desk.settings.model_copy(update={"index_dir": desk.settings.index_dir.parent / "web"}),
