@@ -123,6 +123,17 @@ def test_copies_of_one_vector_count_as_one_dense_candidate(tmp_path: Path) -> No
     assert [cid.split(":")[0] for cid, _ in hits] == [spam.id, other.id]
 
 
+def test_reindex_drops_the_copies_an_older_index_holds(tmp_path: Path) -> None:
+    desk = Newsdesk(Settings(index_dir=tmp_path / "index"), embeddings=DeterministicFakeEmbedding(size=16))
+    spam = load_text("Huge line story\n\n" + REPEATED * 400, title="Huge")
+    chunks = desk.ingestor.chunker(spam)  # as an ingest stored them before repeats were dropped
+    desk.store.add_articles([(spam, chunks, None)])
+    assert desk.store.count_chunks() == len(chunks) > 10
+    assert desk.reindex() == 1
+    assert desk.store.count_chunks() == len(without_repeats(chunks)[0]) <= 3
+    assert [a.chunks for a in desk.articles()] == [desk.store.count_chunks()]
+
+
 @pytest.fixture(scope="module")
 def starved_desk(tmp_path_factory: pytest.TempPathFactory, embeddings) -> tuple[Newsdesk, dict[str, str]]:  # type: ignore[no-untyped-def]
     """An index built before repeats were indexed once: the three articles, and 800 copies of one passage's vector."""

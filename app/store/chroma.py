@@ -38,6 +38,7 @@ from app.store.records import (
     batches,
     chunk_metadata,
     chunk_where,
+    distinct_vectors,
     epoch,
     info_from_metadata,
     passage_from_chunk,
@@ -399,10 +400,7 @@ class ChromaStore:
 
     @_writes
     def reindex(self, chunk: Callable[[Article], list[Chunk]], progress: Progress | None = None) -> int:
-        """Re-chunk (with the ingest's chunker, repeated passages once) and re-embed every article into a fresh chunks
-        collection."""
-        from app.chunks.repeats import without_repeats
-
+        """Re-chunk (with the ingest's chunker) and re-embed every article into a fresh chunks collection."""
         tmp = f"{self.settings.collection}{REINDEX_SUFFIX}"
         if tmp in self._collection_names():
             self._io(self.client.delete_collection, tmp)
@@ -412,7 +410,7 @@ class ChromaStore:
             got = self._get(self.articles, ids=page, include=["documents", "metadatas"])
             for aid, text, meta in zip(got.ids, got.documents, got.metadatas, strict=True):
                 article = article_from_record(aid, text, meta)
-                chunks, _ = without_repeats(chunk(article))
+                chunks = chunk(article)
                 vectors = embed_chunk_list(self.embeddings, chunks)  # and their span vectors
                 self._write_chunks(new._collection, [(article, chunks, vectors)])
                 counts[aid] = len(chunks)
@@ -524,9 +522,8 @@ class ChromaStore:
             )
             ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
             committed = self._committed(article_of(i) for i in ids)
-            hits = _distinct_vectors(
-                [(i, _cosine(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
-            )
+            hits = [(i, _cosine(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
+            hits = distinct_vectors(hits)
             # Chunks of unfinished writes or repeats were skipped: look further, unless everything there is was seen.
             if len(hits) >= k or len(ids) < fetch or fetch >= 8 * k:
                 return hits[:k]
@@ -596,20 +593,6 @@ class ChromaStore:
             return {}
         got = self._get(self.chunks, ids=list(ids), include=["embeddings"])
         return dict(zip(got.ids, got.embeddings, strict=True))
-
-
-def _distinct_vectors(hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
-    """The hits less the later chunks of one article at exactly the same distance: copies of one vector (an index
-    built before repeated passages were indexed once, app.chunks.repeats) count as one dense candidate. Two different
-    passages of an article all but never tie to the last bit (dev and sample evals unchanged, docs/architecture.md)."""
-    seen: set[tuple[str, float]] = set()
-    out = []
-    for cid, score in hits:
-        key = (article_of(cid), score)
-        if key not in seen:
-            seen.add(key)
-            out.append((cid, score))
-    return out
 
 
 def _cosine(distance: float) -> float:
