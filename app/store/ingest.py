@@ -62,7 +62,7 @@ class _Pending:
     article: Article
     label: str
     chunks: list[Chunk]
-    repeats: int = 0  # chunks left out for repeating an earlier one of the article (app.chunks.chunking)
+    repeats: int = 0  # chunks left out for repeating an earlier one of the article (app.chunks.repeats)
 
 
 @dataclass
@@ -182,7 +182,7 @@ class Ingestor:
         if first is not None:  # the same text twice in one call: the first is kept, this one is reported
             if _another_copy(article, first):
                 run.duplicate(label, article, first.id, first.title, first.url)
-            else:  # not a copy of itself (D11): the same input given twice, or the same file under two paths
+            else:  # the same input twice, or one file under two paths: was "a duplicate of" itself (D11)
                 run.skip(label, f"{article.title!r} was given twice: read once")
             run.tick(article.title)
             return
