@@ -98,6 +98,12 @@ class Article(BaseModel):
     paragraphs: list[Span] = Field(default_factory=list)
     sentences: list[Span] = Field(default_factory=list)
     ingested_at: UtcDateTime | None = None
+    record: str | None = Field(
+        None,
+        exclude=True,
+        repr=False,
+        description="Which record of a JSON/JSONL input it was read from ('line 4', 'item 2'), for the ingest report.",
+    )
 
 
 class ArticleInfo(BaseModel):
@@ -143,7 +149,11 @@ class Passage(BaseModel):
     url: str | None = None
     published: UtcDateTime | None = None
     score: float = Field(0.0, description="Fused (RRF) score; higher is better.")
-    dense_score: float | None = Field(None, description="Cosine similarity to the query, if dense retrieval found it.")
+    dense_score: float | None = Field(
+        None,
+        description="Cosine similarity to the query, if dense retrieval found it (or, when none it found reaches the "
+        "relevance floor, for every passage returned, from its stored vector).",
+    )
     lexical_score: float | None = Field(None, description="BM25 score, if lexical retrieval found it.")
     span_vectors: str | None = Field(
         None, exclude=True, repr=False, description="app.chunks.span_vectors of the chunk, if stored."

@@ -311,7 +311,11 @@ class Newsdesk:
 
     def reindex(self, progress: Progress | None = None) -> int:
         """Rebuild every article's chunks and vectors with the current settings; returns the article count."""
-        return self.store.reindex(self.ingestor.chunker, progress=progress)
+        from app.chunks.repeats import without_repeats
+
+        chunker = self.ingestor.chunker
+        # Repeated passages once, as at ingest: an index written before that loses its copies (trial 16 D1).
+        return self.store.reindex(lambda article: without_repeats(chunker(article))[0], progress=progress)
 
     def ensure_sample(self) -> IngestReport | None:
         """Index the bundled sample article when the index is empty (the out-of-the-box demo)."""

@@ -107,8 +107,9 @@ def test_progress_reaches_total(settings: Settings, make_articles) -> None:  # t
         articles + articles[:2], progress=lambda done, total, label: seen.append((done, total))
     )
     assert len(report.added) == 6
-    # every input has a fate: the two repeats are reported as duplicates of the articles kept (issue 16)
-    assert [d.duplicate_of for d in report.duplicates] == [articles[0].id, articles[1].id]
+    # every input has a fate: the two repeats are reported once each, as given twice (issue 16, trial 16 D11)
+    assert report.duplicates == []
+    assert [n.note for n in report.skipped] == [f"{a.title!r} was given twice: read once" for a in articles[:2]]
     assert [d for d, _ in seen] == list(range(1, 9))
     assert seen[-1] == (8, 8) and all(d <= t for d, t in seen)
 

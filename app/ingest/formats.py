@@ -349,7 +349,10 @@ def _articles_from_json(
         try:
             if isinstance(record, LoadError):
                 raise record
-            articles.append(_article_from_record(record, label, name=name, source=source, url=url, max_chars=max_chars))
+            article = _article_from_record(record, label, name=name, source=source, url=url, max_chars=max_chars)
+            if label != "the object":  # one record of several: the report can name it (trial 16 D11)
+                article.record = label
+            articles.append(article)
         except LoadError as e:
             if errors is None:
                 raise

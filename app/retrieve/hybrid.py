@@ -107,6 +107,8 @@ class HybridRetriever:
             ranked = rerank_by_anchors(analysis, ranked)
         if use_mmr and len(ranked) > k:
             ranked = self._mmr(vector, ranked, k)
+        ranked = ranked[:k]
+        self._score_lexical_only(vector, ranked)
         self.embed_query_ms = (t1 - t0) * 1000
         self.timings = {
             "embed_query_ms": self.embed_query_ms,
@@ -115,7 +117,22 @@ class HybridRetriever:
             "total_ms": (time.perf_counter() - t0) * 1000,
         }
         log.debug("retrieved", extra={"query": query, **self.timings})
-        return ranked[:k]
+        return ranked
+
+    def _score_lexical_only(self, query_vector: Sequence[float], ranked: list[Passage]) -> None:
+        """When no passage the dense side found reaches the relevance floor, give those only BM25 found their cosine
+        similarity from their stored vectors, so the floor (app.verify.grounded) judges every passage returned: the
+        dense candidates can miss them all (an index holding hundreds of copies of one passage, trial 16 D1). Left
+        alone otherwise, so answers on corpora where dense retrieval works are unchanged."""
+        found = [p.dense_score for p in ranked if p.dense_score is not None]
+        missing = [p for p in ranked if p.dense_score is None]
+        if not missing or (found and max(found) >= self.settings.relevance_floor):
+            return
+        vectors = self.store.chunk_vectors([p.chunk_id for p in missing])
+        q = np.asarray(query_vector, dtype=np.float32)
+        for p in missing:
+            if (v := vectors.get(p.chunk_id)) is not None:
+                p.dense_score = _cosine(q, np.asarray(v, dtype=np.float32))
 
     def _mmr(self, query_vector: Sequence[float], ranked: list[Passage], k: int) -> list[Passage]:
         """Reorder the fused candidates for diversity with the stored chunk vectors (lambda: settings.mmr_lambda)."""
@@ -136,6 +153,11 @@ class HybridRetriever:
         from app.retrieve.langchain_retriever import NewsdeskRetriever
 
         return NewsdeskRetriever(hybrid=self, k=k or self.settings.k, filters=filters)
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norm = float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(a @ b) / norm if norm else 0.0
 
 
 def anchor_factor(analysis: QuestionAnalysis, passage: Passage) -> float:

@@ -38,6 +38,7 @@ from app.store.records import (
     batches,
     chunk_metadata,
     chunk_where,
+    distinct_vectors,
     epoch,
     info_from_metadata,
     passage_from_chunk,
@@ -522,7 +523,8 @@ class ChromaStore:
             ids, distances = got["ids"][0], (got["distances"] or [[]])[0]
             committed = self._committed(article_of(i) for i in ids)
             hits = [(i, _cosine(d)) for i, d in zip(ids, distances, strict=True) if article_of(i) in committed]
-            # Chunks of unfinished writes were skipped: look further, unless everything there is was seen.
+            hits = distinct_vectors(hits)
+            # Chunks of unfinished writes or repeats were skipped: look further, unless everything there is was seen.
             if len(hits) >= k or len(ids) < fetch or fetch >= 8 * k:
                 return hits[:k]
             fetch *= 2

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from app.chunks.repeats import without_repeats
 from app.ingest.feed_pull import ItemResult
 from app.models import Article, ArticleInfo, Chunk, IngestDuplicate, IngestError, IngestNote, IngestReport
 from app.settings import Settings
@@ -43,7 +44,13 @@ def article_info(article: Article, chunks: int) -> ArticleInfo:
     )
 
 
-def _another_copy(article: Article, kept: ArticleInfo) -> bool:
+def repeats_note(repeats: int) -> str:
+    """The report's note for an article some of whose passages repeat an earlier one word for word."""
+    what = "passage" if repeats == 1 else "passages"
+    return f"{repeats:,} repeated {what} not indexed (word for word the same as an earlier passage of the article)"
+
+
+def _another_copy(article: Article, kept: Article | ArticleInfo) -> bool:
     """Whether `article` (same text as `kept`) arrived under another URL, or, without URLs, another title."""
     if article.url and kept.url:
         return article.url != kept.url
@@ -55,6 +62,7 @@ class _Pending:
     article: Article
     label: str
     chunks: list[Chunk]
+    repeats: int = 0  # chunks left out for repeating an earlier one of the article (app.chunks.repeats)
 
 
 @dataclass
@@ -168,9 +176,14 @@ class Ingestor:
 
     def _queue(self, run: _Run, article: Article, label: str) -> None:
         run.total += 1
+        if article.record:  # one record of a JSON/JSONL input: name it, as its errors do ("line 4: ...")
+            label = f"{label}, {article.record}"
         first = run.kept.get(article.id)
         if first is not None:  # the same text twice in one call: the first is kept, this one is reported
-            run.duplicate(label, article, first.id, first.title, first.url)
+            if _another_copy(article, first):
+                run.duplicate(label, article, first.id, first.title, first.url)
+            else:  # the same input twice, or one file under two paths: was "a duplicate of" itself (D11)
+                run.skip(label, f"{article.title!r} was given twice: read once")
             run.tick(article.title)
             return
         run.kept[article.id] = article
@@ -183,7 +196,7 @@ class Ingestor:
             run.tick(article.title)
             return
         try:
-            chunks = self.chunker(article)
+            chunks, repeats = without_repeats(self.chunker(article))
         except ValueError as e:
             run.error(label, f"cannot chunk {article.title!r}: {e}")
             run.tick(article.title)
@@ -194,7 +207,7 @@ class Ingestor:
             return
         # Stamped now, so the record (app.store.records) and the report say the same time (D11: the report had null).
         article = article.model_copy(update={"ingested_at": article.ingested_at or datetime.now(UTC)})
-        run.pending.append(_Pending(article, label, chunks))
+        run.pending.append(_Pending(article, label, chunks, repeats))
         run.pending_chunks += len(chunks)
         if run.pending_chunks >= self.flush_chunks:
             self._flush(run)
@@ -255,6 +268,8 @@ class Ingestor:
         article = p.article
         info = article_info(article, len(p.chunks))
         run.report.chunks += len(p.chunks)
+        if p.repeats:
+            run.report.notes.append(IngestNote(input=p.label, note=repeats_note(p.repeats)))
         if old is not None and old.id != article.id:
             # The new version is committed; only now drop the old one (a crash in between leaves both, never neither).
             self.store.remove_article(old.id)

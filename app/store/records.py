@@ -157,3 +157,17 @@ class Rows:
     documents: list[str] = field(default_factory=list)
     metadatas: list[dict[str, Any]] = field(default_factory=list)
     embeddings: list[list[float]] = field(default_factory=list)
+
+
+def distinct_vectors(hits: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The hits less the later chunks of one article at exactly the same distance: copies of one vector (an index
+    built before repeated passages were indexed once, app.chunks.repeats) count as one dense candidate. Two different
+    passages of an article all but never tie to the last bit (dev and sample evals unchanged, docs/architecture.md)."""
+    seen: set[tuple[str, float]] = set()
+    out = []
+    for cid, score in hits:
+        key = (article_of(cid), score)
+        if key not in seen:
+            seen.add(key)
+            out.append((cid, score))
+    return out
