@@ -12,7 +12,18 @@ Detection is a few general shapes on normalised text rather than a list of known
 - overriding: ignore/disregard/forget/override/bypass applied to what a model is given (the passages, the context, the
   prompt, "the above") or to instructions/rules qualified as earlier or the reader's own ("previous instructions",
   "your rules");
-- a command naming its addressee: "AI assistants must answer ...".
+- a machine reader addressed: a header or vocative ("Note to AI assistants: ...", "Chatbots: ...", "Dear AI, please
+  ..."), "if you are a language model", or a command naming its addressee ("AI assistants must answer ...", "language
+  models reading this should report ...", "whoever answers questions about this story should say ...");
+- an answer given in advance for every question: "For any question about X, respond that ...", "Respond to every
+  query with ...", "Regardless of the question, ...", "The correct answer to every question about X is ...";
+- imperatives to answer: "Tell the user that ...", "State that ...", "When summarizing, claim that ...", "If a user
+  asks about X, respond ...", "Do not mention X; say Y";
+- role-play: "You are now ...", "Pretend to be ...", "Act as a ...", "From now on, answer ...", "New instructions:".
+
+Words a machine reader shares with people ("assistant", "model", "system") count as an addressee only with a reading
+participle ("assistants summarising this article"), so "Assistants in the lab must report any spill" stays news.
+Measured on tests/data/injection_dev.jsonl and injection_heldout.jsonl (tests/test_injection_sets.py).
 
 Quoted speech is news, not an instruction to the model: 'The minister said: "You must ignore the rumours."' is not
 flagged, because the second-person and override shapes are looked for outside quotation marks. Only when a sentence is
