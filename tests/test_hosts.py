@@ -117,3 +117,7 @@ def test_loopback_names_are_answered_with_any_port(served: tuple[str, int]) -> N
             assert r.status_code == 200, (host, path, r.status_code)
     page = httpx.get(url + "/", headers={"Host": f"localhost:{port}"}, timeout=60)
     assert "gradio" in page.text.lower()
+    upload = httpx.post(
+        url + "/gradio_api/upload", files={"files": ("a.txt", TEXT)}, timeout=60
+    )  # the web app's upload
+    assert upload.status_code == 200 and upload.json()[0].endswith("a.txt"), upload.text
