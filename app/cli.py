@@ -231,9 +231,24 @@ def _print_answer_tail(answer: Answer) -> None:
         out.print(f"    “{c.quote}”", markup=False, highlight=False)
 
 
+STDIN_CHUNK = 1 << 16  # a question piped in past the limit is counted in pieces of this size, never held whole
+
+
+def _stdin_question() -> str:
+    """`ask -`: the question from standard input; past the limit, the error gives the whole input's length."""
+    from app.limits import check_question
+
+    head = sys.stdin.read(_state.settings.max_question_chars + 1)
+    length = len(head)
+    if length > _state.settings.max_question_chars:
+        while chunk := sys.stdin.read(STDIN_CHUNK):
+            length += len(chunk)
+    return check_question(head, _state.settings, length=length)
+
+
 def _question(text: str) -> str:
-    """The one question limit every door applies (app.serve.security): too long or blank is an error, not a run."""
-    from app.serve.security import check_question
+    """The one question limit every door applies (app.limits): too long or blank is an error, not a run."""
+    from app.limits import check_question
 
     return check_question(text, _state.settings)
 
@@ -248,7 +263,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Answer a question from the indexed articles, with verified citations ('-' reads the question from stdin)."""
-    question = _question(sys.stdin.read(_state.settings.max_question_chars + 1) if question == "-" else question)
+    question = _stdin_question() if question == "-" else _question(question)
     desk = _desk()
     _embed_ahead(desk, question)
     filters = SearchFilters(source=source) if source else None

@@ -30,6 +30,7 @@ from app.models import (
 from app.resources import sample_corpus_dir
 from app.settings import Settings
 from app.store.catalogue import ArticlePage, ArticleQuery, NothingSelected, Removal, SourceFacet
+from app.text import clean_question
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -365,7 +366,7 @@ class Newsdesk:
 
     # ---- questions ---------------------------------------------------------
     def search(self, query: str, k: int | None = None, filters: SearchFilters | None = None) -> list[Passage]:
-        return self.retriever.search(query, k=k or self.settings.k, filters=filters)
+        return self.retriever.search(clean_question(query), k=k or self.settings.k, filters=filters)
 
     def ask(self, question: str, **options: Unpack[AskOptions]) -> Answer:
         """The verified Answer (stream_ask collected); options as for stream_ask."""
@@ -393,7 +394,7 @@ class Newsdesk:
 
         engine = with_sampling(self.engine(backend), temperature=temperature, max_tokens=max_tokens)
         yield from stream_answer(
-            question,
+            clean_question(question),  # every door: '２０２２' is 2022, a zero-width space is nothing
             history=list(history),
             retriever=self.retriever,
             engine=engine,
@@ -420,6 +421,8 @@ class Newsdesk:
         from app.store.last_briefing import last_briefing, mark_briefing
 
         selection = selection or BriefSelection()
+        if selection.query:
+            selection = selection.model_copy(update={"query": clean_question(selection.query)})
         started = datetime.now(UTC)  # what arrives while this briefing runs is new for the next one
         if selection.since_last_briefing and selection.added_since is None:
             previous = last_briefing(self.settings.index_dir)  # none yet: everything is new

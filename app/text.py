@@ -139,6 +139,14 @@ def article_id(text: str) -> str:
     return hashlib.sha256(normalize_for_id(text).encode("utf-8")).hexdigest()[:16]
 
 
+def clean_question(text: str) -> str:
+    """A question as typed or pasted, in the form articles are read in: NFKC (full-width '２０２２' is 2022, full-width
+    letters are letters), no invisible or control characters (zero-width spaces, soft hyphens), single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if ch.isspace() else ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return normalize_whitespace(text)
+
+
 def clean_text(text: str) -> str:
     """Normalize newlines and unicode form, strip control characters, collapse runs of blank lines."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -326,12 +334,13 @@ def parse_news_text(text: str) -> NewsText | None:
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i + 1 >= len(lines):
-        return None
-    title, published = lines[i].strip(), parse_dateline(lines[i + 1])
+    title, i = lines[i].strip() if i < len(lines) else "", i + 1
+    while i < len(lines) and not lines[i].strip():  # a blank line may stand between the title and its dateline
+        i += 1
+    published = parse_dateline(lines[i]) if i < len(lines) else None
     if published is None or not title or len(title) >= 200:
         return None
-    i += 2
+    i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
     # The site repeats the header above the body.

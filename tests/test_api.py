@@ -252,9 +252,11 @@ def test_ask_stream_sends_deltas_then_the_verified_answer(client: TestClient) ->
         assert r.headers["content-type"].startswith("text/event-stream")
         events = parse_sse(r.read().decode())
     kinds = [k for k, _ in events]
-    assert kinds[-1] == "answer" and set(kinds[:-1]) == {"delta"} and len(kinds) > 2
+    assert kinds[-1] == "answer" and set(kinds[:-1]) == {"delta", "sentence"} and len(kinds) > 2
     final = Answer.model_validate(events[-1][1])
-    assert "".join(d["text"] for _, d in events[:-1]) == final.answer
+    deltas = [d for k, d in events if k == "delta"]
+    assert "".join(d["text"] for d in deltas) == final.answer and all(d["draft"] is True for d in deltas)
+    assert "".join(d["text"] for k, d in events if k == "sentence") == final.answer  # verified pieces
     assert final.citations and final.citations[0].n == 1
 
 

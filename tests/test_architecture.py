@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "app.injection",
             "app.markdown",
             "app.process",
+            "app.limits",
         ),
     ),
     ("ingest", ("app.ingest",)),

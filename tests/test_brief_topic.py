@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,14 +112,26 @@ def test_every_door_refuses_an_off_topic_briefing(topic_desk, monkeypatch: pytes
     assert refused.status_code == 400 and "no indexed article is about the topic" in refused.text
 
 
-def test_a_topic_has_the_questions_length_limit_and_errors_echo_it_short(topic_desk) -> None:  # type: ignore[no-untyped-def]
-    """Trial 15: /api/brief took a 100,000-character topic and echoed it twice in a 200 KB error."""
+def test_a_topic_has_the_questions_length_limit_and_errors_echo_it_short(
+    topic_desk: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Trial 15: /api/brief took a 100,000-character topic and echoed it twice in a 200 KB error. The limit holds at
+    every door that briefs: the service, the CLI, the web app's handler and /api/brief (413)."""
+    import gradio as gr
     from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
 
-    from app.brief.pipeline import TopicTooLong
+    from app import cli
+    from app.limits import TopicTooLong
     from app.serve.api.app import create_api
+    from app.serve.web.handlers import Handlers
 
     limit = topic_desk.settings.max_question_chars
+    monkeypatch.setattr(cli, "_desk", lambda **_: topic_desk)
+    result = CliRunner().invoke(cli.cli, ["brief", "--query", "x" * (limit + 1), "--json"])
+    assert result.exit_code == cli.EXIT_ERROR and f"over the limit of {limit} characters" in str(result.exception)
+    with pytest.raises(gr.Error, match=f"over the limit of {limit} characters"):
+        Handlers(topic_desk, topic_desk.settings).brief(None, "x" * (limit + 1), None, None, "short", None)
     with pytest.raises(TopicTooLong, match=f"over the limit of {limit} characters"):
         topic_desk.brief(BriefSelection(query="x" * (limit + 1)), backend="extractive")
     response = TestClient(create_api(topic_desk, topic_desk.settings)).post(

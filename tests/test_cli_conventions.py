@@ -209,6 +209,15 @@ def test_an_index_path_that_is_a_file_is_one_clear_error(
     assert exited.value.code == cli.EXIT_ERROR
     assert f"{afile} is a file, not an index folder" in " ".join(capsys.readouterr().err.split())
     assert afile.read_text(encoding="utf-8") == "not an index"
+    # a folder under the file (trial 16 D13: a NotADirectoryError traceback) names the file in the way
+    monkeypatch.setattr("sys.argv", ["newsdesk", "--index", str(afile / "sub"), *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == cli.EXIT_ERROR
+    assert f"{afile} is a file, so no index folder can be at {afile / 'sub'}" in " ".join(
+        capsys.readouterr().err.split()
+    )
+    assert afile.read_text(encoding="utf-8") == "not an index"
 
 
 def test_feeds_reads_need_an_index_and_feeds_add_starts_one(tmp_path: Path) -> None:
@@ -271,3 +280,5 @@ def test_serve_refuses_a_file_as_its_index_before_starting(tmp_path: Path) -> No
     afile.write_text("x", encoding="utf-8")
     with pytest.raises(IndexMissing, match="is a file, not an index folder"):
         serve(Settings(_env_file=None, index_dir=afile, port=1))  # type: ignore[call-arg]
+    with pytest.raises(IndexMissing, match="is a file, so no index folder can be at"):
+        serve(Settings(_env_file=None, index_dir=afile / "sub", port=1))  # type: ignore[call-arg]

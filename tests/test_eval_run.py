@@ -194,6 +194,11 @@ def test_report_files(scripted, tmp_path: Path):
         "| alpha | 0.500 (2) | 0.000 (3) | 0.200 (2) | 1.000 (1) |" in md
     )  # accuracy, confidently wrong, F1, precision
     assert "faithfulness (LLM judge)" in md
+    # trial 16 D12: the questions behind the error rates are listed: alpha declined q2; beta answered q1 and u1 wrongly
+    misses = md.split("## Questions to look at", 1)[1].split("\n## ", 1)[0]
+    assert "### alpha: declined when answerable (1)" in misses and "| q2 | How big is the army?" in misses
+    assert "### beta: confidently wrong (2)" in misses and "| u1 | Who won the election? | (unanswerable) |" in misses
+    assert "### alpha: confidently wrong" not in misses
     for png in ("metrics.png", "latency.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

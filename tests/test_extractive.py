@@ -162,6 +162,15 @@ def test_how_long_a_thing_is_is_answered_by_its_length(engine: ExtractiveEngine)
     assert engine._type_fit(lasted, length) == 0.0  # a span was asked
 
 
+def test_how_long_is_answered_by_a_span_in_minutes_not_by_an_ordinal(engine: ExtractiveEngine) -> None:
+    """The engine reads spans with the answer check's pattern (measures.TIME_SPAN): minutes count, 'a second' does not."""
+    prof = engine.profile("How long were the check-in delays at Stellhaven airport?")
+    delays = Candidate(0, 0, 0, "Passengers faced delays of up to 90 minutes at Stellhaven airport.", "")
+    again = Candidate(0, 0, 0, "Stellhaven airport hosted the fair for a second year.", "")
+    assert engine._type_fit(prof, delays) == 1.0
+    assert engine._type_fit(prof, again) == 0.0
+
+
 def test_speaker_and_names_are_read_from_the_question(engine: ExtractiveEngine) -> None:
     p = engine.profile("What did Dmitry Peskov say about the US plan?")
     assert p.speaker == ("dmitri", "peskov") or set(p.speaker) >= {"peskov"}

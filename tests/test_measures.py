@@ -9,7 +9,8 @@ import pytest
 
 from app.retrieve.clauses import without_dated_asides
 from app.retrieve.constraints import Scope, fit, passage_scope
-from app.retrieve.measures import asked_count, asks_extent, counted_noun, has_length, measured
+from app.retrieve.counting import asked_count, counted_noun
+from app.retrieve.measures import TIME_SPAN, asks_extent, has_length, measured
 from app.retrieve.negation import only_denied
 from app.retrieve.question import analyse
 
@@ -33,10 +34,22 @@ def test_the_noun_a_count_counts(after: str, noun: str) -> None:
 
 
 def test_the_noun_how_many_asks_to_count() -> None:
-    assert asked_count("How many Brindle 5 phones were affected?") == "phones"
-    assert asked_count("How many of Tarnby's wards did she carry?") == "wards"
-    assert asked_count("How many Ostrel's newts have been found?") == "newts"
-    assert asked_count("How many were hurt?") == ""
+    assert asked_count("How many Brindle 5 phones were affected?") == ("phones", 19)
+    assert asked_count("How many of Tarnby's wards did she carry?") == ("wards", 21)
+    assert asked_count("How many Ostrel's newts have been found?") == ("newts", 18)
+    assert asked_count("How many were hurt?") == ("", -1)
+
+
+def test_the_analysis_finds_the_counted_noun_once_for_every_reader() -> None:
+    """One path: the analysis holds the counted noun (measures reads it there, and it is the analysis's asked noun);
+    where the parser takes the noun for a verb ('stork *pairs* breed') the parse's own noun keeps the qualifiers while
+    the count is still of pairs."""
+    assert analyse("How many Brindle 5 phones were affected?").counted == "phones"
+    storks = analyse("How many black stork pairs breed in the Lenne valley?")
+    assert storks.counted == "pairs" and {"black", "stork"} <= {a.text for a in storks.anchors if a.strict}
+    assert measured(storks, "The census counted 34 breeding pairs in the valley.") == (True, "34")
+    assert not measured(storks, "The census counted 34 volunteers in the valley.")[0]
+    assert analyse("How many were hurt?").counted == ""
 
 
 def test_a_count_of_another_noun_does_not_answer_how_many() -> None:
@@ -109,6 +122,24 @@ def test_how_long_a_thing_is_asks_for_its_length_measured_as_long() -> None:
     assert has_length("The tunnel is 4.2 km in length.")
     assert not has_length("The newts live along a 3-kilometre stretch of stream at 900 metres.")  # other lengths
     assert not has_length("The strike lasted 12 days.")
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("The strike lasted 18 months.", True),
+        ("Fenner finished four seconds behind.", True),  # a span in seconds or minutes is one too
+        ("She finished more than a minute ahead.", True),
+        ("thirty years", True),  # a span in words, as an entity gives it
+        ("She has led the company since 2019.", True),  # 'how long' is answered by when it began
+        ("The vote was held in July.", False),  # a date, not a span
+        ("Oduya hosted the ceremony for a second year.", False),  # 'a second' is an ordinal here
+        ("She was elected in a second-round vote.", False),
+    ],
+)
+def test_one_time_span_pattern_for_entities_and_sentences(text: str, span: bool) -> None:
+    """measures.TIME_SPAN serves both readers of 'how long': the answer check's entities and the extractive engine."""
+    assert bool(TIME_SPAN.search(text)) is span
 
 
 @pytest.mark.parametrize(

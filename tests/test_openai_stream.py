@@ -5,10 +5,12 @@ the answer would never release it."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 from openai.types.chat import ChatCompletionChunk
@@ -177,3 +179,33 @@ def test_a_declined_answer_streams_as_its_decline_alone(desk: GatedDesk) -> None
     assert extra["abstained"] is True and extra["check"]["answers_question"] is False
     assert contents == [extra["answer"]]  # one piece: the decline, sent once the verdict is known
     assert contents[0].startswith("The indexed articles don't say") and "withdrawn" not in contents[0]
+
+
+def _api_stream(url: str, question: str) -> list[tuple[str, dict[str, object]]]:
+    """/api/ask with stream=true, read as server-sent events: (event, JSON data) pairs."""
+    events = []
+    with httpx.stream("POST", f"{url}/api/ask", json={"question": question, "stream": True}, timeout=60) as r:
+        assert r.status_code == 200
+        for block in r.read().decode().strip().split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in block.splitlines())
+            events.append((fields["event"], json.loads(fields["data"])))
+    return events
+
+
+def test_api_stream_marks_the_draft_and_sends_no_sentence_of_a_declined_answer(desk: GatedDesk) -> None:
+    """The same door on /api (trial 16 D2): the draft's deltas are marked draft; `sentence` events carry only what the
+    verdict accepts, so a client showing them never shows the true, cited sentence about 2019 asked about 2019's."""
+    desk.gated.released.set()
+    with serve_in_thread(create_api(desk)) as url:
+        declined = _api_stream(url, "Where did EU foreign ministers meet in 2019?")
+        answered = _api_stream(url, "Where did EU foreign ministers meet?")
+    final = declined[-1][1]
+    assert declined[-1][0] == "answer" and final["abstained"] is True and final["check"]["answers_question"] is False
+    assert not [d for k, d in declined if k == "sentence"]
+    deltas = [d for k, d in declined if k == "delta"]
+    assert deltas and all(d["draft"] is True for d in deltas)  # the draft did stream, marked as such
+    assert ANSWER_WORD in "".join(str(d["text"]) for d in deltas)  # ... and it was the off-year sentence
+    sentences = [d for k, d in answered if k == "sentence"]
+    assert answered[-1][1]["abstained"] is False and sentences
+    assert "".join(str(d["text"]) for d in sentences) == answered[-1][1]["answer"]
+    assert all(d["sentence"]["supported"] for d in sentences if d["sentence"])  # type: ignore[index]

@@ -64,6 +64,25 @@ def turns(*pairs: tuple[str, str]) -> list[ChatTurn]:
             "What did they reject?",
             "What did EU foreign ministers reject?",
         ),
+        # trial 16 D15: a possessive 'her' keeps its 's; an object 'her' does not take one
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "Who was her predecessor?",
+            "Who was Priya Raman's predecessor?",
+        ),
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "Who appointed her in 2020?",
+            "Who appointed Priya Raman in 2020?",
+        ),
+        (
+            "Who is Brightline's chief executive?",
+            "Priya Raman [1].",
+            "When did her term start?",
+            "When did Priya Raman's term start?",
+        ),
     ],
 )
 def test_follow_ups_are_rewritten_into_standalone_questions(
@@ -125,6 +144,14 @@ def test_condense_falls_back_to_the_rules_when_the_llm_answers_instead() -> None
 def test_abstention_says_plainly_what_is_not_known(question: str, expected: str) -> None:
     assert abstention(question) == expected
     assert expected.startswith(ABSTAIN_PREFIX)
+
+
+def test_a_long_question_is_not_echoed_whole() -> None:
+    """Trial 16 D14: a 4,000-character question came back whole inside its decline."""
+    question = "Why " + "did the council vote again " * 150 + "?"
+    text = abstention(question)
+    assert text.startswith(ABSTAIN_PREFIX) and text.endswith(" …?”")
+    assert len(text) < 300 and "did the council vote again did" in text
 
 
 @pytest.mark.parametrize(

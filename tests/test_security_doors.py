@@ -229,6 +229,8 @@ def test_cli_refuses_an_oversized_question_from_stdin(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode != 0
     assert "limit is 4000" in proc.stdout + proc.stderr, proc.stdout[-500:] + proc.stderr[-500:]
+    # the length said is the input's, not the 4001 characters read before refusing (trial 16 D14)
+    assert "is 5000 characters long" in " ".join((proc.stdout + proc.stderr).split())
 
 
 # ---- 4. briefings repeat no planted instructions ----------------------------------------------------------------------

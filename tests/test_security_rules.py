@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app import limits
 from app.brief.draft import Draft, DraftActor, DraftPoint, without_instructions
 from app.models import Citation
 from app.serve import security
@@ -36,13 +37,30 @@ def test_llm_or_extractive_draft_loses_planted_points_actors_and_headline() -> N
 
 def test_question_limit_and_blank_question(tmp_path: Path) -> None:
     settings = Settings(index_dir=tmp_path, max_question_chars=10)
-    assert security.check_question("  Who won?  ", settings) == "Who won?"
-    with pytest.raises(security.QuestionTooLong, match="limit is 10"):
-        security.check_question("x" * 11, settings)
-    with pytest.raises(security.EmptyQuestion):
-        security.check_question(" \n\t", settings)
-    with pytest.raises(security.QuestionTooLong):
-        security.check_message_sizes(["ok", "y" * 11], settings)
+    assert limits.check_question("  Who won?  ", settings) == "Who won?"
+    with pytest.raises(limits.QuestionTooLong, match="limit is 10"):
+        limits.check_question("x" * 11, settings)
+    with pytest.raises(limits.EmptyQuestion):
+        limits.check_question(" \n\t", settings)
+    with pytest.raises(limits.QuestionTooLong):
+        limits.check_message_sizes(["ok", "y" * 11], settings)
+    # read as articles are (trial 16 D9): invisible characters are nothing, full-width ones are letters and digits
+    assert limits.check_question("Ｗho won\u200b?", settings) == "Who won?"
+    with pytest.raises(limits.EmptyQuestion, match="invisible"):
+        limits.check_question("\u200b\u2060 \ufeff", settings)
+    assert limits.check_question("\u200b" * 50 + "Who won?", settings) == "Who won?"  # not over the limit either
+    with pytest.raises(limits.QuestionTooLong, match="is 5000 characters long"):
+        limits.check_question("x" * 11, settings, length=5000)  # a pipe read only in part
+
+
+def test_a_topic_has_the_question_limit(tmp_path: Path) -> None:
+    """One rule for briefings and questions: the same setting, the same 413 (app.limits, shared by brief and serve)."""
+    settings = Settings(index_dir=tmp_path, max_question_chars=10)
+    for no_topic in (None, "", "x" * 10):
+        limits.check_topic(no_topic, settings)
+    with pytest.raises(limits.TopicTooLong, match="over the limit of 10 characters") as refused:
+        limits.check_topic("x" * 11, settings)
+    assert refused.value.status == limits.QuestionTooLong.status == 413
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from app.text import (
     article_id,
     build_article,
+    clean_question,
     detect_site_name,
     is_boilerplate_line,
     markdown_to_text,
@@ -169,6 +170,16 @@ def test_parse_news_text_on_the_seed() -> None:
 def test_parse_news_text_rejects_other_text() -> None:
     assert parse_news_text("Just a title\nAnd a body line.") is None
     assert parse_news_text("") is None
+
+
+@pytest.mark.parametrize("gap", ["\n", "\n\n", "\n  \n\n"])
+def test_a_dateline_may_stand_after_blank_lines_under_the_title(gap: str) -> None:
+    """Trial 16 D10: 'Title, blank line, dateline' lost its date and indexed the dateline as text."""
+    news = parse_news_text(f"Court clears harbour pilot{gap}3 DEC 2026 09:15\n\nThe pilot was cleared on Tuesday.\n")
+    assert news is not None and news.published == datetime(2026, 12, 3, 9, 15)
+    assert news.title == "Court clears harbour pilot" and news.body == "The pilot was cleared on Tuesday."
+    # a date-looking line that is not alone on its line is body text, as before
+    assert parse_news_text(f"Court clears harbour pilot{gap}On 3 DEC 2026 the pilot was cleared.\n") is None
 
 
 @pytest.mark.parametrize(
@@ -331,3 +342,19 @@ def test_markdown_title_not_first_stays_in_text() -> None:
     title, text = markdown_to_text("Intro line.\n\n# Late Title\n\nBody.")
     assert title == "Late Title"
     assert text == "Intro line.\nLate Title\nBody."
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("Who won in ２０２２?", "Who won in 2022?"),  # full-width digits
+        ("Ｗｈｏ won in 2022?", "Who won in 2022?"),  # full-width letters
+        ("Who\u200b won in 20\u200d22?", "Who won in 2022?"),  # zero-width space and joiner
+        ("Who won\u00ad in 2022?\u2060", "Who won in 2022?"),  # soft hyphen, word joiner
+        ("Who  won\tin\u00a02022?\n", "Who won in 2022?"),  # tabs, no-break space, newline
+        ("Who won in Zürich?", "Who won in Zürich?"),  # letters outside ASCII stay as they are
+    ],
+)
+def test_clean_question_reads_a_question_as_articles_are_read(typed: str, read: str) -> None:
+    """Trial 16 D9: zero-width spaces and full-width characters made a question abstain or decline."""
+    assert clean_question(typed) == read

@@ -16,9 +16,14 @@ WH_QUESTION = re.compile(
 )
 
 
+ECHO_MAX_CHARS = 200  # a decline repeats the question; past this a pasted page would bury the message itself
+
+
 def abstention(question: str) -> str:
     """'The indexed articles don't say who won the 2022 World Cup.' — an embedded question when that is safe."""
     q = re.sub(r"\s+", " ", question).strip().rstrip("?!. ")
+    if len(q) > ECHO_MAX_CHARS:
+        return f"{ABSTAIN_PREFIX} enough to answer “{q[:ECHO_MAX_CHARS].rsplit(' ', 1)[0]} …?”"
     m = WH_QUESTION.match(q)
     if m:
         wh, rest = m.group(1).lower(), m.group(2)

@@ -21,7 +21,6 @@ import Stemmer
 
 from app.answer.patterns import (
     CONNECTIVES,
-    DURATION,
     LEADING_PREPOSITIONAL,
     NUMBER_WORDS,
     PLACE,
@@ -44,7 +43,7 @@ from app.chunks.span_vectors import SpanVectors, decode
 from app.injection import looks_like_instruction
 from app.models import Passage
 from app.retrieve.constraints import REASON_CUES, TermRule, anchor_fit, fit, passage_scope, same_article
-from app.retrieve.measures import asks_extent, has_length
+from app.retrieve.measures import TIME_SPAN, asks_extent, has_length
 from app.retrieve.question import QuestionAnalysis, analyse
 from app.settings import Settings
 from app.text import split_sentences, strip_span
@@ -323,7 +322,7 @@ class ExtractiveEngine:
         if atype == AnswerType.TIME:
             return 1.0 if TIME.search(text) else (0.5 if TIME_WEAK.search(text) else 0.0)
         if atype == AnswerType.DURATION:
-            return 1.0 if DURATION.search(text) or (asks_extent(prof.text) and has_length(text)) else 0.0
+            return 1.0 if TIME_SPAN.search(text) or (asks_extent(prof.text) and has_length(text)) else 0.0
         if atype == AnswerType.NUMBER:
             return self._number_fit(prof, text)
         if atype == AnswerType.SPEECH:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from app import nlp
 from app.answer.abstention import AUXILIARIES, MARKER_PATTERN, WH_QUESTION
 from app.models import ChatTurn
 from app.retrieve.question import QUARTER_PATTERN, YEAR_PATTERN, quarter_keys, year_keys
@@ -147,8 +148,9 @@ def rewrite_followup(question: str, history: Sequence[ChatTurn]) -> str | None:
         return aligned
     # pronouns
     out = bare
-    if _PERSON_PRONOUN.search(out) and (who := _person(history)):
-        out = _PERSON_PRONOUN.sub(lambda m: f"{who}'s" if m.group(1).lower() == "his" else who, out, count=1)
+    if (pronoun := _PERSON_PRONOUN.search(out)) and (who := _person(history)):
+        owner = f"{who}'s" if _possessive(out, pronoun) else who  # 'her predecessor' -> "Priya Raman's predecessor"
+        out = out[: pronoun.start()] + owner + out[pronoun.end() :]
     if _THING_PRONOUN.search(out) and (topic := _topic(prev)):
         out = _THING_PRONOUN.sub(lambda m: f"{topic}'s" if m.group(1).lower() == "its" else topic, out, count=1)
     if _GROUP_PRONOUN.search(out) and (group := _group(prev)):
@@ -156,6 +158,15 @@ def rewrite_followup(question: str, history: Sequence[ChatTurn]) -> str | None:
     if out != bare:
         return _question(out)
     return _question(bare) if led else None
+
+
+def _possessive(text: str, pronoun: re.Match[str]) -> bool:
+    """'his', or a 'her' the parser tags as a possessive determiner ('her predecessor', not 'who replaced her')."""
+    if pronoun.group(1).lower() == "his":
+        return True
+    if pronoun.group(1).lower() != "her":
+        return False
+    return any(t.idx == pronoun.start() and t.tag_ == "PRP$" for t in nlp.parse(text))
 
 
 def history_for_prompt(history: Sequence[ChatTurn]) -> list[ChatTurn]:

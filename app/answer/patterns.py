@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from app.retrieve.lexicon import NUMBER_WORDS
+
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her here
@@ -33,10 +35,6 @@ TITLE_WORDS = frozenset(
     commander judge pope prime foreign defence defense press special deputy vice head leader mr mrs ms dr sir lord
     lady house office staff army state white""".split()  # noqa: SIM905
 )  # fmt: skip
-NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|"
-    r"thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half"
-)
 NUMBER = re.compile(rf"\b(?:\d[\d,.]*%?|{NUMBER_WORDS})\b", re.I)
 MONTHS = r"january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 TIME = re.compile(
@@ -48,11 +46,6 @@ TIME = re.compile(
     re.I,
 )
 TIME_WEAK = re.compile(r"\b(?:earlier|later|soon|recently|since|until|after|before|during|when)\b", re.I)
-DURATION = re.compile(
-    rf"\b(?:for|over|nearly|almost|about|more than|less than)?\s*(?:about |nearly |almost |around )?"
-    rf"(?:a|an|one|several|few|\d[\d,.]*|{NUMBER_WORDS}) (?:hours?|days?|weeks?|months?|years?|decades?)\b|\bsince\b",
-    re.I,
-)
 PLACE = re.compile(
     r"\b(?:in|at|from|near|into|on|across|outside|inside|to|of the city of)\s+(?:the\s+)?([A-Z][\w’'\-]+)"
 )

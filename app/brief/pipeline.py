@@ -32,6 +32,7 @@ from app.brief.draft import (
 from app.brief.render import render_markdown
 from app.brief.topic import on_topic
 from app.errors import NewsdeskError
+from app.limits import check_topic
 from app.models import (
     Actor,
     Article,
@@ -221,8 +222,7 @@ def resolve_selection(
     if not ids:
         raise NewsdeskError(f"no indexed article matches the selection ({_describe(selection)})")
     passages: list[Passage] | None = None
-    if selection.query and len(selection.query) > settings.max_question_chars:  # every door: the questions' limit
-        raise TopicTooLong(f"the topic is over the limit of {settings.max_question_chars} characters")
+    check_topic(selection.query, settings)  # every door: the questions' limit (413 on the API)
     if selection.query and selection.query.strip():
         filters = SearchFilters(article_ids=ids if named else None, since=selection.since, until=selection.until)
         k = max(settings.k, TOPIC_K.get(length, 12))
@@ -252,12 +252,6 @@ def _describe(selection: BriefSelection) -> str:
 
 def _short(text: str, limit: int = ECHO_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-class TopicTooLong(NewsdeskError):
-    """A topic over settings.max_question_chars, the limit questions have at every door (413 on the API)."""
-
-    status = 413
 
 
 def _focus(passages: list[Passage] | None) -> dict[str, list[tuple[int, int]]] | None:

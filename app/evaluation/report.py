@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.evaluation.metrics import Score
-from app.evaluation.results import EvalReport
+from app.evaluation.results import EvalReport, QuestionResult
 
 # Metrics per backend shown in tables and charts: (attribute, label). Retrieval metrics are shared by all backends.
 ANSWER_METRICS = [
@@ -167,6 +167,7 @@ def render_markdown(report: EvalReport) -> str:
             for b in report.backends.values()
         ],
     )
+    out += _misses(report)
     if any(b.key_fact_coverage is not None for b in report.backends.values()):
         topics = any(b.topic_recall is not None for b in report.backends.values())
         topic_heads = ["topic source precision", "topic source recall", "off-topic refused"] if topics else []
@@ -216,6 +217,41 @@ def render_markdown(report: EvalReport) -> str:
     if report.warnings:
         out += ["", "## Warnings", "", *(f"- {w}" for w in report.warnings)]
     return "\n".join(out) + "\n"
+
+
+MISSES_SHOWN = 40  # rows per kind and backend in report.md; every question is in results.jsonl
+
+
+def _clip(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _misses(report: EvalReport) -> list[str]:
+    """The questions behind the two error rates, per backend: what was answered wrongly and what was declined."""
+    out: list[str] = []
+    for backend in report.backends:
+        rows = [r for r in report.results if r.backend == backend]
+        kinds = (
+            ("confidently wrong", [r for r in rows if r.scores.get("confidently_wrong")]),
+            ("declined when answerable", [r for r in rows if r.answerable and r.abstained]),
+        )
+        for label, misses in kinds:
+            if not misses:
+                continue
+            out += ["", f"### {backend}: {label} ({len(misses)})", ""]
+            out += _table(
+                ["id", "question", "expected", "answer"],
+                [_miss_row(r) for r in misses[:MISSES_SHOWN]],
+            )
+            if len(misses) > MISSES_SHOWN:
+                out += ["", f"{len(misses) - MISSES_SHOWN} more in results.jsonl."]
+    return ["", "## Questions to look at", "", *out[1:]] if out else []
+
+
+def _miss_row(r: QuestionResult) -> list[str]:
+    expected = "; ".join(r.gold_answers) or "(unanswerable)"
+    return [r.id, _clip(r.question, 80), _clip(expected, 40), _clip(r.answer)]
 
 
 # ---- charts ----------------------------------------------------------------------------------------------------------

@@ -10,6 +10,12 @@ AnswerType = Literal[
 ]
 """'polar': a yes/no question ('Did the mayor resign?'), answered by a sentence that affirms or denies its predicate."""
 
+NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|billion|trillion|dozen|dozens|hundreds|thousands|millions|half"
+)
+"""Numbers written as words, as a regex alternation ('two weeks', 'hundreds of homes')."""
+
 # Nouns after 'which/what' (or the asked noun of 'who is the X') and the answer type they ask for. A noun spaCy's
 # parser marks as the head of the asked phrase is looked up here; unknown nouns ask for 'other' (anchors still apply).
 TYPE_NOUNS: dict[AnswerType, frozenset[str]] = {

@@ -9,7 +9,8 @@ import re
 from functools import lru_cache
 
 from app import nlp
-from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS
+from app.retrieve.counting import counted_noun
+from app.retrieve.lexicon import DIMENSION_UNITS, GENERIC_TYPE_NOUNS, NUMBER_WORDS
 from app.retrieve.nearest import nearest_item
 from app.retrieve.question import QuestionAnalysis, model_names, name_key, number_keys, stem, year_keys
 
@@ -38,11 +39,13 @@ NOT_CURRENCY = frozenset(
 
 
 TIME_SPAN = re.compile(
-    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|a|an|several|few)\s+(?:seconds?|minutes?|hours?|"
-    r"days?|weeks?|months?|years?|decades?)\b",
+    rf"\b(?:(?:a|an)\s+(?:minute|hour|day|week|month|year|decade)|(?:several|few|\d[\d,.]*|{NUMBER_WORDS})\s+"
+    r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?))\b|\bsince\b",
     re.I,
 )
-"""A span of time ('for 18 months', 'two weeks'): an amount, where 'in July' is a date."""
+"""What 'how long' asks for, in an entity (constraints) or a sentence (the extractive engine): a span of time ('for 18
+months', 'four seconds') or its start ('since 2019'), where 'in July' is a date; 'a second' is left out, as it is
+mostly an ordinal ('for a second year', 'a second-round vote')."""
 
 
 @lru_cache(maxsize=1)
@@ -83,48 +86,12 @@ VALUE = re.compile(
 _MULTIPLIER = re.compile(r"^\s*-?\s*(?:million|billion|thousand|m|bn)\b", re.I)
 MEASUREMENT_UNITS = frozenset().union(*DIMENSION_UNITS.values())
 """Units of length and mass: '10 metres', 'a 61-millimetre animal' measure, they do not count."""
-_HOW_MANY_OF = re.compile(r"\bhow\s+many\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
-ASKED_WORDS = 5  # 'how many Oryx 5 Pro *phones*': the counted noun follows the names that say which ones
 _LABEL = re.compile(
     r"\b(?:phase|stage|round|season|series|edition|week|game|leg|chapter|volume|section|article|grade|level|category|"
     r"tier|version|number|no\.?)\s*$",
     re.I,
 )
 """A number after these labels names which one ('the phase *3* trial', 'stage 5'), it does not count anything."""
-IRREGULAR_PLURALS = frozenset(
-    ["people", "men", "women", "children", "feet", "teeth", "mice", "geese", "staff", "personnel", "police", "cattle"]
-)
-"""Plurals without an -s: a count of them names what it counts as '1,240 adults' does."""
-COUNTED_WORDS = 3  # a count's noun follows within a few words ('9.6 migraine *days*', '1,240 adult *patients*')
-NOT_COUNTED = frozenset("""
-    a an the this that these those its their his her our your my of at in on by for from to with within into over under
-    and or but than as per each every who which that whose where when while is are was were be been being has have had
-    do does did will would can could may might shall should must not no up down about around nearly almost some
-""".split())  # fmt: skip  # noqa: SIM905
-"""Words that end the run of words a figure counts ('1,240 adults *at* 64 clinics', '23 million phones *were*')."""
-
-
-def counted_noun(after: str) -> str:
-    """The noun a count counts, from the words right after it: the first plural noun among them ('1,240 adults at 64
-    clinics' -> 'adults', '9.6 migraine days a month' -> 'days', '41 patients stopped treatment' -> 'patients'). Empty
-    when none follows ('a crowd of 44,800', '146, up from 97', '40 of its 310 branches', '41 stopped treatment'), which
-    leaves the figure to the other rules."""
-    for w in re.findall(r"[^\s,.;:!?()\"“”]+|[,.;:!?()\"“”]", after)[:COUNTED_WORDS]:
-        if not re.fullmatch(r"[a-z][a-z'’-]*", w) or w in NOT_COUNTED:
-            break
-        if _plural_noun(w):
-            return w
-    return ""
-
-
-def _plural_noun(word: str) -> bool:
-    """'adults', 'branches', 'people': a noun in the plural, as a count of more than one names what it counts."""
-    if word in IRREGULAR_PLURALS:
-        return True
-    if not word.endswith("s") or word.endswith("ss"):
-        return False
-    singulars = {word[:-1], word[:-2] if word.endswith("es") else "", word[:-3] + "y" if word.endswith("ies") else ""}
-    return bool(singulars & nlp.common_nouns())
 
 
 def _lemma(word: str) -> str:
@@ -137,31 +104,13 @@ def _same_noun(word: str, asked: str) -> bool:
     return _lemma(word) == _lemma(asked) or stem(word) == stem(asked)
 
 
-@lru_cache(maxsize=1024)
-def asked_count(question: str) -> str:
-    """The noun 'how many' asks to count: 'how many *phones*', 'how many Velarian *users*', 'how many of Harbor City's
-    *wards*'. Names, possessives and numbers before it are skipped; empty when none is found."""
-    m = _HOW_MANY_OF.search(question)
-    if m is None:
-        return ""
-    for w in re.findall(r"[^\s,.;:!?()\"“”]+", question[m.end() :])[:ASKED_WORDS]:
-        if w[:1].isupper() or w[:1].isdigit() or re.search(r"[’']s?$", w):
-            continue  # 'Oryx 5', "Irigoyen's": which ones, not what is counted
-        low = w.lower()
-        if low in NOT_COUNTED:
-            return ""
-        if _plural_noun(low):
-            return low
-    return ""
-
-
 def measured(analysis: QuestionAnalysis, sentence: str) -> tuple[bool, str]:
     """A number of the asked dimension, new to the question: a count for 'how many' (not a percentage, a sum of money or
     a length), a mass for 'how heavy', a length for 'how far'. A count of another noun than the asked one ('1,240
     *adults*' for 'how many patients') does not answer; a count of the asked noun ('600,000 troops') is the one shown,
     before a bare figure."""
     asked_values = {a.key for a in analysis.anchors if a.kind in {"year", "number", "ordinal"}}
-    asked = asked_count(analysis.question)
+    asked = analysis.counted
     # 'the Oryx *6* phones': a model's number is part of its name, not a count ('About 300 people' opens a sentence)
     model_numbers = {num for name, num in model_names(sentence) if not sentence.lstrip().startswith(name)}
     named: list[nlp.Entity] = []

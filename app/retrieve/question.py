@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from app import nlp
 from app.retrieve.attribution import Holder, question_holder
+from app.retrieve.counting import asked_count
 from app.retrieve.lexicon import (
     DIMENSION_CUES,
     GENERIC_MODIFIERS,
@@ -59,62 +60,11 @@ _REACTION = re.compile(r"\b(?:react|reacted|respond|responded|reacting|respondin
 _HOW_MANY = re.compile(r"^\s*how\s+(?:many|much)\s+(?:of\s+(?:the\s+|its\s+|their\s+)?)?", re.I)
 _DIGIT_EDITION = re.compile(r"\d{1,3}(?:st|nd|rd|th)", re.I)
 _MODEL_NAME = re.compile(r"\b([A-Z][\w’']*[A-Za-z])[ -](\d{1,4}[A-Za-z]?)\b(?![.,]\d|\s*(?:%|percent|per cent))")
-_NOT_MODEL_NAMES = frozenset(
-    [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "q",
-        "h",
-        "the",
-        "a",
-        "in",
-        "on",
-        "at",
-        "by",
-        "of",
-        "for",
-        "and",
-        "or",
-        "to",
-        "from",
-        "how",
-        "what",
-        "which",
-        "who",
-        "when",
-        "where",
-        "why",
-    ]
-)
+_NOT_MODEL_NAMES = frozenset("""
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    q h the a in on at by of for and or to from how what which who when where why
+""".split())  # fmt: skip  # noqa: SIM905
 _PRIOR = re.compile(
     r"\b(?:previous|previously|prior|earlier|before)\b(?!\s+(?:in\s+)?(?:1[89]|20)\d\d\b)(?!\s+\w+ing\b)", re.I
 )  # not 'before saying ...': that orders two events, it does not ask for the earlier state
@@ -166,6 +116,8 @@ class QuestionAnalysis:
     """What a number must measure: 'count' ('how many'), 'mass', 'length' (lexicon.DIMENSION_CUES), or '' (any)."""
     holder: Holder | None = None
     """Whose attribute is asked ('*Corven's* chief executive'): a sentence giving another holder's does not answer."""
+    counted: str = ""
+    """For 'how many X': X, the plural noun a count must count (counting.asked_count), or '' when none is named."""
 
     def of_kind(self, kind: AnchorKind) -> tuple[Anchor, ...]:
         return tuple(a for a in self.anchors if a.kind == kind)
@@ -243,7 +195,9 @@ def analyse(question: str) -> QuestionAnalysis:
     text = doc.text
     wh_match = _WH.match(text) or _PREP_WH.match(text)
     wh = wh_match.group(1).lower() if wh_match else ""
-    asked = _asked_noun(doc)
+    counted, at = asked_count(text)
+    counted_span = doc.char_span(at, at + len(counted), alignment_mode="expand") if counted else None
+    asked = _asked_noun(doc, counted_span.root if counted_span is not None else None)
     speaker = _speaker(doc)
     answer_type = _answer_type(doc, wh, asked, speaker)
     anchors: list[Anchor] = []
@@ -288,6 +242,7 @@ def analyse(question: str) -> QuestionAnalysis:
         speaker=speaker,
         dimension=_dimension(text, answer_type),
         holder=_holder(doc, asked, [a for a in anchors if a.kind == "entity"]),
+        counted=counted,
     )
 
 
@@ -347,10 +302,14 @@ def model_names(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _asked_noun(doc: nlp.Doc) -> nlp.Token | None:
+def _asked_noun(doc: nlp.Doc, counted: nlp.Token | None = None) -> nlp.Token | None:
     """The noun the question asks about: 'which *company*', 'what was the *revenue*', 'who is the *mayor*',
-    'how many *branches*', 'how much of the sale *proceeds*'."""
+    'how many *branches*' (`counted`: the noun counting.asked_count found), 'how much of the sale *proceeds*'."""
     m = _HOW_MANY.match(doc.text)
+    # the counted noun, unless the parser read it as a verb ('stork *pairs* breed'): then it holds no qualifiers, and
+    # the parse's own noun below keeps them ('black', 'stork')
+    if m and counted is not None and counted.idx >= m.end() and counted.pos_ == "NOUN":
+        return counted
     if m:
         # the first common noun, past the names that say whose ('how many of *Tarnby's* wards')
         following = [t for t in doc if t.idx >= m.end() and t.pos_ == "NOUN"]

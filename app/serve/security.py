@@ -258,39 +258,6 @@ async def _send_error(send: Any, status: int, type_: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-# ---- questions and chat messages ----------------------------------------------------------
-class QuestionTooLong(NewsdeskError):
-    """A question or chat message over settings.max_question_chars (413 on the API)."""
-
-    status = 413
-
-
-class EmptyQuestion(NewsdeskError):
-    """A question with no text but whitespace (422 on the API)."""
-
-    status = 422
-
-
-def check_question(text: str | None, settings: Settings, *, what: str = "question") -> str:
-    """The question stripped; the one size rule every door applies (API, /v1, web chat, CLI) before any work."""
-    limit = settings.max_question_chars
-    question = (text or "").strip()
-    if len(question) > limit:
-        raise QuestionTooLong(f"the {what} is {len(question)} characters long; the limit is {limit}")
-    if not question:
-        raise EmptyQuestion(f"the {what} is empty (only whitespace)")
-    return question
-
-
-def check_message_sizes(texts: list[str], settings: Settings) -> None:
-    """Every chat message (question and history alike) within the question limit; empty history turns are allowed."""
-    for i, text in enumerate(texts):
-        if len(text) > settings.max_question_chars:
-            raise QuestionTooLong(
-                f"message {i} is {len(text)} characters long; the limit is {settings.max_question_chars}"
-            )
-
-
 # ---- cross-site requests ------------------------------------------------------------------
 def same_origin(source: str, host: str) -> bool:
     """True when an Origin or Referer value names the host (and port) the request was sent to."""

@@ -28,6 +28,12 @@ def require_index(settings: Settings, *, reads: bool = True) -> None:
     where = settings.index_dir
     if where.exists() and not where.is_dir():
         raise IndexMissing(f"{where.resolve()} is a file, not an index folder (check --index or NEWSDESK_INDEX_DIR)")
+    blocker = next((p for p in where.absolute().parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:  # 'afile/sub': no folder can be made under a file
+        raise IndexMissing(
+            f"{blocker.resolve()} is a file, so no index folder can be at {where.absolute()} "
+            "(check --index or NEWSDESK_INDEX_DIR)"
+        )
     if not reads or settings.chroma_url or holds_index(where):
         return
     state = "does not exist" if not where.exists() else "holds no index"

@@ -92,7 +92,10 @@ class AskRequest(BaseModel):
     filters: SearchFilters | None = None
     strict: StrictBool | None = Field(None, description="Drop unsupported sentences instead of marking them.")
     stream: StrictBool = Field(
-        False, description="Answer as Server-Sent Events: `delta` events, then one `answer` event."
+        False,
+        description="Answer as Server-Sent Events: `delta` events (the unverified draft, marked draft: true), "
+        "`sentence` events (each sentence once verified and once the answer answers the question; a declined answer "
+        "sends none), then one `answer` event, the verified Answer that replaces the draft.",
     )
 
 
@@ -279,10 +282,11 @@ ASK_EVENT: dict[str, Any] = {
     "type": "object",
     "required": ["event", "data"],
     "properties": {
-        "event": {"type": "string", "enum": ["delta", "answer", "error"]},
+        "event": {"type": "string", "enum": ["delta", "sentence", "answer", "error"]},
         "data": {
             "type": "string",
-            "description": "JSON: {text} for delta, an Answer for answer, an ErrorResponse for error.",
+            "description": "JSON: {text, draft} for delta (unverified), an AnswerSentenceVerified for sentence, an "
+            "Answer for answer, an ErrorResponse for error.",
         },
     },
 }

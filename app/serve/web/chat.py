@@ -14,13 +14,13 @@ from typing import Any
 
 import gradio as gr
 
+from app import limits
 from app.answer.render import answer_markdown
 from app.errors import NewsdeskError
 from app.ingest.formats import LoadError
 from app.ingest.loaders import load_path
 from app.models import Answer, AnswerDelta, AnswerDone, ChatTurn
 from app.resources import sample_corpus_dir, static_dir
-from app.serve import security
 from app.serve.web import conversations as convs
 from app.serve.web import format as fmt
 from app.serve.web.handlers import _error, _info, _readable, _warning
@@ -195,10 +195,10 @@ class ChatHandlers:
             yield render(conv), conv, gr.skip(), "", *keep
             return
         try:
-            question = security.check_question(question, self.settings)  # the limit every door shares
+            question = limits.check_question(question, self.settings)  # the limit every door shares
             # The history came back from the browser's storage: held to the limit /api and /v1 hold history to.
-            security.check_message_sizes([t.content for t in conv.turns], self.settings)
-        except security.QuestionTooLong as e:
+            limits.check_message_sizes([t.content for t in conv.turns], self.settings)
+        except limits.QuestionTooLong as e:
             _warning(str(e))
             yield render(conv), conv, gr.skip(), gr.skip(), *keep
             return

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from app import limits
 from app.errors import NewsdeskError
 from app.ingest.formats import LoadError
 from app.models import Briefing, BriefSelection, ChatTurn, IngestReport
@@ -159,9 +160,9 @@ class Handlers:
     @_readable("Answering")
     def api_ask(self, question: str, backend: str = "", history: list[dict[str, str]] | None = None) -> dict[str, Any]:
         """Answer a question from the indexed articles; returns the Answer (sentences, verified citations) as JSON."""
-        question = security.check_question(question, self.settings)  # empty or too long: a readable error
+        question = limits.check_question(question, self.settings)  # empty or too long: a readable error
         turns = [ChatTurn.model_validate(t) for t in history or []]
-        security.check_message_sizes([t.content for t in turns], self.settings)
+        limits.check_message_sizes([t.content for t in turns], self.settings)
         return self.desk.ask(question, history=turns, backend=backend or None).model_dump(mode="json")
 
     # ---- briefing ----------------------------------------------------------

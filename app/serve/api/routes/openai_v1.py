@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from app import limits
 from app.models import AnswerEvent
-from app.serve import security
 from app.serve.api import openai_compat
 from app.serve.api.context import ApiContext
 from app.serve.api.errors import NOT_FOUND, ApiError
@@ -43,7 +43,7 @@ def build(api: ApiContext) -> APIRouter:
         except openai_compat.UnknownModel as exc:
             raise ApiError(404, "model_not_found", str(exc)) from None
         # Every message (question and history) within the one question limit, before any work: 413 above it.
-        security.check_message_sizes([openai_compat.message_text(m) for m in body.messages], api.settings)
+        limits.check_message_sizes([openai_compat.message_text(m) for m in body.messages], api.settings)
         try:
             question, history = openai_compat.to_question(body.messages)
         except openai_compat.NoQuestion as exc:

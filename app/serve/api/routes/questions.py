@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.models import Answer, AnswerDelta, AnswerDone, AnswerEvent, Briefing, Passage
-from app.serve import security
+from app import limits
+from app.models import Answer, AnswerDelta, AnswerDone, AnswerEvent, AnswerSentenceVerified, Briefing, Passage
 from app.serve.api.context import ApiContext
 from app.serve.api.schemas import ASK_EVENT, AskRequest, BriefRequest, SearchRequest
 from app.serve.api.streaming import event_stream
@@ -20,10 +20,14 @@ def sse(event: str, data: str) -> str:
 
 
 def ask_events(events: Iterator[AnswerEvent]) -> Iterator[str]:
-    """`delta` events {text} as the answer is written, then one `answer` event with the verified Answer."""
+    """`delta` events {text, draft: true} as the engine writes (unverified: the `answer` event replaces them),
+    `sentence` events (AnswerSentenceVerified: final text and [n], sent only once verified and once the answer
+    answers the question, as on /v1), then one `answer` event with the verified Answer."""
     for event in events:
         if isinstance(event, AnswerDelta):
-            yield sse("delta", json.dumps({"text": event.text}, ensure_ascii=False))
+            yield sse("delta", json.dumps({"text": event.text, "draft": True}, ensure_ascii=False))
+        elif isinstance(event, AnswerSentenceVerified):
+            yield sse("sentence", event.model_dump_json())
         elif isinstance(event, AnswerDone):
             yield sse("answer", event.answer.model_dump_json())
 
@@ -43,14 +47,16 @@ def build(api: ApiContext) -> APIRouter:
         responses={
             200: {
                 "content": {"text/event-stream": {"schema": ASK_EVENT}},
-                "description": "An Answer, or with stream=true SSE: `delta` events {text}, then one `answer` event.",
+                "description": "An Answer, or with stream=true SSE: `delta` events {text, draft} (the unverified draft), "
+                "`sentence` events (each verified sentence, once the answer answers the question), then one "
+                "`answer` event (the verified Answer, which replaces the draft).",
             }
         },
     )
     def ask(body: AskRequest) -> Any:
         """A grounded answer whose sentences carry verified citations."""
-        question = security.check_question(body.question, api.settings)  # 413 / 422, the limit every door shares
-        security.check_message_sizes([turn.content for turn in body.history], api.settings)
+        question = limits.check_question(body.question, api.settings)  # 413 / 422, the limit every door shares
+        limits.check_message_sizes([turn.content for turn in body.history], api.settings)
         backend = api.backend(body.backend)
 
         def answer() -> Answer:
@@ -59,7 +65,7 @@ def build(api: ApiContext) -> APIRouter:
 
         def events() -> Iterator[AnswerEvent]:
             return desk.stream_ask(question, history=body.history, backend=backend, k=body.k,
-                                   filters=body.filters, strict=body.strict)  # fmt: skip
+                                   filters=body.filters, strict=body.strict, sentences=True)  # fmt: skip
 
         if not body.stream:
             return api.read(answer)
