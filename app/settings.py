@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     # Web / API
     host: str = Field("127.0.0.1", description="Address `newsdesk serve` binds (non-loopback needs a token or login).")
     port: int = Field(7860, description="Port `newsdesk serve` listens on.")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description='Host names the server answers besides localhost, 127.0.0.1 and [::1], e.g. ["news.example.org", '
+        '"*.example.org"] (400 for any other Host header; empty on a public bind: any).',
+    )
     api_token: SecretStr | None = Field(
         None, description="Bearer token of the HTTP API and /v1 (required off loopback)."
     )

@@ -539,7 +539,7 @@ def test_build_app_serves_the_api_and_the_web_app_together(tmp_path: Path) -> No
     settings = Settings(index_dir=tmp_path / "index")
     desk = FakeDesk(settings)
     app = build_app(settings, desk=desk, ensure_sample=False)
-    client = TestClient(app, raise_server_exceptions=False)
+    client = TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False)  # a name it answers (hosts)
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.post("/api/articles", json={"text": TEXT}).status_code == 201
     assert client.get("/v1/models").json()["data"][0]["id"] == "newsdesk"

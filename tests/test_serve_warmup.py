@@ -22,7 +22,7 @@ def _warming_app(
     monkeypatch.setattr(server, "WARM_UP_WAIT_SECONDS", wait_seconds)
     settings = Settings(index_dir=tmp_path / "index")
     app = server.build_app(settings, desk=FakeDesk(settings), ensure_sample=False, web=False, background=True)
-    return TestClient(app, raise_server_exceptions=False), gate
+    return TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False), gate
 
 
 def test_health_says_warming_until_the_models_are_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import NewsdeskError
 from app.serve import security
+from app.serve.hosts import add_host_check
 from app.settings import Settings
 from app.store.location import holds_index, require_index
 
@@ -135,7 +136,8 @@ def build_app(
     feeds: bool = True,
     background: bool = False,
 ) -> FastAPI:
-    """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win).
+    """The ASGI app `serve` runs: API routes first, then the web app at / (so /api, /v1 and /healthz win); only the
+    Host names of app.serve.hosts are answered.
     background: warm up in a thread while serving (/healthz says "warming"); else before returning."""
     from app.serve.api.app import create_api
     from app.services import Newsdesk
@@ -162,6 +164,8 @@ def build_app(
         ready.clear()
         app.add_middleware(WaitForWarmUp, ready=ready, wait_seconds=WARM_UP_WAIT_SECONDS)
         warm_in_background(desk, ready, ensure_sample=ensure_sample)
+    # Outermost, so a rebinding page's request (Host: rebind.example) is a 400 before anything else runs (trial 16, D8).
+    add_host_check(app, settings)
     return app
 
 
