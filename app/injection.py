@@ -85,7 +85,7 @@ _AI = (
     r"|Claude|Gemini|Copilot)"
 )
 # Words news uses for people too ("assistant manager", "the model railway"): an addressee only when reading this text.
-_MACHINE = r"(?:assistants?|models?|bots?|systems?|agents?|readers?)"
+_MACHINE = r"(?:assistants?|models?|bots?|systems?|agents?)"
 _READING = r"(?:reading|processing|parsing|analy[sz]ing|summari[sz]ing|answering|handling|ingesting|indexing)"
 _DET = r"(?:(?:any|all|every|each|the|dear|hey|hi|you)\s+)?"
 _HEADER = re.compile(
