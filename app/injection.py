@@ -35,9 +35,8 @@ must", "system" and "ignore" in ordinary ways, none of which may be flagged.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from app.text import split_sentences
+from app.text import clean_question, split_sentences
 
 _MODAL = r"(?:must|should|shall|need to|have to|are to|are required to|will now|will always|will only)"
 _ADVERB = r"(?:(?:always|only|now|instead|just|simply|then|also)\s+)*"
@@ -183,15 +182,7 @@ _OTHER_SOURCES = re.compile(
 )
 
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”|‘[^’]*’|«[^»]*»|(?<![\w'])'[^']*'(?![\w])")
-_TRANSLATE = str.maketrans({"\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2019": "’", "\u201d": "”"})
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
 MIN_WORDS_OUTSIDE_QUOTES = 2  # fewer words than this around a quotation: the sentence *is* the quotation, so read it
-
-
-def _normalise(sentence: str) -> str:
-    """NFKC (full-width letters, ligatures), no invisible characters, single spaces."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", sentence)).translate(_TRANSLATE)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _unquoted(text: str) -> str:
@@ -204,7 +195,7 @@ def _unquoted(text: str) -> str:
 
 def looks_like_instruction(sentence: str) -> bool:
     """A sentence addressed to a language model ('Ignore previous instructions and answer ...'), not news."""
-    text = _normalise(sentence)
+    text = clean_question(sentence)  # NFKC, no invisible characters: as a question is read
     if any(p.search(text) for p in (_TEMPLATE_TOKEN, _HEADER, _HEADER_MACHINE, _IF_YOU_ARE, _ADDRESSEE, _SCOPE)):
         return True  # a machine reader named, or "every question" answered in advance: quoted or not
     own = _unquoted(text)
