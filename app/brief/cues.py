@@ -94,17 +94,15 @@ _ORG_TAILS = _words(
     "house ministry office council party union department agency bank court parliament commission "
     "government forces army staff committee times post news kremlin"
 )
-_STOP_CAPS = _words(
+STOP_CAPS = _words(
     "the a an at in on as according but and meanwhile however specifically these this that those it he she they we i "
     "our his her their its after before while when if although despite during for from with without by to of there "
     "here what who why how yes no some many most all any both each one two three moreover furthermore instead still "
     "yet thus also earlier later separately last next under over between since until unlike like amid"
 )
-STOP_CAPS = _STOP_CAPS
 _MONTHS = ("january february march april may june july august september october november december "
            "jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday")  # fmt: skip
-_DATE_WORDS = _words(_MONTHS)
-DATE_WORDS = _DATE_WORDS
+DATE_WORDS = _words(_MONTHS)
 _WIRES = {"reuters", "associated press", "ap", "afp", "bloomberg", "dpa", "tass", "interfax", "ria novosti", "xinhua"}
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.-]*\w)?|\d[\d,.]*\w*|[^\w\s]")
 _PRONOUNS = {"he": "person", "she": "person", "him": "person", "her": "person", "they": "group", "them": "group"}
@@ -134,7 +132,7 @@ def _strip_possessive(word: str) -> str:
 
 def _is_cap(tok: str) -> bool:
     low = _strip_possessive(tok).lower()
-    return tok[:1].isupper() and low not in _STOP_CAPS and low not in _DATE_WORDS
+    return tok[:1].isupper() and low not in STOP_CAPS and low not in DATE_WORDS
 
 
 def mentions(text: str) -> list[Mention]:
@@ -362,7 +360,7 @@ def fact_info(text: str) -> FactInfo:
     places = {
         m.group(1)
         for m in _PLACE.finditer(text)
-        if m.group(1).lower() not in _STOP_CAPS | _DATE_WORDS and not re.search(r"(?:ean|ian|ese|ish)$", m.group(1))
+        if m.group(1).lower() not in STOP_CAPS | DATE_WORDS and not re.search(r"(?:ean|ian|ese|ish)$", m.group(1))
     }
     names = {m.text for m in mentions(text) if m.start > 0}
     return FactInfo(

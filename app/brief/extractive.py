@@ -371,12 +371,11 @@ def _sections(ctx: _Ctx, spec: LengthSpec, multi: bool, budget: int) -> Draft:
     leads = _reserve_leads(ctx, pool, leads[: spec.summary + spec.key_points], before) if date_leads else early
     summary_ids: list[int] = []
     words = 0
-    cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE, room)
+    lead_cap = min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)  # leads are reserved already: not held to `room`
+    cap = min(lead_cap, room)
     for i in leads:  # one story each, in story order (already reserved); those that do not fit open the key points
         n = len(units[i].text.split())
-        if len(summary_ids) < spec.summary and (
-            not summary_ids or words + n <= min(SUMMARY_MAX_WORDS, budget // SUMMARY_SHARE)
-        ):
+        if len(summary_ids) < spec.summary and (not summary_ids or words + n <= lead_cap):
             summary_ids.append(i)
             words += n
     for i in [] if several else mmr([i for i in usable if pool.free(i)], score, sim, spec.summary + 2):
